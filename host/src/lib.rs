@@ -1,0 +1,17 @@
+//! skillhost runs AI-agent skills inside WebAssembly sandboxes.
+//!
+//! Layout:
+//! - [`manifest`]: `skill.toml`, parsed and validated.
+//! - [`capability`]: declared capabilities, grants, and the per-call policy.
+//! - [`package`]: the manifest section inside a component; import checks.
+//! - [`runtime`]: wasmtime engine, compile cache, and one sandboxed call.
+//! - [`error`]: the runtime boundary's error types.
+//! - [`cli`]: the `skillhost` command line.
+pub mod capability;
+pub mod cli;
+pub mod error;
+pub mod manifest;
+pub mod package;
+pub mod runtime;
+
+pub use error::{InvokeError, LoadError};

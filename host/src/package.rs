@@ -1,0 +1,302 @@
+//! A skill travels as one self-describing `.wasm` file: the component plus
+//! a top-level custom section holding its manifest. This module reads and
+//! writes that section and inspects a component's imports and exports
+//! without compiling or running anything.
+use crate::manifest::{Manifest, ManifestError, SkillKind};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use wasmparser::{Encoding, Parser, Payload};
+
+/// Name of the custom section carrying the manifest.
+pub const MANIFEST_SECTION: &str = "skillhost:manifest";
+/// Version of the section's JSON layout.
+const FORMAT: u32 = 1;
+
+/// Interface a skill built with the SDK exports.
+pub const ABILITIES_EXPORT: &str = "skillhost:skill/abilities@0.1.";
+/// Interface a command skill exports.
+pub const RUN_EXPORT: &str = "wasi:cli/run@0.2.";
+
+/// Import prefixes the host provides to every skill. Network and sockets are
+/// checked separately against the declaration.
+const ALWAYS_PROVIDED: &[&str] = &[
+    "wasi:cli/",
+    "wasi:io/",
+    "wasi:clocks/",
+    "wasi:random/",
+    "wasi:filesystem/",
+    "skillhost:skill/host@0.1.",
+    "skillhost:skill/types@0.1.",
+];
+
+/// What the section holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Section {
+    format: u32,
+    kind: SkillKind,
+    manifest: Manifest,
+}
+
+/// A packaged skill, read without running it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Package {
+    /// The embedded manifest, validated.
+    pub manifest: Manifest,
+    /// SDK or command.
+    pub kind: SkillKind,
+    /// The component's top-level import names, e.g. `wasi:http/types@0.2.6`.
+    pub imports: Vec<String>,
+    /// The component's top-level export names.
+    pub exports: Vec<String>,
+    /// Lowercase hex sha256 of the whole file.
+    pub digest: String,
+}
+
+/// Why a file is not an installable skill. Each message names the offending
+/// import or field and says what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PackageError {
+    /// Not a WebAssembly component.
+    #[error("not a WebAssembly component: {0}")]
+    NotAComponent(String),
+    /// The manifest section is missing.
+    #[error(
+        "the component carries no skill manifest; build SDK skills with `skillhost build` and pack other programs with `skillhost pack --manifest skill.toml`"
+    )]
+    NoManifest,
+    /// The manifest section is present but unusable.
+    #[error("{0}")]
+    Manifest(#[from] ManifestError),
+    /// The component already carries a manifest.
+    #[error("the component already carries a skill manifest; pack the original program instead")]
+    AlreadyPacked,
+    /// An import the declaration does not cover.
+    #[error("{0}")]
+    UndeclaredImport(String),
+    /// The exports do not match the skill kind.
+    #[error("{0}")]
+    WrongExports(String),
+}
+
+/// Lowercase hex sha256 of `bytes`.
+pub fn digest(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+struct Scan<'a> {
+    imports: Vec<String>,
+    exports: Vec<String>,
+    manifest: Option<&'a [u8]>,
+}
+
+fn scan(bytes: &[u8]) -> Result<Scan<'_>, PackageError> {
+    let mut scan = Scan { imports: Vec::new(), exports: Vec::new(), manifest: None };
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(|e| PackageError::NotAComponent(e.to_string()))?;
+        match payload {
+            Payload::Version { encoding, .. } => {
+                if depth == 0 && encoding != Encoding::Component {
+                    return Err(PackageError::NotAComponent(
+                        "this is a core module; build for wasm32-wasip2, which produces a component".into(),
+                    ));
+                }
+                depth += 1;
+            }
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(reader) if depth == 1 => {
+                for import in reader {
+                    let import = import.map_err(|e| PackageError::NotAComponent(e.to_string()))?;
+                    scan.imports.push(import.name.name.to_owned());
+                }
+            }
+            Payload::ComponentExportSection(reader) if depth == 1 => {
+                for export in reader {
+                    let export = export.map_err(|e| PackageError::NotAComponent(e.to_string()))?;
+                    scan.exports.push(export.name.name.to_owned());
+                }
+            }
+            Payload::CustomSection(section) if depth == 1 && section.name() == MANIFEST_SECTION => {
+                if scan.manifest.is_some() {
+                    return Err(PackageError::NotAComponent("two skill manifest sections".into()));
+                }
+                scan.manifest = Some(section.data());
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 && scan.imports.is_empty() && scan.exports.is_empty() {
+        return Err(PackageError::NotAComponent("truncated file".into()));
+    }
+    Ok(scan)
+}
+
+/// Reads a packaged skill: manifest, kind, imports, exports and digest, and
+/// checks that the component asks for nothing its manifest does not declare.
+pub fn read(bytes: &[u8]) -> Result<Package, PackageError> {
+    let scan = scan(bytes)?;
+    let data = scan.manifest.ok_or(PackageError::NoManifest)?;
+    let section: Section = serde_json::from_slice(data)
+        .map_err(|e| ManifestError { line: None, message: format!("embedded manifest is unreadable: {e}") })?;
+    if section.format != FORMAT {
+        return Err(ManifestError {
+            line: None,
+            message: format!("manifest format {} is not supported by this skillhost (expects {FORMAT})", section.format),
+        }
+        .into());
+    }
+    section.manifest.check()?;
+    let package = Package {
+        manifest: section.manifest,
+        kind: section.kind,
+        imports: scan.imports,
+        exports: scan.exports,
+        digest: digest(bytes),
+    };
+    check_exports(&package.exports, package.kind)?;
+    check_imports(&package.imports, &package.manifest)?;
+    if package.manifest.abilities.is_empty() {
+        return Err(ManifestError { line: None, message: "the skill lists no abilities".into() }.into());
+    }
+    Ok(package)
+}
+
+/// Which kind a bare component is, from its exports.
+pub fn kind_of(bytes: &[u8]) -> Result<SkillKind, PackageError> {
+    let scan = scan(bytes)?;
+    if scan.manifest.is_some() {
+        return Err(PackageError::AlreadyPacked);
+    }
+    if scan.exports.iter().any(|e| e.starts_with(ABILITIES_EXPORT)) {
+        Ok(SkillKind::Sdk)
+    } else if scan.exports.iter().any(|e| e.starts_with(RUN_EXPORT)) {
+        Ok(SkillKind::Command)
+    } else {
+        Err(PackageError::WrongExports(format!(
+            "the component exports neither `{ABILITIES_EXPORT}x` (an SDK skill) nor `{RUN_EXPORT}x` (a command); it exports: {}",
+            list(&scan.exports)
+        )))
+    }
+}
+
+fn check_exports(exports: &[String], kind: SkillKind) -> Result<(), PackageError> {
+    let (needed, what) = match kind {
+        SkillKind::Sdk => (ABILITIES_EXPORT, "an SDK skill"),
+        SkillKind::Command => (RUN_EXPORT, "a command skill"),
+    };
+    if exports.iter().any(|e| e.starts_with(needed)) {
+        Ok(())
+    } else {
+        Err(PackageError::WrongExports(format!(
+            "the manifest says this is {what}, but the component does not export `{needed}x`; it exports: {}",
+            list(exports)
+        )))
+    }
+}
+
+/// Refuses imports beyond the declaration, naming the import and the
+/// missing declaration.
+pub fn check_imports(imports: &[String], manifest: &Manifest) -> Result<(), PackageError> {
+    for import in imports {
+        if import.starts_with("wasi:http/") {
+            if manifest.capabilities.network.is_empty() {
+                return Err(PackageError::UndeclaredImport(format!(
+                    "the component imports `{import}` (outgoing HTTP) but its manifest declares no network access; \
+                     add `network = [\"https://host.example\"]` under [capabilities] in skill.toml"
+                )));
+            }
+        } else if import.starts_with("wasi:sockets/") {
+            return Err(PackageError::UndeclaredImport(format!(
+                "the component imports `{import}`, and raw sockets are not a capability skillhost grants; \
+                 use outgoing HTTP (wasi:http) with declared `network` patterns instead"
+            )));
+        } else if !ALWAYS_PROVIDED.iter().any(|p| import.starts_with(p)) {
+            return Err(PackageError::UndeclaredImport(format!(
+                "the component imports `{import}`, which skillhost does not provide"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() { "nothing".into() } else { names.join(", ") }
+}
+
+/// Appends the manifest section to a bare component.
+pub fn embed(component: &[u8], kind: SkillKind, manifest: &Manifest) -> Result<Vec<u8>, PackageError> {
+    let found = kind_of(component)?;
+    if found != kind {
+        return Err(PackageError::WrongExports(format!("expected {kind:?} component, found {found:?}")));
+    }
+    manifest.check()?;
+    let section = Section { format: FORMAT, kind, manifest: manifest.clone() };
+    let data = serde_json::to_vec(&section).expect("a manifest serialises");
+    let mut out = Vec::with_capacity(component.len() + data.len() + 32);
+    out.extend_from_slice(component);
+    let mut payload = Vec::with_capacity(data.len() + 24);
+    leb128(&mut payload, MANIFEST_SECTION.len() as u64);
+    payload.extend_from_slice(MANIFEST_SECTION.as_bytes());
+    payload.extend_from_slice(&data);
+    out.push(0); // custom section id
+    leb128(&mut out, payload.len() as u64);
+    out.extend_from_slice(&payload);
+    let package = read(&out)?;
+    debug_assert_eq!(package.kind, kind);
+    Ok(out)
+}
+
+fn leb128(out: &mut Vec<u8>, mut value: u64) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(network: bool) -> Manifest {
+        let net = if network { "[capabilities]\nnetwork = [\"https://api.example.com\"]\n" } else { "" };
+        Manifest::from_toml(&format!("name = \"t\"\nversion = \"1.0.0\"\ndescription = \"d\"\n{net}")).unwrap()
+    }
+
+    #[test]
+    fn core_modules_and_garbage_are_refused() {
+        let core = b"\0asm\x01\0\0\0";
+        assert!(matches!(read(core), Err(PackageError::NotAComponent(m)) if m.contains("core module")));
+        assert!(matches!(read(b"hello"), Err(PackageError::NotAComponent(_))));
+    }
+
+    #[test]
+    fn imports_beyond_the_declaration_are_named() {
+        let http = vec!["wasi:http/outgoing-handler@0.2.6".to_owned()];
+        let err = check_imports(&http, &manifest(false)).unwrap_err().to_string();
+        assert!(err.contains("wasi:http/outgoing-handler@0.2.6") && err.contains("declares no network"), "{err}");
+        assert!(check_imports(&http, &manifest(true)).is_ok());
+
+        let sockets = vec!["wasi:sockets/tcp@0.2.6".to_owned()];
+        let err = check_imports(&sockets, &manifest(true)).unwrap_err().to_string();
+        assert!(err.contains("wasi:sockets/tcp@0.2.6"), "{err}");
+
+        let other = vec!["acme:db/query@1.0.0".to_owned()];
+        assert!(check_imports(&other, &manifest(true)).unwrap_err().to_string().contains("acme:db/query"));
+
+        let fine = vec!["wasi:cli/environment@0.2.6".to_owned(), "skillhost:skill/host@0.1.0".to_owned()];
+        assert!(check_imports(&fine, &manifest(false)).is_ok());
+    }
+
+    #[test]
+    fn leb128_matches_the_spec_examples() {
+        let mut out = Vec::new();
+        leb128(&mut out, 624485);
+        assert_eq!(out, [0xE5, 0x8E, 0x26]);
+    }
+}

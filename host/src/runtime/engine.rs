@@ -1,0 +1,97 @@
+//! The one wasmtime engine of the process, tuned for a fresh instance per
+//! call, and the epoch ticker that enforces wall-clock limits.
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+/// How often the epoch advances. A timeout fires within one tick of its
+/// limit; 1 ms keeps that error small for a negligible cost (one atomic
+/// increment per millisecond).
+pub const EPOCH_TICK: Duration = Duration::from_millis(1);
+
+/// Guest stack. 1 MiB is wasmtime's own default and ample for real skills;
+/// deep recursion beyond it traps as a stack overflow.
+const MAX_WASM_STACK: usize = 1 << 20;
+
+/// How the pool is sized.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSize {
+    /// Concurrent component instances (calls in flight).
+    pub instances: u32,
+    /// Largest linear memory any call may have.
+    pub max_memory_bytes: usize,
+}
+
+/// Builds the engine. Settings that change compiled code (epochs) are part
+/// of the engine's compatibility hash, so cached artifacts follow them.
+pub fn build(pool: PoolSize) -> wasmtime::Result<Engine> {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    // WASI 0.2 guests do not use component-model async; turning it off
+    // removes per-call bookkeeping (and backtrace capture on store drop).
+    config.concurrency_support(false);
+    config.max_wasm_stack(MAX_WASM_STACK);
+    config.async_stack_size(MAX_WASM_STACK + (1 << 20));
+
+    let mut pooling = PoolingAllocationConfig::default();
+    // A std Rust component holds a few core instances (main module, shims)
+    // and one or two memories and tables; size for that with headroom.
+    pooling.total_component_instances(pool.instances);
+    pooling.total_core_instances(pool.instances * 8);
+    pooling.total_memories(pool.instances * 2);
+    pooling.total_tables(pool.instances * 4);
+    pooling.total_stacks(pool.instances);
+    pooling.max_core_instances_per_component(32);
+    pooling.max_memories_per_component(4);
+    pooling.max_tables_per_component(8);
+    pooling.max_memory_size(pool.max_memory_bytes);
+    // Keeping a small resident set per slot avoids page faults on every
+    // call; it pays off only together with pagemap_scan (Linux 6.7+), and
+    // `Auto` still starts on older kernels.
+    pooling.linear_memory_keep_resident(1 << 20);
+    pooling.table_keep_resident(64 << 10);
+    pooling.pagemap_scan(Enabled::Auto);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
+    Engine::new(&config)
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until dropped.
+pub struct EpochTicker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EpochTicker {
+    /// Starts ticking `engine`.
+    pub fn start(engine: Engine) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("skillhost-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .expect("spawning the epoch thread");
+        EpochTicker { stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Epoch ticks for a wall-clock limit, rounded up, plus one because the
+/// current tick is already partly over.
+pub fn ticks(limit: Duration) -> u64 {
+    (limit.as_micros().div_ceil(EPOCH_TICK.as_micros()) as u64).saturating_add(1)
+}

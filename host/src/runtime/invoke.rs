@@ -1,0 +1,392 @@
+//! One call: validate the input, build a store from the policy, run the
+//! ability under its limits, and turn whatever happened into an output or
+//! exactly one error category, with a receipt.
+use super::bindings::exports::skillhost::skill::abilities as wit;
+use super::session::SessionScope;
+use super::state::{CallInfo, Denial, HostState};
+use super::{Entry, LoadedSkill, Runtime};
+use crate::capability::{LimitPolicy, Policy};
+use crate::error::InvokeError;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+use wasmtime::{Store, Trap};
+use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder};
+
+/// Captured stderr per call: enough for a panic message and a backtrace.
+const STDERR_CAPACITY: usize = 64 << 10;
+/// How much of stderr goes into an error message.
+const STDERR_IN_MESSAGE: usize = 2048;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Call<'a> {
+    /// Ability name.
+    pub ability: &'a str,
+    /// Input document.
+    pub input: &'a serde_json::Value,
+    /// Session state scope, if the caller has a session.
+    pub session: Option<SessionScope>,
+}
+
+/// Output kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputKind {
+    /// Plain text.
+    Text,
+    /// A JSON document.
+    Json,
+}
+
+/// A successful call's output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Output {
+    /// Text or JSON.
+    pub kind: OutputKind,
+    /// The output itself (JSON as text when `kind` is JSON).
+    pub body: String,
+    /// A command skill's exit code (always 0 on success).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+}
+
+/// What a call cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    /// Wall-clock time from validation to result.
+    pub wall_time_us: u64,
+    /// Highest linear memory reached, in bytes.
+    pub peak_memory_bytes: usize,
+    /// Bytes of output returned (or produced before the failure).
+    pub output_bytes: usize,
+}
+
+/// The result of one call.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// Unique id, also on every log line of the call.
+    pub id: String,
+    /// Output or the error category.
+    pub outcome: Result<Output, InvokeError>,
+    /// Costs.
+    pub receipt: Receipt,
+    /// What the sandbox refused, even if the skill recovered.
+    pub denials: Vec<Denial>,
+    /// A command's stderr, or a guest's diagnostic output (bounded).
+    pub stderr: String,
+}
+
+pub(super) fn empty_policy(limits: &LimitPolicy) -> Policy {
+    Policy {
+        network: Vec::new(),
+        allow_private_network: false,
+        mounts: Vec::new(),
+        env: Vec::new(),
+        secrets: Default::default(),
+        declared_secrets: Vec::new(),
+        config: Default::default(),
+        limits: limits.default,
+    }
+}
+
+pub(super) fn new_store(
+    runtime: &Runtime,
+    policy: Arc<Policy>,
+    session: Option<SessionScope>,
+    skill: &str,
+    wasi: WasiCtx,
+) -> Store<HostState> {
+    let info = CallInfo { skill: skill.into(), invocation: uuid::Uuid::new_v4().to_string().into() };
+    let timeout = policy.limits.timeout;
+    let state = HostState::new(wasi, policy, session, runtime.inner.sessions.clone(), info);
+    let mut store = Store::new(&runtime.inner.engine, state);
+    store.limiter(|s| &mut s.limiter);
+    store.set_epoch_deadline(super::engine::ticks(timeout));
+    store
+}
+
+/// What the guest produced before classification.
+enum Raw {
+    Sdk(Result<wit::Output, wit::Error>),
+    Command(Result<(), ()>),
+}
+
+pub(super) async fn run(runtime: &Runtime, skill: &LoadedSkill, policy: Arc<Policy>, call: Call<'_>) -> Invocation {
+    let id = uuid::Uuid::new_v4().to_string();
+    let span = tracing::info_span!("invoke", skill = %skill.name(), ability = %call.ability, invocation_id = %id);
+    let started = Instant::now();
+    async {
+        let result = execute(runtime, skill, policy.clone(), &call, &id).await;
+        let wall_time_us = started.elapsed().as_micros() as u64;
+        let (outcome, peak, denials, stderr) = match result {
+            Ok(done) => done,
+            Err(early) => (Err(early), 0, Vec::new(), String::new()),
+        };
+        let output_bytes = outcome.as_ref().map(|o| o.body.len()).unwrap_or(0);
+        match &outcome {
+            Ok(_) => tracing::info!(wall_time_us, peak_memory_bytes = peak, output_bytes, "invocation succeeded"),
+            Err(e) => tracing::info!(wall_time_us, peak_memory_bytes = peak, outcome = e.kind(), "invocation failed"),
+        }
+        Invocation {
+            id: id.clone(),
+            outcome,
+            receipt: Receipt { wall_time_us, peak_memory_bytes: peak, output_bytes },
+            denials,
+            stderr,
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+type Finished = (Result<Output, InvokeError>, usize, Vec<Denial>, String);
+
+async fn execute(
+    runtime: &Runtime,
+    skill: &LoadedSkill,
+    policy: Arc<Policy>,
+    call: &Call<'_>,
+    id: &str,
+) -> Result<Finished, InvokeError> {
+    let manifest = &skill.package.manifest;
+    if manifest.ability(call.ability).is_none() {
+        let names: Vec<&str> = manifest.abilities.iter().map(|a| a.name.as_str()).collect();
+        return Err(InvokeError::NotFound {
+            message: format!("skill `{}` has no ability `{}`; it has: {}", manifest.name, call.ability, names.join(", ")),
+        });
+    }
+    validate(skill, call)?;
+
+    let limits = policy.limits;
+    let stdout = MemoryOutputPipe::new(limits.output_bytes);
+    let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
+    let wasi = wasi_context(skill, &policy, call, &stdout, &stderr)?;
+    let mut store = new_store(runtime, policy, call.session.clone(), skill.name(), wasi);
+    store.data_mut().info.invocation = id.into();
+
+    let input = call.input.to_string();
+    let ability = call.ability;
+    let running = async {
+        match &skill.entry {
+            Entry::Sdk(pre) => {
+                let instance = pre.instantiate_async(&mut store).await?;
+                let result = instance.skillhost_skill_abilities().call_invoke(&mut store, ability, &input).await?;
+                Ok(Raw::Sdk(result))
+            }
+            Entry::Command(pre) => {
+                let instance = pre.instantiate_async(&mut store).await?;
+                let result = instance.wasi_cli_run().call_run(&mut store).await?;
+                Ok(Raw::Command(result))
+            }
+        }
+    };
+    // Epoch interruption stops a guest that computes; this timer stops one
+    // parked in a host call (a slow upstream), which epochs cannot reach.
+    let result: Result<wasmtime::Result<Raw>, _> = tokio::time::timeout(limits.timeout, running).await;
+
+    let state = store.data();
+    let peak = state.limiter.peak;
+    let denials = state.denials.snapshot();
+    let stderr_text = String::from_utf8_lossy(&stderr.contents()).into_owned();
+    let stdout_bytes = stdout.contents();
+    let stdout_full = stdout_bytes.len() >= limits.output_bytes;
+    let stderr_full = stderr_text.len() >= STDERR_CAPACITY;
+
+    let outcome = match result {
+        Err(_elapsed) => Err(InvokeError::Timeout { limit_ms: limits.timeout.as_millis() as u64 }),
+        Ok(Err(error)) => Err(classify_error(
+            &error,
+            state.limiter.refused,
+            state.host_failed,
+            stdout_full || stderr_full,
+            &stderr_text,
+            limits.timeout,
+            limits.memory_bytes,
+            limits.output_bytes,
+        )),
+        Ok(Ok(Raw::Sdk(Ok(output)))) => {
+            let (kind, body) = match output {
+                wit::Output::Text(t) => (super::OutputKind::Text, t),
+                wit::Output::Json(j) => (super::OutputKind::Json, j),
+            };
+            if body.len() > limits.output_bytes || stdout_full {
+                Err(InvokeError::OutputTooLarge { limit_bytes: limits.output_bytes })
+            } else {
+                Ok(Output { kind, body, exit_code: None })
+            }
+        }
+        Ok(Ok(Raw::Sdk(Err(error)))) => Err(guest_error(error, &denials)),
+        Ok(Ok(Raw::Command(result))) => {
+            if stdout_full {
+                Err(InvokeError::OutputTooLarge { limit_bytes: limits.output_bytes })
+            } else if result.is_ok() {
+                Ok(command_output(&stdout_bytes))
+            } else {
+                Err(InvokeError::Failed { message: stderr_summary(&stderr_text, 1), exit_code: Some(1) })
+            }
+        }
+    };
+    // A command reports its exit status through `exit`, which arrives as an
+    // error; exit code 0 is success.
+    let outcome = match outcome {
+        Err(InvokeError::Failed { exit_code: Some(0), .. }) => Ok(command_output(&stdout_bytes)),
+        other => other,
+    };
+    let outcome = match (outcome, &skill.entry) {
+        (Err(InvokeError::GuestTrap { message }), Entry::Command(_)) if message.starts_with(EXIT_PREFIX) => {
+            let code: i32 = message[EXIT_PREFIX.len()..].parse().unwrap_or(1);
+            if code == 0 {
+                Ok(command_output(&stdout_bytes))
+            } else {
+                Err(InvokeError::Failed { message: stderr_summary(&stderr_text, code), exit_code: Some(code) })
+            }
+        }
+        (other, _) => other,
+    };
+    let stderr_kept = tail(&stderr_text, STDERR_IN_MESSAGE).to_owned();
+    Ok((outcome, peak, denials, stderr_kept))
+}
+
+const EXIT_PREFIX: &str = "exit:";
+
+fn command_output(stdout: &[u8]) -> Output {
+    let text = String::from_utf8_lossy(stdout).into_owned();
+    Output { kind: super::OutputKind::Text, body: text, exit_code: Some(0) }
+}
+
+fn stderr_summary(stderr: &str, code: i32) -> String {
+    let stderr = tail(stderr.trim(), STDERR_IN_MESSAGE);
+    if stderr.is_empty() { format!("exited with code {code}") } else { format!("exited with code {code}: {stderr}") }
+}
+
+fn validate(skill: &LoadedSkill, call: &Call<'_>) -> Result<(), InvokeError> {
+    let Some(validator) = skill.validators.get(call.ability) else { return Ok(()) };
+    let problems: Vec<String> = validator
+        .iter_errors(call.input)
+        .take(5)
+        .map(|e| {
+            let path = e.instance_path().to_string();
+            if path.is_empty() { e.to_string() } else { format!("at `{path}`: {e}") }
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(InvokeError::InvalidInput {
+            message: format!("input does not match the schema of `{}`: {}", call.ability, problems.join("; ")),
+        })
+    }
+}
+
+fn wasi_context(
+    skill: &LoadedSkill,
+    policy: &Policy,
+    call: &Call<'_>,
+    stdout: &MemoryOutputPipe,
+    stderr: &MemoryOutputPipe,
+) -> Result<WasiCtx, InvokeError> {
+    let mut builder = WasiCtxBuilder::new();
+    builder.stdout(stdout.clone()).stderr(stderr.clone());
+    for (name, value) in &policy.env {
+        builder.env(name, value);
+    }
+    for mount in &policy.mounts {
+        let perms = if mount.writable { FsPerms::ReadWrite } else { FsPerms::ReadOnly };
+        builder.preopened_dir(&mount.host, mount.guest.as_str(), perms).map_err(|error| {
+            // The host path is operator detail: log it, do not return it.
+            tracing::error!(guest = %mount.guest, host = %mount.host.display(), %error, "mount unavailable");
+            InvokeError::Internal
+        })?;
+    }
+    if let Entry::Command(_) = skill.entry {
+        // A JSON array of strings is the argument list; anything else is stdin.
+        let strings: Option<Vec<&str>> = call.input.as_array().and_then(|a| a.iter().map(|v| v.as_str()).collect());
+        builder.arg(skill.name());
+        match strings {
+            Some(args) => {
+                for arg in args {
+                    builder.arg(arg);
+                }
+            }
+            None => {
+                builder.stdin(MemoryInputPipe::new(call.input.to_string()));
+            }
+        }
+    }
+    Ok(builder.build())
+}
+
+fn guest_error(error: wit::Error, denials: &[Denial]) -> InvokeError {
+    let denied = |message: String| match denials.last() {
+        Some(d) => InvokeError::CapabilityDenied {
+            capability: d.capability.to_owned(),
+            target: d.target.clone(),
+            message: d.reason.clone(),
+        },
+        None => InvokeError::CapabilityDenied { capability: "filesystem".into(), target: String::new(), message },
+    };
+    match error {
+        wit::Error::InvalidInput(message) => InvokeError::InvalidInput { message },
+        wit::Error::Denied(message) => denied(message),
+        wit::Error::Failed(message) if !denials.is_empty() => denied(message),
+        wit::Error::Failed(message) => InvokeError::Failed { message, exit_code: None },
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn classify_error(
+    error: &wasmtime::Error,
+    memory_refused: bool,
+    host_failed: bool,
+    output_full: bool,
+    stderr: &str,
+    timeout: Duration,
+    memory_limit: usize,
+    output_limit: usize,
+) -> InvokeError {
+    if let Some(exit) = error.downcast_ref::<I32Exit>() {
+        return InvokeError::GuestTrap { message: format!("{EXIT_PREFIX}{}", exit.0) };
+    }
+    if host_failed {
+        return InvokeError::Internal;
+    }
+    if memory_refused {
+        return InvokeError::OutOfMemory { limit_bytes: memory_limit };
+    }
+    if output_full {
+        return InvokeError::OutputTooLarge { limit_bytes: output_limit };
+    }
+    if error.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
+        return InvokeError::Busy;
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => InvokeError::Timeout { limit_ms: timeout.as_millis() as u64 },
+        Some(Trap::StackOverflow) => InvokeError::GuestTrap { message: "stack overflow: the guest recursed too deeply".into() },
+        Some(trap) => InvokeError::GuestTrap { message: with_panic(&trap.to_string(), stderr) },
+        None => {
+            tracing::debug!(error = %format!("{error:#}"), "call failed without a trap");
+            InvokeError::GuestTrap { message: with_panic(&error.to_string(), stderr) }
+        }
+    }
+}
+
+/// A Rust guest prints its panic message to stderr before aborting; it is
+/// the most useful part of a trap report.
+fn with_panic(trap: &str, stderr: &str) -> String {
+    let stderr = stderr.trim();
+    if stderr.is_empty() { trap.to_owned() } else { format!("{trap}; guest stderr: {}", tail(stderr, STDERR_IN_MESSAGE)) }
+}
+
+fn tail(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut start = s.len() - max;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}

@@ -1,0 +1,145 @@
+//! What each store holds: the WASI contexts built from the call's policy,
+//! the memory limiter, and the record of what the sandbox refused.
+use super::outbound::OutboundHooks;
+use super::session::{SessionScope, SessionStore};
+use crate::capability::Policy;
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+/// One thing the sandbox refused during a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Denial {
+    /// `network` or `secret`.
+    pub capability: &'static str,
+    /// The URL or name asked for (never a value).
+    pub target: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// Denials recorded during one call; shared with the outgoing-HTTP tasks.
+#[derive(Debug, Clone, Default)]
+pub struct Denials(Arc<Mutex<Vec<Denial>>>);
+
+impl Denials {
+    /// Records a refusal and logs it.
+    pub fn record(&self, capability: &'static str, target: String, reason: String) {
+        tracing::warn!(capability, %target, %reason, "capability denied");
+        self.0.lock().expect("denials lock").push(Denial { capability, target, reason });
+    }
+
+    /// Everything recorded so far.
+    pub fn snapshot(&self) -> Vec<Denial> {
+        self.0.lock().expect("denials lock").clone()
+    }
+}
+
+/// Enforces the call's memory limit and records what happened, so that an
+/// out-of-memory outcome is reported from fact, not guessed from a trap.
+pub struct MemoryLimiter {
+    limit: usize,
+    total: usize,
+    /// Highest total linear memory reached.
+    pub peak: usize,
+    /// Set when a growth was refused.
+    pub refused: bool,
+}
+
+/// The most table elements any one table may hold; a function table this
+/// large is already absurd for a skill.
+const MAX_TABLE_ELEMENTS: usize = 1 << 20;
+
+impl MemoryLimiter {
+    fn new(limit: usize) -> Self {
+        MemoryLimiter { limit, total: 0, peak: 0, refused: false }
+    }
+}
+
+impl wasmtime::ResourceLimiter for MemoryLimiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let total = self.total - current.min(self.total) + desired;
+        if total > self.limit {
+            self.refused = true;
+            return Ok(false);
+        }
+        self.total = total;
+        self.peak = self.peak.max(total);
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+}
+
+/// Identity of a call, for logs.
+#[derive(Debug, Clone)]
+pub struct CallInfo {
+    /// Skill name.
+    pub skill: Arc<str>,
+    /// Invocation id.
+    pub invocation: Arc<str>,
+}
+
+/// The data of one store: built fresh for every call.
+pub struct HostState {
+    pub(crate) wasi: WasiCtx,
+    pub(crate) table: ResourceTable,
+    pub(crate) http: WasiHttpCtx,
+    pub(crate) hooks: OutboundHooks,
+    pub(crate) limiter: MemoryLimiter,
+    pub(crate) policy: Arc<Policy>,
+    pub(crate) session: Option<SessionScope>,
+    pub(crate) sessions: Arc<dyn SessionStore>,
+    pub(crate) denials: Denials,
+    pub(crate) info: CallInfo,
+    /// Log records the guest may still write in this call.
+    pub(crate) log_budget: u32,
+    /// Set when a host service failed during the call.
+    pub(crate) host_failed: bool,
+}
+
+/// Guest log records per call; enough for diagnostics, not enough to flood
+/// the host's log.
+const LOG_BUDGET: u32 = 1000;
+
+impl HostState {
+    pub(crate) fn new(
+        wasi: WasiCtx,
+        policy: Arc<Policy>,
+        session: Option<SessionScope>,
+        sessions: Arc<dyn SessionStore>,
+        info: CallInfo,
+    ) -> Self {
+        let denials = Denials::default();
+        HostState {
+            wasi,
+            table: ResourceTable::new(),
+            http: WasiHttpCtx::new(),
+            hooks: OutboundHooks::new(policy.clone(), denials.clone()),
+            limiter: MemoryLimiter::new(policy.limits.memory_bytes),
+            policy,
+            session,
+            sessions,
+            denials,
+            info,
+            log_budget: LOG_BUDGET,
+            host_failed: false,
+        }
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
+    }
+}

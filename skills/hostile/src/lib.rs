@@ -1,0 +1,124 @@
+//! Test-only guest. Each ability attacks one wall of the sandbox.
+use serde::Deserialize;
+use skillhost_sdk::{Error, Json, JsonSchema, http};
+
+/// A path to touch.
+#[derive(Deserialize, JsonSchema)]
+pub struct Target {
+    /// Path, URL or name, depending on the ability.
+    pub target: String,
+    /// Optional text to write.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// How much.
+#[derive(Deserialize, JsonSchema)]
+pub struct Size {
+    /// Bytes, items or depth, depending on the ability.
+    pub n: u64,
+}
+
+#[inline(never)]
+fn recurse(depth: u64, acc: &mut Vec<u64>) -> u64 {
+    // The Vec push keeps the frame from being optimised into a loop.
+    acc.push(depth);
+    if depth == 0 { 0 } else { 1 + recurse(depth - 1, acc) + acc[acc.len() / 2] % 2 }
+}
+
+#[skillhost_sdk::skill]
+mod abilities {
+    use super::*;
+
+    /// Returns immediately; the baseline after each attack.
+    pub fn ok() -> &'static str {
+        "ok"
+    }
+
+    /// Spins forever.
+    pub fn spin() -> String {
+        let mut i: u64 = 0;
+        loop {
+            i = std::hint::black_box(i.wrapping_add(1));
+        }
+    }
+
+    /// Allocates n bytes and touches every page.
+    pub fn allocate(input: Size) -> Result<String, Error> {
+        let mut chunks: Vec<Vec<u8>> = Vec::new();
+        let mut total = 0u64;
+        while total < input.n {
+            let chunk = vec![1u8; 1 << 20];
+            total += chunk.len() as u64;
+            chunks.push(std::hint::black_box(chunk));
+        }
+        Ok(format!("allocated {total}"))
+    }
+
+    /// Recurses n frames deep.
+    pub fn recurse_deep(input: Size) -> String {
+        let mut acc = Vec::new();
+        recurse(input.n, &mut acc).to_string()
+    }
+
+    /// Returns n bytes of output.
+    pub fn flood(input: Size) -> String {
+        "x".repeat(input.n as usize)
+    }
+
+    /// Prints n bytes to stdout, then returns.
+    pub fn flood_stdout(input: Size) -> String {
+        let line = "y".repeat(1023);
+        for _ in 0..input.n / 1024 {
+            println!("{line}");
+        }
+        "printed".into()
+    }
+
+    /// Panics with a message.
+    pub fn panic() -> String {
+        panic!("hostile guest panicked on purpose")
+    }
+
+    /// Reads a file.
+    pub fn read_file(input: Target) -> Result<String, Error> {
+        Ok(std::fs::read_to_string(&input.target)?)
+    }
+
+    /// Writes a file.
+    pub fn write_file(input: Target) -> Result<String, Error> {
+        std::fs::write(&input.target, input.text.as_bytes())?;
+        Ok("written".into())
+    }
+
+    /// Lists a directory.
+    pub fn list_dir(input: Target) -> Result<Json<Vec<String>>, Error> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(&input.target)? {
+            names.push(entry?.file_name().to_string_lossy().into_owned());
+        }
+        names.sort();
+        Ok(Json(names))
+    }
+
+    /// Returns every environment variable the guest can see.
+    pub fn env_all() -> Json<Vec<(String, String)>> {
+        Json(std::env::vars().collect())
+    }
+
+    /// Reads a secret by name.
+    pub fn secret(input: Target) -> Result<String, Error> {
+        skillhost_sdk::secret(&input.target)
+    }
+
+    /// Reads a config value.
+    pub fn config(input: Target) -> Result<String, Error> {
+        skillhost_sdk::config(&input.target).ok_or_else(|| Error::failed("unset"))
+    }
+
+    /// GETs a URL and returns the body.
+    pub fn fetch(input: Target) -> Result<String, Error> {
+        let r = http::get(&input.target)?;
+        Ok(format!("{} {}", r.status, r.text()))
+    }
+}
