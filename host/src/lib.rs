@@ -4,6 +4,7 @@
 //! - [`manifest`]: `skill.toml`, parsed and validated.
 //! - [`capability`]: declared capabilities, grants, and the per-call policy.
 //! - [`package`]: the manifest section inside a component; import checks.
+//! - [`pack`]: bare component + `skill.toml` → packaged skill.
 //! - [`runtime`]: wasmtime engine, compile cache, and one sandboxed call.
 //! - [`error`]: the runtime boundary's error types.
 //! - [`cli`]: the `skillhost` command line.
@@ -11,6 +12,7 @@ pub mod capability;
 pub mod cli;
 pub mod error;
 pub mod manifest;
+pub mod pack;
 pub mod package;
 pub mod runtime;
 

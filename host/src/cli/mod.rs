@@ -1,4 +1,106 @@
-//! The `skillhost` command line.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! The `skillhost` command line: the author's loop (new, build, inspect,
+//! run, pack). Each subcommand is a module; all of them print errors as
+//! `error: ...` and exit non-zero.
+mod build;
+mod inspect;
+mod new;
+mod pack;
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Run AI-agent skills inside WebAssembly sandboxes.
+#[derive(Parser, Debug)]
+#[command(name = "skillhost", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scaffold a new skill crate that builds and runs at once.
+    New(new::Args),
+    /// Build a skill crate for wasm32-wasip2 and package it.
+    Build(build::Args),
+    /// Show a skill's manifest, abilities, capabilities, imports and digest.
+    Inspect(inspect::Args),
+    /// Run one ability locally, in the same sandbox the server uses.
+    Run(run::Args),
+    /// Package any WASI 0.2 component with a skill.toml.
+    Pack(pack::Args),
+}
+
+/// Options shared by commands that run components.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DataDir {
+    /// Where compiled components and session state are kept.
+    #[arg(long, env = "SKILLHOST_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+/// A failure of a CLI command: what to print, and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    message: String,
+    code: u8,
+}
+
+impl CliError {
+    fn new(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), code: 1 }
+    }
+}
+
+impl<E: std::error::Error> From<E> for CliError {
+    fn from(error: E) -> Self {
+        CliError::new(error.to_string())
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::New(args) => new::run(args),
+            Command::Build(args) => build::run(args).await,
+            Command::Inspect(args) => inspect::run(args),
+            Command::Run(args) => run::run(args).await,
+            Command::Pack(args) => pack::run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {}", error.message);
+            ExitCode::from(error.code)
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SKILLHOST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// A runtime for local use: compile cache and session files in the data dir.
+fn local_runtime(data: &DataDir) -> Result<skillhost_runtime::Runtime, CliError> {
+    let config = skillhost_runtime::RuntimeConfig {
+        cache_dir: Some(data.data_dir.join("cache")),
+        ..Default::default()
+    };
+    let sessions = std::sync::Arc::new(skillhost_runtime::FileSessions::new(data.data_dir.join("sessions")));
+    Ok(skillhost_runtime::Runtime::new(config, sessions)?)
+}
+
+use crate::runtime as skillhost_runtime;
+
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| CliError::new(format!("cannot read {}: {e}", path.display())))
 }

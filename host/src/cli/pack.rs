@@ -1,0 +1,39 @@
+//! `skillhost pack`: any WASI 0.2 component + skill.toml → a skill file.
+use super::{CliError, DataDir, local_runtime, read_file};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The skill.toml describing the program.
+    #[arg(long)]
+    manifest: PathBuf,
+    /// The component: a `wasi:cli/run` program or an SDK-world component.
+    component: PathBuf,
+    /// Where to write the packaged skill.
+    #[arg(short, long)]
+    output: PathBuf,
+    #[command(flatten)]
+    data: DataDir,
+}
+
+pub async fn run(args: Args) -> Result<ExitCode, CliError> {
+    let component = read_file(&args.component)?;
+    let manifest = String::from_utf8(read_file(&args.manifest)?)
+        .map_err(|_| CliError::new(format!("{} is not UTF-8", args.manifest.display())))?;
+    let runtime = local_runtime(&args.data)?;
+    let packed = crate::pack::pack(&runtime, &component, &manifest).await?;
+    std::fs::write(&args.output, &packed)
+        .map_err(|e| CliError::new(format!("cannot write {}: {e}", args.output.display())))?;
+    let package = crate::package::read(&packed)?;
+    println!(
+        "packed {} {} ({:?}, {} abilities) -> {}\nsha256 {}",
+        package.manifest.name,
+        package.manifest.version,
+        package.kind,
+        package.manifest.abilities.len(),
+        args.output.display(),
+        package.digest
+    );
+    Ok(ExitCode::SUCCESS)
+}
