@@ -323,7 +323,7 @@ mod tests {
             ("https://user@example.com", "credentials"),
             ("https://example.com:0", "port"),
             ("https://example.com:99999", "port"),
-            ("https://*", "two labels"),
+            ("https://*", "first label"),
             ("https://*.com", "two labels"),
             ("https://api.*.com", "first label"),
             ("https://exa_mple.com", "not a valid host"),

@@ -1,0 +1,226 @@
+//! The `skillhost` binary, run as a user would: pack, inspect, run, build,
+//! new. Each test gets its own data directory.
+use serde_json::Value;
+use skillhost_guests as guests;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_skillhost"))
+}
+
+fn work_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("skillhost-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("running skillhost")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Packs a guest with `skillhost pack` and returns the packaged file.
+fn pack(guest: guests::Guest, dir: &Path) -> PathBuf {
+    let out = dir.join(format!("{}.skill.wasm", guest.name));
+    let result = run(bin()
+        .args(["pack", "--manifest", guest.manifest, guest.component, "-o"])
+        .arg(&out)
+        .arg("--data-dir")
+        .arg(dir.join("data")));
+    assert!(result.status.success(), "pack failed: {}", text(&result.stderr));
+    assert!(text(&result.stdout).contains(&format!("packed {}", guest.name)));
+    out
+}
+
+fn run_json(dir: &Path, file: &Path, ability: &str, input: &str, extra: &[&str]) -> (bool, Value) {
+    let result = run(bin()
+        .arg("run")
+        .arg(file)
+        .args([ability, "--input", input, "--json", "--data-dir"])
+        .arg(dir.join("data"))
+        .args(extra));
+    let report: Value = serde_json::from_slice(&result.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {} / {}", text(&result.stdout), text(&result.stderr)));
+    (result.status.success(), report)
+}
+
+#[test]
+fn pack_inspect_and_run_a_command_skill() {
+    let dir = work_dir("command");
+    let file = pack(guests::CALC, &dir);
+    let result = run(bin().arg("inspect").arg(&file).arg("--json"));
+    assert!(result.status.success());
+    let info: Value = serde_json::from_slice(&result.stdout).unwrap();
+    assert_eq!(info["name"], "calc");
+    assert_eq!(info["kind"], "command");
+    assert_eq!(info["abilities"][0]["name"], "evaluate");
+    assert_eq!(info["digest"].as_str().unwrap().len(), 64);
+    assert!(info["imports"].as_array().unwrap().iter().any(|i| i.as_str().unwrap().starts_with("wasi:cli/")));
+
+    let (ok, report) = run_json(&dir, &file, "evaluate", r#"["2*21"]"#, &[]);
+    assert!(ok);
+    assert_eq!(report["success"], true);
+    assert_eq!(report["output"], "42\n");
+    assert_eq!(report["exit_code"], 0);
+    assert!(report["execution_time_ms"].as_f64().unwrap() > 0.0);
+    assert!(report["receipt"]["peak_memory_bytes"].as_u64().unwrap() > 0);
+
+    let (ok, report) = run_json(&dir, &file, "evaluate", r#"["2*"]"#, &[]);
+    assert!(!ok);
+    assert_eq!(report["success"], false);
+    assert_eq!(report["error"]["kind"], "failed");
+    assert_eq!(report["exit_code"], 1);
+    assert!(report["error"]["message"].as_str().unwrap().contains("ends too early"));
+}
+
+#[test]
+fn run_prints_output_and_errors_with_their_category() {
+    let dir = work_dir("text");
+    let file = pack(guests::TEXT_TOOLS, &dir);
+    let result = run(bin()
+        .arg("run")
+        .arg(&file)
+        .args(["slugify", "--input", r#"{"text":"Hello World"}"#, "--data-dir"])
+        .arg(dir.join("data")));
+    assert!(result.status.success());
+    assert_eq!(text(&result.stdout), "hello-world\n");
+
+    let result = run(bin().arg("run").arg(&file).args(["slugify", "--input", "{}", "--data-dir"]).arg(dir.join("data")));
+    assert!(!result.status.success());
+    assert!(text(&result.stderr).starts_with("error[invalid_input]"), "{}", text(&result.stderr));
+
+    let result = run(bin().arg("run").arg(&file).args(["slugify", "--input", "{not json", "--data-dir"]).arg(dir.join("data")));
+    assert!(!result.status.success());
+    assert!(text(&result.stderr).contains("--input is not valid JSON"), "{}", text(&result.stderr));
+}
+
+#[test]
+fn run_flags_are_the_grant_and_cannot_widen_it() {
+    let dir = work_dir("grant");
+    let file = pack(guests::HOSTILE, &dir);
+    let data = dir.join("mounted");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("a.txt"), "mounted text").unwrap();
+    let mount = format!("/data={}", data.display());
+
+    let (ok, report) = run_json(&dir, &file, "read_file", r#"{"target":"/data/a.txt"}"#, &["--mount", &mount]);
+    assert!(ok, "{report}");
+    assert_eq!(report["output"], "mounted text");
+
+    let (ok, report) = run_json(&dir, &file, "env_all", "{}", &["--env", "ALLOWED_VAR=1"]);
+    assert!(ok);
+    assert_eq!(report["output"], serde_json::json!([["ALLOWED_VAR", "1"]]));
+
+    // A secret by name only is read from this process's environment.
+    let result = run(bin()
+        .arg("run")
+        .arg(&file)
+        .args(["secret", "--input", r#"{"target":"DECLARED_SECRET"}"#, "--secret", "DECLARED_SECRET", "--data-dir"])
+        .arg(dir.join("data"))
+        .env("DECLARED_SECRET", "from-env"));
+    assert_eq!(text(&result.stdout), "from-env\n");
+
+    for (flag, value, needle) in [
+        ("--env", "HOME=/root", "env `HOME` is not declared"),
+        ("--secret", "OTHER=x", "secret `OTHER` is not declared"),
+        ("--mount", "/etc=/etc", "path `/etc` is not declared"),
+        ("--timeout-ms", "99999999", "exceeds the maximum"),
+        ("--mount", "/data=/no/such/dir", "cannot be opened"),
+    ] {
+        let result = run(bin()
+            .arg("run")
+            .arg(&file)
+            .args(["ok", flag, value, "--data-dir"])
+            .arg(dir.join("data")));
+        assert!(!result.status.success(), "{flag} {value}");
+        let stderr = text(&result.stderr);
+        assert!(stderr.contains(needle), "{flag} {value}: {stderr}");
+        assert!(!stderr.contains("/no/such/dir"), "host paths stay out of errors: {stderr}");
+    }
+}
+
+#[test]
+fn run_sessions_persist_between_processes() {
+    let dir = work_dir("session");
+    let file = pack(guests::SCRATCHPAD, &dir);
+    for expected in 1..=2 {
+        let (ok, report) = run_json(&dir, &file, "increment", "{}", &["--session", "s1"]);
+        assert!(ok, "{report}");
+        assert_eq!(report["output"], expected);
+    }
+    let (_, report) = run_json(&dir, &file, "increment", "{}", &["--session", "s2"]);
+    assert_eq!(report["output"], 1);
+}
+
+#[test]
+fn pack_refuses_undeclared_sockets_and_garbage() {
+    let dir = work_dir("refuse");
+    let manifest = dir.join("skill.toml");
+    std::fs::write(&manifest, "name = \"probe\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[[abilities]]\nname = \"run\"\ndescription = \"d\"\ninput_schema = {}\n").unwrap();
+    let result = run(bin()
+        .args(["pack", "--manifest"])
+        .arg(&manifest)
+        .arg(guests::SOCKETS_PROBE.component)
+        .arg("-o")
+        .arg(dir.join("out.wasm"))
+        .arg("--data-dir")
+        .arg(dir.join("data")));
+    assert!(!result.status.success());
+    assert!(text(&result.stderr).contains("wasi:sockets/"), "{}", text(&result.stderr));
+    assert!(!dir.join("out.wasm").exists());
+
+    std::fs::write(&manifest, "name = \"probe\"\nversion = \"1\"\ndescription = \"d\"\n").unwrap();
+    let result = run(bin()
+        .args(["pack", "--manifest"])
+        .arg(&manifest)
+        .arg(guests::CALC.component)
+        .arg("-o")
+        .arg(dir.join("o.wasm"))
+        .arg("--data-dir")
+        .arg(dir.join("data")));
+    assert!(text(&result.stderr).contains("skill.toml line 2"), "{}", text(&result.stderr));
+
+    let garbage = dir.join("garbage.wasm");
+    std::fs::write(&garbage, b"nope").unwrap();
+    let result = run(bin().arg("inspect").arg(&garbage));
+    assert!(!result.status.success());
+    assert!(text(&result.stderr).contains("not a WebAssembly component"), "{}", text(&result.stderr));
+}
+
+#[test]
+fn new_scaffolds_a_skill_that_builds_and_runs() {
+    let dir = work_dir("new");
+    let skill = dir.join("hello-skill");
+    let result = run(bin().args(["new", "hello-skill", "--dir"]).arg(&skill));
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    let result = run(bin().args(["new", "Bad_Name"]).current_dir(&dir));
+    assert!(!result.status.success());
+    assert!(text(&result.stderr).contains("not a valid skill name"));
+
+    // Share the guests' target directory so the SDK's dependencies are not
+    // compiled again for this crate.
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/guests");
+    let out = dir.join("hello.wasm");
+    let result = run(bin()
+        .arg("build")
+        .arg(&skill)
+        .arg("-o")
+        .arg(&out)
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .env("CARGO_TARGET_DIR", &target));
+    assert!(result.status.success(), "build failed: {}", text(&result.stderr));
+    assert!(text(&result.stdout).contains("built hello-skill 0.1.0 (1 abilities: greet)"), "{}", text(&result.stdout));
+
+    let (ok, report) = run_json(&dir, &out, "greet", r#"{"name":"Ada"}"#, &[]);
+    assert!(ok, "{report}");
+    assert_eq!(report["output"], serde_json::json!({"message": "Hello, Ada!"}));
+    let (ok, report) = run_json(&dir, &out, "greet", r#"{"name":" "}"#, &[]);
+    assert!(!ok);
+    assert_eq!(report["error"]["kind"], "invalid_input");
+}
