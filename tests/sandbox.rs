@@ -172,7 +172,10 @@ async fn filesystem_refuses_writes_to_a_read_only_mount() {
     let f = fixture();
     for target in ["/data/new.txt", "/data/keep.txt"] {
         let inv = f.call("hostile", "write_file", json!({"target": target, "text": "pwned"}), &g).await;
-        assert!(inv.outcome.is_err(), "{target}: {:?}", inv.outcome);
+        match &inv.outcome {
+            Err(InvokeError::CapabilityDenied { capability, .. }) => assert_eq!(capability, "filesystem"),
+            other => panic!("{target}: {other:?}"),
+        }
     }
     assert!(!data.join("new.txt").exists());
     assert_eq!(std::fs::read_to_string(data.join("keep.txt")).unwrap(), "original");

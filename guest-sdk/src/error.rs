@@ -65,12 +65,13 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// File errors: a refusal by the sandbox (a read-only mount, a path outside
-/// every mount) becomes [`Error::Denied`], anything else [`Error::Failed`].
+/// every mount) becomes [`Error::Denied`] tagged `filesystem: ` (so the host
+/// reports it as a filesystem denial), anything else [`Error::Failed`].
 impl From<std::io::Error> for Error {
     fn from(error: std::io::Error) -> Self {
         use std::io::ErrorKind::*;
         match error.kind() {
-            PermissionDenied | ReadOnlyFilesystem => Error::Denied(error.to_string()),
+            PermissionDenied | ReadOnlyFilesystem => Error::Denied(format!("filesystem: {error}")),
             _ => Error::Failed(error.to_string()),
         }
     }

@@ -1,1 +1,154 @@
-fn main() {}
+//! Invocation benchmark: prints figures, asserts nothing.
+//!
+//! `cargo bench -p skillhost-tests --bench invoke` measures, in one run:
+//! - a fresh store + instance per call of a trivial ability, 1 and 2 threads
+//!   (p50, p99, calls/s);
+//! - the same work done by spawning `sh` per call;
+//! - cold compile vs cached load of a component.
+use serde_json::json;
+use skillhost::capability::{Grant, Policy};
+use skillhost::runtime::{Call, LoadedSkill, Runtime};
+use skillhost_tests::{fixture, new_runtime};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Calls per thread for the sandbox; enough for a stable p99.
+const CALLS: usize = 20_000;
+/// Spawning a process is ~100× slower; fewer calls give the same precision.
+const SPAWNS: usize = 1_000;
+
+struct Figures {
+    p50: Duration,
+    p99: Duration,
+    per_sec: f64,
+}
+
+fn summarise(mut samples: Vec<Duration>, wall: Duration) -> Figures {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q) as usize];
+    Figures { p50: at(0.50), p99: at(0.99), per_sec: samples.len() as f64 / wall.as_secs_f64() }
+}
+
+fn print(label: &str, threads: usize, f: &Figures) {
+    println!(
+        "{label:<44} threads={threads}  p50={:>9.2?}  p99={:>9.2?}  calls/s={:>10.0}",
+        f.p50, f.p99, f.per_sec
+    );
+}
+
+/// Runs `calls` sequential calls on each of `threads` OS threads, each with
+/// its own single-threaded executor, and returns all latencies.
+fn run_sandbox(runtime: &Runtime, skill: &Arc<LoadedSkill>, ability: &'static str, input: serde_json::Value, threads: usize, calls: usize) -> Figures {
+    let policy = Arc::new(Policy::resolve(&skill.package.manifest, &Grant::default(), runtime.limits()).unwrap());
+    let started = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let (runtime, skill, policy, input) = (runtime.clone(), skill.clone(), policy.clone(), input.clone());
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    let mut samples = Vec::with_capacity(calls);
+                    for _ in 0..calls {
+                        let t = Instant::now();
+                        let inv = runtime.invoke(&skill, policy.clone(), Call { ability, input: &input, session: None }).await;
+                        samples.push(t.elapsed());
+                        assert!(inv.outcome.is_ok(), "{:?}", inv.outcome);
+                    }
+                    samples
+                })
+            })
+        })
+        .collect();
+    let samples: Vec<Duration> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    summarise(samples, started.elapsed())
+}
+
+fn run_spawn(threads: usize, calls: usize) -> Figures {
+    let started = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            std::thread::spawn(move || {
+                (0..calls)
+                    .map(|_| {
+                        let t = Instant::now();
+                        let out = std::process::Command::new("sh").args(["-c", "echo ok"]).output().unwrap();
+                        assert_eq!(out.stdout, b"ok\n");
+                        t.elapsed()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let samples: Vec<Duration> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    summarise(samples, started.elapsed())
+}
+
+fn main() {
+    if std::env::var_os("RUST_BACKTRACE").is_some() {
+        println!("note: RUST_BACKTRACE is set; figures may include backtrace capture");
+    }
+    let f = fixture();
+    if std::env::var_os("SKILLHOST_BENCH_PROFILE").is_some() {
+        // Only the hot loop, long enough for `perf record`.
+        let figures = run_sandbox(&f.runtime, f.skill("hostile"), "ok", json!({}), 1, 300_000);
+        print("sandbox hostile.ok (profile run)", 1, &figures);
+        return;
+    }
+    println!("== fresh store + instance per call (pooling allocator, release build) ==");
+    let mut p50_one = Duration::ZERO;
+    let mut per_sec_two = 0.0;
+    for (skill, ability, input) in
+        [("hostile", "ok", json!({})), ("text-tools", "slugify", json!({"text": "Hello, World"}))]
+    {
+        // Warm up the pool slots and caches.
+        run_sandbox(&f.runtime, f.skill(skill), ability, input.clone(), 1, 2_000);
+        for threads in [1, 2] {
+            let figures = run_sandbox(&f.runtime, f.skill(skill), ability, input.clone(), threads, CALLS);
+            print(&format!("sandbox {skill}.{ability}"), threads, &figures);
+            if skill == "hostile" && threads == 1 {
+                p50_one = figures.p50;
+            }
+            if skill == "hostile" && threads == 2 {
+                per_sec_two = figures.per_sec;
+            }
+        }
+    }
+
+    println!("== spawning `sh -c 'echo ok'` per call ==");
+    let mut spawn_p50 = Duration::ZERO;
+    for threads in [1, 2] {
+        let figures = run_spawn(threads, SPAWNS);
+        print("spawn sh", threads, &figures);
+        if threads == 1 {
+            spawn_p50 = figures.p50;
+        }
+    }
+
+    println!("== compile vs cached load (text-tools, {} KiB) ==", f.packed["text-tools"].len() / 1024);
+    let dir = std::env::temp_dir().join(format!("skillhost-bench-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let bytes = &f.packed["text-tools"];
+    let cold = {
+        let runtime = new_runtime(Some(dir.clone()));
+        let t = Instant::now();
+        let skill = runtime.load(bytes).unwrap();
+        assert!(!skill.from_cache);
+        t.elapsed()
+    };
+    let cached = {
+        let runtime = new_runtime(Some(dir.clone()));
+        let t = Instant::now();
+        let skill = runtime.load(bytes).unwrap();
+        assert!(skill.from_cache);
+        t.elapsed()
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("cold compile + link: {cold:.2?}   cached load + link: {cached:.2?}   ({:.0}x)", cold.as_secs_f64() / cached.as_secs_f64());
+
+    println!("== summary ==");
+    println!(
+        "trivial ability p50 {p50_one:.2?} (target <= 10us); 2-thread throughput {per_sec_two:.0}/s (target >= 150k); \
+         {:.0}x faster than spawning sh (target >= 50x)",
+        spawn_p50.as_secs_f64() / p50_one.as_secs_f64()
+    );
+}

@@ -197,16 +197,19 @@ async fn execute(
 
     let outcome = match result {
         Err(_elapsed) => Err(InvokeError::Timeout { limit_ms: limits.timeout.as_millis() as u64 }),
-        Ok(Err(error)) => Err(classify_error(
-            &error,
-            state.limiter.refused,
-            state.host_failed,
-            stdout_full || stderr_full,
-            &stderr_text,
-            limits.timeout,
-            limits.memory_bytes,
-            limits.output_bytes,
-        )),
+        Ok(Err(error)) => match error.downcast_ref::<I32Exit>() {
+            Some(exit) => exit_outcome(exit.0, &skill.entry, &stdout_bytes, &stderr_text),
+            None => Err(classify_error(
+                &error,
+                state.limiter.refused,
+                state.host_failed,
+                stdout_full || stderr_full,
+                &stderr_text,
+                limits.timeout,
+                limits.memory_bytes,
+                limits.output_bytes,
+            )),
+        },
         Ok(Ok(Raw::Sdk(Ok(output)))) => {
             let (kind, body) = match output {
                 wit::Output::Text(t) => (super::OutputKind::Text, t),
@@ -229,28 +232,19 @@ async fn execute(
             }
         }
     };
-    // A command reports its exit status through `exit`, which arrives as an
-    // error; exit code 0 is success.
-    let outcome = match outcome {
-        Err(InvokeError::Failed { exit_code: Some(0), .. }) => Ok(command_output(&stdout_bytes)),
-        other => other,
-    };
-    let outcome = match (outcome, &skill.entry) {
-        (Err(InvokeError::GuestTrap { message }), Entry::Command(_)) if message.starts_with(EXIT_PREFIX) => {
-            let code: i32 = message[EXIT_PREFIX.len()..].parse().unwrap_or(1);
-            if code == 0 {
-                Ok(command_output(&stdout_bytes))
-            } else {
-                Err(InvokeError::Failed { message: stderr_summary(&stderr_text, code), exit_code: Some(code) })
-            }
-        }
-        (other, _) => other,
-    };
     let stderr_kept = tail(&stderr_text, STDERR_IN_MESSAGE).to_owned();
     Ok((outcome, peak, denials, stderr_kept))
 }
 
-const EXIT_PREFIX: &str = "exit:";
+/// A guest called `exit`: for a command that is its result; for an SDK
+/// skill, which should return instead, it is a trap.
+fn exit_outcome(code: i32, entry: &Entry, stdout: &[u8], stderr: &str) -> Result<Output, InvokeError> {
+    match (entry, code) {
+        (Entry::Command(_), 0) => Ok(command_output(stdout)),
+        (Entry::Command(_), code) => Err(InvokeError::Failed { message: stderr_summary(stderr, code), exit_code: Some(code) }),
+        (Entry::Sdk(_), code) => Err(InvokeError::GuestTrap { message: with_panic(&format!("the guest called exit({code})"), stderr) }),
+    }
+}
 
 fn command_output(stdout: &[u8]) -> Output {
     let text = String::from_utf8_lossy(stdout).into_owned();
@@ -319,6 +313,9 @@ fn wasi_context(
     Ok(builder.build())
 }
 
+/// Prefix the guest SDK puts on denials that come from file operations.
+const FILESYSTEM_TAG: &str = "filesystem: ";
+
 fn guest_error(error: wit::Error, denials: &[Denial]) -> InvokeError {
     let denied = |message: String| match denials.last() {
         Some(d) => InvokeError::CapabilityDenied {
@@ -326,7 +323,11 @@ fn guest_error(error: wit::Error, denials: &[Denial]) -> InvokeError {
             target: d.target.clone(),
             message: d.reason.clone(),
         },
-        None => InvokeError::CapabilityDenied { capability: "filesystem".into(), target: String::new(), message },
+        // The SDK tags refusals of file operations; the host cannot see them.
+        None => match message.strip_prefix(FILESYSTEM_TAG) {
+            Some(rest) => InvokeError::CapabilityDenied { capability: "filesystem".into(), target: String::new(), message: rest.to_owned() },
+            None => InvokeError::CapabilityDenied { capability: "unspecified".into(), target: String::new(), message },
+        },
     };
     match error {
         wit::Error::InvalidInput(message) => InvokeError::InvalidInput { message },
@@ -347,9 +348,6 @@ fn classify_error(
     memory_limit: usize,
     output_limit: usize,
 ) -> InvokeError {
-    if let Some(exit) = error.downcast_ref::<I32Exit>() {
-        return InvokeError::GuestTrap { message: format!("{EXIT_PREFIX}{}", exit.0) };
-    }
     if host_failed {
         return InvokeError::Internal;
     }
