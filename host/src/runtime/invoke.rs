@@ -92,14 +92,26 @@ pub(super) fn empty_policy(limits: &LimitPolicy) -> Policy {
     }
 }
 
+/// A unique invocation id. Ids are not secrets, so a random per-process
+/// prefix and a counter do (one getrandom per process, not per call).
+pub(super) fn invocation_id() -> String {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| uuid::Uuid::new_v4().as_u64_pair().0);
+    uuid::Uuid::from_u64_pair(prefix, COUNTER.fetch_add(1, Ordering::Relaxed)).to_string()
+}
+
 pub(super) fn new_store(
     runtime: &Runtime,
     policy: Arc<Policy>,
     session: Option<SessionScope>,
     skill: &str,
+    invocation: &str,
     wasi: WasiCtx,
 ) -> Store<HostState> {
-    let info = CallInfo { skill: skill.into(), invocation: uuid::Uuid::new_v4().to_string().into() };
+    let info = CallInfo { skill: skill.into(), invocation: invocation.into() };
     let timeout = policy.limits.timeout;
     let state = HostState::new(wasi, policy, session, runtime.inner.sessions.clone(), info);
     let mut store = Store::new(&runtime.inner.engine, state);
@@ -115,7 +127,7 @@ enum Raw {
 }
 
 pub(super) async fn run(runtime: &Runtime, skill: &LoadedSkill, policy: Arc<Policy>, call: Call<'_>) -> Invocation {
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = invocation_id();
     let span = tracing::info_span!("invoke", skill = %skill.name(), ability = %call.ability, invocation_id = %id);
     let started = Instant::now();
     async {
@@ -164,8 +176,7 @@ async fn execute(
     let stdout = MemoryOutputPipe::new(limits.output_bytes);
     let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
     let wasi = wasi_context(skill, &policy, call, &stdout, &stderr)?;
-    let mut store = new_store(runtime, policy, call.session.clone(), skill.name(), wasi);
-    store.data_mut().info.invocation = id.into();
+    let mut store = new_store(runtime, policy, call.session.clone(), skill.name(), id, wasi);
 
     let input = call.input.to_string();
     let ability = call.ability;
@@ -258,6 +269,9 @@ fn stderr_summary(stderr: &str, code: i32) -> String {
 
 fn validate(skill: &LoadedSkill, call: &Call<'_>) -> Result<(), InvokeError> {
     let Some(validator) = skill.validators.get(call.ability) else { return Ok(()) };
+    if validator.is_valid(call.input) {
+        return Ok(());
+    }
     let problems: Vec<String> = validator
         .iter_errors(call.input)
         .take(5)

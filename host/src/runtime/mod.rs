@@ -176,7 +176,8 @@ impl Runtime {
             .map_err(|e| LoadError::Component(format!("{e:#}")))?;
         let pre = bindings::SkillPre::new(pre).map_err(|e| LoadError::Component(format!("{e:#}")))?;
         let policy = Arc::new(invoke::empty_policy(&self.inner.config.limits));
-        let mut store = invoke::new_store(self, policy, None, "describe", wasmtime_wasi::WasiCtxBuilder::new().build());
+        let id = invoke::invocation_id();
+        let mut store = invoke::new_store(self, policy, None, "describe", &id, wasmtime_wasi::WasiCtxBuilder::new().build());
         let abilities = async {
             let skill = pre.instantiate_async(&mut store).await?;
             skill.skillhost_skill_abilities().call_describe(&mut store).await
