@@ -20,7 +20,7 @@ fn main() -> ExitCode {
 }
 
 fn from_args(args: &[String]) -> Result<String, String> {
-    let results: Result<Vec<String>, String> = args.iter().map(|a| eval(a).map(|v| format_number(v))).collect();
+    let results: Result<Vec<String>, String> = args.iter().map(|a| eval(a).map(format_number)).collect();
     Ok(results?.join("\n"))
 }
 
