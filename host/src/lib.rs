@@ -7,6 +7,8 @@
 //! - [`pack`]: bare component + `skill.toml` → packaged skill.
 //! - [`runtime`]: wasmtime engine, compile cache, and one sandboxed call.
 //! - [`error`]: the runtime boundary's error types.
+//! - [`store`]: durable state (sqlx; SQLite by default).
+//! - [`server`]: the HTTP service (axum), one module per surface.
 //! - [`cli`]: the `skillhost` command line.
 pub mod capability;
 pub mod cli;
@@ -15,5 +17,7 @@ pub mod manifest;
 pub mod pack;
 pub mod package;
 pub mod runtime;
+pub mod server;
+pub mod store;
 
 pub use error::{InvokeError, LoadError};

@@ -12,6 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub use skillhost_guests as guests;
 
+pub mod http;
+
 /// The runtime and the packaged, loaded guests.
 pub struct Fixture {
     /// The runtime every test shares (one engine, as in production).

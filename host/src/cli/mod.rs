@@ -1,11 +1,12 @@
-//! The `skillhost` command line: the author's loop (new, build, inspect,
-//! run, pack). Each subcommand is a module; all of them print errors as
+//! The `skillhost` command line: the service (serve) and the author's loop
+//! (new, build, inspect, run, pack). Each subcommand is a module; all of them print errors as
 //! `error: ...` and exit non-zero.
 mod build;
 mod inspect;
 mod new;
 mod pack;
 mod run;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -31,6 +32,8 @@ enum Command {
     Run(run::Args),
     /// Package any WASI 0.2 component with a skill.toml.
     Pack(pack::Args),
+    /// Run the HTTP service.
+    Serve(serve::Args),
 }
 
 /// Options shared by commands that run components.
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
             Command::Inspect(args) => inspect::run(args),
             Command::Run(args) => run::run(args).await,
             Command::Pack(args) => pack::run(args).await,
+            Command::Serve(args) => serve::run(args).await,
         }
     });
     match result {

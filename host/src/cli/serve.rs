@@ -1,0 +1,53 @@
+//! `skillhost serve`: the HTTP service.
+use super::CliError;
+use crate::server::{AppState, bootstrap, serve};
+use crate::store::Store;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Address to listen on. Loopback by default: expose it deliberately.
+    #[arg(long, env = "SKILLHOST_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Database, compiled components and other state.
+    #[arg(long, env = "SKILLHOST_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// The operator's token; generated and printed once when unset.
+    #[arg(long, env = "SKILLHOST_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+}
+
+pub async fn run(args: Args) -> Result<ExitCode, CliError> {
+    let store = Store::open(&args.data_dir).await?;
+    if let Some(secret) = bootstrap(&store, args.admin_token.as_deref()).await? {
+        // Printed once, to stdout only; the database keeps just a hash.
+        println!("operator token (shown once, store it now): {secret}");
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| CliError::new(format!("cannot listen on {}: {e}", args.listen)))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, data_dir = %args.data_dir.display(), "skillhost serving");
+    println!("skillhost listening on http://{addr}");
+    serve(listener, AppState { store }, shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

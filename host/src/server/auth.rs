@@ -1,0 +1,77 @@
+//! Bearer-token authentication and scopes. Tokens are random secrets whose
+//! SHA-256 is stored; a lookup by hash is a constant-time comparison in
+//! effect (the hash of an unknown secret reveals nothing about stored ones).
+use super::AppState;
+use super::error::ApiError;
+use crate::store::TokenRecord;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+
+/// A scope a token may carry.
+pub const SCOPES: &[&str] = &["skills:read", "skills:write", "admin"];
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The caller's tenant; every query is scoped to it.
+    pub tenant_id: String,
+    /// Token id, for the audit trail.
+    pub token_id: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// The operator's bootstrap token: may also manage tenants.
+    pub operator: bool,
+}
+
+impl Principal {
+    /// Fails with 403 unless the caller has `scope` (`admin` implies all).
+    pub fn require(&self, scope: &'static str) -> Result<(), ApiError> {
+        if self.scopes.iter().any(|s| s == scope || s == "admin") {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(scope))
+        }
+    }
+
+    /// Fails with 403 unless this is the operator.
+    pub fn require_operator(&self) -> Result<(), ApiError> {
+        if self.operator { Ok(()) } else { Err(ApiError::Forbidden("operator")) }
+    }
+}
+
+/// Hex SHA-256 of a token secret, as stored.
+pub fn hash_token(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A new token secret: `shk_` and 256 random bits.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    format!("shk_{}", hex::encode(bytes))
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or(ApiError::Unauthorized("missing `Authorization: Bearer <token>` header"))?;
+        let value = header.to_str().map_err(|_| ApiError::Unauthorized("malformed Authorization header"))?;
+        let secret = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or(ApiError::Unauthorized("the Authorization header must be `Bearer <token>`"))?;
+        let record: TokenRecord = state
+            .store
+            .token_by_hash(&hash_token(secret))
+            .await?
+            .ok_or(ApiError::Unauthorized("invalid or revoked token"))?;
+        Ok(Principal { tenant_id: record.tenant_id, token_id: record.id, scopes: record.scopes, operator: record.operator })
+    }
+}

@@ -1,0 +1,107 @@
+//! The one error type of the HTTP surface, mapped once to a status code and
+//! the JSON body `{"error": "...", "code": "..."}`. Internal detail is
+//! logged, never returned.
+use crate::store::StoreError;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// An API error.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed or invalid.
+    #[error("{message}")]
+    BadRequest {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// 401: no credential, or one that is not valid.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// 403: the credential lacks a scope.
+    #[error("this token lacks the `{0}` scope")]
+    Forbidden(&'static str),
+    /// 404: absent, or another tenant's (never told apart).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 409: conflicts with existing state.
+    #[error("{message}")]
+    Conflict {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What conflicts.
+        message: String,
+    },
+    /// 413: the body exceeds the limit.
+    #[error("the request body exceeds the limit of {0} bytes")]
+    TooLarge(usize),
+    /// 500: a failure of ours; the detail went to the log.
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    /// A 400 with a code.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest { code, message: message.into() }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let mut message = self.to_string();
+        // Seed 001's bodies capitalise: `{ "error": "Skill not found" }`.
+        if let Some(first) = message.get(..1) {
+            message = first.to_uppercase() + &message[1..];
+        }
+        (status, Json(serde_json::json!({ "error": message, "code": code }))).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict => ApiError::Conflict { code: "conflict", message: "already exists".into() },
+            StoreError::Database(e) => {
+                tracing::error!(error = %e, "database failure");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+/// JSON bodies that fail to parse answer in the same error shape.
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::TooLarge(super::MAX_BODY_BYTES)
+            }
+            JsonRejection::MissingJsonContentType(_) => {
+                ApiError::bad_request("invalid_body", "send the body as JSON with `Content-Type: application/json`")
+            }
+            other => ApiError::bad_request("invalid_body", other.body_text()),
+        }
+    }
+}
+
+/// A JSON extractor whose rejection is an [`ApiError`].
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct JsonBody<T>(pub T);

@@ -1,0 +1,64 @@
+//! The HTTP service: one module per API surface, each with its own
+//! `router()`, merged in [`app`]. `app` is separate from [`serve`] so tests
+//! can drive it, and `serve` takes its listener and shutdown signal so tests
+//! bind port 0.
+mod agents;
+mod bootstrap;
+mod auth;
+mod error;
+mod health;
+mod tenants;
+mod tokens;
+
+pub use auth::{Principal, hash_token, new_secret};
+pub use bootstrap::{DEFAULT_TENANT, bootstrap};
+pub use error::ApiError;
+
+use crate::store::Store;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use std::future::Future;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted. Skill components are the largest bodies;
+/// 32 MiB fits any reasonable one.
+pub const MAX_BODY_BYTES: usize = 32 << 20;
+
+/// Shared state of the service.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The router with every surface and the middleware.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(health::router())
+        .merge(tenants::router())
+        .merge(tokens::router())
+        .merge(agents::router())
+        .fallback(|| async { ApiError::NotFound("route") })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets requests
+/// in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

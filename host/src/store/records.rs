@@ -1,0 +1,221 @@
+//! Tenants, tokens and agents.
+use super::{Store, StoreError, new_id, now};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+/// A tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    /// Id.
+    pub id: String,
+    /// Unique name.
+    pub name: String,
+    /// Creation time.
+    pub created_at: String,
+}
+
+/// An API token without its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRecord {
+    /// Id.
+    pub id: String,
+    /// Owning tenant.
+    pub tenant_id: String,
+    /// Label given at creation.
+    pub name: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// Whether this is the operator's bootstrap token.
+    pub operator: bool,
+    /// Creation time.
+    pub created_at: String,
+    /// Revocation time, if revoked.
+    pub revoked_at: Option<String>,
+}
+
+/// An agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Agent {
+    /// Id.
+    pub id: String,
+    /// Owning tenant.
+    pub tenant_id: String,
+    /// Name, unique within the tenant.
+    pub name: String,
+    /// Creation time.
+    pub created_at: String,
+}
+
+fn tenant(row: &SqliteRow) -> Result<Tenant, sqlx::Error> {
+    Ok(Tenant { id: row.try_get("id")?, name: row.try_get("name")?, created_at: row.try_get("created_at")? })
+}
+
+fn token(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
+    let scopes: String = row.try_get("scopes")?;
+    Ok(TokenRecord {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        name: row.try_get("name")?,
+        scopes: serde_json::from_str(&scopes).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        operator: row.try_get::<i64, _>("operator")? != 0,
+        created_at: row.try_get("created_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+fn agent(row: &SqliteRow) -> Result<Agent, sqlx::Error> {
+    Ok(Agent {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const TOKEN_COLUMNS: &str = "id, tenant_id, name, scopes, operator, created_at, revoked_at";
+
+impl Store {
+    /// Creates a tenant.
+    pub async fn create_tenant(&self, name: &str) -> Result<Tenant, StoreError> {
+        let t = Tenant { id: new_id(), name: name.to_owned(), created_at: now() };
+        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(&t.id)
+            .bind(&t.name)
+            .bind(&t.created_at)
+            .execute(self.pool())
+            .await?;
+        Ok(t)
+    }
+
+    /// The tenant called `name`.
+    pub async fn tenant_by_name(&self, name: &str) -> Result<Option<Tenant>, StoreError> {
+        let row = sqlx::query("SELECT id, name, created_at FROM tenants WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.as_ref().map(tenant).transpose()?)
+    }
+
+    /// Every tenant, by name.
+    pub async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, created_at FROM tenants ORDER BY name").fetch_all(self.pool()).await?;
+        Ok(rows.iter().map(tenant).collect::<Result<_, _>>()?)
+    }
+
+    /// Stores a token by the hash of its secret.
+    pub async fn create_token(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        scopes: &[String],
+        token_hash: &str,
+        operator: bool,
+    ) -> Result<TokenRecord, StoreError> {
+        let record = TokenRecord {
+            id: new_id(),
+            tenant_id: tenant_id.to_owned(),
+            name: name.to_owned(),
+            scopes: scopes.to_vec(),
+            operator,
+            created_at: now(),
+            revoked_at: None,
+        };
+        sqlx::query(
+            "INSERT INTO api_tokens (id, tenant_id, name, scopes, token_hash, operator, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&record.id)
+        .bind(&record.tenant_id)
+        .bind(&record.name)
+        .bind(serde_json::to_string(scopes).expect("JSON"))
+        .bind(token_hash)
+        .bind(operator as i64)
+        .bind(&record.created_at)
+        .execute(self.pool())
+        .await?;
+        Ok(record)
+    }
+
+    /// The live token whose secret hashes to `token_hash`.
+    pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
+        ))
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(token).transpose()?)
+    }
+
+    /// A tenant's tokens, newest first (revoked ones included).
+    pub async fn list_tokens(&self, tenant_id: &str) -> Result<Vec<TokenRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE tenant_id = $1 ORDER BY created_at DESC, id"
+        ))
+        .bind(tenant_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(token).collect::<Result<_, _>>()?)
+    }
+
+    /// Revokes a tenant's token; false when no such live token exists.
+    pub async fn revoke_token(&self, tenant_id: &str, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND tenant_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now())
+        .bind(id)
+        .bind(tenant_id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Creates an agent.
+    pub async fn create_agent(&self, tenant_id: &str, name: &str) -> Result<Agent, StoreError> {
+        let a = Agent { id: new_id(), tenant_id: tenant_id.to_owned(), name: name.to_owned(), created_at: now() };
+        sqlx::query("INSERT INTO agents (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&a.id)
+            .bind(&a.tenant_id)
+            .bind(&a.name)
+            .bind(&a.created_at)
+            .execute(self.pool())
+            .await?;
+        Ok(a)
+    }
+
+    /// A tenant's agents, by name.
+    pub async fn list_agents(&self, tenant_id: &str) -> Result<Vec<Agent>, StoreError> {
+        let rows = sqlx::query("SELECT id, tenant_id, name, created_at FROM agents WHERE tenant_id = $1 ORDER BY name")
+            .bind(tenant_id)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.iter().map(agent).collect::<Result<_, _>>()?)
+    }
+
+    /// A tenant's agent by id or by name (seed 003 uses names, 001/004 ids).
+    pub async fn agent(&self, tenant_id: &str, id_or_name: &str) -> Result<Option<Agent>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, tenant_id, name, created_at FROM agents WHERE tenant_id = $1 AND (id = $2 OR name = $2)",
+        )
+        .bind(tenant_id)
+        .bind(id_or_name)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(agent).transpose()?)
+    }
+
+    /// Deletes a tenant's agent; false when absent.
+    pub async fn delete_agent(&self, tenant_id: &str, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM agents WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,112 @@
+//! A real server on 127.0.0.1 port 0 with a real SQLite file, and a small
+//! HTTP client for talking to it.
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use skillhost::server::{AppState, bootstrap, serve};
+use skillhost::store::Store;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The operator token every test server is bootstrapped with.
+pub const OPERATOR_TOKEN: &str = "shk_test_operator_token";
+
+/// A running server; stopped (gracefully) when dropped.
+pub struct TestServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its data directory.
+    pub data_dir: PathBuf,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh data directory.
+    pub async fn start(name: &str) -> TestServer {
+        let data_dir = std::env::temp_dir().join(format!("skillhost-server-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data_dir);
+        TestServer::start_in(data_dir).await
+    }
+
+    /// Starts a server on an existing data directory (a restart).
+    pub async fn start_in(data_dir: PathBuf) -> TestServer {
+        let store = Store::open(&data_dir).await.expect("store opens");
+        bootstrap(&store, Some(OPERATOR_TOKEN)).await.expect("bootstrap");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(serve(listener, AppState { store }, async {
+            let _ = rx.await;
+        }));
+        TestServer { addr, data_dir, shutdown: Some(tx), task: Some(task) }
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) -> PathBuf {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+        self.data_dir.clone()
+    }
+
+    /// Sends a request; `body` is sent as JSON when given.
+    pub async fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Reply {
+        let body = body.map(|b| b.to_string().into_bytes());
+        self.raw(method, path, token, body.as_deref(), Some("application/json")).await
+    }
+
+    /// Sends raw bytes with a content type.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&[u8]>,
+        content_type: Option<&str>,
+    ) -> Reply {
+        let stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+        tokio::spawn(conn);
+        let mut builder = hyper::Request::builder().method(method).uri(path).header("host", self.addr.to_string());
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        if body.is_some()
+            && let Some(ct) = content_type
+        {
+            builder = builder.header("content-type", ct);
+        }
+        let request = builder.body(Full::new(Bytes::from(body.unwrap_or_default().to_vec()))).unwrap();
+        let response = sender.send_request(request).await.unwrap();
+        let status = response.status().as_u16();
+        let request_id = response.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_owned());
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        Reply { status, json, text: String::from_utf8_lossy(&bytes).into_owned(), request_id }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A response.
+#[derive(Debug)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Body as JSON (Null when not JSON).
+    pub json: serde_json::Value,
+    /// Body as text.
+    pub text: String,
+    /// The `x-request-id` header.
+    pub request_id: Option<String>,
+}
