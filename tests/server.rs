@@ -172,3 +172,149 @@ async fn a_restart_keeps_tenants_tokens_and_agents() {
     let r = server.request("GET", "/api/agents/keeper", Some(&acme), None).await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
+
+/// Installs a packaged guest and returns the response.
+async fn install(server: &TestServer, token: &str, guest: &str) -> skillhost_tests::http::Reply {
+    let bytes = skillhost_tests::fixture().packed[guest].clone();
+    server.raw("POST", "/api/skills", Some(token), Some(&bytes), Some("application/wasm")).await
+}
+
+#[tokio::test]
+async fn install_approve_assign_invoke_and_audit() {
+    let server = TestServer::start("skills").await;
+    let admin = tenant(&server, "acme").await;
+    let reader = token(&server, &admin, &["skills:read"]).await;
+    let writer = token(&server, &admin, &["skills:read", "skills:write"]).await;
+
+    // Install: writers only, a real component only, once per name@version.
+    assert_eq!(install(&server, &reader, "text-tools").await.status, 403);
+    let r = install(&server, &writer, "text-tools").await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.json["skill"]["status"], "pending");
+    assert_eq!(r.json["skill"]["toolIds"], json!(["word_count", "slugify", "json_query", "regex_extract"]));
+    assert_eq!(install(&server, &writer, "text-tools").await.status, 409);
+    let r = server.raw("POST", "/api/skills", Some(&writer), Some(b"\0asm\x01\0\0\0"), Some("application/wasm")).await;
+    assert_eq!((r.status, r.json["code"].as_str()), (422, Some("invalid_component")));
+    assert!(r.json["error"].as_str().unwrap().contains("core module"), "{}", r.text);
+    let r = server.raw("POST", "/api/skills", Some(&writer), Some(b"{}"), Some("application/json")).await;
+    assert_eq!(r.status, 400);
+
+    // Pending skills are listed under status=pending, not by default.
+    let r = server.request("GET", "/api/skills", Some(&reader), None).await;
+    assert_eq!(r.json["total"], 0);
+    let r = server.request("GET", "/api/skills?status=pending", Some(&reader), None).await;
+    assert_eq!(r.json["total"], 1);
+    assert_eq!(server.request("GET", "/api/skills?status=bogus", Some(&reader), None).await.status, 400);
+
+    // Assign to an agent; invoking before approval is refused with why.
+    let r = server.request("POST", "/api/agents", Some(&writer), Some(json!({"name": "bot"}))).await;
+    let agent_id = r.json["agent"]["id"].as_str().unwrap().to_owned();
+    let r = server
+        .request("POST", &format!("/api/skills/{skill_id}/assign"), Some(&writer), Some(json!({"agentId": agent_id, "priority": 2})))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json["assignment"]["priority"], 2);
+    let r = server
+        .request("POST", &format!("/api/skills/{skill_id}/assign"), Some(&writer), Some(json!({"agentId": agent_id})))
+        .await;
+    assert_eq!((r.status, r.json["error"].as_str()), (400, Some("Skill already assigned to this agent")));
+    let r = server
+        .request("POST", &format!("/api/skills/{skill_id}/assign"), Some(&writer), Some(json!({"agentId": "ghost"})))
+        .await;
+    assert_eq!((r.status, r.json["error"].as_str()), (404, Some("Agent not found")));
+    let invoke_path = "/api/agents/bot/skills/text-tools/invoke";
+    let call = json!({"ability": "slugify", "args": {"text": "Hello World"}});
+    let r = server.request("POST", invoke_path, Some(&reader), Some(call.clone())).await;
+    assert_eq!((r.status, r.json["code"].as_str()), (409, Some("skill_not_active")));
+    assert!(r.json["error"].as_str().unwrap().contains("pending"));
+
+    // Approval is an admin's; a grant wider than the declaration is refused.
+    let approve = format!("/api/skills/{skill_id}/approve");
+    assert_eq!(server.request("POST", &approve, Some(&writer), None).await.status, 403);
+    let r = server.request("POST", &approve, Some(&admin), Some(json!({"env": {"HOME": "/root"}}))).await;
+    assert_eq!((r.status, r.json["code"].as_str()), (422, Some("invalid_grant")));
+    let r = server.raw("POST", &approve, Some(&admin), None, None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["skill"]["status"], "active");
+
+    // Invoke through seed 003's surface.
+    let r = server.request("POST", invoke_path, Some(&reader), Some(call.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!((r.json["success"].as_bool(), r.json["output"].as_str()), (Some(true), Some("hello-world")));
+    assert_eq!(r.json["exit_code"], 0);
+    let r = server.request("POST", invoke_path, Some(&reader), Some(json!({"ability": "slugify", "args": {}}))).await;
+    assert_eq!((r.status, r.json["code"].as_str()), (422, Some("invalid_input")));
+    assert_eq!(r.json["success"], false);
+    let r = server.request("POST", invoke_path, Some(&reader), Some(json!({"args": {}}))).await;
+    assert_eq!((r.status, r.json["code"].as_str()), (400, Some("ability_required")));
+
+    // Other tenants see nothing of it.
+    let other = tenant(&server, "other").await;
+    assert_eq!(server.request("GET", &format!("/api/skills/{skill_id}"), Some(&other), None).await.status, 404);
+    assert_eq!(server.request("POST", &approve, Some(&other), None).await.status, 404);
+    assert_eq!(server.request("POST", invoke_path, Some(&other), Some(call.clone())).await.status, 404);
+
+    // The audit trail has the calls, for admins only.
+    assert_eq!(server.request("GET", "/api/audit", Some(&reader), None).await.status, 403);
+    let r = server.request("GET", "/api/audit?skill=text-tools", Some(&admin), None).await;
+    assert_eq!(r.status, 200);
+    let outcomes: Vec<_> = r.json["invocations"].as_array().unwrap().iter().map(|i| i["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["invalid_input", "success"]);
+    assert!(r.json["invocations"][1]["requestId"].as_str().is_some());
+    let r = server.request("GET", "/api/audit?outcome=success", Some(&other), None).await;
+    assert_eq!(r.json["total"], 0);
+
+    // Unassigned: the agent can no longer invoke it.
+    let r = server.request("DELETE", &format!("/api/skills/{skill_id}/unassign/{agent_id}"), Some(&writer), None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(server.request("POST", invoke_path, Some(&reader), Some(call)).await.status, 404);
+}
+
+#[tokio::test]
+async fn denials_are_recorded_and_the_restart_uses_the_compiled_cache() {
+    let server = TestServer::start("denials").await;
+    let admin = tenant(&server, "acme").await;
+    let r = install(&server, &admin, "hostile").await;
+    let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    server.request("POST", &format!("/api/skills/{skill_id}/approve"), Some(&admin), Some(json!({"secrets": {"DECLARED_SECRET": "s3cr3t"}}))).await;
+    server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": "bot"}))).await;
+    server.request("POST", &format!("/api/skills/{skill_id}/assign"), Some(&admin), Some(json!({"agentId": "bot"}))).await;
+    let path = "/api/agents/bot/skills/hostile/invoke";
+    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "secret", "args": {"target": "OTHER"}}))).await;
+    assert_eq!((r.status, r.json["code"].as_str()), (200, Some("capability_denied")));
+    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "secret", "args": {"target": "DECLARED_SECRET"}}))).await;
+    assert_eq!(r.json["output"], "s3cr3t");
+    // Secret values appear in no list or audit response.
+    for p in [format!("/api/skills/{skill_id}"), "/api/skills".into(), "/api/audit".into()] {
+        let r = server.request("GET", &p, Some(&admin), None).await;
+        assert!(!r.text.contains("s3cr3t"), "{p}: {}", r.text);
+    }
+    let r = server.request("GET", "/api/audit?outcome=capability_denied", Some(&admin), None).await;
+    assert_eq!(r.json["total"], 1);
+    assert_eq!(r.json["invocations"][0]["denials"][0]["capability"], "secret");
+    assert_eq!(r.json["invocations"][0]["denials"][0]["target"], "OTHER");
+
+    let dir = server.stop().await;
+    let before = artifacts(&dir.join("cache"));
+    assert_eq!(before.len(), 1);
+    let server = TestServer::start_in(dir).await;
+    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "ok"}))).await;
+    assert_eq!(r.json["output"], "ok", "{}", r.text);
+    // The first call after the restart loaded the stored machine code: a
+    // recompile would have renamed a new file (a new inode) into place.
+    assert_eq!(artifacts(&server.data_dir.join("cache")), before);
+}
+
+/// (path, inode) of every compiled artifact under `cache`.
+fn artifacts(cache: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = Vec::new();
+    for dir in std::fs::read_dir(cache).unwrap().flatten() {
+        for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
+            out.push((file.path(), file.metadata().unwrap().ino()));
+        }
+    }
+    out.sort();
+    out
+}

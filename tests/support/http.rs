@@ -3,7 +3,7 @@
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use skillhost::server::{AppState, bootstrap, serve};
+use skillhost::server::{AppState, Loader, bootstrap, serve};
 use skillhost::store::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,7 +36,8 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, AppState { store }, async {
+        let loader = Loader::new(crate::new_runtime(Some(data_dir.join("cache"))));
+        let task = tokio::spawn(serve(listener, AppState { store, loader }, async {
             let _ = rx.await;
         }));
         TestServer { addr, data_dir, shutdown: Some(tx), task: Some(task) }

@@ -1,6 +1,7 @@
 //! `skillhost serve`: the HTTP service.
 use super::CliError;
-use crate::server::{AppState, bootstrap, serve};
+use crate::runtime::{Runtime, RuntimeConfig, MemorySessions};
+use crate::server::{AppState, Loader, bootstrap, serve};
 use crate::store::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,7 +32,9 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data_dir = %args.data_dir.display(), "skillhost serving");
     println!("skillhost listening on http://{addr}");
-    serve(listener, AppState { store }, shutdown_signal()).await?;
+    let config = RuntimeConfig { cache_dir: Some(args.data_dir.join("cache")), ..RuntimeConfig::default() };
+    let runtime = Runtime::new(config, std::sync::Arc::new(MemorySessions::default()))?;
+    serve(listener, AppState { store, loader: Loader::new(runtime) }, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

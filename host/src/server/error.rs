@@ -35,6 +35,15 @@ pub enum ApiError {
         /// What conflicts.
         message: String,
     },
+    /// 422: well-formed but unusable (an invalid component, a grant that
+    /// widens the declaration, input that fails the schema).
+    #[error("{message}")]
+    Unprocessable {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// 413: the body exceeds the limit.
     #[error("the request body exceeds the limit of {0} bytes")]
     TooLarge(usize),
@@ -56,6 +65,7 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

@@ -3,16 +3,21 @@
 //! can drive it, and `serve` takes its listener and shutdown signal so tests
 //! bind port 0.
 mod agents;
+mod audit;
 mod bootstrap;
 mod auth;
 mod error;
 mod health;
+mod invoke;
+mod loader;
+mod skills;
 mod tenants;
 mod tokens;
 
 pub use auth::{Principal, hash_token, new_secret};
 pub use bootstrap::{DEFAULT_TENANT, bootstrap};
 pub use error::ApiError;
+pub use loader::Loader;
 
 use crate::store::Store;
 use axum::Router;
@@ -31,6 +36,8 @@ pub const MAX_BODY_BYTES: usize = 32 << 20;
 pub struct AppState {
     /// The database.
     pub store: Store,
+    /// The sandbox runtime and this node's loaded skills.
+    pub loader: Loader,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -42,6 +49,9 @@ pub fn app(state: AppState) -> Router {
         .merge(tenants::router())
         .merge(tokens::router())
         .merge(agents::router())
+        .merge(skills::router())
+        .merge(invoke::router())
+        .merge(audit::router())
         .fallback(|| async { ApiError::NotFound("route") })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -2,8 +2,10 @@
 //! data directory; queries use `$N` placeholders and portable types so a
 //! PostgreSQL pool can be added behind the same functions.
 mod records;
+mod skills;
 
 pub use records::{Agent, Tenant, TokenRecord};
+pub use skills::{AssignmentRow, InvocationRow, SkillFilter, SkillRow, new_skill};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};

@@ -1,0 +1,163 @@
+//! Invoking a skill as an agent (seed 003's shape): the agent must have the
+//! skill assigned and enabled, and the skill must be approved. Every call
+//! and every refusal is recorded in the audit trail.
+use super::AppState;
+use super::auth::Principal;
+use super::error::{ApiError, JsonBody};
+use crate::InvokeError;
+use crate::capability::Policy;
+use crate::runtime::{Call, OutputKind, SessionScope};
+use crate::store::{InvocationRow, now};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/agents/{agent}/skills/{skill}/invoke", post(invoke))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Invoke {
+    /// An array (a command's arguments) or an object (named inputs).
+    #[serde(default)]
+    args: Option<Value>,
+    /// Which ability; optional when the skill has only one.
+    #[serde(default)]
+    ability: Option<String>,
+    /// Session id for session state.
+    #[serde(default)]
+    session: Option<String>,
+}
+
+async fn invoke(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Path((agent, skill)): Path<(String, String)>,
+    JsonBody(body): JsonBody<Invoke>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require("skills:read")?;
+    let tenant = &principal.tenant_id;
+    let agent = state.store.agent(tenant, &agent).await?.ok_or(ApiError::NotFound("agent"))?;
+    let skill = state.store.skill(tenant, &skill).await?.ok_or(ApiError::NotFound("skill"))?;
+    let assignment = state
+        .store
+        .assignment(tenant, &skill.id, &agent.id)
+        .await?
+        .ok_or(ApiError::NotFound("skill assignment for this agent"))?;
+    if !assignment.enabled {
+        return Err(ApiError::Conflict {
+            code: "assignment_disabled",
+            message: format!("skill `{}` is disabled for agent `{}`", skill.manifest.name, agent.name),
+        });
+    }
+    let Some(grant) = skill.grant.clone().filter(|_| skill.status == "active") else {
+        let why = if skill.status == "pending" { "is pending capability approval by an operator" } else { "is not active" };
+        return Err(ApiError::Conflict { code: "skill_not_active", message: format!("skill `{}` {why}", skill.manifest.name) });
+    };
+    let abilities = &skill.manifest.abilities;
+    let ability = match (&body.ability, abilities.as_slice()) {
+        (Some(name), _) => name.clone(),
+        (None, [only]) => only.name.clone(),
+        (None, _) => {
+            return Err(ApiError::bad_request(
+                "ability_required",
+                format!(
+                    "skill `{}` has several abilities ({}); name one in `ability`",
+                    skill.manifest.name,
+                    abilities.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    };
+    if let Some(session) = &body.session
+        && (session.is_empty() || session.len() > 128)
+    {
+        return Err(ApiError::bad_request("invalid_session", "session ids are 1-128 characters"));
+    }
+    // Per-assignment config reaches the guest through config(key).
+    let mut grant = grant;
+    if let Value::Object(config) = &assignment.config {
+        for (key, value) in config {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            grant.config.insert(key.clone(), text);
+        }
+    }
+    let policy = Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits()).map_err(|e| {
+        tracing::error!(skill_id = %skill.id, error = %e, "approved grant no longer resolves");
+        ApiError::Internal
+    })?;
+    let loaded = state.loader.get(&state.store, tenant, &skill.digest).await?;
+    let input = body.args.unwrap_or_else(|| json!({}));
+    let session = body.session.map(|id| SessionScope { namespace: format!("{tenant}/{}", skill.manifest.name), id });
+    let call = Call { ability: &ability, input: &input, session };
+    let invocation = state.loader.runtime().invoke(&loaded, Arc::new(policy), call).await;
+
+    let outcome = match &invocation.outcome {
+        Ok(_) => "success",
+        Err(e) => e.kind(),
+    };
+    let record = InvocationRow {
+        id: invocation.id.clone(),
+        tenant_id: tenant.clone(),
+        agent_id: Some(agent.id.clone()),
+        agent_name: Some(agent.name.clone()),
+        skill_id: Some(skill.id.clone()),
+        skill_name: skill.manifest.name.clone(),
+        ability: ability.clone(),
+        outcome: outcome.to_owned(),
+        duration_us: invocation.receipt.wall_time_us as i64,
+        peak_memory_bytes: invocation.receipt.peak_memory_bytes as i64,
+        output_bytes: invocation.receipt.output_bytes as i64,
+        denials: serde_json::to_value(&invocation.denials).expect("JSON"),
+        request_id: headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
+        created_at: now(),
+    };
+    state.store.record_invocation(&record).await?;
+
+    let execution_time_ms = invocation.receipt.wall_time_us as f64 / 1000.0;
+    Ok(match invocation.outcome {
+        Ok(output) => (
+            StatusCode::OK,
+            Json(json!({
+                "success": true,
+                "output": output.body,
+                "output_type": match output.kind { OutputKind::Json => "json", OutputKind::Text => "text" },
+                "exit_code": output.exit_code.unwrap_or(0),
+                "execution_time_ms": execution_time_ms,
+                "invocation_id": invocation.id,
+            })),
+        ),
+        Err(error) => {
+            let status = match &error {
+                InvokeError::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                InvokeError::NotFound { .. } => StatusCode::NOT_FOUND,
+                InvokeError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+                InvokeError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+                // The call ran and the skill failed: the request itself succeeded.
+                _ => StatusCode::OK,
+            };
+            let exit_code = match &error { InvokeError::Failed { exit_code, .. } => exit_code.unwrap_or(1), _ => 1 };
+            (
+                status,
+                Json(json!({
+                    "success": false,
+                    "error": error.to_string(),
+                    "code": error.kind(),
+                    "output": invocation.stderr,
+                    "exit_code": exit_code,
+                    "execution_time_ms": execution_time_ms,
+                    "invocation_id": invocation.id,
+                })),
+            )
+        }
+    })
+}

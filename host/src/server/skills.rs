@@ -1,0 +1,277 @@
+//! The skills catalog (seed 001 shapes): install a component, list, get,
+//! approve its capabilities, and assign it to agents.
+use super::AppState;
+use super::auth::Principal;
+use super::error::{ApiError, JsonBody};
+use crate::capability::{Grant, Policy};
+use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError, new_id, new_skill, now};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/skills", get(list).post(install))
+        .route("/api/skills/categories", get(categories))
+        .route("/api/skills/{id}", get(fetch))
+        .route("/api/skills/{id}/approve", post(approve))
+        .route("/api/skills/{id}/assign", post(assign))
+        .route("/api/skills/{id}/unassign/{agent}", delete(unassign))
+        .route("/api/skills/agent/{agent}", get(agent_skills))
+}
+
+/// A grant as shown to clients: secret and env values and host paths are
+/// operator detail and never leave the server.
+fn redacted(grant: &Grant) -> Value {
+    json!({
+        "network": grant.network,
+        "allowPrivateNetwork": grant.allow_private_network,
+        "mounts": grant.mounts.keys().collect::<Vec<_>>(),
+        "env": grant.env.keys().collect::<Vec<_>>(),
+        "secrets": grant.secrets.keys().collect::<Vec<_>>(),
+        "limits": grant.limits,
+    })
+}
+
+/// Seed 001's skill object plus what a sandbox adds.
+pub(super) fn view(skill: &SkillRow, assigned: i64) -> Value {
+    let m = &skill.manifest;
+    json!({
+        "id": skill.id,
+        "name": m.name,
+        "slug": m.name,
+        "description": m.description,
+        "category": m.category,
+        "toolIds": m.abilities.iter().map(|a| &a.name).collect::<Vec<_>>(),
+        "config": {},
+        "listingRef": null,
+        "listingVersion": null,
+        "locked": false,
+        "currentVersion": m.version.to_string(),
+        "status": skill.status,
+        "createdAt": skill.created_at,
+        "updatedAt": skill.updated_at,
+        "source": "custom",
+        "origin": skill.source,
+        "kind": skill.kind,
+        "digest": skill.digest,
+        "capabilities": m.capabilities,
+        "limits": m.limits,
+        "abilities": m.abilities,
+        "grant": skill.grant.as_ref().map(redacted),
+        "assignedAgentsCount": assigned,
+    })
+}
+
+async fn install(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require("skills:write")?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !content_type.starts_with("application/wasm") {
+        return Err(ApiError::bad_request(
+            "unsupported_content_type",
+            "send the packaged skill as the body with `Content-Type: application/wasm`",
+        ));
+    }
+    let package = crate::package::read(&body)
+        .map_err(|e| ApiError::Unprocessable { code: "invalid_component", message: e.to_string() })?;
+    // Compile and link now, so a component that cannot run is refused at
+    // install with wasmtime's reason rather than at the first call.
+    state
+        .loader
+        .load_bytes(body.to_vec())
+        .await
+        .map_err(|e| ApiError::Unprocessable { code: "invalid_component", message: e.to_string() })?;
+    let kind = match package.kind {
+        crate::manifest::SkillKind::Sdk => "sdk",
+        crate::manifest::SkillKind::Command => "command",
+    };
+    state.store.put_component(&principal.tenant_id, &package.digest, &body).await?;
+    let row = new_skill(&principal.tenant_id, package.manifest, kind, &package.digest, "upload");
+    state.store.create_skill(&row).await.map_err(|e| match e {
+        StoreError::Conflict => ApiError::Conflict {
+            code: "skill_exists",
+            message: format!("{}@{} is already installed", row.manifest.name, row.manifest.version),
+        },
+        other => other.into(),
+    })?;
+    tracing::info!(skill_id = %row.id, name = %row.manifest.name, digest = %row.digest, "skill installed, pending approval");
+    Ok((StatusCode::CREATED, Json(json!({ "skill": view(&row, 0) }))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    category: Option<String>,
+    status: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:read")?;
+    let status = match query.status.as_deref() {
+        None => Some("active".to_owned()),
+        Some("all") => None,
+        Some(s @ ("active" | "pending" | "disabled" | "archived")) => Some(s.to_owned()),
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_status",
+                format!("status `{other}` is not one of active, pending, disabled, archived, all"),
+            ));
+        }
+    };
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_request("invalid_limit", "limit must be between 1 and 1000"));
+    }
+    let skills = state.store.list_skills(&principal.tenant_id, &SkillFilter { category: query.category, status }).await?;
+    let total = skills.len();
+    let mut out = Vec::new();
+    for skill in skills.iter().take(limit) {
+        out.push(view(skill, state.store.assignment_count(&skill.id).await?));
+    }
+    Ok(Json(json!({ "skills": out, "total": total })))
+}
+
+async fn categories(State(state): State<AppState>, principal: Principal) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:read")?;
+    let skills = state.store.list_skills(&principal.tenant_id, &SkillFilter::default()).await?;
+    let mut categories: Vec<String> = skills.into_iter().filter_map(|s| s.manifest.category).collect();
+    categories.sort();
+    categories.dedup();
+    Ok(Json(json!({ "categories": categories })))
+}
+
+pub(super) async fn find_skill(state: &AppState, principal: &Principal, id: &str) -> Result<SkillRow, ApiError> {
+    state.store.skill(&principal.tenant_id, id).await?.ok_or(ApiError::NotFound("skill"))
+}
+
+async fn fetch(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:read")?;
+    let skill = find_skill(&state, &principal, &id).await?;
+    let mut agents = Vec::new();
+    for agent in state.store.list_agents(&principal.tenant_id).await? {
+        if let Some(a) = state.store.assignment(&principal.tenant_id, &skill.id, &agent.id).await? {
+            agents.push(json!({ "agentId": agent.id, "agentName": agent.name, "enabled": a.enabled, "assignedAt": a.assigned_at }));
+        }
+    }
+    Ok(Json(json!({ "skill": view(&skill, agents.len() as i64), "assignedAgents": agents })))
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("admin")?;
+    let skill = find_skill(&state, &principal, &id).await?;
+    // An empty body grants the declaration as it stands.
+    let grant: Grant = if body.iter().all(u8::is_ascii_whitespace) {
+        Grant::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_body", format!("invalid grant: {e}")))?
+    };
+    Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits())
+        .map_err(|e| ApiError::Unprocessable { code: "invalid_grant", message: e.to_string() })?;
+    state.store.approve_skill(&principal.tenant_id, &skill.id, &grant).await?;
+    tracing::info!(skill_id = %skill.id, "skill approved");
+    let skill = find_skill(&state, &principal, &skill.id).await?;
+    let assigned = state.store.assignment_count(&skill.id).await?;
+    Ok(Json(json!({ "skill": view(&skill, assigned) })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Assign {
+    agent_id: String,
+    #[serde(default)]
+    config: Option<serde_json::Map<String, Value>>,
+    #[serde(default)]
+    priority: Option<i64>,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Assign>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require("skills:write")?;
+    let skill = find_skill(&state, &principal, &id).await?;
+    let agent = state.store.agent(&principal.tenant_id, &body.agent_id).await?.ok_or(ApiError::NotFound("agent"))?;
+    let row = AssignmentRow {
+        id: new_id(),
+        tenant_id: principal.tenant_id.clone(),
+        skill_id: skill.id.clone(),
+        agent_id: agent.id.clone(),
+        enabled: true,
+        priority: body.priority.unwrap_or(0),
+        config: Value::Object(body.config.unwrap_or_default()),
+        prompt_override: None,
+        credential_id: None,
+        assigned_at: now(),
+        assigned_by: principal.token_id.clone(),
+    };
+    state.store.create_assignment(&row).await.map_err(|e| match e {
+        StoreError::Conflict => ApiError::bad_request("duplicate_assignment", "skill already assigned to this agent"),
+        other => other.into(),
+    })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "assignment": {
+            "id": row.id, "tenantId": row.tenant_id, "skillId": row.skill_id, "agentId": row.agent_id,
+            "skillVersion": skill.manifest.version.to_string(), "listingRef": null, "enabled": row.enabled,
+            "config": row.config, "priority": row.priority, "assignedAt": row.assigned_at, "assignedBy": row.assigned_by,
+        }})),
+    ))
+}
+
+async fn unassign(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, agent)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:write")?;
+    let skill = find_skill(&state, &principal, &id).await?;
+    let agent = state.store.agent(&principal.tenant_id, &agent).await?.ok_or(ApiError::NotFound("agent"))?;
+    if !state.store.delete_assignment(&principal.tenant_id, &skill.id, &agent.id).await? {
+        return Err(ApiError::NotFound("assignment"));
+    }
+    Ok(Json(json!({ "success": true })))
+}
+
+async fn agent_skills(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(agent): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:read")?;
+    let agent = state.store.agent(&principal.tenant_id, &agent).await?.ok_or(ApiError::NotFound("agent"))?;
+    let mut skills = Vec::new();
+    for a in state.store.agent_assignments(&principal.tenant_id, &agent.id).await? {
+        let Some(skill) = state.store.skill(&principal.tenant_id, &a.skill_id).await? else { continue };
+        skills.push(json!({
+            "assignmentId": a.id, "skillId": skill.id, "name": skill.manifest.name, "slug": skill.manifest.name,
+            "description": skill.manifest.description, "category": skill.manifest.category, "listingRef": null,
+            "enabled": a.enabled, "config": a.config, "priority": a.priority, "assignedAt": a.assigned_at,
+        }));
+    }
+    Ok(Json(json!({ "skills": skills })))
+}

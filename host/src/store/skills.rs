@@ -1,0 +1,401 @@
+//! Skills, their component bytes, assignments and invocation records.
+use super::{Store, StoreError, new_id, now};
+use crate::capability::Grant;
+use crate::manifest::Manifest;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+/// An installed skill.
+#[derive(Debug, Clone)]
+pub struct SkillRow {
+    /// Id.
+    pub id: String,
+    /// Owning tenant.
+    pub tenant_id: String,
+    /// The validated manifest (name, version, abilities, capabilities).
+    pub manifest: Manifest,
+    /// `sdk` or `command`.
+    pub kind: String,
+    /// sha256 of the component file.
+    pub digest: String,
+    /// pending, active, disabled or archived.
+    pub status: String,
+    /// The approved grant, once approved.
+    pub grant: Option<Grant>,
+    /// upload, url or path.
+    pub source: String,
+    /// Where it came from, for URL installs.
+    pub source_url: Option<String>,
+    /// Creation time.
+    pub created_at: String,
+    /// Last change.
+    pub updated_at: String,
+}
+
+/// An agent's assignment of a skill.
+#[derive(Debug, Clone)]
+pub struct AssignmentRow {
+    /// Id.
+    pub id: String,
+    /// Owning tenant.
+    pub tenant_id: String,
+    /// The skill.
+    pub skill_id: String,
+    /// The agent.
+    pub agent_id: String,
+    /// Whether the agent may use it.
+    pub enabled: bool,
+    /// Higher is preferred.
+    pub priority: i64,
+    /// Per-assignment configuration (a JSON object).
+    pub config: serde_json::Value,
+    /// Replaces the skill's prompt for this agent (seed 004).
+    pub prompt_override: Option<String>,
+    /// Credential reference (seed 004).
+    pub credential_id: Option<String>,
+    /// When.
+    pub assigned_at: String,
+    /// Token id that assigned it.
+    pub assigned_by: String,
+}
+
+/// One audit record.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvocationRow {
+    /// Invocation id.
+    pub id: String,
+    /// Tenant.
+    #[serde(skip)]
+    pub tenant_id: String,
+    /// Agent id.
+    pub agent_id: Option<String>,
+    /// Agent name.
+    pub agent_name: Option<String>,
+    /// Skill id.
+    pub skill_id: Option<String>,
+    /// Skill name.
+    pub skill_name: String,
+    /// Ability.
+    pub ability: String,
+    /// `success` or an error category.
+    pub outcome: String,
+    /// Wall time.
+    pub duration_us: i64,
+    /// Peak linear memory.
+    pub peak_memory_bytes: i64,
+    /// Output size.
+    pub output_bytes: i64,
+    /// What the sandbox refused.
+    pub denials: serde_json::Value,
+    /// The HTTP request id.
+    pub request_id: Option<String>,
+    /// When.
+    pub created_at: String,
+}
+
+const SKILL_COLUMNS: &str =
+    "id, tenant_id, kind, digest, manifest, status, grant_json, source, source_url, created_at, updated_at";
+
+fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn skill(row: &SqliteRow) -> Result<SkillRow, sqlx::Error> {
+    let manifest: String = row.try_get("manifest")?;
+    let grant: Option<String> = row.try_get("grant_json")?;
+    Ok(SkillRow {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        manifest: decode(&manifest)?,
+        kind: row.try_get("kind")?,
+        digest: row.try_get("digest")?,
+        status: row.try_get("status")?,
+        grant: grant.as_deref().map(decode).transpose()?,
+        source: row.try_get("source")?,
+        source_url: row.try_get("source_url")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn assignment(row: &SqliteRow) -> Result<AssignmentRow, sqlx::Error> {
+    let config: String = row.try_get("config")?;
+    Ok(AssignmentRow {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        skill_id: row.try_get("skill_id")?,
+        agent_id: row.try_get("agent_id")?,
+        enabled: row.try_get::<i64, _>("enabled")? != 0,
+        priority: row.try_get("priority")?,
+        config: decode(&config)?,
+        prompt_override: row.try_get("prompt_override")?,
+        credential_id: row.try_get("credential_id")?,
+        assigned_at: row.try_get("assigned_at")?,
+        assigned_by: row.try_get("assigned_by")?,
+    })
+}
+
+const ASSIGNMENT_COLUMNS: &str = "id, tenant_id, skill_id, agent_id, enabled, priority, config, prompt_override, \
+     credential_id, assigned_at, assigned_by";
+
+/// Filters for listing skills.
+#[derive(Debug, Default, Clone)]
+pub struct SkillFilter {
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only this status; `None` means every status.
+    pub status: Option<String>,
+}
+
+impl Store {
+    /// Stores component bytes once per tenant and digest.
+    pub async fn put_component(&self, tenant_id: &str, digest: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO components (tenant_id, digest, bytes, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (tenant_id, digest) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(digest)
+        .bind(bytes)
+        .bind(now())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// A tenant's component bytes.
+    pub async fn component(&self, tenant_id: &str, digest: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = sqlx::query("SELECT bytes FROM components WHERE tenant_id = $1 AND digest = $2")
+            .bind(tenant_id)
+            .bind(digest)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| r.try_get("bytes")).transpose()?)
+    }
+
+    /// Records a newly installed skill (status pending).
+    pub async fn create_skill(&self, row: &SkillRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO skills (id, tenant_id, name, version, description, category, kind, digest, manifest, \
+             status, grant_json, source, source_url, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(&row.id)
+        .bind(&row.tenant_id)
+        .bind(&row.manifest.name)
+        .bind(row.manifest.version.to_string())
+        .bind(&row.manifest.description)
+        .bind(&row.manifest.category)
+        .bind(&row.kind)
+        .bind(&row.digest)
+        .bind(serde_json::to_string(&row.manifest).expect("JSON"))
+        .bind(&row.status)
+        .bind(row.grant.as_ref().map(|g| serde_json::to_string(g).expect("JSON")))
+        .bind(&row.source)
+        .bind(&row.source_url)
+        .bind(&row.created_at)
+        .bind(&row.updated_at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// A tenant's skill by id, or by name (the newest version).
+    pub async fn skill(&self, tenant_id: &str, id_or_name: &str) -> Result<Option<SkillRow>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {SKILL_COLUMNS} FROM skills WHERE tenant_id = $1 AND (id = $2 OR name = $2) \
+             ORDER BY created_at DESC, id DESC LIMIT 1"
+        ))
+        .bind(tenant_id)
+        .bind(id_or_name)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(skill).transpose()?)
+    }
+
+    /// A tenant's skills, newest first.
+    pub async fn list_skills(&self, tenant_id: &str, filter: &SkillFilter) -> Result<Vec<SkillRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SKILL_COLUMNS} FROM skills WHERE tenant_id = $1 \
+             AND ($2 IS NULL OR category = $2) AND ($3 IS NULL OR status = $3) \
+             ORDER BY name, created_at DESC"
+        ))
+        .bind(tenant_id)
+        .bind(&filter.category)
+        .bind(&filter.status)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(skill).collect::<Result<_, _>>()?)
+    }
+
+    /// Sets a skill's approved grant and status.
+    pub async fn approve_skill(&self, tenant_id: &str, id: &str, grant: &Grant) -> Result<(), StoreError> {
+        sqlx::query("UPDATE skills SET grant_json = $1, status = 'active', updated_at = $2 WHERE tenant_id = $3 AND id = $4")
+            .bind(serde_json::to_string(grant).expect("JSON"))
+            .bind(now())
+            .bind(tenant_id)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Number of agents a skill is assigned to.
+    pub async fn assignment_count(&self, skill_id: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM assignments WHERE skill_id = $1")
+            .bind(skill_id)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Assigns a skill to an agent.
+    pub async fn create_assignment(&self, row: &AssignmentRow) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO assignments ({ASSIGNMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ))
+        .bind(&row.id)
+        .bind(&row.tenant_id)
+        .bind(&row.skill_id)
+        .bind(&row.agent_id)
+        .bind(row.enabled as i64)
+        .bind(row.priority)
+        .bind(row.config.to_string())
+        .bind(&row.prompt_override)
+        .bind(&row.credential_id)
+        .bind(&row.assigned_at)
+        .bind(&row.assigned_by)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The assignment of `skill_id` to `agent_id`.
+    pub async fn assignment(&self, tenant_id: &str, skill_id: &str, agent_id: &str) -> Result<Option<AssignmentRow>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE tenant_id = $1 AND skill_id = $2 AND agent_id = $3"
+        ))
+        .bind(tenant_id)
+        .bind(skill_id)
+        .bind(agent_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(assignment).transpose()?)
+    }
+
+    /// An agent's assignments, highest priority first.
+    pub async fn agent_assignments(&self, tenant_id: &str, agent_id: &str) -> Result<Vec<AssignmentRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE tenant_id = $1 AND agent_id = $2 \
+             ORDER BY priority DESC, assigned_at"
+        ))
+        .bind(tenant_id)
+        .bind(agent_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(assignment).collect::<Result<_, _>>()?)
+    }
+
+    /// Removes an assignment; false when absent.
+    pub async fn delete_assignment(&self, tenant_id: &str, skill_id: &str, agent_id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM assignments WHERE tenant_id = $1 AND skill_id = $2 AND agent_id = $3")
+            .bind(tenant_id)
+            .bind(skill_id)
+            .bind(agent_id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records an invocation.
+    pub async fn record_invocation(&self, row: &InvocationRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO invocations (id, tenant_id, agent_id, agent_name, skill_id, skill_name, ability, outcome, \
+             duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(&row.id)
+        .bind(&row.tenant_id)
+        .bind(&row.agent_id)
+        .bind(&row.agent_name)
+        .bind(&row.skill_id)
+        .bind(&row.skill_name)
+        .bind(&row.ability)
+        .bind(&row.outcome)
+        .bind(row.duration_us)
+        .bind(row.peak_memory_bytes)
+        .bind(row.output_bytes)
+        .bind(row.denials.to_string())
+        .bind(&row.request_id)
+        .bind(&row.created_at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// A tenant's invocation records, newest first, optionally filtered.
+    pub async fn list_invocations(
+        &self,
+        tenant_id: &str,
+        agent: Option<&str>,
+        skill: Option<&str>,
+        outcome: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<InvocationRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM invocations WHERE tenant_id = $1 \
+             AND ($2 IS NULL OR agent_id = $2 OR agent_name = $2) \
+             AND ($3 IS NULL OR skill_id = $3 OR skill_name = $3) \
+             AND ($4 IS NULL OR outcome = $4) \
+             ORDER BY created_at DESC, id DESC LIMIT $5",
+        )
+        .bind(tenant_id)
+        .bind(agent)
+        .bind(skill)
+        .bind(outcome)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let denials: String = r.try_get("denials")?;
+                Ok(InvocationRow {
+                    id: r.try_get("id")?,
+                    tenant_id: r.try_get("tenant_id")?,
+                    agent_id: r.try_get("agent_id")?,
+                    agent_name: r.try_get("agent_name")?,
+                    skill_id: r.try_get("skill_id")?,
+                    skill_name: r.try_get("skill_name")?,
+                    ability: r.try_get("ability")?,
+                    outcome: r.try_get("outcome")?,
+                    duration_us: r.try_get("duration_us")?,
+                    peak_memory_bytes: r.try_get("peak_memory_bytes")?,
+                    output_bytes: r.try_get("output_bytes")?,
+                    denials: decode(&denials)?,
+                    request_id: r.try_get("request_id")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+}
+
+/// A fresh skill row for an install.
+pub fn new_skill(tenant_id: &str, manifest: Manifest, kind: &str, digest: &str, source: &str) -> SkillRow {
+    let at = now();
+    SkillRow {
+        id: new_id(),
+        tenant_id: tenant_id.to_owned(),
+        manifest,
+        kind: kind.to_owned(),
+        digest: digest.to_owned(),
+        status: "pending".into(),
+        grant: None,
+        source: source.to_owned(),
+        source_url: None,
+        created_at: at.clone(),
+        updated_at: at,
+    }
+}
