@@ -224,3 +224,51 @@ fn new_scaffolds_a_skill_that_builds_and_runs() {
     assert!(!ok);
     assert_eq!(report["error"]["kind"], "invalid_input");
 }
+
+#[test]
+fn serve_preloads_skills_and_answers_over_http() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = work_dir("serve");
+    let skills = dir.join("skills");
+    std::fs::create_dir_all(&skills).unwrap();
+    pack(guests::TEXT_TOOLS, &skills);
+    let mut child = bin()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.join("data"))
+        .arg("--preload")
+        .arg(&skills)
+        .env("SKILLHOST_ADMIN_TOKEN", "shk_cli_test_token")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut addr = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("skillhost listening on http://") {
+            addr = Some(rest.to_owned());
+        }
+        if line.starts_with("preloaded skills") {
+            assert!(line.contains("text-tools"), "{line}");
+            break;
+        }
+    }
+    let addr = addr.expect("the server prints its address");
+    let body = r#"{"ability":"slugify","args":{"text":"Hello, skillhost"}}"#;
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "POST /api/agents/demo/skills/text-tools/invoke HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer shk_cli_test_token\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let status = child.wait().unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#""output":"hello-skillhost""#), "{response}");
+    assert!(status.success(), "graceful shutdown on SIGTERM: {status:?}");
+}

@@ -1,7 +1,7 @@
 //! `skillhost serve`: the HTTP service.
 use super::CliError;
 use crate::runtime::{Runtime, RuntimeConfig, MemorySessions};
-use crate::server::{AppState, Loader, bootstrap, serve};
+use crate::server::{AppState, Loader, bootstrap, preload, serve};
 use crate::store::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,6 +18,11 @@ pub struct Args {
     /// The operator's token; generated and printed once when unset.
     #[arg(long, env = "SKILLHOST_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// Operator only: install every packaged skill (*.wasm) in this
+    /// server-side directory into the default tenant, approved as declared
+    /// and assigned to an agent named `demo`.
+    #[arg(long, env = "SKILLHOST_PRELOAD")]
+    preload: Option<PathBuf>,
 }
 
 pub async fn run(args: Args) -> Result<ExitCode, CliError> {
@@ -34,7 +39,16 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     println!("skillhost listening on http://{addr}");
     let config = RuntimeConfig { cache_dir: Some(args.data_dir.join("cache")), ..RuntimeConfig::default() };
     let runtime = Runtime::new(config, std::sync::Arc::new(MemorySessions::default()))?;
-    serve(listener, AppState { store, loader: Loader::new(runtime) }, shutdown_signal()).await?;
+    let loader = Loader::new(runtime);
+    if let Some(dir) = &args.preload {
+        let names = preload(&store, &loader, dir).await.map_err(CliError::new)?;
+        println!("preloaded skills for agent `demo`: {}", names.join(", "));
+        println!("try it (TOKEN is the operator token: printed above on first start, or SKILLHOST_ADMIN_TOKEN):");
+        println!("  curl -s -X POST http://{addr}/api/agents/demo/skills/text-tools/invoke \\");
+        println!("    -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\");
+        println!("    -d '{{\"ability\":\"slugify\",\"args\":{{\"text\":\"Hello, skillhost\"}}}}'");
+    }
+    serve(listener, AppState { store, loader }, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

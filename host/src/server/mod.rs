@@ -10,6 +10,7 @@ mod error;
 mod health;
 mod invoke;
 mod loader;
+mod preload;
 mod skills;
 mod tenants;
 mod tokens;
@@ -18,6 +19,7 @@ pub use auth::{Principal, hash_token, new_secret};
 pub use bootstrap::{DEFAULT_TENANT, bootstrap};
 pub use error::ApiError;
 pub use loader::Loader;
+pub use preload::preload;
 
 use crate::store::Store;
 use axum::Router;
