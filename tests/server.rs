@@ -318,3 +318,40 @@ fn artifacts(cache: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {
     out.sort();
     out
 }
+
+#[tokio::test]
+async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
+    let server = TestServer::start("assign-patch").await;
+    let admin = tenant(&server, "acme").await;
+    let r = install(&server, &admin, "hostile").await;
+    let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    server.raw("POST", &format!("/api/skills/{skill_id}/approve"), Some(&admin), None, None).await;
+    server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": "bot"}))).await;
+    let r = server.request("POST", &format!("/api/skills/{skill_id}/assign"), Some(&admin), Some(json!({"agentId": "bot", "config": {"units": "metric"}}))).await;
+    assert_eq!(r.status, 201);
+    let path = "/api/agents/bot/skills/hostile/invoke";
+    // Per-assignment config reaches the guest.
+    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "config", "args": {"target": "units"}}))).await;
+    assert_eq!(r.json["output"], "metric", "{}", r.text);
+    let patch = format!("/api/skills/{skill_id}/assignments/bot");
+    let r = server.request("PATCH", &patch, Some(&admin), Some(json!({"config": {"units": "imperial"}, "priority": 5}))).await;
+    assert_eq!((r.status, r.json["success"].as_bool()), (200, Some(true)));
+    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "config", "args": {"target": "units"}}))).await;
+    assert_eq!(r.json["output"], "imperial");
+    let r = server.request("GET", &format!("/api/skills/{skill_id}/agents"), Some(&admin), None).await;
+    assert_eq!(r.json["agents"][0]["priority"], 5);
+    assert_eq!(server.request("PATCH", &patch, Some(&admin), Some(json!({"enabled": "no"}))).await.status, 400);
+    // Disabled: this agent cannot invoke it.
+    server.request("PATCH", &patch, Some(&admin), Some(json!({"enabled": false}))).await;
+    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "ok"}))).await;
+    assert_eq!((r.status, r.json["code"].as_str()), (409, Some("assignment_disabled")));
+    // Another tenant cannot touch the assignment.
+    let other = tenant(&server, "other").await;
+    assert_eq!(server.request("PATCH", &patch, Some(&other), Some(json!({"enabled": true}))).await.status, 404);
+    // Uninstall detaches from agents.
+    assert_eq!(server.request("DELETE", &format!("/api/skills/{skill_id}"), Some(&other), None).await.status, 404);
+    let r = server.request("DELETE", &format!("/api/skills/{skill_id}"), Some(&admin), None).await;
+    assert_eq!((r.status, r.json["success"].as_bool()), (200, Some(true)));
+    assert_eq!(server.request("GET", "/api/skills/agent/bot", Some(&admin), None).await.json["skills"], json!([]));
+    assert_eq!(server.request("GET", &format!("/api/skills/{skill_id}"), Some(&admin), None).await.status, 404);
+}

@@ -16,6 +16,16 @@ pub enum SkillKind {
     Command,
 }
 
+impl SkillKind {
+    /// `sdk` or `command`, as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkillKind::Sdk => "sdk",
+            SkillKind::Command => "command",
+        }
+    }
+}
+
 /// A skill's manifest, validated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -49,6 +49,11 @@ async fn create(
     Ok((StatusCode::CREATED, Json(json!({ "agent": agent }))))
 }
 
+/// A tenant's agent by id or name, or 404.
+pub(super) async fn find_agent(state: &AppState, principal: &Principal, key: &str) -> Result<crate::store::Agent, ApiError> {
+    state.store.agent(&principal.tenant_id, key).await?.ok_or(ApiError::NotFound("agent"))
+}
+
 async fn list(State(state): State<AppState>, principal: Principal) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
     let agents = state.store.list_agents(&principal.tenant_id).await?;
@@ -61,8 +66,7 @@ async fn fetch(
     Path(agent): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
-    let agent = state.store.agent(&principal.tenant_id, &agent).await?.ok_or(ApiError::NotFound("agent"))?;
-    Ok(Json(json!({ "agent": agent })))
+    Ok(Json(json!({ "agent": find_agent(&state, &principal, &agent).await? })))
 }
 
 async fn remove(
@@ -71,7 +75,7 @@ async fn remove(
     Path(agent): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:write")?;
-    let found = state.store.agent(&principal.tenant_id, &agent).await?.ok_or(ApiError::NotFound("agent"))?;
+    let found = find_agent(&state, &principal, &agent).await?;
     state.store.delete_agent(&principal.tenant_id, &found.id).await?;
     Ok(Json(json!({ "success": true, "message": format!("Agent '{}' deleted", found.name) })))
 }

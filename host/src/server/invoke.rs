@@ -2,6 +2,8 @@
 //! skill assigned and enabled, and the skill must be approved. Every call
 //! and every refusal is recorded in the audit trail.
 use super::AppState;
+use super::agents::find_agent;
+use super::skills::find_skill;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
 use crate::InvokeError;
@@ -43,8 +45,8 @@ async fn invoke(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require("skills:read")?;
     let tenant = &principal.tenant_id;
-    let agent = state.store.agent(tenant, &agent).await?.ok_or(ApiError::NotFound("agent"))?;
-    let skill = state.store.skill(tenant, &skill).await?.ok_or(ApiError::NotFound("skill"))?;
+    let agent = find_agent(&state, &principal, &agent).await?;
+    let skill = find_skill(&state, &principal, &skill).await?;
     let assignment = state
         .store
         .assignment(tenant, &skill.id, &agent.id)

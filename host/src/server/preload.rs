@@ -30,10 +30,7 @@ pub async fn preload(store: &Store, loader: &super::Loader, dir: &Path) -> Resul
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let package = crate::package::read(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         loader.load_bytes(bytes.clone()).await.map_err(|e| format!("{}: {e}", path.display()))?;
-        let kind = match package.kind {
-            crate::manifest::SkillKind::Sdk => "sdk",
-            crate::manifest::SkillKind::Command => "command",
-        };
+        let kind = package.kind.as_str();
         store.put_component(&tenant.id, &package.digest, &bytes).await.map_err(|e| e.to_string())?;
         let mut row = new_skill(&tenant.id, package.manifest, kind, &package.digest, "path");
         row.source_url = Some(path.display().to_string());

@@ -1,6 +1,7 @@
 //! The skills catalog (seed 001 shapes): install a component, list, get,
 //! approve its capabilities, and assign it to agents.
 use super::AppState;
+use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
 use crate::capability::{Grant, Policy};
@@ -8,7 +9,7 @@ use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError, new_id, new
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -17,7 +18,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/skills", get(list).post(install))
         .route("/api/skills/categories", get(categories))
-        .route("/api/skills/{id}", get(fetch))
+        .route("/api/skills/{id}", get(fetch).delete(uninstall))
+        .route("/api/skills/{id}/agents", get(skill_agents))
+        .route("/api/skills/{id}/assignments/{agent}", patch(update_assignment))
         .route("/api/skills/{id}/approve", post(approve))
         .route("/api/skills/{id}/assign", post(assign))
         .route("/api/skills/{id}/unassign/{agent}", delete(unassign))
@@ -90,10 +93,7 @@ async fn install(
         .load_bytes(body.to_vec())
         .await
         .map_err(|e| ApiError::Unprocessable { code: "invalid_component", message: e.to_string() })?;
-    let kind = match package.kind {
-        crate::manifest::SkillKind::Sdk => "sdk",
-        crate::manifest::SkillKind::Command => "command",
-    };
+    let kind = package.kind.as_str();
     state.store.put_component(&principal.tenant_id, &package.digest, &body).await?;
     let row = new_skill(&principal.tenant_id, package.manifest, kind, &package.digest, "upload");
     state.store.create_skill(&row).await.map_err(|e| match e {
@@ -174,6 +174,71 @@ async fn fetch(
     Ok(Json(json!({ "skill": view(&skill, agents.len() as i64), "assignedAgents": agents })))
 }
 
+async fn uninstall(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:write")?;
+    let skill = find_skill(&state, &principal, &id).await?;
+    state.store.delete_skill(&principal.tenant_id, &skill.id).await?;
+    tracing::info!(skill_id = %skill.id, "skill uninstalled");
+    Ok(Json(json!({ "success": true, "message": format!("Skill '{}' deleted", skill.manifest.name) })))
+}
+
+async fn skill_agents(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:read")?;
+    let skill = find_skill(&state, &principal, &id).await?;
+    let mut agents = Vec::new();
+    for a in state.store.skill_assignments(&principal.tenant_id, &skill.id).await? {
+        let Some(agent) = state.store.agent(&principal.tenant_id, &a.agent_id).await? else { continue };
+        agents.push(json!({
+            "id": a.id, "agentId": agent.id, "agentName": agent.name, "agentStatus": "active", "enabled": a.enabled,
+            "config": a.config, "priority": a.priority, "assignedAt": a.assigned_at, "assignedBy": a.assigned_by,
+        }));
+    }
+    Ok(Json(json!({ "agents": agents })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignmentPatch {
+    enabled: Option<bool>,
+    config: Option<serde_json::Map<String, Value>>,
+    priority: Option<i64>,
+}
+
+async fn update_assignment(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, agent)): Path<(String, String)>,
+    JsonBody(body): JsonBody<AssignmentPatch>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:write")?;
+    let skill = find_skill(&state, &principal, &id).await?;
+    let agent = find_agent(&state, &principal, &agent).await?;
+    let mut row = state
+        .store
+        .assignment(&principal.tenant_id, &skill.id, &agent.id)
+        .await?
+        .ok_or(ApiError::NotFound("assignment"))?;
+    if let Some(enabled) = body.enabled {
+        row.enabled = enabled;
+    }
+    if let Some(priority) = body.priority {
+        row.priority = priority;
+    }
+    if let Some(config) = body.config {
+        row.config = Value::Object(config);
+    }
+    state.store.update_assignment(&row).await?;
+    Ok(Json(json!({ "success": true })))
+}
+
 async fn approve(
     State(state): State<AppState>,
     principal: Principal,
@@ -215,7 +280,7 @@ async fn assign(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require("skills:write")?;
     let skill = find_skill(&state, &principal, &id).await?;
-    let agent = state.store.agent(&principal.tenant_id, &body.agent_id).await?.ok_or(ApiError::NotFound("agent"))?;
+    let agent = find_agent(&state, &principal, &body.agent_id).await?;
     let row = AssignmentRow {
         id: new_id(),
         tenant_id: principal.tenant_id.clone(),
@@ -250,7 +315,7 @@ async fn unassign(
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:write")?;
     let skill = find_skill(&state, &principal, &id).await?;
-    let agent = state.store.agent(&principal.tenant_id, &agent).await?.ok_or(ApiError::NotFound("agent"))?;
+    let agent = find_agent(&state, &principal, &agent).await?;
     if !state.store.delete_assignment(&principal.tenant_id, &skill.id, &agent.id).await? {
         return Err(ApiError::NotFound("assignment"));
     }
@@ -263,7 +328,7 @@ async fn agent_skills(
     Path(agent): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
-    let agent = state.store.agent(&principal.tenant_id, &agent).await?.ok_or(ApiError::NotFound("agent"))?;
+    let agent = find_agent(&state, &principal, &agent).await?;
     let mut skills = Vec::new();
     for a in state.store.agent_assignments(&principal.tenant_id, &agent.id).await? {
         let Some(skill) = state.store.skill(&principal.tenant_id, &a.skill_id).await? else { continue };

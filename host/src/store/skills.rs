@@ -308,6 +308,58 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Updates an assignment's enabled flag, priority and config.
+    pub async fn update_assignment(&self, row: &AssignmentRow) -> Result<(), StoreError> {
+        sqlx::query("UPDATE assignments SET enabled = $1, priority = $2, config = $3 WHERE tenant_id = $4 AND id = $5")
+            .bind(row.enabled as i64)
+            .bind(row.priority)
+            .bind(row.config.to_string())
+            .bind(&row.tenant_id)
+            .bind(&row.id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes a skill and its assignments; its component bytes go too when
+    /// no other version of the tenant uses them.
+    pub async fn delete_skill(&self, tenant_id: &str, id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let digest: Option<String> = sqlx::query("SELECT digest FROM skills WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get("digest"))
+            .transpose()?;
+        let Some(digest) = digest else { return Ok(false) };
+        sqlx::query("DELETE FROM assignments WHERE tenant_id = $1 AND skill_id = $2").bind(tenant_id).bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM skills WHERE tenant_id = $1 AND id = $2").bind(tenant_id).bind(id).execute(&mut *tx).await?;
+        sqlx::query(
+            "DELETE FROM components WHERE tenant_id = $1 AND digest = $2 \
+             AND NOT EXISTS (SELECT 1 FROM skills WHERE tenant_id = $1 AND digest = $2)",
+        )
+        .bind(tenant_id)
+        .bind(&digest)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A skill's assignments, highest priority first.
+    pub async fn skill_assignments(&self, tenant_id: &str, skill_id: &str) -> Result<Vec<AssignmentRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE tenant_id = $1 AND skill_id = $2 \
+             ORDER BY priority DESC, assigned_at"
+        ))
+        .bind(tenant_id)
+        .bind(skill_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(assignment).collect::<Result<_, _>>()?)
+    }
+
     /// Records an invocation.
     pub async fn record_invocation(&self, row: &InvocationRow) -> Result<(), StoreError> {
         sqlx::query(
