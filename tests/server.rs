@@ -348,6 +348,20 @@ async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
     // Another tenant cannot touch the assignment.
     let other = tenant(&server, "other").await;
     assert_eq!(server.request("PATCH", &patch, Some(&other), Some(json!({"enabled": true}))).await.status, 404);
+    // Status and metadata changes; a disabled skill cannot be invoked.
+    server.request("PATCH", &patch, Some(&admin), Some(json!({"enabled": true}))).await;
+    let skill_path = format!("/api/skills/{skill_id}");
+    let r = server.request("PATCH", &skill_path, Some(&admin), Some(json!({"status": "disabled", "category": "qa", "description": "Now described"}))).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!((r.json["skill"]["status"].as_str(), r.json["skill"]["category"].as_str()), (Some("disabled"), Some("qa")));
+    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "ok"}))).await;
+    assert_eq!((r.status, r.json["code"].as_str()), (409, Some("skill_not_active")));
+    assert_eq!(server.request("PATCH", &skill_path, Some(&admin), Some(json!({"status": "deleted"}))).await.status, 400);
+    assert_eq!(server.request("PATCH", &skill_path, Some(&admin), Some(json!({"category": "Not A Slug"}))).await.status, 400);
+    server.request("PATCH", &skill_path, Some(&admin), Some(json!({"status": "active"}))).await;
+    assert_eq!(server.request("POST", path, Some(&admin), Some(json!({"ability": "ok"}))).await.json["output"], "ok");
+    let r = server.request("GET", "/api/skills/categories", Some(&admin), None).await;
+    assert_eq!(r.json["categories"], json!(["qa"]));
     // Uninstall detaches from agents.
     assert_eq!(server.request("DELETE", &format!("/api/skills/{skill_id}"), Some(&other), None).await.status, 404);
     let r = server.request("DELETE", &format!("/api/skills/{skill_id}"), Some(&admin), None).await;

@@ -18,7 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/skills", get(list).post(install))
         .route("/api/skills/categories", get(categories))
-        .route("/api/skills/{id}", get(fetch).delete(uninstall))
+        .route("/api/skills/{id}", get(fetch).patch(update).delete(uninstall))
         .route("/api/skills/{id}/agents", get(skill_agents))
         .route("/api/skills/{id}/assignments/{agent}", patch(update_assignment))
         .route("/api/skills/{id}/approve", post(approve))
@@ -172,6 +172,60 @@ async fn fetch(
         }
     }
     Ok(Json(json!({ "skill": view(&skill, agents.len() as i64), "assignedAgents": agents })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SkillPatch {
+    status: Option<String>,
+    description: Option<String>,
+    category: Option<Option<String>>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<SkillPatch>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:write")?;
+    let mut skill = find_skill(&state, &principal, &id).await?;
+    if let Some(status) = body.status {
+        match status.as_str() {
+            "active" if skill.grant.is_none() => {
+                return Err(ApiError::Conflict {
+                    code: "approval_required",
+                    message: "a pending skill becomes active through POST /api/skills/{id}/approve".into(),
+                });
+            }
+            "active" | "archived" | "disabled" => skill.status = status,
+            other => {
+                return Err(ApiError::bad_request(
+                    "invalid_status",
+                    format!("status `{other}` is not one of active, archived, disabled"),
+                ));
+            }
+        }
+    }
+    if let Some(description) = body.description {
+        let description = description.trim();
+        if description.is_empty() || description.len() > 1024 {
+            return Err(ApiError::bad_request("invalid_description", "description must be 1-1024 characters"));
+        }
+        skill.manifest.description = description.to_owned();
+    }
+    if let Some(category) = body.category {
+        if let Some(c) = &category
+            && !crate::manifest::is_slug(c, 64)
+        {
+            return Err(ApiError::bad_request("invalid_category", format!("category `{c}` must be a slug like `data`")));
+        }
+        skill.manifest.category = category;
+    }
+    state.store.update_skill(&skill).await?;
+    let skill = find_skill(&state, &principal, &skill.id).await?;
+    let assigned = state.store.assignment_count(&skill.id).await?;
+    Ok(Json(json!({ "skill": view(&skill, assigned) })))
 }
 
 async fn uninstall(

@@ -308,6 +308,24 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Updates a skill's status, description and category.
+    pub async fn update_skill(&self, row: &SkillRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE skills SET status = $1, description = $2, category = $3, manifest = $4, updated_at = $5 \
+             WHERE tenant_id = $6 AND id = $7",
+        )
+        .bind(&row.status)
+        .bind(&row.manifest.description)
+        .bind(&row.manifest.category)
+        .bind(serde_json::to_string(&row.manifest).expect("JSON"))
+        .bind(now())
+        .bind(&row.tenant_id)
+        .bind(&row.id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     /// Updates an assignment's enabled flag, priority and config.
     pub async fn update_assignment(&self, row: &AssignmentRow) -> Result<(), StoreError> {
         sqlx::query("UPDATE assignments SET enabled = $1, priority = $2, config = $3 WHERE tenant_id = $4 AND id = $5")
