@@ -369,3 +369,40 @@ async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
     assert_eq!(server.request("GET", "/api/skills/agent/bot", Some(&admin), None).await.json["skills"], json!([]));
     assert_eq!(server.request("GET", &format!("/api/skills/{skill_id}"), Some(&admin), None).await.status, 404);
 }
+
+#[tokio::test]
+async fn seed_003_agent_skills_list_detail_and_source() {
+    let server = TestServer::start("seed003").await;
+    let admin = tenant(&server, "acme").await;
+    for guest in ["fetch", "text-tools"] {
+        let r = install(&server, &admin, guest).await;
+        let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+        server.raw("POST", &format!("/api/skills/{id}/approve"), Some(&admin), None, None).await;
+        server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": "bot"}))).await;
+        server.request("POST", &format!("/api/skills/{id}/assign"), Some(&admin), Some(json!({"agentId": "bot"}))).await;
+    }
+    let r = server.request("GET", "/api/agents/bot/skills", Some(&admin), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let skills = r.json["skills"].as_array().unwrap();
+    let fetch = skills.iter().find(|s| s["name"] == "fetch").unwrap();
+    assert_eq!((fetch["needs_network"].as_bool(), fetch["needs_fs_read"].as_bool()), (Some(true), Some(false)));
+    let text = skills.iter().find(|s| s["name"] == "text-tools").unwrap();
+    assert_eq!((text["needs_network"].as_bool(), text["needs_env"].as_bool()), (Some(false), Some(false)));
+    assert_eq!(text["version"], "1.0.0");
+
+    let r = server.request("GET", "/api/agents/bot/skills/text-tools", Some(&admin), None).await;
+    assert_eq!(r.status, 200);
+    let usage = r.json["usage_example"].as_str().unwrap();
+    assert!(usage.starts_with("POST /api/agents/bot/skills/text-tools/invoke"), "{usage}");
+    assert!(usage.contains(r#""args":{"text":"..."}"#), "{usage}");
+    assert_eq!(r.json["abilities"].as_array().unwrap().len(), 4);
+
+    let r = server.request("GET", "/api/agents/bot/skills/fetch/source", Some(&admin), None).await;
+    assert!(r.json["manifest"].as_str().unwrap().contains("name = \"fetch\""), "{}", r.text);
+    assert!(r.json["wit"].as_str().unwrap().contains("package skillhost:skill@0.1.0"));
+
+    let other = tenant(&server, "other").await;
+    assert_eq!(server.request("GET", "/api/agents/bot/skills", Some(&other), None).await.status, 404);
+    assert_eq!(server.request("GET", "/api/agents/bot/skills/calc", Some(&admin), None).await.status, 404);
+    assert_eq!(server.request("GET", "/api/agents/bot/skills", None, None).await.status, 401);
+}

@@ -2,6 +2,7 @@
 //! `router()`, merged in [`app`]. `app` is separate from [`serve`] so tests
 //! can drive it, and `serve` takes its listener and shutdown signal so tests
 //! bind port 0.
+mod agent_skills;
 mod agents;
 mod audit;
 mod bootstrap;
@@ -53,6 +54,7 @@ pub fn app(state: AppState) -> Router {
         .merge(agents::router())
         .merge(skills::router())
         .merge(invoke::router())
+        .merge(agent_skills::router())
         .merge(audit::router())
         .fallback(|| async { ApiError::NotFound("route") })
         .with_state(state)
