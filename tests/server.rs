@@ -406,3 +406,24 @@ async fn seed_003_agent_skills_list_detail_and_source() {
     assert_eq!(server.request("GET", "/api/agents/bot/skills/calc", Some(&admin), None).await.status, 404);
     assert_eq!(server.request("GET", "/api/agents/bot/skills", None, None).await.status, 401);
 }
+
+#[tokio::test]
+async fn session_state_is_durable_and_isolated() {
+    let server = TestServer::start("sessions").await;
+    let admin = tenant(&server, "acme").await;
+    let r = install(&server, &admin, "scratchpad").await;
+    let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    server.raw("POST", &format!("/api/skills/{id}/approve"), Some(&admin), None, None).await;
+    server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": "bot"}))).await;
+    server.request("POST", &format!("/api/skills/{id}/assign"), Some(&admin), Some(json!({"agentId": "bot"}))).await;
+    let path = "/api/agents/bot/skills/scratchpad/invoke";
+    let bump = |session: &'static str| json!({"ability": "increment", "session": session});
+    assert_eq!(server.request("POST", path, Some(&admin), Some(bump("s1"))).await.json["output"], "1");
+    assert_eq!(server.request("POST", path, Some(&admin), Some(bump("s1"))).await.json["output"], "2");
+    assert_eq!(server.request("POST", path, Some(&admin), Some(bump("s2"))).await.json["output"], "1");
+    let dir = server.stop().await;
+    let server = TestServer::start_in(dir).await;
+    assert_eq!(server.request("POST", path, Some(&admin), Some(bump("s1"))).await.json["output"], "3");
+    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "increment", "session": ""}))).await;
+    assert_eq!(r.status, 400);
+}

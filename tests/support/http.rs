@@ -36,7 +36,9 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let loader = Loader::new(crate::new_runtime(Some(data_dir.join("cache"))));
+        let config = skillhost::runtime::RuntimeConfig { cache_dir: Some(data_dir.join("cache")), ..Default::default() };
+        let runtime = skillhost::runtime::Runtime::new(config, std::sync::Arc::new(store.clone())).unwrap();
+        let loader = Loader::new(runtime);
         let task = tokio::spawn(serve(listener, AppState { store, loader }, async {
             let _ = rx.await;
         }));

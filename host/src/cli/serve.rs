@@ -1,6 +1,6 @@
 //! `skillhost serve`: the HTTP service.
 use super::CliError;
-use crate::runtime::{Runtime, RuntimeConfig, MemorySessions};
+use crate::runtime::{Runtime, RuntimeConfig};
 use crate::server::{AppState, Loader, bootstrap, preload, serve};
 use crate::store::Store;
 use std::net::SocketAddr;
@@ -38,7 +38,9 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     tracing::info!(%addr, data_dir = %args.data_dir.display(), "skillhost serving");
     println!("skillhost listening on http://{addr}");
     let config = RuntimeConfig { cache_dir: Some(args.data_dir.join("cache")), ..RuntimeConfig::default() };
-    let runtime = Runtime::new(config, std::sync::Arc::new(MemorySessions::default()))?;
+    // Session state lives in the database: it survives restarts and is
+    // shared by every replica.
+    let runtime = Runtime::new(config, std::sync::Arc::new(store.clone()))?;
     let loader = Loader::new(runtime);
     if let Some(dir) = &args.preload {
         let names = preload(&store, &loader, dir).await.map_err(CliError::new)?;

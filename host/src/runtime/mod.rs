@@ -11,7 +11,7 @@ mod state;
 
 pub use engine::{EPOCH_TICK, PoolSize};
 pub use invoke::{Call, Invocation, Output, OutputKind, Receipt};
-pub use session::{FileSessions, MemorySessions, SessionError, SessionScope, SessionStore};
+pub use session::{FileSessions, MAX_KEYS as MAX_SESSION_KEYS, MemorySessions, SessionError, SessionScope, SessionStore};
 pub use state::Denial;
 
 use crate::capability::{LimitPolicy, Policy};

@@ -2,6 +2,7 @@
 //! data directory; queries use `$N` placeholders and portable types so a
 //! PostgreSQL pool can be added behind the same functions.
 mod records;
+mod sessions;
 mod skills;
 
 pub use records::{Agent, Tenant, TokenRecord};
