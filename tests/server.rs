@@ -427,3 +427,50 @@ async fn session_state_is_durable_and_isolated() {
     let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "increment", "session": ""}))).await;
     assert_eq!(r.status, 400);
 }
+
+fn jwt(secret: &str, tenant: &str, scopes: &[&str], exp_offset: i64) -> String {
+    let exp = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + exp_offset) as u64;
+    let claims = skillhost::server::Claims {
+        sub: "agent-runner".into(),
+        tenant: tenant.into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        exp,
+    };
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn hs256_jwts_carry_tenant_and_scopes() {
+    use skillhost_tests::http::JWT_SECRET;
+    let server = TestServer::start("jwt").await;
+    let r = server.request("POST", "/api/tenants", Some(OPERATOR_TOKEN), Some(json!({"name": "acme"}))).await;
+    let tenant_id = r.json["tenant"]["id"].as_str().unwrap().to_owned();
+    let admin = r.json["token"]["secret"].as_str().unwrap().to_owned();
+    server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": "bot"}))).await;
+
+    let reader = jwt(JWT_SECRET, &tenant_id, &["skills:read"], 300);
+    let r = server.request("GET", "/api/agents/bot", Some(&reader), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = server.request("POST", "/api/agents", Some(&reader), Some(json!({"name": "x"}))).await;
+    assert_eq!(r.status, 403);
+
+    let expired = jwt(JWT_SECRET, &tenant_id, &["skills:read"], -300);
+    let r = server.request("GET", "/api/agents", Some(&expired), None).await;
+    assert_eq!(r.status, 401);
+    assert!(r.json["error"].as_str().unwrap().contains("expired"), "{}", r.text);
+    let forged = jwt("another-secret-of-at-least-32-bytes", &tenant_id, &["admin"], 300);
+    assert_eq!(server.request("GET", "/api/agents", Some(&forged), None).await.status, 401);
+    let bad_scope = jwt(JWT_SECRET, &tenant_id, &["root"], 300);
+    assert_eq!(server.request("GET", "/api/agents", Some(&bad_scope), None).await.status, 401);
+    // Another tenant's JWT sees nothing of acme.
+    let other = jwt(JWT_SECRET, "some-other-tenant", &["admin"], 300);
+    assert_eq!(server.request("GET", "/api/agents/bot", Some(&other), None).await.status, 404);
+    // A JWT is never the operator.
+    let r = server.request("GET", "/api/tenants", Some(&jwt(JWT_SECRET, &tenant_id, &["admin"], 300)), None).await;
+    assert_eq!(r.status, 403);
+}

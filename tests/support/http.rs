@@ -11,6 +11,9 @@ use std::path::PathBuf;
 /// The operator token every test server is bootstrapped with.
 pub const OPERATOR_TOKEN: &str = "shk_test_operator_token";
 
+/// The HS256 secret test servers accept JWTs for.
+pub const JWT_SECRET: &str = "test-secret-of-at-least-32-bytes!!";
+
 /// A running server; stopped (gracefully) when dropped.
 pub struct TestServer {
     /// Where it listens.
@@ -39,7 +42,8 @@ impl TestServer {
         let config = skillhost::runtime::RuntimeConfig { cache_dir: Some(data_dir.join("cache")), ..Default::default() };
         let runtime = skillhost::runtime::Runtime::new(config, std::sync::Arc::new(store.clone())).unwrap();
         let loader = Loader::new(runtime);
-        let task = tokio::spawn(serve(listener, AppState { store, loader }, async {
+        let jwt = Some(skillhost::server::JwtVerifier::new(JWT_SECRET.as_bytes()));
+        let task = tokio::spawn(serve(listener, AppState { store, loader, jwt }, async {
             let _ = rx.await;
         }));
         TestServer { addr, data_dir, shutdown: Some(tx), task: Some(task) }

@@ -1,7 +1,7 @@
 //! `skillhost serve`: the HTTP service.
 use super::CliError;
 use crate::runtime::{Runtime, RuntimeConfig};
-use crate::server::{AppState, Loader, bootstrap, preload, serve};
+use crate::server::{AppState, JwtVerifier, Loader, bootstrap, preload, serve};
 use crate::store::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -23,9 +23,17 @@ pub struct Args {
     /// and assigned to an agent named `demo`.
     #[arg(long, env = "SKILLHOST_PRELOAD")]
     preload: Option<PathBuf>,
+    /// Accept HS256 JWTs signed with this secret (claims: sub, tenant,
+    /// scopes, exp). At least 32 bytes.
+    #[arg(long, env = "SKILLHOST_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
 }
 
 pub async fn run(args: Args) -> Result<ExitCode, CliError> {
+    // A short HMAC key is brute-forceable; refuse it rather than run weak.
+    if args.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
+        return Err(CliError::new("--jwt-secret must be at least 32 bytes"));
+    }
     let store = Store::open(&args.data_dir).await?;
     if let Some(secret) = bootstrap(&store, args.admin_token.as_deref()).await? {
         // Printed once, to stdout only; the database keeps just a hash.
@@ -50,7 +58,8 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         println!("    -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\");
         println!("    -d '{{\"ability\":\"slugify\",\"args\":{{\"text\":\"Hello, skillhost\"}}}}'");
     }
-    serve(listener, AppState { store, loader }, shutdown_signal()).await?;
+    let jwt = args.jwt_secret.as_deref().map(|s| JwtVerifier::new(s.as_bytes()));
+    serve(listener, AppState { store, loader, jwt }, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,6 +1,8 @@
-//! Bearer-token authentication and scopes. Tokens are random secrets whose
-//! SHA-256 is stored; a lookup by hash is a constant-time comparison in
+//! Bearer-token authentication and scopes. API tokens are random secrets
+//! whose SHA-256 is stored; a lookup by hash is a constant-time comparison in
 //! effect (the hash of an unknown secret reveals nothing about stored ones).
+//! HS256 JWTs signed with the operator's secret carry the same claims
+//! (`tenant`, `scopes`, `exp`) for deployments that issue their own tokens.
 use super::AppState;
 use super::error::ApiError;
 use crate::store::TokenRecord;
@@ -52,6 +54,44 @@ pub fn new_secret() -> String {
     format!("shk_{}", hex::encode(bytes))
 }
 
+/// The claims of an accepted JWT.
+#[derive(Debug, serde::Deserialize, serde::Serialize)]
+pub struct Claims {
+    /// Who the token was issued to.
+    pub sub: String,
+    /// The tenant id the token acts in.
+    pub tenant: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// Expiry (seconds since the epoch); required.
+    pub exp: u64,
+}
+
+/// Verifies HS256 JWTs.
+#[derive(Clone)]
+pub struct JwtVerifier {
+    key: jsonwebtoken::DecodingKey,
+    validation: jsonwebtoken::Validation,
+}
+
+impl JwtVerifier {
+    /// A verifier for tokens signed with `secret`.
+    pub fn new(secret: &[u8]) -> Self {
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        JwtVerifier { key: jsonwebtoken::DecodingKey::from_secret(secret), validation }
+    }
+
+    fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => ApiError::Unauthorized("the JWT has expired"),
+                _ => ApiError::Unauthorized("invalid JWT"),
+            })
+    }
+}
+
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
@@ -67,6 +107,15 @@ impl FromRequestParts<AppState> for Principal {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .ok_or(ApiError::Unauthorized("the Authorization header must be `Bearer <token>`"))?;
+        if secret.split('.').count() == 3 {
+            let verifier = state.jwt.as_ref().ok_or(ApiError::Unauthorized("this server does not accept JWTs"))?;
+            let claims = verifier.verify(secret)?;
+            if let Some(bad) = claims.scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
+                tracing::warn!(scope = %bad, "JWT with an unknown scope");
+                return Err(ApiError::Unauthorized("invalid JWT"));
+            }
+            return Ok(Principal { tenant_id: claims.tenant, token_id: format!("jwt:{}", claims.sub), scopes: claims.scopes, operator: false });
+        }
         let record: TokenRecord = state
             .store
             .token_by_hash(&hash_token(secret))

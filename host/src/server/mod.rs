@@ -16,7 +16,7 @@ mod skills;
 mod tenants;
 mod tokens;
 
-pub use auth::{Principal, hash_token, new_secret};
+pub use auth::{Claims, JwtVerifier, Principal, hash_token, new_secret};
 pub use bootstrap::{DEFAULT_TENANT, bootstrap};
 pub use error::ApiError;
 pub use loader::Loader;
@@ -41,6 +41,8 @@ pub struct AppState {
     pub store: Store,
     /// The sandbox runtime and this node's loaded skills.
     pub loader: Loader,
+    /// Verifies HS256 JWTs, when a signing secret is configured.
+    pub jwt: Option<JwtVerifier>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
