@@ -474,3 +474,34 @@ async fn hs256_jwts_carry_tenant_and_scopes() {
     let r = server.request("GET", "/api/tenants", Some(&jwt(JWT_SECRET, &tenant_id, &["admin"], 300)), None).await;
     assert_eq!(r.status, 403);
 }
+
+#[tokio::test]
+async fn seed_004_attach_and_detach() {
+    let server = TestServer::start("seed004").await;
+    let admin = tenant(&server, "acme").await;
+    let r = install(&server, &admin, "text-tools").await;
+    let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    let r = server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": "bot"}))).await;
+    let agent_id = r.json["agent"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/agents/{agent_id}/attached-skills");
+    let body = json!({"skillId": skill_id, "promptOverride": "Prefer short slugs.", "credentialId": "cred-1"});
+    let r = server.request("POST", &path, Some(&admin), Some(body.clone())).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!((r.json["promptOverride"].as_str(), r.json["skill"]["name"].as_str()), (Some("Prefer short slugs."), Some("text-tools")));
+    let r = server.request("POST", &path, Some(&admin), Some(body)).await;
+    assert_eq!((r.status, r.json["code"].as_str()), (409, Some("SKILL_ALREADY_ATTACHED")));
+    let r = server.request("GET", &path, Some(&admin), None).await;
+    assert_eq!(r.json.as_array().unwrap().len(), 1);
+    assert_eq!(r.json[0]["credentialId"], "cred-1");
+    // The same assignment shows on seed 001's and seed 003's surfaces.
+    let r = server.request("GET", "/api/agents/bot/skills", Some(&admin), None).await;
+    assert_eq!(r.json["skills"][0]["name"], "text-tools");
+    let other = tenant(&server, "other").await;
+    assert_eq!(server.request("GET", &path, Some(&other), None).await.status, 404);
+    let r = server.request("POST", &path, Some(&admin), Some(json!({"skillId": "nope"}))).await;
+    assert_eq!((r.status, r.json["error"].as_str()), (404, Some("Skill not found")));
+    let r = server.request("DELETE", &path, Some(&admin), Some(json!({"skillId": skill_id}))).await;
+    assert_eq!((r.status, r.json["success"].as_bool()), (200, Some(true)));
+    assert_eq!(server.request("DELETE", &path, Some(&admin), Some(json!({"skillId": skill_id}))).await.status, 404);
+    assert_eq!(server.request("GET", &path, Some(&admin), None).await.json, json!([]));
+}

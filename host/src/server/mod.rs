@@ -4,6 +4,7 @@
 //! bind port 0.
 mod agent_skills;
 mod agents;
+mod attachments;
 mod audit;
 mod bootstrap;
 mod auth;
@@ -57,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .merge(skills::router())
         .merge(invoke::router())
         .merge(agent_skills::router())
+        .merge(attachments::router())
         .merge(audit::router())
         .fallback(|| async { ApiError::NotFound("route") })
         .with_state(state)
