@@ -260,8 +260,9 @@ async fn install_approve_assign_invoke_and_audit() {
     let r = server.request("GET", "/api/audit?skill=text-tools", Some(&admin), None).await;
     assert_eq!(r.status, 200);
     let outcomes: Vec<_> = r.json["invocations"].as_array().unwrap().iter().map(|i| i["outcome"].as_str().unwrap()).collect();
-    assert_eq!(outcomes, ["invalid_input", "success"]);
+    assert_eq!(outcomes, ["invalid_input", "success", "refused"]);
     assert!(r.json["invocations"][1]["requestId"].as_str().is_some());
+    assert_eq!(r.json["invocations"][2]["denials"][0]["reason"], "skill status pending");
     let r = server.request("GET", "/api/audit?outcome=success", Some(&other), None).await;
     assert_eq!(r.json["total"], 0);
 
@@ -269,6 +270,8 @@ async fn install_approve_assign_invoke_and_audit() {
     let r = server.request("DELETE", &format!("/api/skills/{skill_id}/unassign/{agent_id}"), Some(&writer), None).await;
     assert_eq!(r.status, 200);
     assert_eq!(server.request("POST", invoke_path, Some(&reader), Some(call)).await.status, 404);
+    let r = server.request("GET", "/api/audit?outcome=refused", Some(&admin), None).await;
+    assert_eq!(r.json["invocations"][0]["denials"][0]["reason"], "not assigned to this agent");
 }
 
 #[tokio::test]

@@ -47,21 +47,53 @@ async fn invoke(
     let tenant = &principal.tenant_id;
     let agent = find_agent(&state, &principal, &agent).await?;
     let skill = find_skill(&state, &principal, &skill).await?;
-    let assignment = state
-        .store
-        .assignment(tenant, &skill.id, &agent.id)
-        .await?
-        .ok_or(ApiError::NotFound("skill assignment for this agent"))?;
-    if !assignment.enabled {
-        return Err(ApiError::Conflict {
-            code: "assignment_disabled",
-            message: format!("skill `{}` is disabled for agent `{}`", skill.manifest.name, agent.name),
-        });
-    }
-    let Some(grant) = skill.grant.clone().filter(|_| skill.status == "active") else {
-        let why = if skill.status == "pending" { "is pending capability approval by an operator" } else { "is not active" };
-        return Err(ApiError::Conflict { code: "skill_not_active", message: format!("skill `{}` {why}", skill.manifest.name) });
+    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    // Refusals before the sandbox runs are audited too.
+    let refuse = |error: ApiError, reason: &str| {
+        let record = InvocationRow {
+            id: crate::store::new_id(),
+            tenant_id: tenant.clone(),
+            agent_id: Some(agent.id.clone()),
+            agent_name: Some(agent.name.clone()),
+            skill_id: Some(skill.id.clone()),
+            skill_name: skill.manifest.name.clone(),
+            ability: body.ability.clone().unwrap_or_default(),
+            outcome: "refused".into(),
+            duration_us: 0,
+            peak_memory_bytes: 0,
+            output_bytes: 0,
+            denials: json!([{ "capability": "invoke", "target": skill.manifest.name, "reason": reason }]),
+            request_id: request_id.clone(),
+            created_at: now(),
+        };
+        (error, record)
     };
+    let refusal = match state.store.assignment(tenant, &skill.id, &agent.id).await? {
+        None => Err(refuse(ApiError::NotFound("skill assignment for this agent"), "not assigned to this agent")),
+        Some(a) if !a.enabled => Err(refuse(
+            ApiError::Conflict {
+                code: "assignment_disabled",
+                message: format!("skill `{}` is disabled for agent `{}`", skill.manifest.name, agent.name),
+            },
+            "assignment disabled",
+        )),
+        Some(_) if skill.status != "active" || skill.grant.is_none() => {
+            let why = if skill.status == "pending" { "is pending capability approval by an operator" } else { "is not active" };
+            Err(refuse(
+                ApiError::Conflict { code: "skill_not_active", message: format!("skill `{}` {why}", skill.manifest.name) },
+                &format!("skill status {}", skill.status),
+            ))
+        }
+        Some(a) => Ok(a),
+    };
+    let assignment = match refusal {
+        Ok(a) => a,
+        Err((error, record)) => {
+            state.store.record_invocation(&record).await?;
+            return Err(error);
+        }
+    };
+    let grant = skill.grant.clone().expect("an active skill has a grant");
     let abilities = &skill.manifest.abilities;
     let ability = match (&body.ability, abilities.as_slice()) {
         (Some(name), _) => name.clone(),
@@ -120,7 +152,7 @@ async fn invoke(
         peak_memory_bytes: invocation.receipt.peak_memory_bytes as i64,
         output_bytes: invocation.receipt.output_bytes as i64,
         denials: serde_json::to_value(&invocation.denials).expect("JSON"),
-        request_id: headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
+        request_id,
         created_at: now(),
     };
     state.store.record_invocation(&record).await?;

@@ -40,10 +40,13 @@ pub struct Store {
     pool: SqlitePool,
 }
 
-/// The current time as stored: RFC 3339, UTC, second precision.
+/// The current time as stored: RFC 3339, UTC, with a fixed six-digit
+/// fraction so that text order is time order (audit paging relies on it).
 pub fn now() -> String {
-    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).expect("zero nanoseconds is valid");
-    now.format(&time::format_description::well_known::Rfc3339).expect("RFC 3339 formats")
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    time::OffsetDateTime::now_utc().format(&format).expect("the timestamp formats")
 }
 
 /// A new random id.
