@@ -264,7 +264,7 @@ async fn install_approve_assign_invoke_and_audit() {
     assert!(r.json["invocations"][1]["requestId"].as_str().is_some());
     assert_eq!(r.json["invocations"][2]["denials"][0]["reason"], "skill status pending");
     let r = server.request("GET", "/api/audit?outcome=success", Some(&other), None).await;
-    assert_eq!(r.json["total"], 0);
+    assert_eq!(r.json["count"], 0);
 
     // Unassigned: the agent can no longer invoke it.
     let r = server.request("DELETE", &format!("/api/skills/{skill_id}/unassign/{agent_id}"), Some(&writer), None).await;
@@ -272,6 +272,30 @@ async fn install_approve_assign_invoke_and_audit() {
     assert_eq!(server.request("POST", invoke_path, Some(&reader), Some(call)).await.status, 404);
     let r = server.request("GET", "/api/audit?outcome=refused", Some(&admin), None).await;
     assert_eq!(r.json["invocations"][0]["denials"][0]["reason"], "not assigned to this agent");
+
+    // Cursor paging walks every record exactly once, newest first.
+    let all = server.request("GET", "/api/audit", Some(&admin), None).await.json["invocations"].clone();
+    let mut seen = Vec::new();
+    let mut path = "/api/audit?limit=2".to_owned();
+    loop {
+        let r = server.request("GET", &path, Some(&admin), None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        seen.extend(r.json["invocations"].as_array().unwrap().iter().map(|i| i["id"].clone()));
+        match r.json["nextCursor"].as_str() {
+            Some(cursor) => path = format!("/api/audit?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, all.as_array().unwrap().iter().map(|i| i["id"].clone()).collect::<Vec<_>>());
+    assert_eq!(seen.len(), 4);
+    // Time filters.
+    let r = server.request("GET", "/api/audit?since=2999-01-01T00:00:00Z", Some(&admin), None).await;
+    assert_eq!(r.json["count"], 0);
+    let r = server.request("GET", "/api/audit?until=2999-01-01T00:00:00%2B02:00", Some(&admin), None).await;
+    assert_eq!(r.json["count"], 4);
+    for bad in ["since=yesterday", "cursor=zz", "limit=0", "colour=red"] {
+        assert_eq!(server.request("GET", &format!("/api/audit?{bad}"), Some(&admin), None).await.status, 400, "{bad}");
+    }
 }
 
 #[tokio::test]
@@ -294,7 +318,7 @@ async fn denials_are_recorded_and_the_restart_uses_the_compiled_cache() {
         assert!(!r.text.contains("s3cr3t"), "{p}: {}", r.text);
     }
     let r = server.request("GET", "/api/audit?outcome=capability_denied", Some(&admin), None).await;
-    assert_eq!(r.json["total"], 1);
+    assert_eq!(r.json["count"], 1);
     assert_eq!(r.json["invocations"][0]["denials"][0]["capability"], "secret");
     assert_eq!(r.json["invocations"][0]["denials"][0]["target"], "OTHER");
 

@@ -1,7 +1,9 @@
-//! The audit trail: every invocation and denial, filterable.
+//! The audit trail: every invocation and every refusal, filterable by
+//! agent, skill, outcome and time, newest first, with cursor paging.
 use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
+use crate::store::{AuditQuery, normalize_time};
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -14,26 +16,56 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AuditQuery {
+struct Params {
     agent: Option<String>,
     skill: Option<String>,
     outcome: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    cursor: Option<String>,
     limit: Option<i64>,
+}
+
+fn time_param(name: &str, value: Option<String>) -> Result<Option<String>, ApiError> {
+    value
+        .map(|v| {
+            normalize_time(&v).ok_or_else(|| {
+                ApiError::bad_request("invalid_time", format!("`{name}` must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"))
+            })
+        })
+        .transpose()
+}
+
+/// The cursor is the hex of "created_at id" of the last record returned.
+fn decode_cursor(cursor: &str) -> Result<(String, String), ApiError> {
+    let bad = || ApiError::bad_request("invalid_cursor", "`cursor` must be a nextCursor value from an earlier page");
+    let text = String::from_utf8(hex::decode(cursor).map_err(|_| bad())?).map_err(|_| bad())?;
+    let (time, id) = text.split_once(' ').ok_or_else(bad)?;
+    Ok((time.to_owned(), id.to_owned()))
 }
 
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
-    Query(q): Query<AuditQuery>,
+    Query(p): Query<Params>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("admin")?;
-    let limit = q.limit.unwrap_or(100);
+    let limit = p.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request("invalid_limit", "limit must be between 1 and 1000"));
     }
-    let rows = state
-        .store
-        .list_invocations(&principal.tenant_id, q.agent.as_deref(), q.skill.as_deref(), q.outcome.as_deref(), limit)
-        .await?;
-    Ok(Json(json!({ "invocations": rows, "total": rows.len() })))
+    let query = AuditQuery {
+        agent: p.agent,
+        skill: p.skill,
+        outcome: p.outcome,
+        since: time_param("since", p.since)?,
+        until: time_param("until", p.until)?,
+        before: p.cursor.as_deref().map(decode_cursor).transpose()?,
+        limit: limit + 1,
+    };
+    let mut rows = state.store.list_invocations(&principal.tenant_id, &query).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(|r| hex::encode(format!("{} {}", r.created_at, r.id))) } else { None };
+    Ok(Json(json!({ "invocations": rows, "count": rows.len(), "nextCursor": next })))
 }

@@ -6,7 +6,7 @@ mod sessions;
 mod skills;
 
 pub use records::{Agent, Tenant, TokenRecord};
-pub use skills::{AssignmentRow, InvocationRow, SkillFilter, SkillRow, new_skill};
+pub use skills::{AssignmentRow, AuditQuery, InvocationRow, SkillFilter, SkillRow, new_skill};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
@@ -47,6 +47,15 @@ pub fn now() -> String {
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
     );
     time::OffsetDateTime::now_utc().format(&format).expect("the timestamp formats")
+}
+
+/// Parses an RFC 3339 time into the stored format, or `None`.
+pub fn normalize_time(text: &str) -> Option<String> {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    t.to_offset(time::UtcOffset::UTC).format(&format).ok()
 }
 
 /// A new random id.

@@ -139,6 +139,25 @@ fn assignment(row: &SqliteRow) -> Result<AssignmentRow, sqlx::Error> {
 const ASSIGNMENT_COLUMNS: &str = "id, tenant_id, skill_id, agent_id, enabled, priority, config, prompt_override, \
      credential_id, assigned_at, assigned_by";
 
+/// Filters and page of an audit query. Times are in the stored format.
+#[derive(Debug, Default, Clone)]
+pub struct AuditQuery {
+    /// Agent id or name.
+    pub agent: Option<String>,
+    /// Skill id or name.
+    pub skill: Option<String>,
+    /// Outcome.
+    pub outcome: Option<String>,
+    /// Inclusive lower time bound.
+    pub since: Option<String>,
+    /// Exclusive upper time bound.
+    pub until: Option<String>,
+    /// Only records strictly before this (created_at, id): the cursor.
+    pub before: Option<(String, String)>,
+    /// Page size.
+    pub limit: i64,
+}
+
 /// Filters for listing skills.
 #[derive(Debug, Default, Clone)]
 pub struct SkillFilter {
@@ -404,27 +423,31 @@ impl Store {
         Ok(())
     }
 
-    /// A tenant's invocation records, newest first, optionally filtered.
-    pub async fn list_invocations(
-        &self,
-        tenant_id: &str,
-        agent: Option<&str>,
-        skill: Option<&str>,
-        outcome: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<InvocationRow>, StoreError> {
+    /// A tenant's invocation records, newest first, filtered, one page.
+    pub async fn list_invocations(&self, tenant_id: &str, q: &AuditQuery) -> Result<Vec<InvocationRow>, StoreError> {
+        let (after_time, after_id) = match &q.before {
+            Some((t, id)) => (Some(t.as_str()), Some(id.as_str())),
+            None => (None, None),
+        };
         let rows = sqlx::query(
             "SELECT * FROM invocations WHERE tenant_id = $1 \
              AND ($2 IS NULL OR agent_id = $2 OR agent_name = $2) \
              AND ($3 IS NULL OR skill_id = $3 OR skill_name = $3) \
              AND ($4 IS NULL OR outcome = $4) \
-             ORDER BY created_at DESC, id DESC LIMIT $5",
+             AND ($5 IS NULL OR created_at >= $5) \
+             AND ($6 IS NULL OR created_at < $6) \
+             AND ($7 IS NULL OR created_at < $7 OR (created_at = $7 AND id < $8)) \
+             ORDER BY created_at DESC, id DESC LIMIT $9",
         )
         .bind(tenant_id)
-        .bind(agent)
-        .bind(skill)
-        .bind(outcome)
-        .bind(limit)
+        .bind(&q.agent)
+        .bind(&q.skill)
+        .bind(&q.outcome)
+        .bind(&q.since)
+        .bind(&q.until)
+        .bind(after_time)
+        .bind(after_id)
+        .bind(q.limit)
         .fetch_all(self.pool())
         .await?;
         rows.iter()
