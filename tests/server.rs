@@ -532,3 +532,37 @@ async fn seed_004_attach_and_detach() {
     assert_eq!(server.request("DELETE", &path, Some(&admin), Some(json!({"skillId": skill_id}))).await.status, 404);
     assert_eq!(server.request("GET", &path, Some(&admin), None).await.json, json!([]));
 }
+
+#[tokio::test]
+async fn an_assignment_can_narrow_the_grant_for_one_agent() {
+    let echo = skillhost_tests::EchoServer::start().await;
+    let server = TestServer::start("narrowing").await;
+    let admin = tenant(&server, "acme").await;
+    let r = install(&server, &admin, "fetch").await;
+    let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    let r = server.request("POST", &format!("/api/skills/{id}/approve"), Some(&admin), Some(json!({"allow_private_network": true}))).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    for agent in ["open", "closed"] {
+        server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": agent}))).await;
+    }
+    let assign = format!("/api/skills/{id}/assign");
+    server.request("POST", &assign, Some(&admin), Some(json!({"agentId": "open"}))).await;
+    let r = server.request("POST", &assign, Some(&admin), Some(json!({"agentId": "closed", "capabilities": {"network": []}}))).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // A narrowing that asks for more than the grant is refused.
+    let r = server
+        .request("PATCH", &format!("/api/skills/{id}/assignments/closed"), Some(&admin), Some(json!({"capabilities": {"network": ["https://evil.example"]}})))
+        .await;
+    assert_eq!((r.status, r.json["code"].as_str()), (422, Some("invalid_narrowing")));
+
+    let call = json!({"args": {"url": format!("http://localhost:{}/hi", echo.addr.port())}});
+    let r = server.request("POST", "/api/agents/open/skills/fetch/invoke", Some(&admin), Some(call.clone())).await;
+    assert_eq!(r.json["success"], true, "{}", r.text);
+    let r = server.request("POST", "/api/agents/closed/skills/fetch/invoke", Some(&admin), Some(call)).await;
+    assert_eq!(r.json["code"], "capability_denied", "{}", r.text);
+    assert_eq!(echo.hits(), 1);
+    let r = server.request("GET", "/api/agents/closed/skills", Some(&admin), None).await;
+    assert_eq!(r.json["skills"][0]["needs_network"], false);
+    let r = server.request("GET", "/api/agents/open/skills", Some(&admin), None).await;
+    assert_eq!(r.json["skills"][0]["needs_network"], true);
+}

@@ -206,6 +206,23 @@ pub enum GrantError {
     },
 }
 
+/// What one assignment takes away from a skill's approved grant. Each
+/// field can only narrow: fewer network patterns, private networks off,
+/// fewer mounts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Narrowing {
+    /// Only these patterns (each within the granted ones); `[]` is no network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Vec<NetworkPattern>>,
+    /// `false` turns the private-network override off for this assignment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_private_network: Option<bool>,
+    /// Only these mounts (guest paths); `[]` is no filesystem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mounts: Option<Vec<GuestPath>>,
+}
+
 /// One mounted directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mount {
@@ -292,6 +309,36 @@ impl Policy {
             config: grant.config.clone(),
             limits: resolve_limits(&manifest.limits, &grant.limits, limits)?,
         })
+    }
+}
+
+impl Policy {
+    /// Applies an assignment's narrowing. Asking for more than the policy
+    /// has (a pattern outside the granted ones, private networks on when the
+    /// grant has them off, a mount that is not granted) is an error.
+    pub fn narrow(&mut self, n: &Narrowing) -> Result<(), GrantError> {
+        if let Some(patterns) = &n.network {
+            for p in patterns {
+                if !self.network.iter().any(|g| p.is_within(g)) {
+                    return Err(GrantError::Widens(format!("network pattern `{p}` is not granted to this skill")));
+                }
+            }
+            self.network = patterns.clone();
+        }
+        match n.allow_private_network {
+            Some(true) if !self.allow_private_network => {
+                return Err(GrantError::Widens("private networks are not allowed for this skill".into()));
+            }
+            Some(allow) => self.allow_private_network = allow,
+            None => {}
+        }
+        if let Some(keep) = &n.mounts {
+            if let Some(missing) = keep.iter().find(|g| !self.mounts.iter().any(|m| &m.guest == *g)) {
+                return Err(GrantError::Widens(format!("mount `{missing}` is not granted to this skill")));
+            }
+            self.mounts.retain(|m| keep.contains(&m.guest));
+        }
+        Ok(())
     }
 }
 
@@ -397,6 +444,38 @@ memory_mb = 32
         let grant = Grant { limits: LimitRequest { timeout_ms: Some(61_000), ..Default::default() }, ..Grant::default() };
         let err = Policy::resolve(&manifest(), &grant, &LimitPolicy::default()).unwrap_err();
         assert_eq!(err, GrantError::LimitTooHigh { what: "timeout_ms", asked: 61_000, max: 60_000 });
+    }
+
+    #[test]
+    fn narrowing_only_takes_away() {
+        let dir = std::env::temp_dir();
+        let grant = Grant {
+            allow_private_network: true,
+            mounts: [(GuestPath::parse("/data").unwrap(), dir.clone()), (GuestPath::parse("/out").unwrap(), dir)].into(),
+            ..Grant::default()
+        };
+        let base = Policy::resolve(&manifest(), &grant, &LimitPolicy::default()).unwrap();
+        let mut p = base.clone();
+        p.narrow(&Narrowing {
+            network: Some(vec![NetworkPattern::parse("https://api.example.com").unwrap()]),
+            allow_private_network: Some(false),
+            mounts: Some(vec![GuestPath::parse("/data").unwrap()]),
+        })
+        .unwrap();
+        assert_eq!(p.network.len(), 1);
+        assert!(!p.allow_private_network);
+        assert_eq!(p.mounts.len(), 1);
+        let mut none = base.clone();
+        none.narrow(&Narrowing { network: Some(vec![]), ..Default::default() }).unwrap();
+        assert!(none.network.is_empty());
+        for widen in [
+            Narrowing { network: Some(vec![NetworkPattern::parse("https://evil.net").unwrap()]), ..Default::default() },
+            Narrowing { mounts: Some(vec![GuestPath::parse("/etc").unwrap()]), ..Default::default() },
+        ] {
+            assert!(base.clone().narrow(&widen).is_err());
+        }
+        let mut strict = Policy::resolve(&manifest(), &Grant::default(), &LimitPolicy::default()).unwrap();
+        assert!(strict.narrow(&Narrowing { allow_private_network: Some(true), ..Default::default() }).is_err());
     }
 
     #[test]

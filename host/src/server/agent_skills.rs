@@ -1,13 +1,14 @@
 //! Seed 003's per-agent skills surface: what an agent has, with the
-//! `needs_*` flags derived from the effective grant, a usage example, and
-//! the source (manifest and the WIT the skill implements).
+//! `needs_*` flags derived from the effective policy (declared ∩ approved ∩
+//! assignment), a usage example, and the source (manifest and the WIT the
+//! skill implements).
 use super::AppState;
 use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::ApiError;
-use crate::capability::Policy;
 use crate::manifest::AbilitySpec;
-use crate::store::SkillRow;
+use super::skills::effective_policy;
+use crate::store::{AssignmentRow, SkillRow};
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -25,11 +26,8 @@ pub fn router() -> Router<AppState> {
 
 /// The flags of seed 003, from what the approved grant actually allows
 /// (a declared mount the operator did not map is not a need met).
-fn needs(state: &AppState, skill: &SkillRow) -> Value {
-    let policy = skill
-        .grant
-        .as_ref()
-        .and_then(|g| Policy::resolve(&skill.manifest, g, state.loader.runtime().limits()).ok());
+fn needs(state: &AppState, skill: &SkillRow, assignment: &AssignmentRow) -> Value {
+    let policy = effective_policy(state, skill, assignment).and_then(Result::ok);
     let (network, read, write, env) = match &policy {
         Some(p) => (
             !p.network.is_empty(),
@@ -42,15 +40,15 @@ fn needs(state: &AppState, skill: &SkillRow) -> Value {
     json!({ "needs_network": network, "needs_fs_read": read, "needs_fs_write": write, "needs_env": env })
 }
 
-fn summary(state: &AppState, skill: &SkillRow, enabled: bool) -> Value {
+fn summary(state: &AppState, skill: &SkillRow, assignment: &AssignmentRow) -> Value {
     let mut v = json!({
         "name": skill.manifest.name,
         "description": skill.manifest.description,
         "version": skill.manifest.version.to_string(),
         "status": skill.status,
-        "enabled": enabled,
+        "enabled": assignment.enabled,
     });
-    merge(&mut v, needs(state, skill));
+    merge(&mut v, needs(state, skill, assignment));
     v
 }
 
@@ -83,7 +81,12 @@ fn example_args(ability: &AbilitySpec) -> Value {
     Value::Object(args)
 }
 
-async fn assigned(state: &AppState, principal: &Principal, agent: &str, skill: &str) -> Result<(String, SkillRow, bool), ApiError> {
+async fn assigned(
+    state: &AppState,
+    principal: &Principal,
+    agent: &str,
+    skill: &str,
+) -> Result<(String, SkillRow, AssignmentRow), ApiError> {
     let agent = find_agent(state, principal, agent).await?;
     let skill = super::skills::find_skill(state, principal, skill).await?;
     let assignment = state
@@ -91,7 +94,7 @@ async fn assigned(state: &AppState, principal: &Principal, agent: &str, skill: &
         .assignment(&principal.tenant_id, &skill.id, &agent.id)
         .await?
         .ok_or(ApiError::NotFound("skill assignment for this agent"))?;
-    Ok((agent.name, skill, assignment.enabled))
+    Ok((agent.name, skill, assignment))
 }
 
 async fn list(
@@ -104,7 +107,7 @@ async fn list(
     let mut skills = Vec::new();
     for a in state.store.agent_assignments(&principal.tenant_id, &agent.id).await? {
         if let Some(skill) = state.store.skill(&principal.tenant_id, &a.skill_id).await? {
-            skills.push(summary(&state, &skill, a.enabled));
+            skills.push(summary(&state, &skill, &a));
         }
     }
     Ok(Json(json!({ "skills": skills })))
@@ -116,8 +119,8 @@ async fn detail(
     Path((agent, skill)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
-    let (agent, skill, enabled) = assigned(&state, &principal, &agent, &skill).await?;
-    let mut v = summary(&state, &skill, enabled);
+    let (agent, skill, assignment) = assigned(&state, &principal, &agent, &skill).await?;
+    let mut v = summary(&state, &skill, &assignment);
     let first = skill.manifest.abilities.first();
     let usage = first.map(|a| {
         let body = json!({ "ability": a.name, "args": example_args(a) });

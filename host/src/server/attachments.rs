@@ -101,6 +101,7 @@ async fn attach(
         config: json!({}),
         prompt_override: body.prompt_override,
         credential_id: body.credential_id,
+        narrowing: Default::default(),
         assigned_at: now(),
         assigned_by: principal.token_id.clone(),
     };

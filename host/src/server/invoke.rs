@@ -3,11 +3,10 @@
 //! and every refusal is recorded in the audit trail.
 use super::AppState;
 use super::agents::find_agent;
-use super::skills::find_skill;
+use super::skills::{effective_policy, find_skill};
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
 use crate::InvokeError;
-use crate::capability::Policy;
 use crate::runtime::{Call, OutputKind, SessionScope};
 use crate::store::{InvocationRow, now};
 use axum::extract::{Path, State};
@@ -93,7 +92,6 @@ async fn invoke(
             return Err(error);
         }
     };
-    let grant = skill.grant.clone().expect("an active skill has a grant");
     let abilities = &skill.manifest.abilities;
     let ability = match (&body.ability, abilities.as_slice()) {
         (Some(name), _) => name.clone(),
@@ -114,21 +112,17 @@ async fn invoke(
     {
         return Err(ApiError::bad_request("invalid_session", "session ids are 1-128 characters"));
     }
-    // Per-assignment config reaches the guest through config(key).
-    let mut grant = grant;
-    if let Value::Object(config) = &assignment.config {
-        for (key, value) in config {
-            let text = match value {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            grant.config.insert(key.clone(), text);
+    // Declared ∩ approved ∩ this assignment; its config reaches the guest.
+    let policy = match effective_policy(&state, &skill, &assignment) {
+        Some(Ok(policy)) => policy,
+        Some(Err(e)) => {
+            return Err(ApiError::Conflict {
+                code: "assignment_outdated",
+                message: format!("this agent's capability narrowing no longer fits the approved grant: {e}"),
+            });
         }
-    }
-    let policy = Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits()).map_err(|e| {
-        tracing::error!(skill_id = %skill.id, error = %e, "approved grant no longer resolves");
-        ApiError::Internal
-    })?;
+        None => return Err(ApiError::Internal),
+    };
     let loaded = state.loader.get(&state.store, tenant, &skill.digest).await?;
     let input = body.args.unwrap_or_else(|| json!({}));
     let session = body.session.map(|id| SessionScope { namespace: format!("{tenant}/{}", skill.manifest.name), id });

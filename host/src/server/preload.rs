@@ -53,6 +53,7 @@ pub async fn preload(store: &Store, loader: &super::Loader, dir: &Path) -> Resul
             config: serde_json::json!({}),
             prompt_override: None,
             credential_id: None,
+            narrowing: Default::default(),
             assigned_at: now(),
             assigned_by: "preload".into(),
         };

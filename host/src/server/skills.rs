@@ -4,7 +4,7 @@ use super::AppState;
 use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
-use crate::capability::{Grant, Policy};
+use crate::capability::{Grant, Narrowing, Policy};
 use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError, new_id, new_skill, now};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -154,6 +154,38 @@ async fn categories(State(state): State<AppState>, principal: Principal) -> Resu
     Ok(Json(json!({ "categories": categories })))
 }
 
+/// The policy of a call through assignment `a`: declared ∩ approved grant
+/// ∩ the assignment's narrowing, plus the assignment's config. `None` when
+/// the skill has no approved grant.
+pub(super) fn effective_policy(
+    state: &AppState,
+    skill: &SkillRow,
+    a: &AssignmentRow,
+) -> Option<Result<Policy, crate::capability::GrantError>> {
+    let mut grant = skill.grant.clone()?;
+    if let Value::Object(config) = &a.config {
+        for (key, value) in config {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            grant.config.insert(key.clone(), text);
+        }
+    }
+    Some(Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits()).and_then(|mut p| {
+        p.narrow(&a.narrowing)?;
+        Ok(p)
+    }))
+}
+
+/// Checks that a narrowing only takes away from what the skill has now.
+fn check_narrowing(state: &AppState, skill: &SkillRow, narrowing: &Narrowing) -> Result<(), ApiError> {
+    let grant = skill.grant.clone().unwrap_or_default();
+    Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits())
+        .and_then(|mut p| p.narrow(narrowing))
+        .map_err(|e| ApiError::Unprocessable { code: "invalid_narrowing", message: e.to_string() })
+}
+
 pub(super) async fn find_skill(state: &AppState, principal: &Principal, id: &str) -> Result<SkillRow, ApiError> {
     state.store.skill(&principal.tenant_id, id).await?.ok_or(ApiError::NotFound("skill"))
 }
@@ -264,6 +296,7 @@ struct AssignmentPatch {
     enabled: Option<bool>,
     config: Option<serde_json::Map<String, Value>>,
     priority: Option<i64>,
+    capabilities: Option<Narrowing>,
 }
 
 async fn update_assignment(
@@ -288,6 +321,10 @@ async fn update_assignment(
     }
     if let Some(config) = body.config {
         row.config = Value::Object(config);
+    }
+    if let Some(narrowing) = body.capabilities {
+        check_narrowing(&state, &skill, &narrowing)?;
+        row.narrowing = narrowing;
     }
     state.store.update_assignment(&row).await?;
     Ok(Json(json!({ "success": true })))
@@ -324,6 +361,9 @@ struct Assign {
     config: Option<serde_json::Map<String, Value>>,
     #[serde(default)]
     priority: Option<i64>,
+    /// Narrows the approved grant for this agent only.
+    #[serde(default)]
+    capabilities: Option<Narrowing>,
 }
 
 async fn assign(
@@ -335,6 +375,8 @@ async fn assign(
     principal.require("skills:write")?;
     let skill = find_skill(&state, &principal, &id).await?;
     let agent = find_agent(&state, &principal, &body.agent_id).await?;
+    let narrowing = body.capabilities.unwrap_or_default();
+    check_narrowing(&state, &skill, &narrowing)?;
     let row = AssignmentRow {
         id: new_id(),
         tenant_id: principal.tenant_id.clone(),
@@ -345,6 +387,7 @@ async fn assign(
         config: Value::Object(body.config.unwrap_or_default()),
         prompt_override: None,
         credential_id: None,
+        narrowing,
         assigned_at: now(),
         assigned_by: principal.token_id.clone(),
     };
@@ -358,6 +401,7 @@ async fn assign(
             "id": row.id, "tenantId": row.tenant_id, "skillId": row.skill_id, "agentId": row.agent_id,
             "skillVersion": skill.manifest.version.to_string(), "listingRef": null, "enabled": row.enabled,
             "config": row.config, "priority": row.priority, "assignedAt": row.assigned_at, "assignedBy": row.assigned_by,
+            "capabilities": row.narrowing,
         }})),
     ))
 }

@@ -1,6 +1,6 @@
 //! Skills, their component bytes, assignments and invocation records.
 use super::{Store, StoreError, new_id, now};
-use crate::capability::Grant;
+use crate::capability::{Grant, Narrowing};
 use crate::manifest::Manifest;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -53,6 +53,8 @@ pub struct AssignmentRow {
     pub prompt_override: Option<String>,
     /// Credential reference (seed 004).
     pub credential_id: Option<String>,
+    /// What this assignment takes away from the approved grant.
+    pub narrowing: Narrowing,
     /// When.
     pub assigned_at: String,
     /// Token id that assigned it.
@@ -131,13 +133,14 @@ fn assignment(row: &SqliteRow) -> Result<AssignmentRow, sqlx::Error> {
         config: decode(&config)?,
         prompt_override: row.try_get("prompt_override")?,
         credential_id: row.try_get("credential_id")?,
+        narrowing: decode(&row.try_get::<String, _>("narrowing")?)?,
         assigned_at: row.try_get("assigned_at")?,
         assigned_by: row.try_get("assigned_by")?,
     })
 }
 
 const ASSIGNMENT_COLUMNS: &str = "id, tenant_id, skill_id, agent_id, enabled, priority, config, prompt_override, \
-     credential_id, assigned_at, assigned_by";
+     credential_id, assigned_at, assigned_by, narrowing";
 
 /// Filters and page of an audit query. Times are in the stored format.
 #[derive(Debug, Default, Clone)]
@@ -272,7 +275,7 @@ impl Store {
     /// Assigns a skill to an agent.
     pub async fn create_assignment(&self, row: &AssignmentRow) -> Result<(), StoreError> {
         sqlx::query(&format!(
-            "INSERT INTO assignments ({ASSIGNMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO assignments ({ASSIGNMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ))
         .bind(&row.id)
         .bind(&row.tenant_id)
@@ -285,6 +288,7 @@ impl Store {
         .bind(&row.credential_id)
         .bind(&row.assigned_at)
         .bind(&row.assigned_by)
+        .bind(serde_json::to_string(&row.narrowing).expect("JSON"))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -345,12 +349,15 @@ impl Store {
         Ok(())
     }
 
-    /// Updates an assignment's enabled flag, priority and config.
+    /// Updates an assignment's enabled flag, priority, config and narrowing.
     pub async fn update_assignment(&self, row: &AssignmentRow) -> Result<(), StoreError> {
-        sqlx::query("UPDATE assignments SET enabled = $1, priority = $2, config = $3 WHERE tenant_id = $4 AND id = $5")
+        sqlx::query(
+            "UPDATE assignments SET enabled = $1, priority = $2, config = $3, narrowing = $4 WHERE tenant_id = $5 AND id = $6",
+        )
             .bind(row.enabled as i64)
             .bind(row.priority)
             .bind(row.config.to_string())
+            .bind(serde_json::to_string(&row.narrowing).expect("JSON"))
             .bind(&row.tenant_id)
             .bind(&row.id)
             .execute(self.pool())
