@@ -566,3 +566,35 @@ async fn an_assignment_can_narrow_the_grant_for_one_agent() {
     let r = server.request("GET", "/api/agents/open/skills", Some(&admin), None).await;
     assert_eq!(r.json["skills"][0]["needs_network"], true);
 }
+
+#[tokio::test]
+async fn an_update_asking_for_more_goes_back_to_pending_with_the_difference() {
+    let server = TestServer::start("update-diff").await;
+    let admin = tenant(&server, "acme").await;
+    let r = install(&server, &admin, "text-tools").await;
+    let v1 = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    server.raw("POST", &format!("/api/skills/{v1}/approve"), Some(&admin), None, None).await;
+
+    let f = skillhost_tests::fixture();
+    let guest = skillhost_tests::guests::TEXT_TOOLS;
+    let base = guest.manifest_text();
+    let same = base.replace("version = \"1.0.0\"", "version = \"1.1.0\"");
+    let more = base.replace("version = \"1.0.0\"", "version = \"2.0.0\"").replace(
+        "[capabilities]",
+        "[capabilities]\nnetwork = [\"https://api.example.com\"]\nsecrets = [\"API_KEY\"]",
+    );
+    for (manifest, expected) in [(same, "active"), (more, "pending")] {
+        let bytes = skillhost::pack::pack(&f.runtime, &guest.component_bytes(), &manifest).await.unwrap();
+        let r = server.raw("POST", "/api/skills", Some(&admin), Some(&bytes), Some("application/wasm")).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.json["skill"]["status"], expected, "{}", r.text);
+        if expected == "pending" {
+            assert_eq!(r.json["skill"]["capabilityDiff"], json!({"network": ["https://api.example.com"], "secrets": ["API_KEY"]}));
+            let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+            let r = server.raw("POST", &format!("/api/skills/{id}/approve"), Some(&admin), None, None).await;
+            assert_eq!((r.json["skill"]["status"].as_str(), r.json["skill"]["capabilityDiff"].is_null()), (Some("active"), true));
+        } else {
+            assert!(r.json["skill"]["capabilityDiff"].is_null());
+        }
+    }
+}

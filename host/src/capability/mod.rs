@@ -223,6 +223,51 @@ pub struct Narrowing {
     pub mounts: Option<Vec<GuestPath>>,
 }
 
+/// What a declaration asks for beyond an approved policy: the review an
+/// operator needs when an update wants more.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapabilityDiff {
+    /// Network patterns not covered by the approved ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network: Vec<NetworkPattern>,
+    /// Read-only paths not approved before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fs_read: Vec<GuestPath>,
+    /// Read-write paths not approved read-write before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fs_write: Vec<GuestPath>,
+    /// Environment variables not declared before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<String>,
+    /// Secrets not declared before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
+}
+
+impl CapabilityDiff {
+    /// What `new` declares beyond `old`'s declaration as narrowed by
+    /// `approved` (the policy the operator approved for `old`).
+    pub fn between(old: &Capabilities, approved: &Policy, new: &Capabilities) -> CapabilityDiff {
+        CapabilityDiff {
+            network: new.network.iter().filter(|p| !approved.network.iter().any(|a| p.is_within(a))).cloned().collect(),
+            fs_read: new
+                .fs_read
+                .iter()
+                .filter(|p| !old.fs_read.contains(p) && !old.fs_write.contains(p))
+                .cloned()
+                .collect(),
+            fs_write: new.fs_write.iter().filter(|p| !old.fs_write.contains(p)).cloned().collect(),
+            env: new.env.iter().filter(|e| !old.env.contains(e)).cloned().collect(),
+            secrets: new.secrets.iter().filter(|e| !old.secrets.contains(e)).cloned().collect(),
+        }
+    }
+
+    /// Whether the new declaration asks for nothing more.
+    pub fn is_empty(&self) -> bool {
+        *self == CapabilityDiff::default()
+    }
+}
+
 /// One mounted directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mount {

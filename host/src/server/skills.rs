@@ -4,7 +4,7 @@ use super::AppState;
 use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
-use crate::capability::{Grant, Narrowing, Policy};
+use crate::capability::{CapabilityDiff, Grant, Narrowing, Policy};
 use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError, new_id, new_skill, now};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -66,6 +66,7 @@ pub(super) fn view(skill: &SkillRow, assigned: i64) -> Value {
         "limits": m.limits,
         "abilities": m.abilities,
         "grant": skill.grant.as_ref().map(redacted),
+        "capabilityDiff": skill.capability_diff,
         "assignedAgentsCount": assigned,
     })
 }
@@ -95,7 +96,8 @@ async fn install(
         .map_err(|e| ApiError::Unprocessable { code: "invalid_component", message: e.to_string() })?;
     let kind = package.kind.as_str();
     state.store.put_component(&principal.tenant_id, &package.digest, &body).await?;
-    let row = new_skill(&principal.tenant_id, package.manifest, kind, &package.digest, "upload");
+    let mut row = new_skill(&principal.tenant_id, package.manifest, kind, &package.digest, "upload");
+    carry_over_approval(&state, &principal, &mut row).await?;
     state.store.create_skill(&row).await.map_err(|e| match e {
         StoreError::Conflict => ApiError::Conflict {
             code: "skill_exists",
@@ -105,6 +107,23 @@ async fn install(
     })?;
     tracing::info!(skill_id = %row.id, name = %row.manifest.name, digest = %row.digest, "skill installed, pending approval");
     Ok((StatusCode::CREATED, Json(json!({ "skill": view(&row, 0) }))))
+}
+
+/// A new version of an approved skill keeps the approval when it asks for
+/// nothing more; otherwise it waits, showing what it adds.
+async fn carry_over_approval(state: &AppState, principal: &Principal, row: &mut SkillRow) -> Result<(), ApiError> {
+    let Some(previous) = state.store.skill(&principal.tenant_id, &row.manifest.name).await? else { return Ok(()) };
+    let Some(grant) = previous.grant.clone() else { return Ok(()) };
+    let limits = state.loader.runtime().limits();
+    let Ok(approved) = Policy::resolve(&previous.manifest, &grant, limits) else { return Ok(()) };
+    let diff = CapabilityDiff::between(&previous.manifest.capabilities, &approved, &row.manifest.capabilities);
+    if diff.is_empty() && Policy::resolve(&row.manifest, &grant, limits).is_ok() {
+        row.grant = Some(grant);
+        row.status = "active".into();
+    } else {
+        row.capability_diff = Some(diff);
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]

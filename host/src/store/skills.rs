@@ -1,6 +1,6 @@
 //! Skills, their component bytes, assignments and invocation records.
 use super::{Store, StoreError, new_id, now};
-use crate::capability::{Grant, Narrowing};
+use crate::capability::{CapabilityDiff, Grant, Narrowing};
 use crate::manifest::Manifest;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -24,6 +24,8 @@ pub struct SkillRow {
     pub grant: Option<Grant>,
     /// upload, url or path.
     pub source: String,
+    /// For a pending update: what it asks beyond the approved grant.
+    pub capability_diff: Option<CapabilityDiff>,
     /// Where it came from, for URL installs.
     pub source_url: Option<String>,
     /// Creation time.
@@ -97,7 +99,7 @@ pub struct InvocationRow {
 }
 
 const SKILL_COLUMNS: &str =
-    "id, tenant_id, kind, digest, manifest, status, grant_json, source, source_url, created_at, updated_at";
+    "id, tenant_id, kind, digest, manifest, status, grant_json, source, source_url, created_at, updated_at, capability_diff";
 
 fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
     serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
@@ -115,6 +117,7 @@ fn skill(row: &SqliteRow) -> Result<SkillRow, sqlx::Error> {
         status: row.try_get("status")?,
         grant: grant.as_deref().map(decode).transpose()?,
         source: row.try_get("source")?,
+        capability_diff: row.try_get::<Option<String>, _>("capability_diff")?.as_deref().map(decode).transpose()?,
         source_url: row.try_get("source_url")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -200,8 +203,8 @@ impl Store {
     pub async fn create_skill(&self, row: &SkillRow) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO skills (id, tenant_id, name, version, description, category, kind, digest, manifest, \
-             status, grant_json, source, source_url, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             status, grant_json, source, source_url, created_at, updated_at, capability_diff) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(&row.id)
         .bind(&row.tenant_id)
@@ -218,6 +221,7 @@ impl Store {
         .bind(&row.source_url)
         .bind(&row.created_at)
         .bind(&row.updated_at)
+        .bind(row.capability_diff.as_ref().map(|d| serde_json::to_string(d).expect("JSON")))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -253,7 +257,10 @@ impl Store {
 
     /// Sets a skill's approved grant and status.
     pub async fn approve_skill(&self, tenant_id: &str, id: &str, grant: &Grant) -> Result<(), StoreError> {
-        sqlx::query("UPDATE skills SET grant_json = $1, status = 'active', updated_at = $2 WHERE tenant_id = $3 AND id = $4")
+        sqlx::query(
+            "UPDATE skills SET grant_json = $1, status = 'active', capability_diff = NULL, updated_at = $2 \
+             WHERE tenant_id = $3 AND id = $4",
+        )
             .bind(serde_json::to_string(grant).expect("JSON"))
             .bind(now())
             .bind(tenant_id)
@@ -494,6 +501,7 @@ pub fn new_skill(tenant_id: &str, manifest: Manifest, kind: &str, digest: &str, 
         status: "pending".into(),
         grant: None,
         source: source.to_owned(),
+        capability_diff: None,
         source_url: None,
         created_at: at.clone(),
         updated_at: at,
