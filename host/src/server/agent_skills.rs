@@ -105,10 +105,8 @@ async fn list(
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let mut skills = Vec::new();
-    for a in state.store.agent_assignments(&principal.tenant_id, &agent.id).await? {
-        if let Some(skill) = state.store.skill(&principal.tenant_id, &a.skill_id).await? {
-            skills.push(summary(&state, &skill, &a));
-        }
+    for (a, skill) in state.store.agent_skills(&principal.tenant_id, &agent.id).await? {
+        skills.push(summary(&state, &skill, &a));
     }
     Ok(Json(json!({ "skills": skills })))
 }

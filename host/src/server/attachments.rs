@@ -7,7 +7,7 @@ use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
 use super::skills::find_skill;
-use crate::store::{AssignmentRow, SkillRow, StoreError, new_id, now};
+use crate::store::{AssignmentRow, SkillRow, StoreError};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -61,10 +61,8 @@ async fn list(
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let mut out = Vec::new();
-    for a in state.store.agent_assignments(&principal.tenant_id, &agent.id).await? {
-        if let Some(skill) = state.store.skill(&principal.tenant_id, &a.skill_id).await? {
-            out.push(attached(&a, &skill));
-        }
+    for (a, skill) in state.store.agent_skills(&principal.tenant_id, &agent.id).await? {
+        out.push(attached(&a, &skill));
     }
     Ok(Json(Value::Array(out)))
 }
@@ -92,18 +90,9 @@ async fn attach(
         return Err(ApiError::bad_request("invalid_prompt_override", "promptOverride is limited to 64 KiB"));
     }
     let row = AssignmentRow {
-        id: new_id(),
-        tenant_id: principal.tenant_id.clone(),
-        skill_id: skill.id.clone(),
-        agent_id: agent.id.clone(),
-        enabled: true,
-        priority: 0,
-        config: json!({}),
         prompt_override: body.prompt_override,
         credential_id: body.credential_id,
-        narrowing: Default::default(),
-        assigned_at: now(),
-        assigned_by: principal.token_id.clone(),
+        ..AssignmentRow::new(&principal.tenant_id, &skill.id, &agent.id, &principal.token_id)
     };
     state.store.create_assignment(&row).await.map_err(|e| match e {
         StoreError::Conflict => ApiError::Conflict {

@@ -4,7 +4,7 @@
 //! to an agent named `demo`. Meant for demos and single-tenant setups.
 use super::bootstrap::DEFAULT_TENANT;
 use crate::capability::Grant;
-use crate::store::{AssignmentRow, Store, StoreError, new_id, new_skill, now};
+use crate::store::{AssignmentRow, Store, StoreError, new_skill};
 use std::path::Path;
 
 /// Installs what is not installed yet; returns the names of the skills.
@@ -43,20 +43,7 @@ pub async fn preload(store: &Store, loader: &super::Loader, dir: &Path) -> Resul
             Err(e) => return Err(e.to_string()),
         }
         store.approve_skill(&tenant.id, &row.id, &Grant::default()).await.map_err(|e| e.to_string())?;
-        let assignment = AssignmentRow {
-            id: new_id(),
-            tenant_id: tenant.id.clone(),
-            skill_id: row.id.clone(),
-            agent_id: agent.id.clone(),
-            enabled: true,
-            priority: 0,
-            config: serde_json::json!({}),
-            prompt_override: None,
-            credential_id: None,
-            narrowing: Default::default(),
-            assigned_at: now(),
-            assigned_by: "preload".into(),
-        };
+        let assignment = AssignmentRow::new(&tenant.id, &row.id, &agent.id, "preload");
         store.create_assignment(&assignment).await.map_err(|e| e.to_string())?;
         tracing::info!(skill = %row.manifest.name, path = %path.display(), "preloaded");
         names.push(row.manifest.name.clone());

@@ -5,7 +5,7 @@ use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
 use crate::capability::{CapabilityDiff, Grant, Narrowing, Policy};
-use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError, new_id, new_skill, now};
+use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError, new_skill};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -397,18 +397,10 @@ async fn assign(
     let narrowing = body.capabilities.unwrap_or_default();
     check_narrowing(&state, &skill, &narrowing)?;
     let row = AssignmentRow {
-        id: new_id(),
-        tenant_id: principal.tenant_id.clone(),
-        skill_id: skill.id.clone(),
-        agent_id: agent.id.clone(),
-        enabled: true,
         priority: body.priority.unwrap_or(0),
         config: Value::Object(body.config.unwrap_or_default()),
-        prompt_override: None,
-        credential_id: None,
         narrowing,
-        assigned_at: now(),
-        assigned_by: principal.token_id.clone(),
+        ..AssignmentRow::new(&principal.tenant_id, &skill.id, &agent.id, &principal.token_id)
     };
     state.store.create_assignment(&row).await.map_err(|e| match e {
         StoreError::Conflict => ApiError::bad_request("duplicate_assignment", "skill already assigned to this agent"),
@@ -447,8 +439,7 @@ async fn agent_skills(
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let mut skills = Vec::new();
-    for a in state.store.agent_assignments(&principal.tenant_id, &agent.id).await? {
-        let Some(skill) = state.store.skill(&principal.tenant_id, &a.skill_id).await? else { continue };
+    for (a, skill) in state.store.agent_skills(&principal.tenant_id, &agent.id).await? {
         skills.push(json!({
             "assignmentId": a.id, "skillId": skill.id, "name": skill.manifest.name, "slug": skill.manifest.name,
             "description": skill.manifest.description, "category": skill.manifest.category, "listingRef": null,

@@ -63,6 +63,27 @@ pub struct AssignmentRow {
     pub assigned_by: String,
 }
 
+impl AssignmentRow {
+    /// A new enabled assignment with default priority, no config and no
+    /// narrowing.
+    pub fn new(tenant_id: &str, skill_id: &str, agent_id: &str, assigned_by: &str) -> Self {
+        AssignmentRow {
+            id: new_id(),
+            tenant_id: tenant_id.to_owned(),
+            skill_id: skill_id.to_owned(),
+            agent_id: agent_id.to_owned(),
+            enabled: true,
+            priority: 0,
+            config: serde_json::json!({}),
+            prompt_override: None,
+            credential_id: None,
+            narrowing: Narrowing::default(),
+            assigned_at: now(),
+            assigned_by: assigned_by.to_owned(),
+        }
+    }
+}
+
 /// One audit record.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -325,6 +346,17 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         Ok(rows.iter().map(assignment).collect::<Result<_, _>>()?)
+    }
+
+    /// An agent's assignments with their skills, highest priority first.
+    pub async fn agent_skills(&self, tenant_id: &str, agent_id: &str) -> Result<Vec<(AssignmentRow, SkillRow)>, StoreError> {
+        let mut out = Vec::new();
+        for a in self.agent_assignments(tenant_id, agent_id).await? {
+            if let Some(skill) = self.skill(tenant_id, &a.skill_id).await? {
+                out.push((a, skill));
+            }
+        }
+        Ok(out)
     }
 
     /// Removes an assignment; false when absent.
