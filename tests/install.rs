@@ -16,7 +16,13 @@ fn manifest_without_network() -> String {
 #[tokio::test]
 async fn an_http_import_without_declared_network_is_refused() {
     let f = fixture();
-    let err = pack(&f.runtime, &guests::HOSTILE.component_bytes(), &manifest_without_network()).await.unwrap_err();
+    let err = pack(
+        &f.runtime,
+        &guests::HOSTILE.component_bytes(),
+        &manifest_without_network(),
+    )
+    .await
+    .unwrap_err();
     match err {
         PackError::Package(PackageError::UndeclaredImport(message)) => {
             assert!(message.contains("wasi:http/"), "{message}");
@@ -34,8 +40,12 @@ async fn a_tampered_package_is_refused_at_load() {
     let manifest = skillhost::manifest::Manifest::from_toml(&manifest_without_network()).unwrap();
     let mut with_abilities = manifest.clone();
     with_abilities.abilities = f.skill("hostile").package.manifest.abilities.clone();
-    let err = package::embed(&guests::HOSTILE.component_bytes(), skillhost::manifest::SkillKind::Sdk, &with_abilities)
-        .unwrap_err();
+    let err = package::embed(
+        &guests::HOSTILE.component_bytes(),
+        skillhost::manifest::SkillKind::Sdk,
+        &with_abilities,
+    )
+    .unwrap_err();
     assert!(matches!(err, PackageError::UndeclaredImport(_)), "{err:?}");
 }
 
@@ -45,7 +55,9 @@ async fn a_sockets_import_is_refused() {
     let toml = "name = \"probe\"\nversion = \"1.0.0\"\ndescription = \"d\"\n\
         [capabilities]\nnetwork = [\"https://example.com\"]\n\
         [[abilities]]\nname = \"run\"\ndescription = \"d\"\ninput_schema = {}\n";
-    let err = pack(&f.runtime, &guests::SOCKETS_PROBE.component_bytes(), toml).await.unwrap_err();
+    let err = pack(&f.runtime, &guests::SOCKETS_PROBE.component_bytes(), toml)
+        .await
+        .unwrap_err();
     match err {
         PackError::Package(PackageError::UndeclaredImport(message)) => {
             assert!(message.contains("wasi:sockets/"), "{message}")
@@ -57,16 +69,31 @@ async fn a_sockets_import_is_refused() {
 #[tokio::test]
 async fn unpackaged_and_non_components_are_refused() {
     let f = fixture();
-    let err = f.runtime.load(&guests::TEXT_TOOLS.component_bytes()).err().unwrap();
-    assert!(matches!(err, LoadError::Package(PackageError::NoManifest)), "{err:?}");
+    let err = f
+        .runtime
+        .load(&guests::TEXT_TOOLS.component_bytes())
+        .err()
+        .unwrap();
+    assert!(
+        matches!(err, LoadError::Package(PackageError::NoManifest)),
+        "{err:?}"
+    );
     let err = f.runtime.load(b"\0asm\x01\0\0\0").err().unwrap();
     assert!(err.to_string().contains("core module"), "{err}");
     let err = f.runtime.load(b"not wasm at all").err().unwrap();
-    assert!(matches!(err, LoadError::Package(PackageError::NotAComponent(_))), "{err:?}");
+    assert!(
+        matches!(err, LoadError::Package(PackageError::NotAComponent(_))),
+        "{err:?}"
+    );
     // Packing twice is refused rather than stacking manifests.
     let packed = &f.packed["text-tools"];
-    let err = pack(&f.runtime, packed, &guests::TEXT_TOOLS.manifest_text()).await.unwrap_err();
-    assert!(matches!(err, PackError::Package(PackageError::AlreadyPacked)), "{err:?}");
+    let err = pack(&f.runtime, packed, &guests::TEXT_TOOLS.manifest_text())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, PackError::Package(PackageError::AlreadyPacked)),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -77,11 +104,15 @@ async fn sdk_and_command_manifests_must_match_their_kind() {
         "{}\n[[abilities]]\nname = \"x\"\ndescription = \"d\"\ninput_schema = {{}}\n",
         guests::TEXT_TOOLS.manifest_text()
     );
-    let err = pack(&f.runtime, &guests::TEXT_TOOLS.component_bytes(), &toml).await.unwrap_err();
+    let err = pack(&f.runtime, &guests::TEXT_TOOLS.component_bytes(), &toml)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("come from the code"), "{err}");
     // A command needs them.
     let toml = "name = \"calc\"\nversion = \"1.0.0\"\ndescription = \"d\"\n";
-    let err = pack(&f.runtime, &guests::CALC.component_bytes(), toml).await.unwrap_err();
+    let err = pack(&f.runtime, &guests::CALC.component_bytes(), toml)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("[[abilities]]"), "{err}");
 }
 
@@ -90,13 +121,33 @@ async fn packages_describe_themselves_without_running() {
     let f = fixture();
     let p = package::read(&f.packed["text-tools"]).unwrap();
     assert_eq!(p.manifest.name, "text-tools");
-    let names: Vec<_> = p.manifest.abilities.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(names, ["word_count", "slugify", "json_query", "regex_extract"]);
-    assert!(p.manifest.abilities[0].description.starts_with("Counts the words"));
-    assert_eq!(p.manifest.abilities[0].input_schema["required"], serde_json::json!(["text"]));
+    let names: Vec<_> = p
+        .manifest
+        .abilities
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["word_count", "slugify", "json_query", "regex_extract"]
+    );
+    assert!(
+        p.manifest.abilities[0]
+            .description
+            .starts_with("Counts the words")
+    );
+    assert_eq!(
+        p.manifest.abilities[0].input_schema["required"],
+        serde_json::json!(["text"])
+    );
     assert_eq!(p.digest, package::digest(&f.packed["text-tools"]));
     let fetch = package::read(&f.packed["fetch"]).unwrap();
-    assert!(fetch.imports.iter().any(|i| i.starts_with("wasi:http/outgoing-handler")));
+    assert!(
+        fetch
+            .imports
+            .iter()
+            .any(|i| i.starts_with("wasi:http/outgoing-handler"))
+    );
 }
 
 #[tokio::test]
@@ -112,10 +163,23 @@ async fn the_compile_cache_serves_a_second_load() {
     let second = runtime.load(&bytes).unwrap();
     let cached_load = started.elapsed();
     assert!(second.from_cache, "second load should come from the cache");
-    let policy = skillhost::capability::Policy::resolve(&second.package.manifest, &Default::default(), runtime.limits()).unwrap();
+    let policy = skillhost::capability::Policy::resolve(
+        &second.package.manifest,
+        &Default::default(),
+        runtime.limits(),
+    )
+    .unwrap();
     let input = serde_json::json!(["6*7"]);
     let inv = runtime
-        .invoke(&second, std::sync::Arc::new(policy), skillhost::runtime::Call { ability: "evaluate", input: &input, session: None })
+        .invoke(
+            &second,
+            std::sync::Arc::new(policy),
+            skillhost::runtime::Call {
+                ability: "evaluate",
+                input: &input,
+                session: None,
+            },
+        )
         .await;
     assert_eq!(inv.outcome.unwrap().body, "42\n");
     eprintln!("cached load took {cached_load:?}");
@@ -136,7 +200,11 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let path = entry.path();
-        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
+        if path.is_dir() {
+            out.extend(walk(&path))
+        } else {
+            out.push(path)
+        }
     }
     out
 }

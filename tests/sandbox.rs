@@ -2,9 +2,9 @@
 //! shown granted and refused, and every hostile guest contained. After each
 //! attack the same engine must still serve a normal call.
 use serde_json::json;
+use skillhost::InvokeError;
 use skillhost::capability::{Grant, GuestPath, NetworkPattern, SecretValue};
 use skillhost::manifest::LimitRequest;
-use skillhost::InvokeError;
 use skillhost_tests::{EchoServer, err_kind, fixture, ok_body};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -14,7 +14,9 @@ fn grant() -> Grant {
 }
 
 fn mount(grant: &mut Grant, guest: &str, host: &std::path::Path) {
-    grant.mounts.insert(GuestPath::parse(guest).unwrap(), host.to_path_buf());
+    grant
+        .mounts
+        .insert(GuestPath::parse(guest).unwrap(), host.to_path_buf());
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -33,34 +35,81 @@ async fn assert_healthy() {
 #[tokio::test]
 async fn text_tools_compute_and_schema_violations_are_invalid_input() {
     let f = fixture();
-    let inv = f.call("text-tools", "word_count", json!({"text": "one two\nthree"}), &grant()).await;
+    let inv = f
+        .call(
+            "text-tools",
+            "word_count",
+            json!({"text": "one two\nthree"}),
+            &grant(),
+        )
+        .await;
     let counts: serde_json::Value = serde_json::from_str(ok_body(&inv)).unwrap();
-    assert_eq!(counts, json!({"words": 3, "lines": 2, "characters": 13, "bytes": 13}));
+    assert_eq!(
+        counts,
+        json!({"words": 3, "lines": 2, "characters": 13, "bytes": 13})
+    );
     assert!(inv.receipt.peak_memory_bytes > 0 && inv.receipt.output_bytes == ok_body(&inv).len());
 
-    let inv = f.call("text-tools", "slugify", json!({"text": "Hello, World! 2024"}), &grant()).await;
+    let inv = f
+        .call(
+            "text-tools",
+            "slugify",
+            json!({"text": "Hello, World! 2024"}),
+            &grant(),
+        )
+        .await;
     assert_eq!(ok_body(&inv), "hello-world-2024");
 
-    let inv = f.call("text-tools", "json_query", json!({"document": {"a": [1, {"b": "x"}]}, "pointer": "/a/1/b"}), &grant()).await;
+    let inv = f
+        .call(
+            "text-tools",
+            "json_query",
+            json!({"document": {"a": [1, {"b": "x"}]}, "pointer": "/a/1/b"}),
+            &grant(),
+        )
+        .await;
     assert_eq!(ok_body(&inv), "\"x\"");
 
-    let inv = f.call("text-tools", "regex_extract", json!({"text": "a1 b22 c333", "pattern": "[a-z](\\d+)", "group": 1}), &grant()).await;
+    let inv = f
+        .call(
+            "text-tools",
+            "regex_extract",
+            json!({"text": "a1 b22 c333", "pattern": "[a-z](\\d+)", "group": 1}),
+            &grant(),
+        )
+        .await;
     assert_eq!(ok_body(&inv), "[\"1\",\"22\",\"333\"]");
 
-    let inv = f.call("text-tools", "word_count", json!({"txt": 1}), &grant()).await;
+    let inv = f
+        .call("text-tools", "word_count", json!({"txt": 1}), &grant())
+        .await;
     match &inv.outcome {
         Err(InvokeError::InvalidInput { message }) => {
-            assert!(message.contains("text") && message.contains("required"), "{message}")
+            assert!(
+                message.contains("text") && message.contains("required"),
+                "{message}"
+            )
         }
         other => panic!("{other:?}"),
     }
     // The guest's own input check reports invalid_input too.
-    let inv = f.call("text-tools", "regex_extract", json!({"text": "x", "pattern": "("}), &grant()).await;
+    let inv = f
+        .call(
+            "text-tools",
+            "regex_extract",
+            json!({"text": "x", "pattern": "("}),
+            &grant(),
+        )
+        .await;
     assert_eq!(err_kind(&inv), "invalid_input");
 
-    let inv = f.call("text-tools", "no_such_ability", json!({}), &grant()).await;
+    let inv = f
+        .call("text-tools", "no_such_ability", json!({}), &grant())
+        .await;
     match &inv.outcome {
-        Err(InvokeError::NotFound { message }) => assert!(message.contains("word_count"), "{message}"),
+        Err(InvokeError::NotFound { message }) => {
+            assert!(message.contains("word_count"), "{message}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -71,11 +120,16 @@ async fn network_granted_reaches_the_declared_host() {
     let mut g = grant();
     g.allow_private_network = true;
     let url = format!("http://localhost:{}/v1/status?x=1", server.addr.port());
-    let inv = fixture().call("fetch", "request", json!({"url": url}), &g).await;
+    let inv = fixture()
+        .call("fetch", "request", json!({"url": url}), &g)
+        .await;
     let reply: serde_json::Value = serde_json::from_str(ok_body(&inv)).unwrap();
     assert_eq!(reply["status"], 200);
     assert_eq!(reply["body"]["path"], "/v1/status?x=1");
-    assert_eq!(reply["body"]["host"], format!("localhost:{}", server.addr.port()));
+    assert_eq!(
+        reply["body"]["host"],
+        format!("localhost:{}", server.addr.port())
+    );
     assert_eq!(server.hits(), 1);
     assert!(inv.denials.is_empty());
 }
@@ -87,9 +141,13 @@ async fn network_refuses_an_undeclared_host() {
     g.allow_private_network = true;
     // Same server, but named by IP literal: `127.0.0.1` is not `localhost`.
     let url = format!("http://127.0.0.1:{}/", server.addr.port());
-    let inv = fixture().call("fetch", "request", json!({"url": url}), &g).await;
+    let inv = fixture()
+        .call("fetch", "request", json!({"url": url}), &g)
+        .await;
     match &inv.outcome {
-        Err(InvokeError::CapabilityDenied { capability, target, .. }) => {
+        Err(InvokeError::CapabilityDenied {
+            capability, target, ..
+        }) => {
             assert_eq!(capability, "network");
             assert_eq!(target, &format!("http://127.0.0.1:{}", server.addr.port()));
         }
@@ -97,7 +155,9 @@ async fn network_refuses_an_undeclared_host() {
     }
     // Undeclared scheme and an internet host are refused before any lookup.
     for url in ["https://localhost/", "http://example.com/"] {
-        let inv = fixture().call("fetch", "request", json!({"url": url}), &g).await;
+        let inv = fixture()
+            .call("fetch", "request", json!({"url": url}), &g)
+            .await;
         assert_eq!(err_kind(&inv), "capability_denied", "{url}");
     }
     assert_eq!(server.hits(), 0);
@@ -108,9 +168,15 @@ async fn network_refuses_an_undeclared_host() {
 async fn network_refuses_an_allowed_name_resolving_to_loopback_without_the_override() {
     let server = EchoServer::start().await;
     let url = format!("http://localhost:{}/", server.addr.port());
-    let inv = fixture().call("fetch", "request", json!({"url": url}), &grant()).await;
+    let inv = fixture()
+        .call("fetch", "request", json!({"url": url}), &grant())
+        .await;
     match &inv.outcome {
-        Err(InvokeError::CapabilityDenied { capability, message, .. }) => {
+        Err(InvokeError::CapabilityDenied {
+            capability,
+            message,
+            ..
+        }) => {
             assert_eq!(capability, "network");
             assert!(message.contains("loopback"), "{message}");
         }
@@ -122,9 +188,18 @@ async fn network_refuses_an_allowed_name_resolving_to_loopback_without_the_overr
 
 #[tokio::test]
 async fn network_refuses_the_cloud_metadata_address() {
-    let inv = fixture().call("hostile", "fetch", json!({"target": "http://169.254.169.254/latest/meta-data/"}), &grant()).await;
+    let inv = fixture()
+        .call(
+            "hostile",
+            "fetch",
+            json!({"target": "http://169.254.169.254/latest/meta-data/"}),
+            &grant(),
+        )
+        .await;
     match &inv.outcome {
-        Err(InvokeError::CapabilityDenied { message, .. }) => assert!(message.contains("cloud metadata"), "{message}"),
+        Err(InvokeError::CapabilityDenied { message, .. }) => {
+            assert!(message.contains("cloud metadata"), "{message}")
+        }
         other => panic!("{other:?}"),
     }
     assert_healthy().await;
@@ -137,11 +212,15 @@ async fn network_grant_can_narrow_the_declaration_to_nothing() {
     g.allow_private_network = true;
     g.network = Some(vec![]);
     let url = format!("http://localhost:{}/", server.addr.port());
-    let inv = fixture().call("fetch", "request", json!({"url": url}), &g).await;
+    let inv = fixture()
+        .call("fetch", "request", json!({"url": url}), &g)
+        .await;
     assert_eq!(err_kind(&inv), "capability_denied");
     // Narrowed to another port: still refused.
     g.network = Some(vec![NetworkPattern::parse("http://localhost:1").unwrap()]);
-    let inv = fixture().call("fetch", "request", json!({"url": url}), &g).await;
+    let inv = fixture()
+        .call("fetch", "request", json!({"url": url}), &g)
+        .await;
     assert_eq!(err_kind(&inv), "capability_denied");
     assert_eq!(server.hits(), 0);
 }
@@ -155,12 +234,37 @@ async fn filesystem_read_only_and_read_write_mounts() {
     mount(&mut g, "/docs", &docs);
     mount(&mut g, "/notes", &notes);
     let f = fixture();
-    assert_eq!(ok_body(&f.call("files", "list_docs", json!({}), &g).await), "[\"guide.md\"]");
-    assert_eq!(ok_body(&f.call("files", "read_doc", json!({"path": "guide.md"}), &g).await), "# Guide\n");
-    let inv = f.call("files", "write_note", json!({"path": "todo.md", "text": "buy milk"}), &g).await;
+    assert_eq!(
+        ok_body(&f.call("files", "list_docs", json!({}), &g).await),
+        "[\"guide.md\"]"
+    );
+    assert_eq!(
+        ok_body(
+            &f.call("files", "read_doc", json!({"path": "guide.md"}), &g)
+                .await
+        ),
+        "# Guide\n"
+    );
+    let inv = f
+        .call(
+            "files",
+            "write_note",
+            json!({"path": "todo.md", "text": "buy milk"}),
+            &g,
+        )
+        .await;
     ok_body(&inv);
-    assert_eq!(std::fs::read_to_string(notes.join("todo.md")).unwrap(), "buy milk");
-    assert_eq!(ok_body(&f.call("files", "read_note", json!({"path": "todo.md"}), &g).await), "buy milk");
+    assert_eq!(
+        std::fs::read_to_string(notes.join("todo.md")).unwrap(),
+        "buy milk"
+    );
+    assert_eq!(
+        ok_body(
+            &f.call("files", "read_note", json!({"path": "todo.md"}), &g)
+                .await
+        ),
+        "buy milk"
+    );
 }
 
 #[tokio::test]
@@ -171,14 +275,26 @@ async fn filesystem_refuses_writes_to_a_read_only_mount() {
     mount(&mut g, "/data", &data);
     let f = fixture();
     for target in ["/data/new.txt", "/data/keep.txt"] {
-        let inv = f.call("hostile", "write_file", json!({"target": target, "text": "pwned"}), &g).await;
+        let inv = f
+            .call(
+                "hostile",
+                "write_file",
+                json!({"target": target, "text": "pwned"}),
+                &g,
+            )
+            .await;
         match &inv.outcome {
-            Err(InvokeError::CapabilityDenied { capability, .. }) => assert_eq!(capability, "filesystem"),
+            Err(InvokeError::CapabilityDenied { capability, .. }) => {
+                assert_eq!(capability, "filesystem")
+            }
             other => panic!("{target}: {other:?}"),
         }
     }
     assert!(!data.join("new.txt").exists());
-    assert_eq!(std::fs::read_to_string(data.join("keep.txt")).unwrap(), "original");
+    assert_eq!(
+        std::fs::read_to_string(data.join("keep.txt")).unwrap(),
+        "original"
+    );
     assert_healthy().await;
 }
 
@@ -193,7 +309,18 @@ async fn filesystem_nothing_outside_the_mounts_exists() {
     let mut g = grant();
     mount(&mut g, "/data", &data);
     let f = fixture();
-    assert_eq!(ok_body(&f.call("hostile", "read_file", json!({"target": "/data/inside.txt"}), &g).await), "inside");
+    assert_eq!(
+        ok_body(
+            &f.call(
+                "hostile",
+                "read_file",
+                json!({"target": "/data/inside.txt"}),
+                &g
+            )
+            .await
+        ),
+        "inside"
+    );
     for target in [
         "/etc/passwd",
         "/data/../etc/passwd",
@@ -203,16 +330,37 @@ async fn filesystem_nothing_outside_the_mounts_exists() {
         "../etc/passwd",
         "/proc/self/environ",
     ] {
-        let inv = f.call("hostile", "read_file", json!({"target": target}), &g).await;
+        let inv = f
+            .call("hostile", "read_file", json!({"target": target}), &g)
+            .await;
         match &inv.outcome {
             Ok(out) => panic!("{target} was readable: {}", out.body),
-            Err(e) => assert!(!e.to_string().contains("outside-secret") && !e.to_string().contains("root:"), "{e}"),
+            Err(e) => assert!(
+                !e.to_string().contains("outside-secret") && !e.to_string().contains("root:"),
+                "{e}"
+            ),
         }
     }
-    let inv = f.call("hostile", "list_dir", json!({"target": "/"}), &g).await;
-    assert!(inv.outcome.as_ref().map(|o| !o.body.contains("etc")).unwrap_or(true), "{:?}", inv.outcome);
+    let inv = f
+        .call("hostile", "list_dir", json!({"target": "/"}), &g)
+        .await;
+    assert!(
+        inv.outcome
+            .as_ref()
+            .map(|o| !o.body.contains("etc"))
+            .unwrap_or(true),
+        "{:?}",
+        inv.outcome
+    );
     // Without a mount, even the declared path does not exist.
-    let inv = f.call("hostile", "read_file", json!({"target": "/data/inside.txt"}), &grant()).await;
+    let inv = f
+        .call(
+            "hostile",
+            "read_file",
+            json!({"target": "/data/inside.txt"}),
+            &grant(),
+        )
+        .await;
     assert!(inv.outcome.is_err());
     assert_healthy().await;
 }
@@ -225,28 +373,54 @@ async fn env_only_declared_names_with_granted_values() {
     let vars: Vec<(String, String)> = serde_json::from_str(ok_body(&inv)).unwrap();
     assert_eq!(vars, vec![("ALLOWED_VAR".to_owned(), "yes".to_owned())]);
     // Nothing of the host's environment leaks in without a grant.
-    let inv = fixture().call("hostile", "env_all", json!({}), &grant()).await;
+    let inv = fixture()
+        .call("hostile", "env_all", json!({}), &grant())
+        .await;
     assert_eq!(ok_body(&inv), "[]");
 }
 
 #[tokio::test]
 async fn secrets_declared_are_readable_and_undeclared_are_denied_without_values() {
     let mut g = grant();
-    g.secrets.insert("DECLARED_SECRET".into(), SecretValue::new("s3cr3t-value"));
+    g.secrets
+        .insert("DECLARED_SECRET".into(), SecretValue::new("s3cr3t-value"));
     let f = fixture();
-    let inv = f.call("hostile", "secret", json!({"target": "DECLARED_SECRET"}), &g).await;
+    let inv = f
+        .call(
+            "hostile",
+            "secret",
+            json!({"target": "DECLARED_SECRET"}),
+            &g,
+        )
+        .await;
     assert_eq!(ok_body(&inv), "s3cr3t-value");
 
-    let inv = f.call("hostile", "secret", json!({"target": "OTHER_SECRET"}), &g).await;
+    let inv = f
+        .call("hostile", "secret", json!({"target": "OTHER_SECRET"}), &g)
+        .await;
     match &inv.outcome {
-        Err(e @ InvokeError::CapabilityDenied { capability, target, .. }) => {
-            assert_eq!((capability.as_str(), target.as_str()), ("secret", "OTHER_SECRET"));
+        Err(
+            e @ InvokeError::CapabilityDenied {
+                capability, target, ..
+            },
+        ) => {
+            assert_eq!(
+                (capability.as_str(), target.as_str()),
+                ("secret", "OTHER_SECRET")
+            );
             assert!(!format!("{e} {e:?} {:?}", inv.denials).contains("s3cr3t-value"));
         }
         other => panic!("{other:?}"),
     }
     // Declared but not supplied.
-    let inv = f.call("hostile", "secret", json!({"target": "DECLARED_SECRET"}), &grant()).await;
+    let inv = f
+        .call(
+            "hostile",
+            "secret",
+            json!({"target": "DECLARED_SECRET"}),
+            &grant(),
+        )
+        .await;
     assert_eq!(err_kind(&inv), "capability_denied");
     assert!(inv.denials[0].reason.contains("not supplied"));
 }
@@ -255,9 +429,13 @@ async fn secrets_declared_are_readable_and_undeclared_are_denied_without_values(
 async fn config_reaches_the_guest() {
     let mut g = grant();
     g.config.insert("units".into(), "metric".into());
-    let inv = fixture().call("hostile", "config", json!({"target": "units"}), &g).await;
+    let inv = fixture()
+        .call("hostile", "config", json!({"target": "units"}), &g)
+        .await;
     assert_eq!(ok_body(&inv), "metric");
-    let inv = fixture().call("hostile", "config", json!({"target": "units"}), &grant()).await;
+    let inv = fixture()
+        .call("hostile", "config", json!({"target": "units"}), &grant())
+        .await;
     assert_eq!(err_kind(&inv), "failed");
 }
 
@@ -266,18 +444,39 @@ async fn session_state_persists_within_a_session_and_is_isolated_between_session
     let f = fixture();
     let g = grant();
     for expected in 1..=3 {
-        let inv = f.call_in_session("scratchpad", "increment", json!({}), &g, Some("alpha")).await;
+        let inv = f
+            .call_in_session("scratchpad", "increment", json!({}), &g, Some("alpha"))
+            .await;
         assert_eq!(ok_body(&inv), expected.to_string());
     }
-    f.call_in_session("scratchpad", "add_note", json!({"text": "remember"}), &g, Some("alpha")).await;
-    let inv = f.call_in_session("scratchpad", "show", json!({}), &g, Some("beta")).await;
-    assert_eq!(serde_json::from_str::<serde_json::Value>(ok_body(&inv)).unwrap(), json!({"count": 0, "notes": []}));
-    let inv = f.call_in_session("scratchpad", "show", json!({}), &g, Some("alpha")).await;
-    assert_eq!(serde_json::from_str::<serde_json::Value>(ok_body(&inv)).unwrap(), json!({"count": 3, "notes": ["remember"]}));
+    f.call_in_session(
+        "scratchpad",
+        "add_note",
+        json!({"text": "remember"}),
+        &g,
+        Some("alpha"),
+    )
+    .await;
+    let inv = f
+        .call_in_session("scratchpad", "show", json!({}), &g, Some("beta"))
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(ok_body(&inv)).unwrap(),
+        json!({"count": 0, "notes": []})
+    );
+    let inv = f
+        .call_in_session("scratchpad", "show", json!({}), &g, Some("alpha"))
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(ok_body(&inv)).unwrap(),
+        json!({"count": 3, "notes": ["remember"]})
+    );
     // Without a session there is no state to write.
     let inv = f.call("scratchpad", "increment", json!({}), &g).await;
     match &inv.outcome {
-        Err(InvokeError::Failed { message, .. }) => assert!(message.contains("no session"), "{message}"),
+        Err(InvokeError::Failed { message, .. }) => {
+            assert!(message.contains("no session"), "{message}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -285,32 +484,56 @@ async fn session_state_persists_within_a_session_and_is_isolated_between_session
 #[tokio::test]
 async fn an_infinite_loop_times_out_near_its_limit() {
     let mut g = grant();
-    g.limits = LimitRequest { timeout_ms: Some(300), ..Default::default() };
+    g.limits = LimitRequest {
+        timeout_ms: Some(300),
+        ..Default::default()
+    };
     let started = Instant::now();
     let inv = fixture().call("hostile", "spin", json!({}), &g).await;
     let elapsed = started.elapsed();
     assert_eq!(inv.outcome, Err(InvokeError::Timeout { limit_ms: 300 }));
-    assert!(elapsed >= Duration::from_millis(300) && elapsed < Duration::from_millis(1500), "{elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_millis(1500),
+        "{elapsed:?}"
+    );
     assert_healthy().await;
 }
 
 #[tokio::test]
 async fn a_memory_bomb_is_out_of_memory() {
     // The manifest asks for 32 MiB; the bomb wants 512.
-    let inv = fixture().call("hostile", "allocate", json!({"n": 512u64 << 20}), &grant()).await;
-    assert_eq!(inv.outcome, Err(InvokeError::OutOfMemory { limit_bytes: 32 << 20 }));
+    let inv = fixture()
+        .call("hostile", "allocate", json!({"n": 512u64 << 20}), &grant())
+        .await;
+    assert_eq!(
+        inv.outcome,
+        Err(InvokeError::OutOfMemory {
+            limit_bytes: 32 << 20
+        })
+    );
     assert!(inv.receipt.peak_memory_bytes <= 32 << 20 && inv.receipt.peak_memory_bytes > 16 << 20);
     // Within the limit it works.
-    let inv = fixture().call("hostile", "allocate", json!({"n": 4u64 << 20}), &grant()).await;
+    let inv = fixture()
+        .call("hostile", "allocate", json!({"n": 4u64 << 20}), &grant())
+        .await;
     assert_eq!(ok_body(&inv), format!("allocated {}", 4u64 << 20));
     assert_healthy().await;
 }
 
 #[tokio::test]
 async fn deep_recursion_is_a_stack_overflow_trap() {
-    let inv = fixture().call("hostile", "recurse_deep", json!({"n": 10_000_000u64}), &grant()).await;
+    let inv = fixture()
+        .call(
+            "hostile",
+            "recurse_deep",
+            json!({"n": 10_000_000u64}),
+            &grant(),
+        )
+        .await;
     match &inv.outcome {
-        Err(InvokeError::GuestTrap { message }) => assert!(message.contains("stack overflow"), "{message}"),
+        Err(InvokeError::GuestTrap { message }) => {
+            assert!(message.contains("stack overflow"), "{message}")
+        }
         other => panic!("{other:?}"),
     }
     assert_healthy().await;
@@ -319,21 +542,44 @@ async fn deep_recursion_is_a_stack_overflow_trap() {
 #[tokio::test]
 async fn output_floods_are_output_too_large() {
     let mut g = grant();
-    g.limits = LimitRequest { output_kb: Some(64), ..Default::default() };
-    let inv = fixture().call("hostile", "flood", json!({"n": 1u64 << 20}), &g).await;
-    assert_eq!(inv.outcome, Err(InvokeError::OutputTooLarge { limit_bytes: 64 << 10 }));
-    let inv = fixture().call("hostile", "flood_stdout", json!({"n": 1u64 << 20}), &g).await;
-    assert_eq!(inv.outcome, Err(InvokeError::OutputTooLarge { limit_bytes: 64 << 10 }));
-    let inv = fixture().call("hostile", "flood", json!({"n": 1000}), &g).await;
+    g.limits = LimitRequest {
+        output_kb: Some(64),
+        ..Default::default()
+    };
+    let inv = fixture()
+        .call("hostile", "flood", json!({"n": 1u64 << 20}), &g)
+        .await;
+    assert_eq!(
+        inv.outcome,
+        Err(InvokeError::OutputTooLarge {
+            limit_bytes: 64 << 10
+        })
+    );
+    let inv = fixture()
+        .call("hostile", "flood_stdout", json!({"n": 1u64 << 20}), &g)
+        .await;
+    assert_eq!(
+        inv.outcome,
+        Err(InvokeError::OutputTooLarge {
+            limit_bytes: 64 << 10
+        })
+    );
+    let inv = fixture()
+        .call("hostile", "flood", json!({"n": 1000}), &g)
+        .await;
     assert_eq!(ok_body(&inv).len(), 1000);
     assert_healthy().await;
 }
 
 #[tokio::test]
 async fn a_panic_is_a_guest_trap_with_its_message() {
-    let inv = fixture().call("hostile", "panic", json!({}), &grant()).await;
+    let inv = fixture()
+        .call("hostile", "panic", json!({}), &grant())
+        .await;
     match &inv.outcome {
-        Err(InvokeError::GuestTrap { message }) => assert!(message.contains("panicked on purpose"), "{message}"),
+        Err(InvokeError::GuestTrap { message }) => {
+            assert!(message.contains("panicked on purpose"), "{message}")
+        }
         other => panic!("{other:?}"),
     }
     assert_healthy().await;
@@ -342,10 +588,24 @@ async fn a_panic_is_a_guest_trap_with_its_message() {
 #[tokio::test]
 async fn command_skill_takes_arguments_or_stdin_and_reports_failure() {
     let f = fixture();
-    let inv = f.call("calc", "evaluate", json!(["1+2*3", "2^10", "7/2"]), &grant()).await;
+    let inv = f
+        .call(
+            "calc",
+            "evaluate",
+            json!(["1+2*3", "2^10", "7/2"]),
+            &grant(),
+        )
+        .await;
     assert_eq!(ok_body(&inv), "7\n1024\n3.5\n");
     assert_eq!(inv.outcome.as_ref().unwrap().exit_code, Some(0));
-    let inv = f.call("calc", "evaluate_json", json!({"expression": "(1+2)*4"}), &grant()).await;
+    let inv = f
+        .call(
+            "calc",
+            "evaluate_json",
+            json!({"expression": "(1+2)*4"}),
+            &grant(),
+        )
+        .await;
     assert_eq!(ok_body(&inv).trim(), "{\"result\":12.0}");
     let inv = f.call("calc", "evaluate", json!(["1/0"]), &grant()).await;
     match &inv.outcome {
@@ -368,9 +628,20 @@ async fn concurrent_calls_are_isolated() {
             let f = fixture();
             let session = format!("concurrent-{i}");
             for _ in 0..=i % 3 {
-                ok_body(&f.call_in_session("scratchpad", "increment", json!({}), &grant(), Some(&session)).await);
+                ok_body(
+                    &f.call_in_session(
+                        "scratchpad",
+                        "increment",
+                        json!({}),
+                        &grant(),
+                        Some(&session),
+                    )
+                    .await,
+                );
             }
-            let inv = f.call_in_session("scratchpad", "show", json!({}), &grant(), Some(&session)).await;
+            let inv = f
+                .call_in_session("scratchpad", "show", json!({}), &grant(), Some(&session))
+                .await;
             let pad: serde_json::Value = serde_json::from_str(ok_body(&inv)).unwrap();
             assert_eq!(pad["count"], (i % 3) + 1);
         });

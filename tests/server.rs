@@ -6,14 +6,28 @@ use skillhost_tests::http::{OPERATOR_TOKEN, TestServer};
 
 /// Creates a tenant and returns its first admin token.
 async fn tenant(server: &TestServer, name: &str) -> String {
-    let r = server.request("POST", "/api/tenants", Some(OPERATOR_TOKEN), Some(json!({"name": name}))).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/tenants",
+            Some(OPERATOR_TOKEN),
+            Some(json!({"name": name})),
+        )
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.json["token"]["secret"].as_str().unwrap().to_owned()
 }
 
 /// Mints a token with `scopes` using an admin token.
 async fn token(server: &TestServer, admin: &str, scopes: &[&str]) -> String {
-    let r = server.request("POST", "/api/tokens", Some(admin), Some(json!({"name": "t", "scopes": scopes}))).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/tokens",
+            Some(admin),
+            Some(json!({"name": "t", "scopes": scopes})),
+        )
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.json["token"]["secret"].as_str().unwrap().to_owned()
 }
@@ -25,7 +39,11 @@ async fn health_and_readiness_and_request_ids() {
     assert_eq!((r.status, r.json["status"].as_str()), (200, Some("ok")));
     let r = server.request("GET", "/readyz", None, None).await;
     assert_eq!((r.status, r.json["status"].as_str()), (200, Some("ready")));
-    assert!(r.request_id.as_deref().is_some_and(|id| id.len() == 36), "{:?}", r.request_id);
+    assert!(
+        r.request_id.as_deref().is_some_and(|id| id.len() == 36),
+        "{:?}",
+        r.request_id
+    );
     let r = server.request("GET", "/nope", None, None).await;
     assert_eq!(r.status, 404);
     assert_eq!(r.json["code"], "not_found");
@@ -39,10 +57,18 @@ async fn missing_wrong_and_malformed_tokens_are_401() {
         let r = server.request("GET", path, None, None).await;
         assert_eq!(r.status, 401, "{path}");
         assert_eq!(r.json["code"], "unauthorized");
-        assert!(r.json["error"].as_str().unwrap().contains("Authorization"), "{}", r.text);
+        assert!(
+            r.json["error"].as_str().unwrap().contains("Authorization"),
+            "{}",
+            r.text
+        );
         let r = server.request("GET", path, Some("shk_wrong"), None).await;
         assert_eq!(r.status, 401, "{path}");
-        assert!(!r.text.contains("shk_wrong"), "tokens never echo back: {}", r.text);
+        assert!(
+            !r.text.contains("shk_wrong"),
+            "tokens never echo back: {}",
+            r.text
+        );
     }
     let r = server.raw("GET", "/api/agents", None, None, None).await;
     assert_eq!(r.status, 401);
@@ -54,26 +80,84 @@ async fn tenants_are_created_by_the_operator_only() {
     let acme = tenant(&server, "acme").await;
     assert!(acme.starts_with("shk_") && acme.len() == 68);
     // A tenant admin is not the operator.
-    let r = server.request("POST", "/api/tenants", Some(&acme), Some(json!({"name": "evil"}))).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/tenants",
+            Some(&acme),
+            Some(json!({"name": "evil"})),
+        )
+        .await;
     assert_eq!(r.status, 403);
     assert_eq!(r.json["code"], "forbidden");
-    let r = server.request("GET", "/api/tenants", Some(&acme), None).await;
+    let r = server
+        .request("GET", "/api/tenants", Some(&acme), None)
+        .await;
     assert_eq!(r.status, 403);
     // Duplicates and bad names.
-    let r = server.request("POST", "/api/tenants", Some(OPERATOR_TOKEN), Some(json!({"name": "acme"}))).await;
-    assert_eq!((r.status, r.json["code"].as_str()), (409, Some("tenant_exists")));
-    for body in [json!({"name": "Bad Name"}), json!({"name": ""}), json!({"nom": "x"}), json!([1])] {
-        let r = server.request("POST", "/api/tenants", Some(OPERATOR_TOKEN), Some(body.clone())).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/tenants",
+            Some(OPERATOR_TOKEN),
+            Some(json!({"name": "acme"})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (409, Some("tenant_exists"))
+    );
+    for body in [
+        json!({"name": "Bad Name"}),
+        json!({"name": ""}),
+        json!({"nom": "x"}),
+        json!([1]),
+    ] {
+        let r = server
+            .request(
+                "POST",
+                "/api/tenants",
+                Some(OPERATOR_TOKEN),
+                Some(body.clone()),
+            )
+            .await;
         assert_eq!(r.status, 400, "{body}: {}", r.text);
         assert!(r.json["error"].is_string() && r.json["code"].is_string());
     }
-    let r = server.raw("POST", "/api/tenants", Some(OPERATOR_TOKEN), Some(b"{not json"), Some("application/json")).await;
+    let r = server
+        .raw(
+            "POST",
+            "/api/tenants",
+            Some(OPERATOR_TOKEN),
+            Some(b"{not json"),
+            Some("application/json"),
+        )
+        .await;
     assert_eq!(r.status, 400);
-    let r = server.raw("POST", "/api/tenants", Some(OPERATOR_TOKEN), Some(b"{}"), Some("text/plain")).await;
+    let r = server
+        .raw(
+            "POST",
+            "/api/tenants",
+            Some(OPERATOR_TOKEN),
+            Some(b"{}"),
+            Some("text/plain"),
+        )
+        .await;
     assert_eq!(r.status, 400);
-    assert!(r.json["error"].as_str().unwrap().contains("Content-Type"), "{}", r.text);
-    let r = server.request("GET", "/api/tenants", Some(OPERATOR_TOKEN), None).await;
-    let names: Vec<_> = r.json["tenants"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert!(
+        r.json["error"].as_str().unwrap().contains("Content-Type"),
+        "{}",
+        r.text
+    );
+    let r = server
+        .request("GET", "/api/tenants", Some(OPERATOR_TOKEN), None)
+        .await;
+    let names: Vec<_> = r.json["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["acme", "default"]);
 }
 
@@ -84,38 +168,106 @@ async fn tokens_are_scoped_shown_once_and_revocable() {
     let reader = token(&server, &admin, &["skills:read"]).await;
     // Unknown scopes and empty scope lists are refused.
     for scopes in [json!(["root"]), json!([])] {
-        let r = server.request("POST", "/api/tokens", Some(&admin), Some(json!({"name": "x", "scopes": scopes}))).await;
-        assert_eq!((r.status, r.json["code"].as_str()), (400, Some("invalid_scopes")), "{}", r.text);
+        let r = server
+            .request(
+                "POST",
+                "/api/tokens",
+                Some(&admin),
+                Some(json!({"name": "x", "scopes": scopes})),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.json["code"].as_str()),
+            (400, Some("invalid_scopes")),
+            "{}",
+            r.text
+        );
     }
     // A reader cannot mint or list tokens, nor create agents.
-    let r = server.request("POST", "/api/tokens", Some(&reader), Some(json!({"name": "x", "scopes": ["admin"]}))).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/tokens",
+            Some(&reader),
+            Some(json!({"name": "x", "scopes": ["admin"]})),
+        )
+        .await;
     assert_eq!(r.status, 403);
     assert!(r.json["error"].as_str().unwrap().contains("admin"));
-    let r = server.request("POST", "/api/agents", Some(&reader), Some(json!({"name": "bot"}))).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/agents",
+            Some(&reader),
+            Some(json!({"name": "bot"})),
+        )
+        .await;
     assert_eq!(r.status, 403);
-    assert_eq!(server.request("GET", "/api/agents", Some(&reader), None).await.status, 200);
+    assert_eq!(
+        server
+            .request("GET", "/api/agents", Some(&reader), None)
+            .await
+            .status,
+        200
+    );
     // Lists never carry secrets or hashes.
-    let r = server.request("GET", "/api/tokens", Some(&admin), None).await;
+    let r = server
+        .request("GET", "/api/tokens", Some(&admin), None)
+        .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json["total"], 2);
-    assert!(!r.text.contains(&reader) && !r.text.contains(&admin) && !r.text.contains("hash"), "{}", r.text);
+    assert!(
+        !r.text.contains(&reader) && !r.text.contains(&admin) && !r.text.contains("hash"),
+        "{}",
+        r.text
+    );
     // Revoke the reader; it stops working at once.
-    let id = r.json["tokens"].as_array().unwrap().iter().find(|t| t["scopes"] == json!(["skills:read"])).unwrap()["id"]
+    let id = r.json["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["scopes"] == json!(["skills:read"]))
+        .unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let r = server.request("DELETE", &format!("/api/tokens/{id}"), Some(&admin), None).await;
+    let r = server
+        .request("DELETE", &format!("/api/tokens/{id}"), Some(&admin), None)
+        .await;
     assert_eq!((r.status, r.json["success"].as_bool()), (200, Some(true)));
-    assert_eq!(server.request("GET", "/api/agents", Some(&reader), None).await.status, 401);
-    let r = server.request("DELETE", &format!("/api/tokens/{id}"), Some(&admin), None).await;
+    assert_eq!(
+        server
+            .request("GET", "/api/agents", Some(&reader), None)
+            .await
+            .status,
+        401
+    );
+    let r = server
+        .request("DELETE", &format!("/api/tokens/{id}"), Some(&admin), None)
+        .await;
     assert_eq!(r.status, 404);
     // Another tenant's token id is simply not found.
     let other = tenant(&server, "other").await;
-    let r = server.request("GET", "/api/tokens", Some(&admin), None).await;
+    let r = server
+        .request("GET", "/api/tokens", Some(&admin), None)
+        .await;
     let admin_token_id = r.json["tokens"][0]["id"].as_str().unwrap().to_owned();
-    let r = server.request("DELETE", &format!("/api/tokens/{admin_token_id}"), Some(&other), None).await;
+    let r = server
+        .request(
+            "DELETE",
+            &format!("/api/tokens/{admin_token_id}"),
+            Some(&other),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 404);
-    assert_eq!(server.request("GET", "/api/agents", Some(&admin), None).await.status, 200);
+    assert_eq!(
+        server
+            .request("GET", "/api/agents", Some(&admin), None)
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -123,40 +275,104 @@ async fn agents_are_per_tenant_by_name_or_id() {
     let server = TestServer::start("agents").await;
     let acme = tenant(&server, "acme").await;
     let other = tenant(&server, "other").await;
-    let r = server.request("POST", "/api/agents", Some(&acme), Some(json!({"name": "devops"}))).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/agents",
+            Some(&acme),
+            Some(json!({"name": "devops"})),
+        )
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let id = r.json["agent"]["id"].as_str().unwrap().to_owned();
-    let r = server.request("POST", "/api/agents", Some(&acme), Some(json!({"name": "devops"}))).await;
-    assert_eq!((r.status, r.json["code"].as_str()), (409, Some("agent_exists")));
+    let r = server
+        .request(
+            "POST",
+            "/api/agents",
+            Some(&acme),
+            Some(json!({"name": "devops"})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (409, Some("agent_exists"))
+    );
     for bad in ["", "has space", "../etc", &"x".repeat(65)] {
-        let r = server.request("POST", "/api/agents", Some(&acme), Some(json!({"name": bad}))).await;
+        let r = server
+            .request(
+                "POST",
+                "/api/agents",
+                Some(&acme),
+                Some(json!({"name": bad})),
+            )
+            .await;
         assert_eq!(r.status, 400, "{bad:?}");
     }
     // The same name in another tenant is another agent.
-    let r = server.request("POST", "/api/agents", Some(&other), Some(json!({"name": "devops"}))).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/agents",
+            Some(&other),
+            Some(json!({"name": "devops"})),
+        )
+        .await;
     assert_eq!(r.status, 201);
     for key in [id.as_str(), "devops"] {
-        let r = server.request("GET", &format!("/api/agents/{key}"), Some(&acme), None).await;
-        assert_eq!((r.status, r.json["agent"]["id"].as_str()), (200, Some(id.as_str())));
+        let r = server
+            .request("GET", &format!("/api/agents/{key}"), Some(&acme), None)
+            .await;
+        assert_eq!(
+            (r.status, r.json["agent"]["id"].as_str()),
+            (200, Some(id.as_str()))
+        );
     }
     // Another tenant cannot see it by id: 404, not 403.
-    let r = server.request("GET", &format!("/api/agents/{id}"), Some(&other), None).await;
+    let r = server
+        .request("GET", &format!("/api/agents/{id}"), Some(&other), None)
+        .await;
     assert_eq!(r.status, 404);
-    let r = server.request("DELETE", &format!("/api/agents/{id}"), Some(&other), None).await;
+    let r = server
+        .request("DELETE", &format!("/api/agents/{id}"), Some(&other), None)
+        .await;
     assert_eq!(r.status, 404);
-    let r = server.request("GET", "/api/agents", Some(&acme), None).await;
+    let r = server
+        .request("GET", "/api/agents", Some(&acme), None)
+        .await;
     assert_eq!(r.json["total"], 1);
-    let r = server.request("DELETE", "/api/agents/devops", Some(&acme), None).await;
+    let r = server
+        .request("DELETE", "/api/agents/devops", Some(&acme), None)
+        .await;
     assert_eq!((r.status, r.json["success"].as_bool()), (200, Some(true)));
-    assert_eq!(server.request("GET", &format!("/api/agents/{id}"), Some(&acme), None).await.status, 404);
-    assert_eq!(server.request("GET", "/api/agents/no-such", Some(&acme), None).await.json["error"], "Agent not found");
+    assert_eq!(
+        server
+            .request("GET", &format!("/api/agents/{id}"), Some(&acme), None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        server
+            .request("GET", "/api/agents/no-such", Some(&acme), None)
+            .await
+            .json["error"],
+        "Agent not found"
+    );
 }
 
 #[tokio::test]
 async fn oversized_bodies_are_413() {
     let server = TestServer::start("limits").await;
     let body = format!("{{\"name\":\"{}\"}}", "a".repeat(33 << 20));
-    let r = server.raw("POST", "/api/agents", Some(OPERATOR_TOKEN), Some(body.as_bytes()), Some("application/json")).await;
+    let r = server
+        .raw(
+            "POST",
+            "/api/agents",
+            Some(OPERATOR_TOKEN),
+            Some(body.as_bytes()),
+            Some("application/json"),
+        )
+        .await;
     assert_eq!(r.status, 413, "{}", r.text);
     assert_eq!(r.json["code"], "payload_too_large");
 }
@@ -165,18 +381,35 @@ async fn oversized_bodies_are_413() {
 async fn a_restart_keeps_tenants_tokens_and_agents() {
     let server = TestServer::start("restart").await;
     let acme = tenant(&server, "acme").await;
-    server.request("POST", "/api/agents", Some(&acme), Some(json!({"name": "keeper"}))).await;
+    server
+        .request(
+            "POST",
+            "/api/agents",
+            Some(&acme),
+            Some(json!({"name": "keeper"})),
+        )
+        .await;
     let dir = server.stop().await;
     assert!(dir.join("skillhost.db").exists());
     let server = TestServer::start_in(dir).await;
-    let r = server.request("GET", "/api/agents/keeper", Some(&acme), None).await;
+    let r = server
+        .request("GET", "/api/agents/keeper", Some(&acme), None)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
 
 /// Installs a packaged guest and returns the response.
 async fn install(server: &TestServer, token: &str, guest: &str) -> skillhost_tests::http::Reply {
     let bytes = skillhost_tests::fixture().packed[guest].clone();
-    server.raw("POST", "/api/skills", Some(token), Some(&bytes), Some("application/wasm")).await
+    server
+        .raw(
+            "POST",
+            "/api/skills",
+            Some(token),
+            Some(&bytes),
+            Some("application/wasm"),
+        )
+        .await
 }
 
 #[tokio::test]
@@ -192,109 +425,316 @@ async fn install_approve_assign_invoke_and_audit() {
     assert_eq!(r.status, 201, "{}", r.text);
     let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
     assert_eq!(r.json["skill"]["status"], "pending");
-    assert_eq!(r.json["skill"]["toolIds"], json!(["word_count", "slugify", "json_query", "regex_extract"]));
+    assert_eq!(
+        r.json["skill"]["toolIds"],
+        json!(["word_count", "slugify", "json_query", "regex_extract"])
+    );
     assert_eq!(install(&server, &writer, "text-tools").await.status, 409);
-    let r = server.raw("POST", "/api/skills", Some(&writer), Some(b"\0asm\x01\0\0\0"), Some("application/wasm")).await;
-    assert_eq!((r.status, r.json["code"].as_str()), (422, Some("invalid_component")));
-    assert!(r.json["error"].as_str().unwrap().contains("core module"), "{}", r.text);
-    let r = server.raw("POST", "/api/skills", Some(&writer), Some(b"{}"), Some("application/json")).await;
+    let r = server
+        .raw(
+            "POST",
+            "/api/skills",
+            Some(&writer),
+            Some(b"\0asm\x01\0\0\0"),
+            Some("application/wasm"),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (422, Some("invalid_component"))
+    );
+    assert!(
+        r.json["error"].as_str().unwrap().contains("core module"),
+        "{}",
+        r.text
+    );
+    let r = server
+        .raw(
+            "POST",
+            "/api/skills",
+            Some(&writer),
+            Some(b"{}"),
+            Some("application/json"),
+        )
+        .await;
     assert_eq!(r.status, 400);
 
     // Pending skills are listed under status=pending, not by default.
-    let r = server.request("GET", "/api/skills", Some(&reader), None).await;
+    let r = server
+        .request("GET", "/api/skills", Some(&reader), None)
+        .await;
     assert_eq!(r.json["total"], 0);
-    let r = server.request("GET", "/api/skills?status=pending", Some(&reader), None).await;
+    let r = server
+        .request("GET", "/api/skills?status=pending", Some(&reader), None)
+        .await;
     assert_eq!(r.json["total"], 1);
-    assert_eq!(server.request("GET", "/api/skills?status=bogus", Some(&reader), None).await.status, 400);
+    assert_eq!(
+        server
+            .request("GET", "/api/skills?status=bogus", Some(&reader), None)
+            .await
+            .status,
+        400
+    );
 
     // Assign to an agent; invoking before approval is refused with why.
-    let r = server.request("POST", "/api/agents", Some(&writer), Some(json!({"name": "bot"}))).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/agents",
+            Some(&writer),
+            Some(json!({"name": "bot"})),
+        )
+        .await;
     let agent_id = r.json["agent"]["id"].as_str().unwrap().to_owned();
     let r = server
-        .request("POST", &format!("/api/skills/{skill_id}/assign"), Some(&writer), Some(json!({"agentId": agent_id, "priority": 2})))
+        .request(
+            "POST",
+            &format!("/api/skills/{skill_id}/assign"),
+            Some(&writer),
+            Some(json!({"agentId": agent_id, "priority": 2})),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.json["assignment"]["priority"], 2);
     let r = server
-        .request("POST", &format!("/api/skills/{skill_id}/assign"), Some(&writer), Some(json!({"agentId": agent_id})))
+        .request(
+            "POST",
+            &format!("/api/skills/{skill_id}/assign"),
+            Some(&writer),
+            Some(json!({"agentId": agent_id})),
+        )
         .await;
-    assert_eq!((r.status, r.json["error"].as_str()), (400, Some("Skill already assigned to this agent")));
+    assert_eq!(
+        (r.status, r.json["error"].as_str()),
+        (400, Some("Skill already assigned to this agent"))
+    );
     let r = server
-        .request("POST", &format!("/api/skills/{skill_id}/assign"), Some(&writer), Some(json!({"agentId": "ghost"})))
+        .request(
+            "POST",
+            &format!("/api/skills/{skill_id}/assign"),
+            Some(&writer),
+            Some(json!({"agentId": "ghost"})),
+        )
         .await;
-    assert_eq!((r.status, r.json["error"].as_str()), (404, Some("Agent not found")));
+    assert_eq!(
+        (r.status, r.json["error"].as_str()),
+        (404, Some("Agent not found"))
+    );
     let invoke_path = "/api/agents/bot/skills/text-tools/invoke";
     let call = json!({"ability": "slugify", "args": {"text": "Hello World"}});
-    let r = server.request("POST", invoke_path, Some(&reader), Some(call.clone())).await;
-    assert_eq!((r.status, r.json["code"].as_str()), (409, Some("skill_not_active")));
+    let r = server
+        .request("POST", invoke_path, Some(&reader), Some(call.clone()))
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (409, Some("skill_not_active"))
+    );
     assert!(r.json["error"].as_str().unwrap().contains("pending"));
 
     // Approval is an admin's; a grant wider than the declaration is refused.
     let approve = format!("/api/skills/{skill_id}/approve");
-    assert_eq!(server.request("POST", &approve, Some(&writer), None).await.status, 403);
-    let r = server.request("POST", &approve, Some(&admin), Some(json!({"env": {"HOME": "/root"}}))).await;
-    assert_eq!((r.status, r.json["code"].as_str()), (422, Some("invalid_grant")));
+    assert_eq!(
+        server
+            .request("POST", &approve, Some(&writer), None)
+            .await
+            .status,
+        403
+    );
+    let r = server
+        .request(
+            "POST",
+            &approve,
+            Some(&admin),
+            Some(json!({"env": {"HOME": "/root"}})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (422, Some("invalid_grant"))
+    );
     let r = server.raw("POST", &approve, Some(&admin), None, None).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["skill"]["status"], "active");
 
     // Invoke through seed 003's surface.
-    let r = server.request("POST", invoke_path, Some(&reader), Some(call.clone())).await;
+    let r = server
+        .request("POST", invoke_path, Some(&reader), Some(call.clone()))
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!((r.json["success"].as_bool(), r.json["output"].as_str()), (Some(true), Some("hello-world")));
+    assert_eq!(
+        (r.json["success"].as_bool(), r.json["output"].as_str()),
+        (Some(true), Some("hello-world"))
+    );
     assert_eq!(r.json["exit_code"], 0);
-    let r = server.request("POST", invoke_path, Some(&reader), Some(json!({"ability": "slugify", "args": {}}))).await;
-    assert_eq!((r.status, r.json["code"].as_str()), (422, Some("invalid_input")));
+    let r = server
+        .request(
+            "POST",
+            invoke_path,
+            Some(&reader),
+            Some(json!({"ability": "slugify", "args": {}})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (422, Some("invalid_input"))
+    );
     assert_eq!(r.json["success"], false);
-    let r = server.request("POST", invoke_path, Some(&reader), Some(json!({"args": {}}))).await;
-    assert_eq!((r.status, r.json["code"].as_str()), (400, Some("ability_required")));
+    let r = server
+        .request(
+            "POST",
+            invoke_path,
+            Some(&reader),
+            Some(json!({"args": {}})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (400, Some("ability_required"))
+    );
 
     // Other tenants see nothing of it.
     let other = tenant(&server, "other").await;
-    assert_eq!(server.request("GET", &format!("/api/skills/{skill_id}"), Some(&other), None).await.status, 404);
-    assert_eq!(server.request("POST", &approve, Some(&other), None).await.status, 404);
-    assert_eq!(server.request("POST", invoke_path, Some(&other), Some(call.clone())).await.status, 404);
+    assert_eq!(
+        server
+            .request(
+                "GET",
+                &format!("/api/skills/{skill_id}"),
+                Some(&other),
+                None
+            )
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        server
+            .request("POST", &approve, Some(&other), None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        server
+            .request("POST", invoke_path, Some(&other), Some(call.clone()))
+            .await
+            .status,
+        404
+    );
 
     // The audit trail has the calls, for admins only.
-    assert_eq!(server.request("GET", "/api/audit", Some(&reader), None).await.status, 403);
-    let r = server.request("GET", "/api/audit?skill=text-tools", Some(&admin), None).await;
+    assert_eq!(
+        server
+            .request("GET", "/api/audit", Some(&reader), None)
+            .await
+            .status,
+        403
+    );
+    let r = server
+        .request("GET", "/api/audit?skill=text-tools", Some(&admin), None)
+        .await;
     assert_eq!(r.status, 200);
-    let outcomes: Vec<_> = r.json["invocations"].as_array().unwrap().iter().map(|i| i["outcome"].as_str().unwrap()).collect();
+    let outcomes: Vec<_> = r.json["invocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["outcome"].as_str().unwrap())
+        .collect();
     assert_eq!(outcomes, ["invalid_input", "success", "refused"]);
     assert!(r.json["invocations"][1]["requestId"].as_str().is_some());
-    assert_eq!(r.json["invocations"][2]["denials"][0]["reason"], "skill status pending");
-    let r = server.request("GET", "/api/audit?outcome=success", Some(&other), None).await;
+    assert_eq!(
+        r.json["invocations"][2]["denials"][0]["reason"],
+        "skill status pending"
+    );
+    let r = server
+        .request("GET", "/api/audit?outcome=success", Some(&other), None)
+        .await;
     assert_eq!(r.json["count"], 0);
 
     // Unassigned: the agent can no longer invoke it.
-    let r = server.request("DELETE", &format!("/api/skills/{skill_id}/unassign/{agent_id}"), Some(&writer), None).await;
+    let r = server
+        .request(
+            "DELETE",
+            &format!("/api/skills/{skill_id}/unassign/{agent_id}"),
+            Some(&writer),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 200);
-    assert_eq!(server.request("POST", invoke_path, Some(&reader), Some(call)).await.status, 404);
-    let r = server.request("GET", "/api/audit?outcome=refused", Some(&admin), None).await;
-    assert_eq!(r.json["invocations"][0]["denials"][0]["reason"], "not assigned to this agent");
+    assert_eq!(
+        server
+            .request("POST", invoke_path, Some(&reader), Some(call))
+            .await
+            .status,
+        404
+    );
+    let r = server
+        .request("GET", "/api/audit?outcome=refused", Some(&admin), None)
+        .await;
+    assert_eq!(
+        r.json["invocations"][0]["denials"][0]["reason"],
+        "not assigned to this agent"
+    );
 
     // Cursor paging walks every record exactly once, newest first.
-    let all = server.request("GET", "/api/audit", Some(&admin), None).await.json["invocations"].clone();
+    let all = server
+        .request("GET", "/api/audit", Some(&admin), None)
+        .await
+        .json["invocations"]
+        .clone();
     let mut seen = Vec::new();
     let mut path = "/api/audit?limit=2".to_owned();
     loop {
         let r = server.request("GET", &path, Some(&admin), None).await;
         assert_eq!(r.status, 200, "{}", r.text);
-        seen.extend(r.json["invocations"].as_array().unwrap().iter().map(|i| i["id"].clone()));
+        seen.extend(
+            r.json["invocations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].clone()),
+        );
         match r.json["nextCursor"].as_str() {
             Some(cursor) => path = format!("/api/audit?limit=2&cursor={cursor}"),
             None => break,
         }
     }
-    assert_eq!(seen, all.as_array().unwrap().iter().map(|i| i["id"].clone()).collect::<Vec<_>>());
+    assert_eq!(
+        seen,
+        all.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].clone())
+            .collect::<Vec<_>>()
+    );
     assert_eq!(seen.len(), 4);
     // Time filters.
-    let r = server.request("GET", "/api/audit?since=2999-01-01T00:00:00Z", Some(&admin), None).await;
+    let r = server
+        .request(
+            "GET",
+            "/api/audit?since=2999-01-01T00:00:00Z",
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!(r.json["count"], 0);
-    let r = server.request("GET", "/api/audit?until=2999-01-01T00:00:00%2B02:00", Some(&admin), None).await;
+    let r = server
+        .request(
+            "GET",
+            "/api/audit?until=2999-01-01T00:00:00%2B02:00",
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!(r.json["count"], 4);
     for bad in ["since=yesterday", "cursor=zz", "limit=0", "colour=red"] {
-        assert_eq!(server.request("GET", &format!("/api/audit?{bad}"), Some(&admin), None).await.status, 400, "{bad}");
+        assert_eq!(
+            server
+                .request("GET", &format!("/api/audit?{bad}"), Some(&admin), None)
+                .await
+                .status,
+            400,
+            "{bad}"
+        );
     }
 }
 
@@ -304,29 +744,83 @@ async fn denials_are_recorded_and_the_restart_uses_the_compiled_cache() {
     let admin = tenant(&server, "acme").await;
     let r = install(&server, &admin, "hostile").await;
     let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    server.request("POST", &format!("/api/skills/{skill_id}/approve"), Some(&admin), Some(json!({"secrets": {"DECLARED_SECRET": "s3cr3t"}}))).await;
-    server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": "bot"}))).await;
-    server.request("POST", &format!("/api/skills/{skill_id}/assign"), Some(&admin), Some(json!({"agentId": "bot"}))).await;
+    server
+        .request(
+            "POST",
+            &format!("/api/skills/{skill_id}/approve"),
+            Some(&admin),
+            Some(json!({"secrets": {"DECLARED_SECRET": "s3cr3t"}})),
+        )
+        .await;
+    server
+        .request(
+            "POST",
+            "/api/agents",
+            Some(&admin),
+            Some(json!({"name": "bot"})),
+        )
+        .await;
+    server
+        .request(
+            "POST",
+            &format!("/api/skills/{skill_id}/assign"),
+            Some(&admin),
+            Some(json!({"agentId": "bot"})),
+        )
+        .await;
     let path = "/api/agents/bot/skills/hostile/invoke";
-    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "secret", "args": {"target": "OTHER"}}))).await;
-    assert_eq!((r.status, r.json["code"].as_str()), (200, Some("capability_denied")));
-    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "secret", "args": {"target": "DECLARED_SECRET"}}))).await;
+    let r = server
+        .request(
+            "POST",
+            path,
+            Some(&admin),
+            Some(json!({"ability": "secret", "args": {"target": "OTHER"}})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (200, Some("capability_denied"))
+    );
+    let r = server
+        .request(
+            "POST",
+            path,
+            Some(&admin),
+            Some(json!({"ability": "secret", "args": {"target": "DECLARED_SECRET"}})),
+        )
+        .await;
     assert_eq!(r.json["output"], "s3cr3t");
     // Secret values appear in no list or audit response.
-    for p in [format!("/api/skills/{skill_id}"), "/api/skills".into(), "/api/audit".into()] {
+    for p in [
+        format!("/api/skills/{skill_id}"),
+        "/api/skills".into(),
+        "/api/audit".into(),
+    ] {
         let r = server.request("GET", &p, Some(&admin), None).await;
         assert!(!r.text.contains("s3cr3t"), "{p}: {}", r.text);
     }
-    let r = server.request("GET", "/api/audit?outcome=capability_denied", Some(&admin), None).await;
+    let r = server
+        .request(
+            "GET",
+            "/api/audit?outcome=capability_denied",
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!(r.json["count"], 1);
-    assert_eq!(r.json["invocations"][0]["denials"][0]["capability"], "secret");
+    assert_eq!(
+        r.json["invocations"][0]["denials"][0]["capability"],
+        "secret"
+    );
     assert_eq!(r.json["invocations"][0]["denials"][0]["target"], "OTHER");
 
     let dir = server.stop().await;
     let before = artifacts(&dir.join("cache"));
     assert_eq!(before.len(), 1);
     let server = TestServer::start_in(dir).await;
-    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "ok"}))).await;
+    let r = server
+        .request("POST", path, Some(&admin), Some(json!({"ability": "ok"})))
+        .await;
     assert_eq!(r.json["output"], "ok", "{}", r.text);
     // The first call after the restart loaded the stored machine code: a
     // recompile would have renamed a new file (a new inode) into place.
@@ -352,49 +846,230 @@ async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
     let admin = tenant(&server, "acme").await;
     let r = install(&server, &admin, "hostile").await;
     let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    server.raw("POST", &format!("/api/skills/{skill_id}/approve"), Some(&admin), None, None).await;
-    server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": "bot"}))).await;
-    let r = server.request("POST", &format!("/api/skills/{skill_id}/assign"), Some(&admin), Some(json!({"agentId": "bot", "config": {"units": "metric"}}))).await;
+    server
+        .raw(
+            "POST",
+            &format!("/api/skills/{skill_id}/approve"),
+            Some(&admin),
+            None,
+            None,
+        )
+        .await;
+    server
+        .request(
+            "POST",
+            "/api/agents",
+            Some(&admin),
+            Some(json!({"name": "bot"})),
+        )
+        .await;
+    let r = server
+        .request(
+            "POST",
+            &format!("/api/skills/{skill_id}/assign"),
+            Some(&admin),
+            Some(json!({"agentId": "bot", "config": {"units": "metric"}})),
+        )
+        .await;
     assert_eq!(r.status, 201);
     let path = "/api/agents/bot/skills/hostile/invoke";
     // Per-assignment config reaches the guest.
-    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "config", "args": {"target": "units"}}))).await;
+    let r = server
+        .request(
+            "POST",
+            path,
+            Some(&admin),
+            Some(json!({"ability": "config", "args": {"target": "units"}})),
+        )
+        .await;
     assert_eq!(r.json["output"], "metric", "{}", r.text);
     let patch = format!("/api/skills/{skill_id}/assignments/bot");
-    let r = server.request("PATCH", &patch, Some(&admin), Some(json!({"config": {"units": "imperial"}, "priority": 5}))).await;
+    let r = server
+        .request(
+            "PATCH",
+            &patch,
+            Some(&admin),
+            Some(json!({"config": {"units": "imperial"}, "priority": 5})),
+        )
+        .await;
     assert_eq!((r.status, r.json["success"].as_bool()), (200, Some(true)));
-    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "config", "args": {"target": "units"}}))).await;
+    let r = server
+        .request(
+            "POST",
+            path,
+            Some(&admin),
+            Some(json!({"ability": "config", "args": {"target": "units"}})),
+        )
+        .await;
     assert_eq!(r.json["output"], "imperial");
-    let r = server.request("GET", &format!("/api/skills/{skill_id}/agents"), Some(&admin), None).await;
+    let r = server
+        .request(
+            "GET",
+            &format!("/api/skills/{skill_id}/agents"),
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!(r.json["agents"][0]["priority"], 5);
-    assert_eq!(server.request("PATCH", &patch, Some(&admin), Some(json!({"enabled": "no"}))).await.status, 400);
+    assert_eq!(
+        server
+            .request(
+                "PATCH",
+                &patch,
+                Some(&admin),
+                Some(json!({"enabled": "no"}))
+            )
+            .await
+            .status,
+        400
+    );
     // Disabled: this agent cannot invoke it.
-    server.request("PATCH", &patch, Some(&admin), Some(json!({"enabled": false}))).await;
-    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "ok"}))).await;
-    assert_eq!((r.status, r.json["code"].as_str()), (409, Some("assignment_disabled")));
+    server
+        .request(
+            "PATCH",
+            &patch,
+            Some(&admin),
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    let r = server
+        .request("POST", path, Some(&admin), Some(json!({"ability": "ok"})))
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (409, Some("assignment_disabled"))
+    );
     // Another tenant cannot touch the assignment.
     let other = tenant(&server, "other").await;
-    assert_eq!(server.request("PATCH", &patch, Some(&other), Some(json!({"enabled": true}))).await.status, 404);
+    assert_eq!(
+        server
+            .request(
+                "PATCH",
+                &patch,
+                Some(&other),
+                Some(json!({"enabled": true}))
+            )
+            .await
+            .status,
+        404
+    );
     // Status and metadata changes; a disabled skill cannot be invoked.
-    server.request("PATCH", &patch, Some(&admin), Some(json!({"enabled": true}))).await;
+    server
+        .request(
+            "PATCH",
+            &patch,
+            Some(&admin),
+            Some(json!({"enabled": true})),
+        )
+        .await;
     let skill_path = format!("/api/skills/{skill_id}");
-    let r = server.request("PATCH", &skill_path, Some(&admin), Some(json!({"status": "disabled", "category": "qa", "description": "Now described"}))).await;
+    let r = server
+        .request(
+            "PATCH",
+            &skill_path,
+            Some(&admin),
+            Some(json!({"status": "disabled", "category": "qa", "description": "Now described"})),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!((r.json["skill"]["status"].as_str(), r.json["skill"]["category"].as_str()), (Some("disabled"), Some("qa")));
-    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "ok"}))).await;
-    assert_eq!((r.status, r.json["code"].as_str()), (409, Some("skill_not_active")));
-    assert_eq!(server.request("PATCH", &skill_path, Some(&admin), Some(json!({"status": "deleted"}))).await.status, 400);
-    assert_eq!(server.request("PATCH", &skill_path, Some(&admin), Some(json!({"category": "Not A Slug"}))).await.status, 400);
-    server.request("PATCH", &skill_path, Some(&admin), Some(json!({"status": "active"}))).await;
-    assert_eq!(server.request("POST", path, Some(&admin), Some(json!({"ability": "ok"}))).await.json["output"], "ok");
-    let r = server.request("GET", "/api/skills/categories", Some(&admin), None).await;
+    assert_eq!(
+        (
+            r.json["skill"]["status"].as_str(),
+            r.json["skill"]["category"].as_str()
+        ),
+        (Some("disabled"), Some("qa"))
+    );
+    let r = server
+        .request("POST", path, Some(&admin), Some(json!({"ability": "ok"})))
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (409, Some("skill_not_active"))
+    );
+    assert_eq!(
+        server
+            .request(
+                "PATCH",
+                &skill_path,
+                Some(&admin),
+                Some(json!({"status": "deleted"}))
+            )
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        server
+            .request(
+                "PATCH",
+                &skill_path,
+                Some(&admin),
+                Some(json!({"category": "Not A Slug"}))
+            )
+            .await
+            .status,
+        400
+    );
+    server
+        .request(
+            "PATCH",
+            &skill_path,
+            Some(&admin),
+            Some(json!({"status": "active"})),
+        )
+        .await;
+    assert_eq!(
+        server
+            .request("POST", path, Some(&admin), Some(json!({"ability": "ok"})))
+            .await
+            .json["output"],
+        "ok"
+    );
+    let r = server
+        .request("GET", "/api/skills/categories", Some(&admin), None)
+        .await;
     assert_eq!(r.json["categories"], json!(["qa"]));
     // Uninstall detaches from agents.
-    assert_eq!(server.request("DELETE", &format!("/api/skills/{skill_id}"), Some(&other), None).await.status, 404);
-    let r = server.request("DELETE", &format!("/api/skills/{skill_id}"), Some(&admin), None).await;
+    assert_eq!(
+        server
+            .request(
+                "DELETE",
+                &format!("/api/skills/{skill_id}"),
+                Some(&other),
+                None
+            )
+            .await
+            .status,
+        404
+    );
+    let r = server
+        .request(
+            "DELETE",
+            &format!("/api/skills/{skill_id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!((r.status, r.json["success"].as_bool()), (200, Some(true)));
-    assert_eq!(server.request("GET", "/api/skills/agent/bot", Some(&admin), None).await.json["skills"], json!([]));
-    assert_eq!(server.request("GET", &format!("/api/skills/{skill_id}"), Some(&admin), None).await.status, 404);
+    assert_eq!(
+        server
+            .request("GET", "/api/skills/agent/bot", Some(&admin), None)
+            .await
+            .json["skills"],
+        json!([])
+    );
+    assert_eq!(
+        server
+            .request(
+                "GET",
+                &format!("/api/skills/{skill_id}"),
+                Some(&admin),
+                None
+            )
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test]
@@ -404,34 +1079,114 @@ async fn seed_003_agent_skills_list_detail_and_source() {
     for guest in ["fetch", "text-tools"] {
         let r = install(&server, &admin, guest).await;
         let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-        server.raw("POST", &format!("/api/skills/{id}/approve"), Some(&admin), None, None).await;
-        server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": "bot"}))).await;
-        server.request("POST", &format!("/api/skills/{id}/assign"), Some(&admin), Some(json!({"agentId": "bot"}))).await;
+        server
+            .raw(
+                "POST",
+                &format!("/api/skills/{id}/approve"),
+                Some(&admin),
+                None,
+                None,
+            )
+            .await;
+        server
+            .request(
+                "POST",
+                "/api/agents",
+                Some(&admin),
+                Some(json!({"name": "bot"})),
+            )
+            .await;
+        server
+            .request(
+                "POST",
+                &format!("/api/skills/{id}/assign"),
+                Some(&admin),
+                Some(json!({"agentId": "bot"})),
+            )
+            .await;
     }
-    let r = server.request("GET", "/api/agents/bot/skills", Some(&admin), None).await;
+    let r = server
+        .request("GET", "/api/agents/bot/skills", Some(&admin), None)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let skills = r.json["skills"].as_array().unwrap();
     let fetch = skills.iter().find(|s| s["name"] == "fetch").unwrap();
-    assert_eq!((fetch["needs_network"].as_bool(), fetch["needs_fs_read"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(
+        (
+            fetch["needs_network"].as_bool(),
+            fetch["needs_fs_read"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
     let text = skills.iter().find(|s| s["name"] == "text-tools").unwrap();
-    assert_eq!((text["needs_network"].as_bool(), text["needs_env"].as_bool()), (Some(false), Some(false)));
+    assert_eq!(
+        (text["needs_network"].as_bool(), text["needs_env"].as_bool()),
+        (Some(false), Some(false))
+    );
     assert_eq!(text["version"], "1.0.0");
 
-    let r = server.request("GET", "/api/agents/bot/skills/text-tools", Some(&admin), None).await;
+    let r = server
+        .request(
+            "GET",
+            "/api/agents/bot/skills/text-tools",
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 200);
     let usage = r.json["usage_example"].as_str().unwrap();
-    assert!(usage.starts_with("POST /api/agents/bot/skills/text-tools/invoke"), "{usage}");
+    assert!(
+        usage.starts_with("POST /api/agents/bot/skills/text-tools/invoke"),
+        "{usage}"
+    );
     assert!(usage.contains(r#""args":{"text":"..."}"#), "{usage}");
     assert_eq!(r.json["abilities"].as_array().unwrap().len(), 4);
 
-    let r = server.request("GET", "/api/agents/bot/skills/fetch/source", Some(&admin), None).await;
-    assert!(r.json["manifest"].as_str().unwrap().contains("name = \"fetch\""), "{}", r.text);
-    assert!(r.json["wit"].as_str().unwrap().contains("package skillhost:skill@0.1.0"));
+    let r = server
+        .request(
+            "GET",
+            "/api/agents/bot/skills/fetch/source",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert!(
+        r.json["manifest"]
+            .as_str()
+            .unwrap()
+            .contains("name = \"fetch\""),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.json["wit"]
+            .as_str()
+            .unwrap()
+            .contains("package skillhost:skill@0.1.0")
+    );
 
     let other = tenant(&server, "other").await;
-    assert_eq!(server.request("GET", "/api/agents/bot/skills", Some(&other), None).await.status, 404);
-    assert_eq!(server.request("GET", "/api/agents/bot/skills/calc", Some(&admin), None).await.status, 404);
-    assert_eq!(server.request("GET", "/api/agents/bot/skills", None, None).await.status, 401);
+    assert_eq!(
+        server
+            .request("GET", "/api/agents/bot/skills", Some(&other), None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        server
+            .request("GET", "/api/agents/bot/skills/calc", Some(&admin), None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        server
+            .request("GET", "/api/agents/bot/skills", None, None)
+            .await
+            .status,
+        401
+    );
 }
 
 #[tokio::test]
@@ -440,23 +1195,80 @@ async fn session_state_is_durable_and_isolated() {
     let admin = tenant(&server, "acme").await;
     let r = install(&server, &admin, "scratchpad").await;
     let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    server.raw("POST", &format!("/api/skills/{id}/approve"), Some(&admin), None, None).await;
-    server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": "bot"}))).await;
-    server.request("POST", &format!("/api/skills/{id}/assign"), Some(&admin), Some(json!({"agentId": "bot"}))).await;
+    server
+        .raw(
+            "POST",
+            &format!("/api/skills/{id}/approve"),
+            Some(&admin),
+            None,
+            None,
+        )
+        .await;
+    server
+        .request(
+            "POST",
+            "/api/agents",
+            Some(&admin),
+            Some(json!({"name": "bot"})),
+        )
+        .await;
+    server
+        .request(
+            "POST",
+            &format!("/api/skills/{id}/assign"),
+            Some(&admin),
+            Some(json!({"agentId": "bot"})),
+        )
+        .await;
     let path = "/api/agents/bot/skills/scratchpad/invoke";
     let bump = |session: &'static str| json!({"ability": "increment", "session": session});
-    assert_eq!(server.request("POST", path, Some(&admin), Some(bump("s1"))).await.json["output"], "1");
-    assert_eq!(server.request("POST", path, Some(&admin), Some(bump("s1"))).await.json["output"], "2");
-    assert_eq!(server.request("POST", path, Some(&admin), Some(bump("s2"))).await.json["output"], "1");
+    assert_eq!(
+        server
+            .request("POST", path, Some(&admin), Some(bump("s1")))
+            .await
+            .json["output"],
+        "1"
+    );
+    assert_eq!(
+        server
+            .request("POST", path, Some(&admin), Some(bump("s1")))
+            .await
+            .json["output"],
+        "2"
+    );
+    assert_eq!(
+        server
+            .request("POST", path, Some(&admin), Some(bump("s2")))
+            .await
+            .json["output"],
+        "1"
+    );
     let dir = server.stop().await;
     let server = TestServer::start_in(dir).await;
-    assert_eq!(server.request("POST", path, Some(&admin), Some(bump("s1"))).await.json["output"], "3");
-    let r = server.request("POST", path, Some(&admin), Some(json!({"ability": "increment", "session": ""}))).await;
+    assert_eq!(
+        server
+            .request("POST", path, Some(&admin), Some(bump("s1")))
+            .await
+            .json["output"],
+        "3"
+    );
+    let r = server
+        .request(
+            "POST",
+            path,
+            Some(&admin),
+            Some(json!({"ability": "increment", "session": ""})),
+        )
+        .await;
     assert_eq!(r.status, 400);
 }
 
 fn jwt(secret: &str, tenant: &str, scopes: &[&str], exp_offset: i64) -> String {
-    let exp = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + exp_offset) as u64;
+    let exp = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + exp_offset) as u64;
     let claims = skillhost::server::Claims {
         sub: "agent-runner".into(),
         tenant: tenant.into(),
@@ -475,30 +1287,89 @@ fn jwt(secret: &str, tenant: &str, scopes: &[&str], exp_offset: i64) -> String {
 async fn hs256_jwts_carry_tenant_and_scopes() {
     use skillhost_tests::http::JWT_SECRET;
     let server = TestServer::start("jwt").await;
-    let r = server.request("POST", "/api/tenants", Some(OPERATOR_TOKEN), Some(json!({"name": "acme"}))).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/tenants",
+            Some(OPERATOR_TOKEN),
+            Some(json!({"name": "acme"})),
+        )
+        .await;
     let tenant_id = r.json["tenant"]["id"].as_str().unwrap().to_owned();
     let admin = r.json["token"]["secret"].as_str().unwrap().to_owned();
-    server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": "bot"}))).await;
+    server
+        .request(
+            "POST",
+            "/api/agents",
+            Some(&admin),
+            Some(json!({"name": "bot"})),
+        )
+        .await;
 
     let reader = jwt(JWT_SECRET, &tenant_id, &["skills:read"], 300);
-    let r = server.request("GET", "/api/agents/bot", Some(&reader), None).await;
+    let r = server
+        .request("GET", "/api/agents/bot", Some(&reader), None)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let r = server.request("POST", "/api/agents", Some(&reader), Some(json!({"name": "x"}))).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/agents",
+            Some(&reader),
+            Some(json!({"name": "x"})),
+        )
+        .await;
     assert_eq!(r.status, 403);
 
     let expired = jwt(JWT_SECRET, &tenant_id, &["skills:read"], -300);
-    let r = server.request("GET", "/api/agents", Some(&expired), None).await;
+    let r = server
+        .request("GET", "/api/agents", Some(&expired), None)
+        .await;
     assert_eq!(r.status, 401);
-    assert!(r.json["error"].as_str().unwrap().contains("expired"), "{}", r.text);
-    let forged = jwt("another-secret-of-at-least-32-bytes", &tenant_id, &["admin"], 300);
-    assert_eq!(server.request("GET", "/api/agents", Some(&forged), None).await.status, 401);
+    assert!(
+        r.json["error"].as_str().unwrap().contains("expired"),
+        "{}",
+        r.text
+    );
+    let forged = jwt(
+        "another-secret-of-at-least-32-bytes",
+        &tenant_id,
+        &["admin"],
+        300,
+    );
+    assert_eq!(
+        server
+            .request("GET", "/api/agents", Some(&forged), None)
+            .await
+            .status,
+        401
+    );
     let bad_scope = jwt(JWT_SECRET, &tenant_id, &["root"], 300);
-    assert_eq!(server.request("GET", "/api/agents", Some(&bad_scope), None).await.status, 401);
+    assert_eq!(
+        server
+            .request("GET", "/api/agents", Some(&bad_scope), None)
+            .await
+            .status,
+        401
+    );
     // Another tenant's JWT sees nothing of acme.
     let other = jwt(JWT_SECRET, "some-other-tenant", &["admin"], 300);
-    assert_eq!(server.request("GET", "/api/agents/bot", Some(&other), None).await.status, 404);
+    assert_eq!(
+        server
+            .request("GET", "/api/agents/bot", Some(&other), None)
+            .await
+            .status,
+        404
+    );
     // A JWT is never the operator.
-    let r = server.request("GET", "/api/tenants", Some(&jwt(JWT_SECRET, &tenant_id, &["admin"], 300)), None).await;
+    let r = server
+        .request(
+            "GET",
+            "/api/tenants",
+            Some(&jwt(JWT_SECRET, &tenant_id, &["admin"], 300)),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 403);
 }
 
@@ -508,29 +1379,88 @@ async fn seed_004_attach_and_detach() {
     let admin = tenant(&server, "acme").await;
     let r = install(&server, &admin, "text-tools").await;
     let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    let r = server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": "bot"}))).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/agents",
+            Some(&admin),
+            Some(json!({"name": "bot"})),
+        )
+        .await;
     let agent_id = r.json["agent"]["id"].as_str().unwrap().to_owned();
     let path = format!("/api/agents/{agent_id}/attached-skills");
     let body = json!({"skillId": skill_id, "promptOverride": "Prefer short slugs.", "credentialId": "cred-1"});
-    let r = server.request("POST", &path, Some(&admin), Some(body.clone())).await;
+    let r = server
+        .request("POST", &path, Some(&admin), Some(body.clone()))
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!((r.json["promptOverride"].as_str(), r.json["skill"]["name"].as_str()), (Some("Prefer short slugs."), Some("text-tools")));
-    let r = server.request("POST", &path, Some(&admin), Some(body)).await;
-    assert_eq!((r.status, r.json["code"].as_str()), (409, Some("SKILL_ALREADY_ATTACHED")));
+    assert_eq!(
+        (
+            r.json["promptOverride"].as_str(),
+            r.json["skill"]["name"].as_str()
+        ),
+        (Some("Prefer short slugs."), Some("text-tools"))
+    );
+    let r = server
+        .request("POST", &path, Some(&admin), Some(body))
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (409, Some("SKILL_ALREADY_ATTACHED"))
+    );
     let r = server.request("GET", &path, Some(&admin), None).await;
     assert_eq!(r.json.as_array().unwrap().len(), 1);
     assert_eq!(r.json[0]["credentialId"], "cred-1");
     // The same assignment shows on seed 001's and seed 003's surfaces.
-    let r = server.request("GET", "/api/agents/bot/skills", Some(&admin), None).await;
+    let r = server
+        .request("GET", "/api/agents/bot/skills", Some(&admin), None)
+        .await;
     assert_eq!(r.json["skills"][0]["name"], "text-tools");
     let other = tenant(&server, "other").await;
-    assert_eq!(server.request("GET", &path, Some(&other), None).await.status, 404);
-    let r = server.request("POST", &path, Some(&admin), Some(json!({"skillId": "nope"}))).await;
-    assert_eq!((r.status, r.json["error"].as_str()), (404, Some("Skill not found")));
-    let r = server.request("DELETE", &path, Some(&admin), Some(json!({"skillId": skill_id}))).await;
+    assert_eq!(
+        server
+            .request("GET", &path, Some(&other), None)
+            .await
+            .status,
+        404
+    );
+    let r = server
+        .request(
+            "POST",
+            &path,
+            Some(&admin),
+            Some(json!({"skillId": "nope"})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["error"].as_str()),
+        (404, Some("Skill not found"))
+    );
+    let r = server
+        .request(
+            "DELETE",
+            &path,
+            Some(&admin),
+            Some(json!({"skillId": skill_id})),
+        )
+        .await;
     assert_eq!((r.status, r.json["success"].as_bool()), (200, Some(true)));
-    assert_eq!(server.request("DELETE", &path, Some(&admin), Some(json!({"skillId": skill_id}))).await.status, 404);
-    assert_eq!(server.request("GET", &path, Some(&admin), None).await.json, json!([]));
+    assert_eq!(
+        server
+            .request(
+                "DELETE",
+                &path,
+                Some(&admin),
+                Some(json!({"skillId": skill_id}))
+            )
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        server.request("GET", &path, Some(&admin), None).await.json,
+        json!([])
+    );
 }
 
 #[tokio::test]
@@ -540,30 +1470,84 @@ async fn an_assignment_can_narrow_the_grant_for_one_agent() {
     let admin = tenant(&server, "acme").await;
     let r = install(&server, &admin, "fetch").await;
     let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    let r = server.request("POST", &format!("/api/skills/{id}/approve"), Some(&admin), Some(json!({"allow_private_network": true}))).await;
+    let r = server
+        .request(
+            "POST",
+            &format!("/api/skills/{id}/approve"),
+            Some(&admin),
+            Some(json!({"allow_private_network": true})),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     for agent in ["open", "closed"] {
-        server.request("POST", "/api/agents", Some(&admin), Some(json!({"name": agent}))).await;
+        server
+            .request(
+                "POST",
+                "/api/agents",
+                Some(&admin),
+                Some(json!({"name": agent})),
+            )
+            .await;
     }
     let assign = format!("/api/skills/{id}/assign");
-    server.request("POST", &assign, Some(&admin), Some(json!({"agentId": "open"}))).await;
-    let r = server.request("POST", &assign, Some(&admin), Some(json!({"agentId": "closed", "capabilities": {"network": []}}))).await;
+    server
+        .request(
+            "POST",
+            &assign,
+            Some(&admin),
+            Some(json!({"agentId": "open"})),
+        )
+        .await;
+    let r = server
+        .request(
+            "POST",
+            &assign,
+            Some(&admin),
+            Some(json!({"agentId": "closed", "capabilities": {"network": []}})),
+        )
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     // A narrowing that asks for more than the grant is refused.
     let r = server
-        .request("PATCH", &format!("/api/skills/{id}/assignments/closed"), Some(&admin), Some(json!({"capabilities": {"network": ["https://evil.example"]}})))
+        .request(
+            "PATCH",
+            &format!("/api/skills/{id}/assignments/closed"),
+            Some(&admin),
+            Some(json!({"capabilities": {"network": ["https://evil.example"]}})),
+        )
         .await;
-    assert_eq!((r.status, r.json["code"].as_str()), (422, Some("invalid_narrowing")));
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (422, Some("invalid_narrowing"))
+    );
 
     let call = json!({"args": {"url": format!("http://localhost:{}/hi", echo.addr.port())}});
-    let r = server.request("POST", "/api/agents/open/skills/fetch/invoke", Some(&admin), Some(call.clone())).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/agents/open/skills/fetch/invoke",
+            Some(&admin),
+            Some(call.clone()),
+        )
+        .await;
     assert_eq!(r.json["success"], true, "{}", r.text);
-    let r = server.request("POST", "/api/agents/closed/skills/fetch/invoke", Some(&admin), Some(call)).await;
+    let r = server
+        .request(
+            "POST",
+            "/api/agents/closed/skills/fetch/invoke",
+            Some(&admin),
+            Some(call),
+        )
+        .await;
     assert_eq!(r.json["code"], "capability_denied", "{}", r.text);
     assert_eq!(echo.hits(), 1);
-    let r = server.request("GET", "/api/agents/closed/skills", Some(&admin), None).await;
+    let r = server
+        .request("GET", "/api/agents/closed/skills", Some(&admin), None)
+        .await;
     assert_eq!(r.json["skills"][0]["needs_network"], false);
-    let r = server.request("GET", "/api/agents/open/skills", Some(&admin), None).await;
+    let r = server
+        .request("GET", "/api/agents/open/skills", Some(&admin), None)
+        .await;
     assert_eq!(r.json["skills"][0]["needs_network"], true);
 }
 
@@ -573,26 +1557,63 @@ async fn an_update_asking_for_more_goes_back_to_pending_with_the_difference() {
     let admin = tenant(&server, "acme").await;
     let r = install(&server, &admin, "text-tools").await;
     let v1 = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    server.raw("POST", &format!("/api/skills/{v1}/approve"), Some(&admin), None, None).await;
+    server
+        .raw(
+            "POST",
+            &format!("/api/skills/{v1}/approve"),
+            Some(&admin),
+            None,
+            None,
+        )
+        .await;
 
     let f = skillhost_tests::fixture();
     let guest = skillhost_tests::guests::TEXT_TOOLS;
     let base = guest.manifest_text();
     let same = base.replace("version = \"1.0.0\"", "version = \"1.1.0\"");
-    let more = base.replace("version = \"1.0.0\"", "version = \"2.0.0\"").replace(
-        "[capabilities]",
-        "[capabilities]\nnetwork = [\"https://api.example.com\"]\nsecrets = [\"API_KEY\"]",
-    );
+    let more = base
+        .replace("version = \"1.0.0\"", "version = \"2.0.0\"")
+        .replace(
+            "[capabilities]",
+            "[capabilities]\nnetwork = [\"https://api.example.com\"]\nsecrets = [\"API_KEY\"]",
+        );
     for (manifest, expected) in [(same, "active"), (more, "pending")] {
-        let bytes = skillhost::pack::pack(&f.runtime, &guest.component_bytes(), &manifest).await.unwrap();
-        let r = server.raw("POST", "/api/skills", Some(&admin), Some(&bytes), Some("application/wasm")).await;
+        let bytes = skillhost::pack::pack(&f.runtime, &guest.component_bytes(), &manifest)
+            .await
+            .unwrap();
+        let r = server
+            .raw(
+                "POST",
+                "/api/skills",
+                Some(&admin),
+                Some(&bytes),
+                Some("application/wasm"),
+            )
+            .await;
         assert_eq!(r.status, 201, "{}", r.text);
         assert_eq!(r.json["skill"]["status"], expected, "{}", r.text);
         if expected == "pending" {
-            assert_eq!(r.json["skill"]["capabilityDiff"], json!({"network": ["https://api.example.com"], "secrets": ["API_KEY"]}));
+            assert_eq!(
+                r.json["skill"]["capabilityDiff"],
+                json!({"network": ["https://api.example.com"], "secrets": ["API_KEY"]})
+            );
             let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-            let r = server.raw("POST", &format!("/api/skills/{id}/approve"), Some(&admin), None, None).await;
-            assert_eq!((r.json["skill"]["status"].as_str(), r.json["skill"]["capabilityDiff"].is_null()), (Some("active"), true));
+            let r = server
+                .raw(
+                    "POST",
+                    &format!("/api/skills/{id}/approve"),
+                    Some(&admin),
+                    None,
+                    None,
+                )
+                .await;
+            assert_eq!(
+                (
+                    r.json["skill"]["status"].as_str(),
+                    r.json["skill"]["capabilityDiff"].is_null()
+                ),
+                (Some("active"), true)
+            );
         } else {
             assert!(r.json["skill"]["capabilityDiff"].is_null());
         }

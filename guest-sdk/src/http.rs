@@ -14,7 +14,9 @@
 //! ```
 use crate::Error;
 use wasip2::http::outgoing_handler;
-use wasip2::http::types::{ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, Scheme};
+use wasip2::http::types::{
+    ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, Scheme,
+};
 use wasip2::io::streams::StreamError;
 
 /// The largest response body read into memory; a skill's memory limit is the
@@ -105,7 +107,12 @@ impl Request {
     /// let req = skillhost_sdk::http::Request::new("GET", "https://api.example.com/");
     /// ```
     pub fn new(method: &str, url: &str) -> Self {
-        Request { method: method.to_owned(), url: url.to_owned(), headers: Vec::new(), body: Vec::new() }
+        Request {
+            method: method.to_owned(),
+            url: url.to_owned(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 
     /// Adds a header.
@@ -114,7 +121,8 @@ impl Request {
     /// let req = skillhost_sdk::http::Request::new("GET", "https://a.example/").header("accept", "text/plain");
     /// ```
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.to_owned(), value.as_bytes().to_vec()));
+        self.headers
+            .push((name.to_owned(), value.as_bytes().to_vec()));
         self
     }
 
@@ -147,10 +155,15 @@ impl Request {
             .and_then(|()| request.set_authority(Some(url.authority)))
             .and_then(|()| request.set_path_with_query(Some(&url.path)))
             .map_err(|()| Error::invalid_input(format!("bad URL `{}`", self.url)))?;
-        let outgoing_body = request.body().map_err(|()| Error::failed("request body unavailable"))?;
-        let pending = outgoing_handler::handle(request, None).map_err(|e| code_error(&self.url, e))?;
+        let outgoing_body = request
+            .body()
+            .map_err(|()| Error::failed("request body unavailable"))?;
+        let pending =
+            outgoing_handler::handle(request, None).map_err(|e| code_error(&self.url, e))?;
         {
-            let stream = outgoing_body.write().map_err(|()| Error::failed("request body unavailable"))?;
+            let stream = outgoing_body
+                .write()
+                .map_err(|()| Error::failed("request body unavailable"))?;
             for chunk in self.body.chunks(WRITE_CHUNK) {
                 stream
                     .blocking_write_and_flush(chunk)
@@ -167,28 +180,41 @@ impl Request {
         };
         let status = response.status();
         let headers = response.headers().entries();
-        let body = response.consume().map_err(|()| Error::failed("response body unavailable"))?;
+        let body = response
+            .consume()
+            .map_err(|()| Error::failed("response body unavailable"))?;
         let bytes = read_body(&body)?;
         drop(response);
         drop(IncomingBody::finish(body));
-        Ok(Response { status, headers, body: bytes })
+        Ok(Response {
+            status,
+            headers,
+            body: bytes,
+        })
     }
 }
 
 fn read_body(body: &IncomingBody) -> Result<Vec<u8>, Error> {
-    let stream = body.stream().map_err(|()| Error::failed("response body unavailable"))?;
+    let stream = body
+        .stream()
+        .map_err(|()| Error::failed("response body unavailable"))?;
     let mut bytes = Vec::new();
     loop {
         match stream.blocking_read(64 * 1024) {
             Ok(chunk) => {
                 bytes.extend_from_slice(&chunk);
                 if bytes.len() > MAX_BODY {
-                    return Err(Error::failed(format!("response body exceeds {MAX_BODY} bytes")));
+                    return Err(Error::failed(format!(
+                        "response body exceeds {MAX_BODY} bytes"
+                    )));
                 }
             }
             Err(StreamError::Closed) => return Ok(bytes),
             Err(StreamError::LastOperationFailed(e)) => {
-                return Err(Error::failed(format!("reading response: {}", e.to_debug_string())));
+                return Err(Error::failed(format!(
+                    "reading response: {}",
+                    e.to_debug_string()
+                )));
             }
         }
     }
@@ -239,6 +265,14 @@ fn split_url(url: &str) -> Result<Url<'_>, Error> {
     if authority.is_empty() {
         return Err(bad());
     }
-    let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
-    Ok(Url { scheme, authority, path })
+    let path = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    };
+    Ok(Url {
+        scheme,
+        authority,
+        path,
+    })
 }

@@ -9,8 +9,10 @@
 use crate::__private::skillhost::skill::host::{self, LogLevel};
 
 fn emit(level: LogLevel, message: &str, fields: &[(&str, &str)]) {
-    let fields: Vec<(String, String)> =
-        fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let fields: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     host::log(level, message, &fields);
 }
 

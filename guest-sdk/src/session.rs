@@ -49,9 +49,9 @@ pub fn delete(key: &str) {
 pub fn get_json<T: DeserializeOwned>(key: &str) -> Result<Option<T>, Error> {
     match get(key) {
         None => Ok(None),
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| Error::failed(format!("session key `{key}` is not the expected JSON: {e}"))),
+        Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            Error::failed(format!("session key `{key}` is not the expected JSON: {e}"))
+        }),
     }
 }
 

@@ -150,18 +150,29 @@ impl Manifest {
             message,
         };
         let version = semver::Version::parse(raw.version.get_ref()).map_err(|e| {
-            at(raw.version.span(), format!("version `{}` is not semver (e.g. 1.0.0): {e}", raw.version.get_ref()))
+            at(
+                raw.version.span(),
+                format!(
+                    "version `{}` is not semver (e.g. 1.0.0): {e}",
+                    raw.version.get_ref()
+                ),
+            )
         })?;
         let mut capabilities = Capabilities::default();
         for p in &raw.capabilities.network {
-            let pattern = NetworkPattern::parse(p.get_ref()).map_err(|e| at(p.span(), e.to_string()))?;
+            let pattern =
+                NetworkPattern::parse(p.get_ref()).map_err(|e| at(p.span(), e.to_string()))?;
             capabilities.network.push(pattern);
         }
         for p in &raw.capabilities.fs_read {
-            capabilities.fs_read.push(GuestPath::parse(p.get_ref()).map_err(|e| at(p.span(), e))?);
+            capabilities
+                .fs_read
+                .push(GuestPath::parse(p.get_ref()).map_err(|e| at(p.span(), e))?);
         }
         for p in &raw.capabilities.fs_write {
-            capabilities.fs_write.push(GuestPath::parse(p.get_ref()).map_err(|e| at(p.span(), e))?);
+            capabilities
+                .fs_write
+                .push(GuestPath::parse(p.get_ref()).map_err(|e| at(p.span(), e))?);
         }
         for v in &raw.capabilities.env {
             capabilities.env.push(v.get_ref().clone());
@@ -185,7 +196,11 @@ impl Manifest {
             description: raw.description.get_ref().clone(),
             category: raw.category.as_ref().map(|c| c.get_ref().clone()),
             capabilities,
-            limits: raw.limits.as_ref().map(|l| *l.get_ref()).unwrap_or_default(),
+            limits: raw
+                .limits
+                .as_ref()
+                .map(|l| *l.get_ref())
+                .unwrap_or_default(),
             abilities,
         };
         // Re-run the checks that do not depend on TOML, pointing at the line
@@ -212,56 +227,96 @@ impl Manifest {
     /// Checks the invariants of a manifest however it was obtained (from
     /// TOML, or read back from a packaged component).
     pub fn check(&self) -> Result<(), ManifestError> {
-        self.validate().map_err(|(_, message)| ManifestError { line: None, message })
+        self.validate().map_err(|(_, message)| ManifestError {
+            line: None,
+            message,
+        })
     }
 
     fn validate(&self) -> Result<(), (Field, String)> {
         if !is_slug(&self.name, 64) {
-            return Err((Field::Name, format!(
-                "name `{}` must be 1-64 lowercase letters, digits and single hyphens, e.g. `weather`",
-                self.name
-            )));
+            return Err((
+                Field::Name,
+                format!(
+                    "name `{}` must be 1-64 lowercase letters, digits and single hyphens, e.g. `weather`",
+                    self.name
+                ),
+            ));
         }
         let description = self.description.trim();
         if description.is_empty() || description.len() > 1024 {
-            return Err((Field::Description, "description must be 1-1024 characters".into()));
+            return Err((
+                Field::Description,
+                "description must be 1-1024 characters".into(),
+            ));
         }
         if let Some(category) = &self.category
             && !is_slug(category, 64)
         {
-            return Err((Field::Category, format!("category `{category}` must be a slug like `data`")));
+            return Err((
+                Field::Category,
+                format!("category `{category}` must be a slug like `data`"),
+            ));
         }
         let caps = &self.capabilities;
         if let Some(i) = first_duplicate(caps.network.iter()) {
-            return Err((Field::Network(i), format!("network pattern `{}` is listed twice", caps.network[i])));
+            return Err((
+                Field::Network(i),
+                format!("network pattern `{}` is listed twice", caps.network[i]),
+            ));
         }
         if let Some(i) = first_duplicate(caps.fs_read.iter()) {
-            return Err((Field::FsRead(i), format!("fs_read path `{}` is listed twice", caps.fs_read[i])));
+            return Err((
+                Field::FsRead(i),
+                format!("fs_read path `{}` is listed twice", caps.fs_read[i]),
+            ));
         }
         if let Some(i) = first_duplicate(caps.fs_write.iter()) {
-            return Err((Field::FsWrite(i), format!("fs_write path `{}` is listed twice", caps.fs_write[i])));
+            return Err((
+                Field::FsWrite(i),
+                format!("fs_write path `{}` is listed twice", caps.fs_write[i]),
+            ));
         }
         if let Some(i) = caps.fs_write.iter().position(|w| caps.fs_read.contains(w)) {
-            return Err((Field::FsWrite(i), format!(
-                "`{}` is in both fs_read and fs_write; list it only in fs_write (read-write)",
-                caps.fs_write[i]
-            )));
+            return Err((
+                Field::FsWrite(i),
+                format!(
+                    "`{}` is in both fs_read and fs_write; list it only in fs_write (read-write)",
+                    caps.fs_write[i]
+                ),
+            ));
         }
         for (i, name) in caps.env.iter().enumerate() {
             if !is_variable_name(name) {
-                return Err((Field::Env(i), format!("env name `{name}` must be letters, digits and `_`, not starting with a digit")));
+                return Err((
+                    Field::Env(i),
+                    format!(
+                        "env name `{name}` must be letters, digits and `_`, not starting with a digit"
+                    ),
+                ));
             }
         }
         if let Some(i) = first_duplicate(caps.env.iter()) {
-            return Err((Field::Env(i), format!("env name `{}` is listed twice", caps.env[i])));
+            return Err((
+                Field::Env(i),
+                format!("env name `{}` is listed twice", caps.env[i]),
+            ));
         }
         for (i, name) in caps.secrets.iter().enumerate() {
             if !is_variable_name(name) {
-                return Err((Field::Secret(i), format!("secret name `{name}` must be letters, digits and `_`, not starting with a digit")));
+                return Err((
+                    Field::Secret(i),
+                    format!(
+                        "secret name `{name}` must be letters, digits and `_`, not starting with a digit"
+                    ),
+                ));
             }
         }
         if let Some(i) = first_duplicate(caps.secrets.iter()) {
-            return Err((Field::Secret(i), format!("secret name `{}` is listed twice", caps.secrets[i])));
+            return Err((
+                Field::Secret(i),
+                format!("secret name `{}` is listed twice", caps.secrets[i]),
+            ));
         }
         for (value, what) in [
             (self.limits.timeout_ms, "timeout_ms"),
@@ -273,24 +328,39 @@ impl Manifest {
             }
         }
         if self.abilities.len() > MAX_ABILITIES {
-            return Err((Field::Abilities, format!("a skill may list at most {MAX_ABILITIES} abilities")));
+            return Err((
+                Field::Abilities,
+                format!("a skill may list at most {MAX_ABILITIES} abilities"),
+            ));
         }
         let mut seen = BTreeSet::new();
         for (i, a) in self.abilities.iter().enumerate() {
             if !is_ability_name(&a.name) {
-                return Err((Field::Ability(i), format!(
-                    "ability name `{}` must be 1-64 characters: lowercase letters, digits, `_` or `-`",
-                    a.name
-                )));
+                return Err((
+                    Field::Ability(i),
+                    format!(
+                        "ability name `{}` must be 1-64 characters: lowercase letters, digits, `_` or `-`",
+                        a.name
+                    ),
+                ));
             }
             if !seen.insert(a.name.as_str()) {
-                return Err((Field::Ability(i), format!("ability `{}` is listed twice", a.name)));
+                return Err((
+                    Field::Ability(i),
+                    format!("ability `{}` is listed twice", a.name),
+                ));
             }
             if a.description.trim().is_empty() {
-                return Err((Field::Ability(i), format!("ability `{}` needs a description", a.name)));
+                return Err((
+                    Field::Ability(i),
+                    format!("ability `{}` needs a description", a.name),
+                ));
             }
             if let Err(e) = jsonschema::meta::validate(&a.input_schema) {
-                return Err((Field::Ability(i), format!("ability `{}` has an invalid input_schema: {e}", a.name)));
+                return Err((
+                    Field::Ability(i),
+                    format!("ability `{}` has an invalid input_schema: {e}", a.name),
+                ));
             }
         }
         Ok(())
@@ -323,20 +393,29 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 fn first_duplicate<'a, T: Ord + 'a>(items: impl Iterator<Item = &'a T>) -> Option<usize> {
     let mut seen = BTreeSet::new();
-    items.enumerate().find(|(_, item)| !seen.insert(*item)).map(|(i, _)| i)
+    items
+        .enumerate()
+        .find(|(_, item)| !seen.insert(*item))
+        .map(|(i, _)| i)
 }
 
 /// Lowercase letters and digits, single hyphens between them.
 pub fn is_slug(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.len() <= max
-        && s.split('-').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && s.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
 }
 
 fn is_ability_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 fn is_variable_name(s: &str) -> bool {
@@ -389,31 +468,113 @@ memory_mb = 64
     fn every_error_names_its_line() {
         let head = "name = \"x\"\nversion = \"1.0.0\"\ndescription = \"d\"\n";
         let cases: Vec<(String, usize, &str)> = vec![
-            (format!("{head}colour = \"red\"\n"), 4, "unknown field `colour`"),
-            (format!("{head}[capabilities]\nnetwork = [\"ftp://x.example\"]\n"), 5, "scheme"),
-            (format!("{head}[capabilities]\nnetwork = [\"https://a.example/path\"]\n"), 5, "path"),
-            (format!("{head}[capabilities]\nnetwork = [\"https://a.example\", \"https://a.example\"]\n"), 5, "twice"),
-            (format!("{head}[capabilities]\nfs_read = [\"data\"]\n"), 5, "absolute"),
-            (format!("{head}[capabilities]\nfs_read = [\"/data/../etc\"]\n"), 5, "`..`"),
-            (format!("{head}[capabilities]\nfs_read = [\"/d\"]\nfs_write = [\"/d\"]\n"), 6, "both"),
-            (format!("{head}[capabilities]\nenv = [\"BAD-NAME\"]\n"), 5, "env name"),
-            (format!("{head}[capabilities]\nsecrets = [\"1X\"]\n"), 5, "secret name"),
-            (format!("{head}[capabilities]\nsockets = [\"x\"]\n"), 5, "unknown field `sockets`"),
+            (
+                format!("{head}colour = \"red\"\n"),
+                4,
+                "unknown field `colour`",
+            ),
+            (
+                format!("{head}[capabilities]\nnetwork = [\"ftp://x.example\"]\n"),
+                5,
+                "scheme",
+            ),
+            (
+                format!("{head}[capabilities]\nnetwork = [\"https://a.example/path\"]\n"),
+                5,
+                "path",
+            ),
+            (
+                format!(
+                    "{head}[capabilities]\nnetwork = [\"https://a.example\", \"https://a.example\"]\n"
+                ),
+                5,
+                "twice",
+            ),
+            (
+                format!("{head}[capabilities]\nfs_read = [\"data\"]\n"),
+                5,
+                "absolute",
+            ),
+            (
+                format!("{head}[capabilities]\nfs_read = [\"/data/../etc\"]\n"),
+                5,
+                "`..`",
+            ),
+            (
+                format!("{head}[capabilities]\nfs_read = [\"/d\"]\nfs_write = [\"/d\"]\n"),
+                6,
+                "both",
+            ),
+            (
+                format!("{head}[capabilities]\nenv = [\"BAD-NAME\"]\n"),
+                5,
+                "env name",
+            ),
+            (
+                format!("{head}[capabilities]\nsecrets = [\"1X\"]\n"),
+                5,
+                "secret name",
+            ),
+            (
+                format!("{head}[capabilities]\nsockets = [\"x\"]\n"),
+                5,
+                "unknown field `sockets`",
+            ),
             (format!("{head}[limits]\ntimeout_ms = 0\n"), 4, "at least 1"),
-            (format!("{head}[limits]\ncpu = 1\n"), 5, "unknown field `cpu`"),
-            ("name = \"Weather\"\nversion = \"1.0.0\"\ndescription = \"d\"\n".into(), 1, "lowercase"),
-            ("name = \"x\"\nversion = \"1.0\"\ndescription = \"d\"\n".into(), 2, "semver"),
-            ("name = \"x\"\nversion = \"1.0.0\"\ndescription = \"\"\n".into(), 3, "description"),
-            ("name = \"x\"\nversion = \"1.0.0\"\n".into(), 1, "missing field `description`"),
-            (format!("{head}[[abilities]]\nname = \"Run\"\ndescription = \"d\"\ninput_schema = {{}}\n"), 4, "ability name"),
-            (format!("{head}[[abilities]]\nname = \"run\"\ndescription = \"d\"\ninput_schema = {{ type = \"bogus\" }}\n"), 4, "invalid input_schema"),
-            (format!("{head}[[abilities]]\nname = \"run\"\ndescription = \"d\"\n"), 4, "input_schema"),
+            (
+                format!("{head}[limits]\ncpu = 1\n"),
+                5,
+                "unknown field `cpu`",
+            ),
+            (
+                "name = \"Weather\"\nversion = \"1.0.0\"\ndescription = \"d\"\n".into(),
+                1,
+                "lowercase",
+            ),
+            (
+                "name = \"x\"\nversion = \"1.0\"\ndescription = \"d\"\n".into(),
+                2,
+                "semver",
+            ),
+            (
+                "name = \"x\"\nversion = \"1.0.0\"\ndescription = \"\"\n".into(),
+                3,
+                "description",
+            ),
+            (
+                "name = \"x\"\nversion = \"1.0.0\"\n".into(),
+                1,
+                "missing field `description`",
+            ),
+            (
+                format!(
+                    "{head}[[abilities]]\nname = \"Run\"\ndescription = \"d\"\ninput_schema = {{}}\n"
+                ),
+                4,
+                "ability name",
+            ),
+            (
+                format!(
+                    "{head}[[abilities]]\nname = \"run\"\ndescription = \"d\"\ninput_schema = {{ type = \"bogus\" }}\n"
+                ),
+                4,
+                "invalid input_schema",
+            ),
+            (
+                format!("{head}[[abilities]]\nname = \"run\"\ndescription = \"d\"\n"),
+                4,
+                "input_schema",
+            ),
         ];
         for (text, line, needle) in cases {
             let err = error_of(&text);
             assert_eq!(err.line, Some(line), "{text}\n=> {err}");
             assert!(err.to_string().contains(needle), "{text}\n=> {err}");
-            assert!(err.to_string().starts_with(&format!("skill.toml line {line}:")), "{err}");
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("skill.toml line {line}:")),
+                "{err}"
+            );
         }
     }
 

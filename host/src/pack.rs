@@ -27,7 +27,11 @@ pub enum PackError {
 /// is asked for its abilities in a sandbox granted nothing; a command's
 /// abilities come from the manifest's `[[abilities]]`. The result is loaded
 /// once to prove it installs.
-pub async fn pack(runtime: &Runtime, component: &[u8], skill_toml: &str) -> Result<Vec<u8>, PackError> {
+pub async fn pack(
+    runtime: &Runtime,
+    component: &[u8],
+    skill_toml: &str,
+) -> Result<Vec<u8>, PackError> {
     let mut manifest = Manifest::from_toml(skill_toml)?;
     let kind = package::kind_of(component)?;
     match kind {

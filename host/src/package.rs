@@ -91,7 +91,11 @@ struct Scan<'a> {
 }
 
 fn scan(bytes: &[u8]) -> Result<Scan<'_>, PackageError> {
-    let mut scan = Scan { imports: Vec::new(), exports: Vec::new(), manifest: None };
+    let mut scan = Scan {
+        imports: Vec::new(),
+        exports: Vec::new(),
+        manifest: None,
+    };
     let mut depth = 0usize;
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(|e| PackageError::NotAComponent(e.to_string()))?;
@@ -119,7 +123,9 @@ fn scan(bytes: &[u8]) -> Result<Scan<'_>, PackageError> {
             }
             Payload::CustomSection(section) if depth == 1 && section.name() == MANIFEST_SECTION => {
                 if scan.manifest.is_some() {
-                    return Err(PackageError::NotAComponent("two skill manifest sections".into()));
+                    return Err(PackageError::NotAComponent(
+                        "two skill manifest sections".into(),
+                    ));
                 }
                 scan.manifest = Some(section.data());
             }
@@ -137,12 +143,17 @@ fn scan(bytes: &[u8]) -> Result<Scan<'_>, PackageError> {
 pub fn read(bytes: &[u8]) -> Result<Package, PackageError> {
     let scan = scan(bytes)?;
     let data = scan.manifest.ok_or(PackageError::NoManifest)?;
-    let section: Section = serde_json::from_slice(data)
-        .map_err(|e| ManifestError { line: None, message: format!("embedded manifest is unreadable: {e}") })?;
+    let section: Section = serde_json::from_slice(data).map_err(|e| ManifestError {
+        line: None,
+        message: format!("embedded manifest is unreadable: {e}"),
+    })?;
     if section.format != FORMAT {
         return Err(ManifestError {
             line: None,
-            message: format!("manifest format {} is not supported by this skillhost (expects {FORMAT})", section.format),
+            message: format!(
+                "manifest format {} is not supported by this skillhost (expects {FORMAT})",
+                section.format
+            ),
         }
         .into());
     }
@@ -157,7 +168,11 @@ pub fn read(bytes: &[u8]) -> Result<Package, PackageError> {
     check_exports(&package.exports, package.kind)?;
     check_imports(&package.imports, &package.manifest)?;
     if package.manifest.abilities.is_empty() {
-        return Err(ManifestError { line: None, message: "the skill lists no abilities".into() }.into());
+        return Err(ManifestError {
+            line: None,
+            message: "the skill lists no abilities".into(),
+        }
+        .into());
     }
     Ok(package)
 }
@@ -221,17 +236,31 @@ pub fn check_imports(imports: &[String], manifest: &Manifest) -> Result<(), Pack
 }
 
 fn list(names: &[String]) -> String {
-    if names.is_empty() { "nothing".into() } else { names.join(", ") }
+    if names.is_empty() {
+        "nothing".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// Appends the manifest section to a bare component.
-pub fn embed(component: &[u8], kind: SkillKind, manifest: &Manifest) -> Result<Vec<u8>, PackageError> {
+pub fn embed(
+    component: &[u8],
+    kind: SkillKind,
+    manifest: &Manifest,
+) -> Result<Vec<u8>, PackageError> {
     let found = kind_of(component)?;
     if found != kind {
-        return Err(PackageError::WrongExports(format!("expected {kind:?} component, found {found:?}")));
+        return Err(PackageError::WrongExports(format!(
+            "expected {kind:?} component, found {found:?}"
+        )));
     }
     manifest.check()?;
-    let section = Section { format: FORMAT, kind, manifest: manifest.clone() };
+    let section = Section {
+        format: FORMAT,
+        kind,
+        manifest: manifest.clone(),
+    };
     let data = serde_json::to_vec(&section).expect("a manifest serialises");
     let mut out = Vec::with_capacity(component.len() + data.len() + 32);
     out.extend_from_slice(component);
@@ -264,32 +293,59 @@ mod tests {
     use super::*;
 
     fn manifest(network: bool) -> Manifest {
-        let net = if network { "[capabilities]\nnetwork = [\"https://api.example.com\"]\n" } else { "" };
-        Manifest::from_toml(&format!("name = \"t\"\nversion = \"1.0.0\"\ndescription = \"d\"\n{net}")).unwrap()
+        let net = if network {
+            "[capabilities]\nnetwork = [\"https://api.example.com\"]\n"
+        } else {
+            ""
+        };
+        Manifest::from_toml(&format!(
+            "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"d\"\n{net}"
+        ))
+        .unwrap()
     }
 
     #[test]
     fn core_modules_and_garbage_are_refused() {
         let core = b"\0asm\x01\0\0\0";
-        assert!(matches!(read(core), Err(PackageError::NotAComponent(m)) if m.contains("core module")));
-        assert!(matches!(read(b"hello"), Err(PackageError::NotAComponent(_))));
+        assert!(
+            matches!(read(core), Err(PackageError::NotAComponent(m)) if m.contains("core module"))
+        );
+        assert!(matches!(
+            read(b"hello"),
+            Err(PackageError::NotAComponent(_))
+        ));
     }
 
     #[test]
     fn imports_beyond_the_declaration_are_named() {
         let http = vec!["wasi:http/outgoing-handler@0.2.6".to_owned()];
-        let err = check_imports(&http, &manifest(false)).unwrap_err().to_string();
-        assert!(err.contains("wasi:http/outgoing-handler@0.2.6") && err.contains("declares no network"), "{err}");
+        let err = check_imports(&http, &manifest(false))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("wasi:http/outgoing-handler@0.2.6") && err.contains("declares no network"),
+            "{err}"
+        );
         assert!(check_imports(&http, &manifest(true)).is_ok());
 
         let sockets = vec!["wasi:sockets/tcp@0.2.6".to_owned()];
-        let err = check_imports(&sockets, &manifest(true)).unwrap_err().to_string();
+        let err = check_imports(&sockets, &manifest(true))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("wasi:sockets/tcp@0.2.6"), "{err}");
 
         let other = vec!["acme:db/query@1.0.0".to_owned()];
-        assert!(check_imports(&other, &manifest(true)).unwrap_err().to_string().contains("acme:db/query"));
+        assert!(
+            check_imports(&other, &manifest(true))
+                .unwrap_err()
+                .to_string()
+                .contains("acme:db/query")
+        );
 
-        let fine = vec!["wasi:cli/environment@0.2.6".to_owned(), "skillhost:skill/host@0.1.0".to_owned()];
+        let fine = vec![
+            "wasi:cli/environment@0.2.6".to_owned(),
+            "skillhost:skill/host@0.1.0".to_owned(),
+        ];
         assert!(check_imports(&fine, &manifest(false)).is_ok());
     }
 

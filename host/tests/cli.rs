@@ -32,7 +32,11 @@ fn pack(guest: guests::Guest, dir: &Path) -> PathBuf {
         .arg(&out)
         .arg("--data-dir")
         .arg(dir.join("data")));
-    assert!(result.status.success(), "pack failed: {}", text(&result.stderr));
+    assert!(
+        result.status.success(),
+        "pack failed: {}",
+        text(&result.stderr)
+    );
     assert!(text(&result.stdout).contains(&format!("packed {}", guest.name)));
     out
 }
@@ -44,8 +48,13 @@ fn run_json(dir: &Path, file: &Path, ability: &str, input: &str, extra: &[&str])
         .args([ability, "--input", input, "--json", "--data-dir"])
         .arg(dir.join("data"))
         .args(extra));
-    let report: Value = serde_json::from_slice(&result.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {} / {}", text(&result.stdout), text(&result.stderr)));
+    let report: Value = serde_json::from_slice(&result.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {} / {}",
+            text(&result.stdout),
+            text(&result.stderr)
+        )
+    });
     (result.status.success(), report)
 }
 
@@ -60,7 +69,13 @@ fn pack_inspect_and_run_a_command_skill() {
     assert_eq!(info["kind"], "command");
     assert_eq!(info["abilities"][0]["name"], "evaluate");
     assert_eq!(info["digest"].as_str().unwrap().len(), 64);
-    assert!(info["imports"].as_array().unwrap().iter().any(|i| i.as_str().unwrap().starts_with("wasi:cli/")));
+    assert!(
+        info["imports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i.as_str().unwrap().starts_with("wasi:cli/"))
+    );
 
     let (ok, report) = run_json(&dir, &file, "evaluate", r#"["2*21"]"#, &[]);
     assert!(ok);
@@ -75,7 +90,12 @@ fn pack_inspect_and_run_a_command_skill() {
     assert_eq!(report["success"], false);
     assert_eq!(report["error"]["kind"], "failed");
     assert_eq!(report["exit_code"], 1);
-    assert!(report["error"]["message"].as_str().unwrap().contains("ends too early"));
+    assert!(
+        report["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ends too early")
+    );
 }
 
 #[test]
@@ -85,18 +105,39 @@ fn run_prints_output_and_errors_with_their_category() {
     let result = run(bin()
         .arg("run")
         .arg(&file)
-        .args(["slugify", "--input", r#"{"text":"Hello World"}"#, "--data-dir"])
+        .args([
+            "slugify",
+            "--input",
+            r#"{"text":"Hello World"}"#,
+            "--data-dir",
+        ])
         .arg(dir.join("data")));
     assert!(result.status.success());
     assert_eq!(text(&result.stdout), "hello-world\n");
 
-    let result = run(bin().arg("run").arg(&file).args(["slugify", "--input", "{}", "--data-dir"]).arg(dir.join("data")));
+    let result = run(bin()
+        .arg("run")
+        .arg(&file)
+        .args(["slugify", "--input", "{}", "--data-dir"])
+        .arg(dir.join("data")));
     assert!(!result.status.success());
-    assert!(text(&result.stderr).starts_with("error[invalid_input]"), "{}", text(&result.stderr));
+    assert!(
+        text(&result.stderr).starts_with("error[invalid_input]"),
+        "{}",
+        text(&result.stderr)
+    );
 
-    let result = run(bin().arg("run").arg(&file).args(["slugify", "--input", "{not json", "--data-dir"]).arg(dir.join("data")));
+    let result = run(bin()
+        .arg("run")
+        .arg(&file)
+        .args(["slugify", "--input", "{not json", "--data-dir"])
+        .arg(dir.join("data")));
     assert!(!result.status.success());
-    assert!(text(&result.stderr).contains("--input is not valid JSON"), "{}", text(&result.stderr));
+    assert!(
+        text(&result.stderr).contains("--input is not valid JSON"),
+        "{}",
+        text(&result.stderr)
+    );
 }
 
 #[test]
@@ -108,7 +149,13 @@ fn run_flags_are_the_grant_and_cannot_widen_it() {
     std::fs::write(data.join("a.txt"), "mounted text").unwrap();
     let mount = format!("/data={}", data.display());
 
-    let (ok, report) = run_json(&dir, &file, "read_file", r#"{"target":"/data/a.txt"}"#, &["--mount", &mount]);
+    let (ok, report) = run_json(
+        &dir,
+        &file,
+        "read_file",
+        r#"{"target":"/data/a.txt"}"#,
+        &["--mount", &mount],
+    );
     assert!(ok, "{report}");
     assert_eq!(report["output"], "mounted text");
 
@@ -120,7 +167,14 @@ fn run_flags_are_the_grant_and_cannot_widen_it() {
     let result = run(bin()
         .arg("run")
         .arg(&file)
-        .args(["secret", "--input", r#"{"target":"DECLARED_SECRET"}"#, "--secret", "DECLARED_SECRET", "--data-dir"])
+        .args([
+            "secret",
+            "--input",
+            r#"{"target":"DECLARED_SECRET"}"#,
+            "--secret",
+            "DECLARED_SECRET",
+            "--data-dir",
+        ])
         .arg(dir.join("data"))
         .env("DECLARED_SECRET", "from-env"));
     assert_eq!(text(&result.stdout), "from-env\n");
@@ -140,7 +194,10 @@ fn run_flags_are_the_grant_and_cannot_widen_it() {
         assert!(!result.status.success(), "{flag} {value}");
         let stderr = text(&result.stderr);
         assert!(stderr.contains(needle), "{flag} {value}: {stderr}");
-        assert!(!stderr.contains("/no/such/dir"), "host paths stay out of errors: {stderr}");
+        assert!(
+            !stderr.contains("/no/such/dir"),
+            "host paths stay out of errors: {stderr}"
+        );
     }
 }
 
@@ -171,10 +228,18 @@ fn pack_refuses_undeclared_sockets_and_garbage() {
         .arg("--data-dir")
         .arg(dir.join("data")));
     assert!(!result.status.success());
-    assert!(text(&result.stderr).contains("wasi:sockets/"), "{}", text(&result.stderr));
+    assert!(
+        text(&result.stderr).contains("wasi:sockets/"),
+        "{}",
+        text(&result.stderr)
+    );
     assert!(!dir.join("out.wasm").exists());
 
-    std::fs::write(&manifest, "name = \"probe\"\nversion = \"1\"\ndescription = \"d\"\n").unwrap();
+    std::fs::write(
+        &manifest,
+        "name = \"probe\"\nversion = \"1\"\ndescription = \"d\"\n",
+    )
+    .unwrap();
     let result = run(bin()
         .args(["pack", "--manifest"])
         .arg(&manifest)
@@ -183,13 +248,21 @@ fn pack_refuses_undeclared_sockets_and_garbage() {
         .arg(dir.join("o.wasm"))
         .arg("--data-dir")
         .arg(dir.join("data")));
-    assert!(text(&result.stderr).contains("skill.toml line 2"), "{}", text(&result.stderr));
+    assert!(
+        text(&result.stderr).contains("skill.toml line 2"),
+        "{}",
+        text(&result.stderr)
+    );
 
     let garbage = dir.join("garbage.wasm");
     std::fs::write(&garbage, b"nope").unwrap();
     let result = run(bin().arg("inspect").arg(&garbage));
     assert!(!result.status.success());
-    assert!(text(&result.stderr).contains("not a WebAssembly component"), "{}", text(&result.stderr));
+    assert!(
+        text(&result.stderr).contains("not a WebAssembly component"),
+        "{}",
+        text(&result.stderr)
+    );
 }
 
 #[test]
@@ -214,12 +287,23 @@ fn new_scaffolds_a_skill_that_builds_and_runs() {
         .arg("--data-dir")
         .arg(dir.join("data"))
         .env("CARGO_TARGET_DIR", &target));
-    assert!(result.status.success(), "build failed: {}", text(&result.stderr));
-    assert!(text(&result.stdout).contains("built hello-skill 0.1.0 (1 abilities: greet)"), "{}", text(&result.stdout));
+    assert!(
+        result.status.success(),
+        "build failed: {}",
+        text(&result.stderr)
+    );
+    assert!(
+        text(&result.stdout).contains("built hello-skill 0.1.0 (1 abilities: greet)"),
+        "{}",
+        text(&result.stdout)
+    );
 
     let (ok, report) = run_json(&dir, &out, "greet", r#"{"name":"Ada"}"#, &[]);
     assert!(ok, "{report}");
-    assert_eq!(report["output"], serde_json::json!({"message": "Hello, Ada!"}));
+    assert_eq!(
+        report["output"],
+        serde_json::json!({"message": "Hello, Ada!"})
+    );
     let (ok, report) = run_json(&dir, &out, "greet", r#"{"name":" "}"#, &[]);
     assert!(!ok);
     assert_eq!(report["error"]["kind"], "invalid_input");
@@ -269,6 +353,9 @@ fn serve_preloads_skills_and_answers_over_http() {
     let _ = Command::new("kill").arg(child.id().to_string()).status();
     let status = child.wait().unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains(r#""output":"hello-skillhost""#), "{response}");
+    assert!(
+        response.contains(r#""output":"hello-skillhost""#),
+        "{response}"
+    );
     assert!(status.success(), "graceful shutdown on SIGTERM: {status:?}");
 }

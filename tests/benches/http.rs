@@ -28,20 +28,32 @@ async fn load(target: &Target) -> (f64, Duration, Duration) {
     let deadline = Instant::now() + DURATION;
     let mut tasks = Vec::new();
     for _ in 0..CONNECTIONS {
-        let (addr, path, token, body) = (target.addr, target.path.clone(), target.token.clone(), target.body.clone());
+        let (addr, path, token, body) = (
+            target.addr,
+            target.path.clone(),
+            target.token.clone(),
+            target.body.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
             stream.set_nodelay(true).unwrap();
-            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .unwrap();
             tokio::spawn(conn);
             let mut samples = Vec::new();
             while Instant::now() < deadline {
-                let mut b = hyper::Request::builder().uri(&path).header("host", addr.to_string());
+                let mut b = hyper::Request::builder()
+                    .uri(&path)
+                    .header("host", addr.to_string());
                 if let Some(t) = &token {
                     b = b.header("authorization", format!("Bearer {t}"));
                 }
                 let request = match &body {
-                    Some(body) => b.method("POST").header("content-type", "application/json").body(Full::new(Bytes::from(body.clone()))),
+                    Some(body) => b
+                        .method("POST")
+                        .header("content-type", "application/json")
+                        .body(Full::new(Bytes::from(body.clone()))),
                     None => b.method("GET").body(Full::new(Bytes::new())),
                 }
                 .unwrap();
@@ -73,7 +85,10 @@ async fn bare_axum() -> SocketAddr {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let bare = Target { addr: bare_axum().await, path: "/".into(), token: None, body: None };
 

@@ -28,7 +28,11 @@ struct Figures {
 fn summarise(mut samples: Vec<Duration>, wall: Duration) -> Figures {
     samples.sort();
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q) as usize];
-    Figures { p50: at(0.50), p99: at(0.99), per_sec: samples.len() as f64 / wall.as_secs_f64() }
+    Figures {
+        p50: at(0.50),
+        p99: at(0.99),
+        per_sec: samples.len() as f64 / wall.as_secs_f64(),
+    }
 }
 
 fn print(label: &str, threads: usize, f: &Figures) {
@@ -40,19 +44,46 @@ fn print(label: &str, threads: usize, f: &Figures) {
 
 /// Runs `calls` sequential calls on each of `threads` OS threads, each with
 /// its own single-threaded executor, and returns all latencies.
-fn run_sandbox(runtime: &Runtime, skill: &Arc<LoadedSkill>, ability: &'static str, input: serde_json::Value, threads: usize, calls: usize) -> Figures {
-    let policy = Arc::new(Policy::resolve(&skill.package.manifest, &Grant::default(), runtime.limits()).unwrap());
+fn run_sandbox(
+    runtime: &Runtime,
+    skill: &Arc<LoadedSkill>,
+    ability: &'static str,
+    input: serde_json::Value,
+    threads: usize,
+    calls: usize,
+) -> Figures {
+    let policy = Arc::new(
+        Policy::resolve(&skill.package.manifest, &Grant::default(), runtime.limits()).unwrap(),
+    );
     let started = Instant::now();
     let handles: Vec<_> = (0..threads)
         .map(|_| {
-            let (runtime, skill, policy, input) = (runtime.clone(), skill.clone(), policy.clone(), input.clone());
+            let (runtime, skill, policy, input) = (
+                runtime.clone(),
+                skill.clone(),
+                policy.clone(),
+                input.clone(),
+            );
             std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async {
                     let mut samples = Vec::with_capacity(calls);
                     for _ in 0..calls {
                         let t = Instant::now();
-                        let inv = runtime.invoke(&skill, policy.clone(), Call { ability, input: &input, session: None }).await;
+                        let inv = runtime
+                            .invoke(
+                                &skill,
+                                policy.clone(),
+                                Call {
+                                    ability,
+                                    input: &input,
+                                    session: None,
+                                },
+                            )
+                            .await;
                         samples.push(t.elapsed());
                         assert!(inv.outcome.is_ok(), "{:?}", inv.outcome);
                     }
@@ -61,7 +92,10 @@ fn run_sandbox(runtime: &Runtime, skill: &Arc<LoadedSkill>, ability: &'static st
             })
         })
         .collect();
-    let samples: Vec<Duration> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let samples: Vec<Duration> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     summarise(samples, started.elapsed())
 }
 
@@ -73,7 +107,10 @@ fn run_spawn(threads: usize, calls: usize) -> Figures {
                 (0..calls)
                     .map(|_| {
                         let t = Instant::now();
-                        let out = std::process::Command::new("sh").args(["-c", "echo ok"]).output().unwrap();
+                        let out = std::process::Command::new("sh")
+                            .args(["-c", "echo ok"])
+                            .output()
+                            .unwrap();
                         assert_eq!(out.stdout, b"ok\n");
                         t.elapsed()
                     })
@@ -81,7 +118,10 @@ fn run_spawn(threads: usize, calls: usize) -> Figures {
             })
         })
         .collect();
-    let samples: Vec<Duration> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let samples: Vec<Duration> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     summarise(samples, started.elapsed())
 }
 
@@ -101,18 +141,39 @@ fn main() {
     // configuration in rounds and summarise with the median round.
     let mut p50_one = Duration::ZERO;
     let mut per_sec_two = 0.0;
-    for (skill, ability, input) in
-        [("scratchpad", "clear", json!({})), ("text-tools", "slugify", json!({"text": "Hello, World"})), ("hostile", "ok", json!({}))]
-    {
+    for (skill, ability, input) in [
+        ("scratchpad", "clear", json!({})),
+        ("text-tools", "slugify", json!({"text": "Hello, World"})),
+        ("hostile", "ok", json!({})),
+    ] {
         // Warm up the pool slots and caches.
         run_sandbox(&f.runtime, f.skill(skill), ability, input.clone(), 1, 2_000);
         for threads in [1, 2] {
-            let mut rounds: Vec<Figures> =
-                (0..ROUNDS).map(|_| run_sandbox(&f.runtime, f.skill(skill), ability, input.clone(), threads, CALLS)).collect();
+            let mut rounds: Vec<Figures> = (0..ROUNDS)
+                .map(|_| {
+                    run_sandbox(
+                        &f.runtime,
+                        f.skill(skill),
+                        ability,
+                        input.clone(),
+                        threads,
+                        CALLS,
+                    )
+                })
+                .collect();
             rounds.sort_by_key(|r| r.p50);
             let median = &rounds[ROUNDS / 2];
-            print(&format!("sandbox {skill}.{ability} (median of {ROUNDS})"), threads, median);
-            println!("{:<44} best p50={:.2?}  worst p50={:.2?}", "", rounds[0].p50, rounds[ROUNDS - 1].p50);
+            print(
+                &format!("sandbox {skill}.{ability} (median of {ROUNDS})"),
+                threads,
+                median,
+            );
+            println!(
+                "{:<44} best p50={:.2?}  worst p50={:.2?}",
+                "",
+                rounds[0].p50,
+                rounds[ROUNDS - 1].p50
+            );
             if skill == "scratchpad" && threads == 1 {
                 p50_one = median.p50;
             }
@@ -132,7 +193,10 @@ fn main() {
         }
     }
 
-    println!("== compile vs cached load (text-tools, {} KiB) ==", f.packed["text-tools"].len() / 1024);
+    println!(
+        "== compile vs cached load (text-tools, {} KiB) ==",
+        f.packed["text-tools"].len() / 1024
+    );
     let dir = std::env::temp_dir().join(format!("skillhost-bench-cache-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let bytes = &f.packed["text-tools"];
@@ -151,7 +215,10 @@ fn main() {
         t.elapsed()
     };
     let _ = std::fs::remove_dir_all(&dir);
-    println!("cold compile + link: {cold:.2?}   cached load + link: {cached:.2?}   ({:.0}x)", cold.as_secs_f64() / cached.as_secs_f64());
+    println!(
+        "cold compile + link: {cold:.2?}   cached load + link: {cached:.2?}   ({:.0}x)",
+        cold.as_secs_f64() / cached.as_secs_f64()
+    );
 
     println!("== summary ==");
     println!(

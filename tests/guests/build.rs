@@ -26,7 +26,13 @@ fn main() {
     let target_dir = root.join("target/guests");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
         .arg(skills.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(&target_dir)
@@ -45,20 +51,39 @@ fn main() {
         assert!(wasm.exists(), "missing {}", wasm.display());
         let var = name.to_uppercase().replace('-', "_");
         println!("cargo:rustc-env=GUEST_{var}={}", wasm.display());
-        println!("cargo:rustc-env=MANIFEST_{var}={}", skills.join(name).join("skill.toml").display());
+        println!(
+            "cargo:rustc-env=MANIFEST_{var}={}",
+            skills.join(name).join("skill.toml").display()
+        );
     }
 }
 
 fn ensure_target() {
-    let Ok(out) = Command::new("rustup").args(["target", "list", "--installed"]).output() else { return };
-    if !String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == "wasm32-wasip2") {
-        let ok = Command::new("rustup").args(["target", "add", "wasm32-wasip2"]).status().map(|s| s.success());
-        assert!(matches!(ok, Ok(true)), "`rustup target add wasm32-wasip2` failed");
+    let Ok(out) = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+    else {
+        return;
+    };
+    if !String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.trim() == "wasm32-wasip2")
+    {
+        let ok = Command::new("rustup")
+            .args(["target", "add", "wasm32-wasip2"])
+            .status()
+            .map(|s| s.success());
+        assert!(
+            matches!(ok, Ok(true)),
+            "`rustup target add wasm32-wasip2` failed"
+        );
     }
 }
 
 fn rerun_tree(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.file_name().is_some_and(|n| n == "target") {

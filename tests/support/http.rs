@@ -27,7 +27,8 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on a fresh data directory.
     pub async fn start(name: &str) -> TestServer {
-        let data_dir = std::env::temp_dir().join(format!("skillhost-server-{}-{name}", std::process::id()));
+        let data_dir =
+            std::env::temp_dir().join(format!("skillhost-server-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data_dir);
         TestServer::start_in(data_dir).await
     }
@@ -35,18 +36,29 @@ impl TestServer {
     /// Starts a server on an existing data directory (a restart).
     pub async fn start_in(data_dir: PathBuf) -> TestServer {
         let store = Store::open(&data_dir).await.expect("store opens");
-        bootstrap(&store, Some(OPERATOR_TOKEN)).await.expect("bootstrap");
+        bootstrap(&store, Some(OPERATOR_TOKEN))
+            .await
+            .expect("bootstrap");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let config = skillhost::runtime::RuntimeConfig { cache_dir: Some(data_dir.join("cache")), ..Default::default() };
-        let runtime = skillhost::runtime::Runtime::new(config, std::sync::Arc::new(store.clone())).unwrap();
+        let config = skillhost::runtime::RuntimeConfig {
+            cache_dir: Some(data_dir.join("cache")),
+            ..Default::default()
+        };
+        let runtime =
+            skillhost::runtime::Runtime::new(config, std::sync::Arc::new(store.clone())).unwrap();
         let loader = Loader::new(runtime);
         let jwt = Some(skillhost::server::JwtVerifier::new(JWT_SECRET.as_bytes()));
         let task = tokio::spawn(serve(listener, AppState { store, loader, jwt }, async {
             let _ = rx.await;
         }));
-        TestServer { addr, data_dir, shutdown: Some(tx), task: Some(task) }
+        TestServer {
+            addr,
+            data_dir,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
     }
 
     /// Stops the server and waits for it.
@@ -61,9 +73,22 @@ impl TestServer {
     }
 
     /// Sends a request; `body` is sent as JSON when given.
-    pub async fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Reply {
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
         let body = body.map(|b| b.to_string().into_bytes());
-        self.raw(method, path, token, body.as_deref(), Some("application/json")).await
+        self.raw(
+            method,
+            path,
+            token,
+            body.as_deref(),
+            Some("application/json"),
+        )
+        .await
     }
 
     /// Sends raw bytes with a content type.
@@ -76,9 +101,14 @@ impl TestServer {
         content_type: Option<&str>,
     ) -> Reply {
         let stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
         tokio::spawn(conn);
-        let mut builder = hyper::Request::builder().method(method).uri(path).header("host", self.addr.to_string());
+        let mut builder = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", self.addr.to_string());
         if let Some(token) = token {
             builder = builder.header("authorization", format!("Bearer {token}"));
         }
@@ -87,13 +117,23 @@ impl TestServer {
         {
             builder = builder.header("content-type", ct);
         }
-        let request = builder.body(Full::new(Bytes::from(body.unwrap_or_default().to_vec()))).unwrap();
+        let request = builder
+            .body(Full::new(Bytes::from(body.unwrap_or_default().to_vec())))
+            .unwrap();
         let response = sender.send_request(request).await.unwrap();
         let status = response.status().as_u16();
-        let request_id = response.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_owned());
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .map(|v| v.to_str().unwrap().to_owned());
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-        Reply { status, json, text: String::from_utf8_lossy(&bytes).into_owned(), request_id }
+        Reply {
+            status,
+            json,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            request_id,
+        }
     }
 }
 

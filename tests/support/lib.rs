@@ -2,7 +2,9 @@
 //! packaged and loaded, a real HTTP server on 127.0.0.1, and helpers to
 //! build grants and call abilities.
 use skillhost::capability::{Grant, Policy};
-use skillhost::runtime::{Call, Invocation, LoadedSkill, MemorySessions, Runtime, RuntimeConfig, SessionScope};
+use skillhost::runtime::{
+    Call, Invocation, LoadedSkill, MemorySessions, Runtime, RuntimeConfig, SessionScope,
+};
 use skillhost_guests::Guest;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -24,8 +26,14 @@ pub struct Fixture {
     pub skills: HashMap<&'static str, Arc<LoadedSkill>>,
 }
 
-const PACKAGED: &[Guest] =
-    &[guests::TEXT_TOOLS, guests::FETCH, guests::FILES, guests::SCRATCHPAD, guests::CALC, guests::HOSTILE];
+const PACKAGED: &[Guest] = &[
+    guests::TEXT_TOOLS,
+    guests::FETCH,
+    guests::FILES,
+    guests::SCRATCHPAD,
+    guests::CALC,
+    guests::HOSTILE,
+];
 
 /// The fixture, built on first use. Packing an SDK guest runs its
 /// `describe` export, which needs an async executor of its own.
@@ -39,13 +47,21 @@ pub fn fixture() -> &'static Fixture {
                 let mut packed = HashMap::new();
                 let mut skills = HashMap::new();
                 for guest in PACKAGED {
-                    let bytes = skillhost::pack::pack(&runtime, &guest.component_bytes(), &guest.manifest_text())
-                        .await
-                        .unwrap_or_else(|e| panic!("packing {}: {e}", guest.name));
+                    let bytes = skillhost::pack::pack(
+                        &runtime,
+                        &guest.component_bytes(),
+                        &guest.manifest_text(),
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("packing {}: {e}", guest.name));
                     skills.insert(guest.name, runtime.load(&bytes).unwrap());
                     packed.insert(guest.name, bytes);
                 }
-                Fixture { runtime, packed, skills }
+                Fixture {
+                    runtime,
+                    packed,
+                    skills,
+                }
             })
         })
         .join()
@@ -55,7 +71,10 @@ pub fn fixture() -> &'static Fixture {
 
 /// A runtime with in-memory sessions and an optional compile cache.
 pub fn new_runtime(cache_dir: Option<std::path::PathBuf>) -> Runtime {
-    let config = RuntimeConfig { cache_dir, ..RuntimeConfig::default() };
+    let config = RuntimeConfig {
+        cache_dir,
+        ..RuntimeConfig::default()
+    };
     Runtime::new(config, Arc::new(MemorySessions::default())).unwrap()
 }
 
@@ -66,8 +85,15 @@ impl Fixture {
     }
 
     /// Calls `ability` of guest `name` with `grant`.
-    pub async fn call(&self, name: &str, ability: &str, input: serde_json::Value, grant: &Grant) -> Invocation {
-        self.call_in_session(name, ability, input, grant, None).await
+    pub async fn call(
+        &self,
+        name: &str,
+        ability: &str,
+        input: serde_json::Value,
+        grant: &Grant,
+    ) -> Invocation {
+        self.call_in_session(name, ability, input, grant, None)
+            .await
     }
 
     /// Calls with a session id.
@@ -80,9 +106,17 @@ impl Fixture {
         session: Option<&str>,
     ) -> Invocation {
         let skill = self.skill(name);
-        let policy = Policy::resolve(&skill.package.manifest, grant, self.runtime.limits()).expect("grant resolves");
-        let session = session.map(|id| SessionScope { namespace: name.to_owned(), id: id.to_owned() });
-        let call = Call { ability, input: &input, session };
+        let policy = Policy::resolve(&skill.package.manifest, grant, self.runtime.limits())
+            .expect("grant resolves");
+        let session = session.map(|id| SessionScope {
+            namespace: name.to_owned(),
+            id: id.to_owned(),
+        });
+        let call = Call {
+            ability,
+            input: &input,
+            session,
+        };
         self.runtime.invoke(skill, Arc::new(policy), call).await
     }
 }
@@ -121,7 +155,9 @@ impl EchoServer {
         let counter = hits.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((mut socket, _)) = listener.accept().await else { return };
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
                 let counter = counter.clone();
                 tokio::spawn(async move {
                     let mut buf = Vec::new();
@@ -139,10 +175,14 @@ impl EchoServer {
                     let path = parts.next().unwrap_or("").to_owned();
                     let host = head
                         .lines()
-                        .find_map(|l| l.strip_prefix("host: ").or_else(|| l.strip_prefix("Host: ")))
+                        .find_map(|l| {
+                            l.strip_prefix("host: ")
+                                .or_else(|| l.strip_prefix("Host: "))
+                        })
                         .unwrap_or("")
                         .to_owned();
-                    let body = serde_json::json!({ "method": method, "path": path, "host": host }).to_string();
+                    let body = serde_json::json!({ "method": method, "path": path, "host": host })
+                        .to_string();
                     let response = format!(
                         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                         body.len()

@@ -5,7 +5,9 @@
 //! described by its doc comment, with the JSON Schema of its input type.
 use proc_macro::TokenStream;
 use quote::{format_ident, quote};
-use syn::{Attribute, Expr, FnArg, Item, ItemFn, ItemMod, Lit, Meta, Type, Visibility, parse_macro_input};
+use syn::{
+    Attribute, Expr, FnArg, Item, ItemFn, ItemMod, Lit, Meta, Type, Visibility, parse_macro_input,
+};
 
 /// Turns every `pub fn` of an inline module into an ability of the skill.
 ///
@@ -17,9 +19,12 @@ use syn::{Attribute, Expr, FnArg, Item, ItemFn, ItemMod, Lit, Meta, Type, Visibi
 #[proc_macro_attribute]
 pub fn skill(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !attr.is_empty() {
-        return syn::Error::new(proc_macro2::Span::call_site(), "#[skill] takes no arguments")
-            .to_compile_error()
-            .into();
+        return syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "#[skill] takes no arguments",
+        )
+        .to_compile_error()
+        .into();
     }
     let module = parse_macro_input!(item as ItemMod);
     match expand(&module) {
@@ -72,7 +77,9 @@ fn expand(module: &ItemMod) -> syn::Result<proc_macro2::TokenStream> {
                     ::skillhost_sdk::__private::finish(#module_ident::#ident(input))
                 },
             },
-            None => quote! { #name => ::skillhost_sdk::__private::finish(#module_ident::#ident()), },
+            None => {
+                quote! { #name => ::skillhost_sdk::__private::finish(#module_ident::#ident()), }
+            }
         }
     });
     let exporter = format_ident!("__SkillhostSkill");
@@ -119,7 +126,12 @@ fn ability(f: &ItemFn) -> syn::Result<Ability> {
         0 => None,
         1 => match f.sig.inputs.first() {
             Some(FnArg::Typed(arg)) => Some((*arg.ty).clone()),
-            _ => return Err(syn::Error::new_spanned(&f.sig.inputs, "an ability is a free function, not a method")),
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    &f.sig.inputs,
+                    "an ability is a free function, not a method",
+                ));
+            }
         },
         _ => {
             return Err(syn::Error::new_spanned(
@@ -129,9 +141,17 @@ fn ability(f: &ItemFn) -> syn::Result<Ability> {
         }
     };
     if f.sig.asyncness.is_some() {
-        return Err(syn::Error::new_spanned(f.sig.asyncness, "abilities are synchronous functions"));
+        return Err(syn::Error::new_spanned(
+            f.sig.asyncness,
+            "abilities are synchronous functions",
+        ));
     }
-    Ok(Ability { name, ident, description, input })
+    Ok(Ability {
+        name,
+        ident,
+        description,
+        input,
+    })
 }
 
 fn doc_text(attrs: &[Attribute]) -> String {

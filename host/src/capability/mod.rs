@@ -6,7 +6,9 @@
 //! settings.
 mod network;
 
-pub use network::{HostPattern, NetworkPattern, PatternError, PortPattern, Scheme, non_public_reason};
+pub use network::{
+    HostPattern, NetworkPattern, PatternError, PortPattern, Scheme, non_public_reason,
+};
 
 use crate::manifest::{LimitRequest, Manifest};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -59,7 +61,9 @@ impl GuestPath {
         }
         for segment in trimmed[1..].split('/') {
             if segment.is_empty() || segment == "." || segment == ".." {
-                return Err(format!("path `{text}` must not contain empty segments, `.` or `..`"));
+                return Err(format!(
+                    "path `{text}` must not contain empty segments, `.` or `..`"
+                ));
             }
             if segment.contains(['\\', '\0']) {
                 return Err(format!("path `{text}` contains a forbidden character"));
@@ -174,8 +178,16 @@ impl Default for LimitPolicy {
             // 64 MiB holds a std Rust guest with room for real data; 1 GiB
             // bounds the pool's address-space reservation per slot.
             // 1 MiB of output is more than any model context wants.
-            default: Limits { timeout: Duration::from_secs(10), memory_bytes: 64 << 20, output_bytes: 1 << 20 },
-            max: Limits { timeout: Duration::from_secs(60), memory_bytes: 1 << 30, output_bytes: 16 << 20 },
+            default: Limits {
+                timeout: Duration::from_secs(10),
+                memory_bytes: 64 << 20,
+                output_bytes: 1 << 20,
+            },
+            max: Limits {
+                timeout: Duration::from_secs(60),
+                memory_bytes: 1 << 30,
+                output_bytes: 16 << 20,
+            },
         }
     }
 }
@@ -249,16 +261,36 @@ impl CapabilityDiff {
     /// `approved` (the policy the operator approved for `old`).
     pub fn between(old: &Capabilities, approved: &Policy, new: &Capabilities) -> CapabilityDiff {
         CapabilityDiff {
-            network: new.network.iter().filter(|p| !approved.network.iter().any(|a| p.is_within(a))).cloned().collect(),
+            network: new
+                .network
+                .iter()
+                .filter(|p| !approved.network.iter().any(|a| p.is_within(a)))
+                .cloned()
+                .collect(),
             fs_read: new
                 .fs_read
                 .iter()
                 .filter(|p| !old.fs_read.contains(p) && !old.fs_write.contains(p))
                 .cloned()
                 .collect(),
-            fs_write: new.fs_write.iter().filter(|p| !old.fs_write.contains(p)).cloned().collect(),
-            env: new.env.iter().filter(|e| !old.env.contains(e)).cloned().collect(),
-            secrets: new.secrets.iter().filter(|e| !old.secrets.contains(e)).cloned().collect(),
+            fs_write: new
+                .fs_write
+                .iter()
+                .filter(|p| !old.fs_write.contains(p))
+                .cloned()
+                .collect(),
+            env: new
+                .env
+                .iter()
+                .filter(|e| !old.env.contains(e))
+                .cloned()
+                .collect(),
+            secrets: new
+                .secrets
+                .iter()
+                .filter(|e| !old.secrets.contains(e))
+                .cloned()
+                .collect(),
         }
     }
 
@@ -305,14 +337,20 @@ impl Policy {
     /// Intersects the manifest's declaration with `grant` under the
     /// operator's limit policy. Anything in the grant beyond the declaration
     /// is an error, not silently dropped, so an operator learns of the typo.
-    pub fn resolve(manifest: &Manifest, grant: &Grant, limits: &LimitPolicy) -> Result<Policy, GrantError> {
+    pub fn resolve(
+        manifest: &Manifest,
+        grant: &Grant,
+        limits: &LimitPolicy,
+    ) -> Result<Policy, GrantError> {
         let declared = &manifest.capabilities;
         let network = match &grant.network {
             None => declared.network.clone(),
             Some(granted) => {
                 for p in granted {
                     if !declared.network.iter().any(|d| p.is_within(d)) {
-                        return Err(GrantError::Widens(format!("network pattern `{p}` is not declared")));
+                        return Err(GrantError::Widens(format!(
+                            "network pattern `{p}` is not declared"
+                        )));
                     }
                 }
                 granted.clone()
@@ -325,14 +363,23 @@ impl Policy {
             } else if declared.fs_read.contains(guest) {
                 false
             } else {
-                return Err(GrantError::Widens(format!("path `{guest}` is not declared in fs_read or fs_write")));
+                return Err(GrantError::Widens(format!(
+                    "path `{guest}` is not declared in fs_read or fs_write"
+                )));
             };
             // Open it the way the sandbox will, so a bad mount fails at grant
             // time with a clear message instead of at the first call.
-            cap_std::fs::Dir::open_ambient_dir(host, cap_std::ambient_authority()).map_err(|e| {
-                GrantError::Mount { guest: guest.to_string(), reason: format!("host directory cannot be opened ({})", e.kind()) }
-            })?;
-            mounts.push(Mount { guest: guest.clone(), host: host.clone(), writable });
+            cap_std::fs::Dir::open_ambient_dir(host, cap_std::ambient_authority()).map_err(
+                |e| GrantError::Mount {
+                    guest: guest.to_string(),
+                    reason: format!("host directory cannot be opened ({})", e.kind()),
+                },
+            )?;
+            mounts.push(Mount {
+                guest: guest.clone(),
+                host: host.clone(),
+                writable,
+            });
         }
         for name in grant.env.keys() {
             if !declared.env.contains(name) {
@@ -341,14 +388,20 @@ impl Policy {
         }
         for name in grant.secrets.keys() {
             if !declared.secrets.contains(name) {
-                return Err(GrantError::Widens(format!("secret `{name}` is not declared")));
+                return Err(GrantError::Widens(format!(
+                    "secret `{name}` is not declared"
+                )));
             }
         }
         Ok(Policy {
             network,
             allow_private_network: grant.allow_private_network,
             mounts,
-            env: grant.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            env: grant
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             secrets: grant.secrets.clone(),
             declared_secrets: declared.secrets.clone(),
             config: grant.config.clone(),
@@ -365,21 +418,30 @@ impl Policy {
         if let Some(patterns) = &n.network {
             for p in patterns {
                 if !self.network.iter().any(|g| p.is_within(g)) {
-                    return Err(GrantError::Widens(format!("network pattern `{p}` is not granted to this skill")));
+                    return Err(GrantError::Widens(format!(
+                        "network pattern `{p}` is not granted to this skill"
+                    )));
                 }
             }
             self.network = patterns.clone();
         }
         match n.allow_private_network {
             Some(true) if !self.allow_private_network => {
-                return Err(GrantError::Widens("private networks are not allowed for this skill".into()));
+                return Err(GrantError::Widens(
+                    "private networks are not allowed for this skill".into(),
+                ));
             }
             Some(allow) => self.allow_private_network = allow,
             None => {}
         }
         if let Some(keep) = &n.mounts {
-            if let Some(missing) = keep.iter().find(|g| !self.mounts.iter().any(|m| &m.guest == *g)) {
-                return Err(GrantError::Widens(format!("mount `{missing}` is not granted to this skill")));
+            if let Some(missing) = keep
+                .iter()
+                .find(|g| !self.mounts.iter().any(|m| &m.guest == *g))
+            {
+                return Err(GrantError::Widens(format!(
+                    "mount `{missing}` is not granted to this skill"
+                )));
             }
             self.mounts.retain(|m| keep.contains(&m.guest));
         }
@@ -389,10 +451,18 @@ impl Policy {
 
 /// Grant values above the maximum are errors (someone asked explicitly);
 /// manifest values are capped silently (the author cannot know the server).
-fn resolve_limits(manifest: &LimitRequest, grant: &LimitRequest, policy: &LimitPolicy) -> Result<Limits, GrantError> {
+fn resolve_limits(
+    manifest: &LimitRequest,
+    grant: &LimitRequest,
+    policy: &LimitPolicy,
+) -> Result<Limits, GrantError> {
     let max = policy.max;
     let check = |what: &'static str, asked: Option<u64>, max: u64| match asked {
-        Some(v) if v > max => Err(GrantError::LimitTooHigh { what, asked: v, max }),
+        Some(v) if v > max => Err(GrantError::LimitTooHigh {
+            what,
+            asked: v,
+            max,
+        }),
         _ => Ok(()),
     };
     let max_ms = max.timeout.as_millis() as u64;
@@ -401,13 +471,28 @@ fn resolve_limits(manifest: &LimitRequest, grant: &LimitRequest, policy: &LimitP
     check("timeout_ms", grant.timeout_ms, max_ms)?;
     check("memory_mb", grant.memory_mb, max_mb)?;
     check("output_kb", grant.output_kb, max_kb)?;
-    let timeout_ms = grant.timeout_ms.or(manifest.timeout_ms).map(|v| v.min(max_ms));
-    let memory_mb = grant.memory_mb.or(manifest.memory_mb).map(|v| v.min(max_mb));
-    let output_kb = grant.output_kb.or(manifest.output_kb).map(|v| v.min(max_kb));
+    let timeout_ms = grant
+        .timeout_ms
+        .or(manifest.timeout_ms)
+        .map(|v| v.min(max_ms));
+    let memory_mb = grant
+        .memory_mb
+        .or(manifest.memory_mb)
+        .map(|v| v.min(max_mb));
+    let output_kb = grant
+        .output_kb
+        .or(manifest.output_kb)
+        .map(|v| v.min(max_kb));
     Ok(Limits {
-        timeout: timeout_ms.map(Duration::from_millis).unwrap_or(policy.default.timeout),
-        memory_bytes: memory_mb.map(|mb| (mb as usize) << 20).unwrap_or(policy.default.memory_bytes),
-        output_bytes: output_kb.map(|kb| (kb as usize) << 10).unwrap_or(policy.default.output_bytes),
+        timeout: timeout_ms
+            .map(Duration::from_millis)
+            .unwrap_or(policy.default.timeout),
+        memory_bytes: memory_mb
+            .map(|mb| (mb as usize) << 20)
+            .unwrap_or(policy.default.memory_bytes),
+        output_bytes: output_kb
+            .map(|kb| (kb as usize) << 10)
+            .unwrap_or(policy.default.output_bytes),
     })
 }
 
@@ -448,20 +533,48 @@ memory_mb = 32
 
     #[test]
     fn grant_may_narrow_network() {
-        let grant = Grant { network: Some(vec![NetworkPattern::parse("https://api.example.com").unwrap()]), ..Grant::default() };
+        let grant = Grant {
+            network: Some(vec![
+                NetworkPattern::parse("https://api.example.com").unwrap(),
+            ]),
+            ..Grant::default()
+        };
         let p = Policy::resolve(&manifest(), &grant, &LimitPolicy::default()).unwrap();
-        assert_eq!(p.network, vec![NetworkPattern::parse("https://api.example.com").unwrap()]);
-        let grant = Grant { network: Some(vec![]), ..Grant::default() };
-        assert!(Policy::resolve(&manifest(), &grant, &LimitPolicy::default()).unwrap().network.is_empty());
+        assert_eq!(
+            p.network,
+            vec![NetworkPattern::parse("https://api.example.com").unwrap()]
+        );
+        let grant = Grant {
+            network: Some(vec![]),
+            ..Grant::default()
+        };
+        assert!(
+            Policy::resolve(&manifest(), &grant, &LimitPolicy::default())
+                .unwrap()
+                .network
+                .is_empty()
+        );
     }
 
     #[test]
     fn grant_may_not_widen() {
         let cases = [
-            Grant { network: Some(vec![NetworkPattern::parse("https://evil.net").unwrap()]), ..Grant::default() },
-            Grant { mounts: [(GuestPath::parse("/etc").unwrap(), PathBuf::from("/tmp"))].into(), ..Grant::default() },
-            Grant { env: [("HOME".into(), "/root".into())].into(), ..Grant::default() },
-            Grant { secrets: [("OTHER".into(), SecretValue::new("x"))].into(), ..Grant::default() },
+            Grant {
+                network: Some(vec![NetworkPattern::parse("https://evil.net").unwrap()]),
+                ..Grant::default()
+            },
+            Grant {
+                mounts: [(GuestPath::parse("/etc").unwrap(), PathBuf::from("/tmp"))].into(),
+                ..Grant::default()
+            },
+            Grant {
+                env: [("HOME".into(), "/root".into())].into(),
+                ..Grant::default()
+            },
+            Grant {
+                secrets: [("OTHER".into(), SecretValue::new("x"))].into(),
+                ..Grant::default()
+            },
         ];
         for grant in cases {
             let err = Policy::resolve(&manifest(), &grant, &LimitPolicy::default()).unwrap_err();
@@ -473,22 +586,55 @@ memory_mb = 32
     fn mounts_get_their_declared_mode_and_must_exist() {
         let dir = std::env::temp_dir();
         let grant = Grant {
-            mounts: [(GuestPath::parse("/data").unwrap(), dir.clone()), (GuestPath::parse("/out").unwrap(), dir.clone())].into(),
+            mounts: [
+                (GuestPath::parse("/data").unwrap(), dir.clone()),
+                (GuestPath::parse("/out").unwrap(), dir.clone()),
+            ]
+            .into(),
             ..Grant::default()
         };
         let p = Policy::resolve(&manifest(), &grant, &LimitPolicy::default()).unwrap();
-        assert_eq!(p.mounts.iter().map(|m| (m.guest.as_str(), m.writable)).collect::<Vec<_>>(), [("/data", false), ("/out", true)]);
-        let grant = Grant { mounts: [(GuestPath::parse("/data").unwrap(), dir.join("no-such-dir-here"))].into(), ..Grant::default() };
+        assert_eq!(
+            p.mounts
+                .iter()
+                .map(|m| (m.guest.as_str(), m.writable))
+                .collect::<Vec<_>>(),
+            [("/data", false), ("/out", true)]
+        );
+        let grant = Grant {
+            mounts: [(
+                GuestPath::parse("/data").unwrap(),
+                dir.join("no-such-dir-here"),
+            )]
+            .into(),
+            ..Grant::default()
+        };
         let err = Policy::resolve(&manifest(), &grant, &LimitPolicy::default()).unwrap_err();
         assert!(matches!(err, GrantError::Mount { .. }));
-        assert!(!err.to_string().contains("no-such-dir-here"), "host paths stay out of messages: {err}");
+        assert!(
+            !err.to_string().contains("no-such-dir-here"),
+            "host paths stay out of messages: {err}"
+        );
     }
 
     #[test]
     fn explicit_limits_above_the_maximum_are_refused() {
-        let grant = Grant { limits: LimitRequest { timeout_ms: Some(61_000), ..Default::default() }, ..Grant::default() };
+        let grant = Grant {
+            limits: LimitRequest {
+                timeout_ms: Some(61_000),
+                ..Default::default()
+            },
+            ..Grant::default()
+        };
         let err = Policy::resolve(&manifest(), &grant, &LimitPolicy::default()).unwrap_err();
-        assert_eq!(err, GrantError::LimitTooHigh { what: "timeout_ms", asked: 61_000, max: 60_000 });
+        assert_eq!(
+            err,
+            GrantError::LimitTooHigh {
+                what: "timeout_ms",
+                asked: 61_000,
+                max: 60_000
+            }
+        );
     }
 
     #[test]
@@ -496,13 +642,19 @@ memory_mb = 32
         let dir = std::env::temp_dir();
         let grant = Grant {
             allow_private_network: true,
-            mounts: [(GuestPath::parse("/data").unwrap(), dir.clone()), (GuestPath::parse("/out").unwrap(), dir)].into(),
+            mounts: [
+                (GuestPath::parse("/data").unwrap(), dir.clone()),
+                (GuestPath::parse("/out").unwrap(), dir),
+            ]
+            .into(),
             ..Grant::default()
         };
         let base = Policy::resolve(&manifest(), &grant, &LimitPolicy::default()).unwrap();
         let mut p = base.clone();
         p.narrow(&Narrowing {
-            network: Some(vec![NetworkPattern::parse("https://api.example.com").unwrap()]),
+            network: Some(vec![
+                NetworkPattern::parse("https://api.example.com").unwrap(),
+            ]),
             allow_private_network: Some(false),
             mounts: Some(vec![GuestPath::parse("/data").unwrap()]),
         })
@@ -511,23 +663,44 @@ memory_mb = 32
         assert!(!p.allow_private_network);
         assert_eq!(p.mounts.len(), 1);
         let mut none = base.clone();
-        none.narrow(&Narrowing { network: Some(vec![]), ..Default::default() }).unwrap();
+        none.narrow(&Narrowing {
+            network: Some(vec![]),
+            ..Default::default()
+        })
+        .unwrap();
         assert!(none.network.is_empty());
         for widen in [
-            Narrowing { network: Some(vec![NetworkPattern::parse("https://evil.net").unwrap()]), ..Default::default() },
-            Narrowing { mounts: Some(vec![GuestPath::parse("/etc").unwrap()]), ..Default::default() },
+            Narrowing {
+                network: Some(vec![NetworkPattern::parse("https://evil.net").unwrap()]),
+                ..Default::default()
+            },
+            Narrowing {
+                mounts: Some(vec![GuestPath::parse("/etc").unwrap()]),
+                ..Default::default()
+            },
         ] {
             assert!(base.clone().narrow(&widen).is_err());
         }
-        let mut strict = Policy::resolve(&manifest(), &Grant::default(), &LimitPolicy::default()).unwrap();
-        assert!(strict.narrow(&Narrowing { allow_private_network: Some(true), ..Default::default() }).is_err());
+        let mut strict =
+            Policy::resolve(&manifest(), &Grant::default(), &LimitPolicy::default()).unwrap();
+        assert!(
+            strict
+                .narrow(&Narrowing {
+                    allow_private_network: Some(true),
+                    ..Default::default()
+                })
+                .is_err()
+        );
     }
 
     #[test]
     fn secrets_never_print() {
         let s = SecretValue::new("hunter2");
         assert!(!format!("{s:?}").contains("hunter2"));
-        let grant = Grant { secrets: [("KEY".into(), s)].into(), ..Grant::default() };
+        let grant = Grant {
+            secrets: [("KEY".into(), s)].into(),
+            ..Grant::default()
+        };
         assert!(!format!("{grant:?}").contains("hunter2"));
     }
 

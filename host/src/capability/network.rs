@@ -74,7 +74,10 @@ pub struct PatternError {
 impl NetworkPattern {
     /// Parses `[scheme://]host[:port]`; the scheme defaults to https.
     pub fn parse(text: &str) -> Result<Self, PatternError> {
-        let fail = |reason: &str| PatternError { pattern: text.to_owned(), reason: reason.to_owned() };
+        let fail = |reason: &str| PatternError {
+            pattern: text.to_owned(),
+            reason: reason.to_owned(),
+        };
         let trimmed = text.trim();
         if trimmed.is_empty() {
             return Err(fail("is empty; write e.g. `https://api.example.com`"));
@@ -89,7 +92,9 @@ impl NetworkPattern {
         };
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         if rest.contains(['/', '?', '#']) {
-            return Err(fail("must not contain a path, query or fragment; allow the host only"));
+            return Err(fail(
+                "must not contain a path, query or fragment; allow the host only",
+            ));
         }
         if rest.contains('@') {
             return Err(fail("must not contain credentials"));
@@ -107,11 +112,15 @@ impl NetworkPattern {
         let host = if let Some(suffix) = host.strip_prefix("*.") {
             validate_dns_name(suffix).map_err(|r| fail(&r))?;
             if !suffix.contains('.') {
-                return Err(fail("a wildcard needs a domain with at least two labels, e.g. `*.example.com`"));
+                return Err(fail(
+                    "a wildcard needs a domain with at least two labels, e.g. `*.example.com`",
+                ));
             }
             HostPattern::Subdomains(suffix.to_owned())
         } else if host.contains('*') {
-            return Err(fail("`*` is only allowed as the whole first label, as in `*.example.com`"));
+            return Err(fail(
+                "`*` is only allowed as the whole first label, as in `*.example.com`",
+            ));
         } else if host.parse::<IpAddr>().is_ok() {
             HostPattern::Exact(host)
         } else {
@@ -153,9 +162,9 @@ impl NetworkPattern {
         };
         let host_ok = match (&self.host, &wider.host) {
             (HostPattern::Exact(a), HostPattern::Exact(b)) => a == b,
-            (HostPattern::Exact(a), HostPattern::Subdomains(s)) => {
-                a.strip_suffix(s.as_str()).is_some_and(|p| p.len() > 1 && p.ends_with('.'))
-            }
+            (HostPattern::Exact(a), HostPattern::Subdomains(s)) => a
+                .strip_suffix(s.as_str())
+                .is_some_and(|p| p.len() > 1 && p.ends_with('.')),
             (HostPattern::Subdomains(a), HostPattern::Subdomains(s)) => {
                 a == s || a.strip_suffix(s.as_str()).is_some_and(|p| p.ends_with('.'))
             }
@@ -167,7 +176,9 @@ impl NetworkPattern {
 
 fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), String> {
     if let Some(v6) = rest.strip_prefix('[') {
-        let (addr, after) = v6.split_once(']').ok_or("an IPv6 address needs a closing `]`")?;
+        let (addr, after) = v6
+            .split_once(']')
+            .ok_or("an IPv6 address needs a closing `]`")?;
         if addr.parse::<Ipv6Addr>().is_err() {
             return Err(format!("`{addr}` is not an IPv6 address"));
         }

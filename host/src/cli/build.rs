@@ -26,7 +26,10 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     let manifest_path = args.dir.join("Cargo.toml");
     let skill_toml_path = args.dir.join("skill.toml");
     if !manifest_path.exists() {
-        return Err(CliError::new(format!("{} has no Cargo.toml; is it a skill crate?", args.dir.display())));
+        return Err(CliError::new(format!(
+            "{} has no Cargo.toml; is it a skill crate?",
+            args.dir.display()
+        )));
     }
     let skill_toml = String::from_utf8(read_file(&skill_toml_path)?)
         .map_err(|_| CliError::new("skill.toml is not UTF-8"))?;
@@ -41,13 +44,20 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     let output = args.output.unwrap_or_else(|| {
         component_path.with_file_name(format!("{}.skill.wasm", package.manifest.name))
     });
-    std::fs::write(&output, &packed).map_err(|e| CliError::new(format!("cannot write {}: {e}", output.display())))?;
+    std::fs::write(&output, &packed)
+        .map_err(|e| CliError::new(format!("cannot write {}: {e}", output.display())))?;
     println!(
         "built {} {} ({} abilities: {})\n  -> {}",
         package.manifest.name,
         package.manifest.version,
         package.manifest.abilities.len(),
-        package.manifest.abilities.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
+        package
+            .manifest
+            .abilities
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         output.display()
     );
     Ok(ExitCode::SUCCESS)
@@ -55,16 +65,28 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
 
 /// Installs the wasm32-wasip2 target through rustup when it is missing.
 pub fn ensure_target() -> Result<(), CliError> {
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
     match installed {
-        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == TARGET) => Ok(()),
+        Ok(out)
+            if String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.trim() == TARGET) =>
+        {
+            Ok(())
+        }
         Ok(_) => {
             eprintln!("installing the {TARGET} target with rustup");
-            let status = Command::new("rustup").args(["target", "add", TARGET]).status()?;
+            let status = Command::new("rustup")
+                .args(["target", "add", TARGET])
+                .status()?;
             if status.success() {
                 Ok(())
             } else {
-                Err(CliError::new(format!("`rustup target add {TARGET}` failed")))
+                Err(CliError::new(format!(
+                    "`rustup target add {TARGET}` failed"
+                )))
             }
         }
         // Without rustup the toolchain may still have the target; let cargo say.
@@ -76,29 +98,44 @@ fn cargo_build(manifest_path: &Path, debug: bool) -> Result<PathBuf, CliError> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command
-        .args(["build", "--target", TARGET, "--message-format=json-render-diagnostics", "--manifest-path"])
+        .args([
+            "build",
+            "--target",
+            TARGET,
+            "--message-format=json-render-diagnostics",
+            "--manifest-path",
+        ])
         .arg(manifest_path)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if !debug {
         command.arg("--release");
     }
-    let output = command.output().map_err(|e| CliError::new(format!("cannot run cargo: {e}")))?;
+    let output = command
+        .output()
+        .map_err(|e| CliError::new(format!("cannot run cargo: {e}")))?;
     if !output.status.success() {
         return Err(CliError::new("cargo build failed (see the messages above)"));
     }
     let wanted = std::fs::canonicalize(manifest_path)?;
     let mut found = None;
     for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
         if msg["reason"] != "compiler-artifact" {
             continue;
         }
-        let Some(path) = msg["manifest_path"].as_str() else { continue };
+        let Some(path) = msg["manifest_path"].as_str() else {
+            continue;
+        };
         if std::fs::canonicalize(path).ok().as_deref() != Some(wanted.as_path()) {
             continue;
         }
-        let kinds = msg["target"]["kind"].as_array().cloned().unwrap_or_default();
+        let kinds = msg["target"]["kind"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         if !kinds.iter().any(|k| k == "cdylib" || k == "bin") {
             continue;
         }

@@ -18,7 +18,10 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let bytes = read_file(&args.file)?;
     let package = crate::package::read(&bytes)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&to_json(&package)).expect("JSON"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&to_json(&package)).expect("JSON")
+        );
     } else {
         print!("{}", to_text(&package));
     }
@@ -44,7 +47,10 @@ pub fn to_json(p: &Package) -> serde_json::Value {
 
 fn to_text(p: &Package) -> String {
     let m = &p.manifest;
-    let mut out = format!("{} {} ({:?} skill)\n{}\n", m.name, m.version, p.kind, m.description);
+    let mut out = format!(
+        "{} {} ({:?} skill)\n{}\n",
+        m.name, m.version, p.kind, m.description
+    );
     if let Some(category) = &m.category {
         out += &format!("category: {category}\n");
     }
@@ -55,13 +61,22 @@ fn to_text(p: &Package) -> String {
     }
     let list = |items: Vec<String>| items.join(", ");
     if !c.network.is_empty() {
-        out += &format!("  network:  {}\n", list(c.network.iter().map(|p| p.to_string()).collect()));
+        out += &format!(
+            "  network:  {}\n",
+            list(c.network.iter().map(|p| p.to_string()).collect())
+        );
     }
     if !c.fs_read.is_empty() {
-        out += &format!("  fs_read:  {}\n", list(c.fs_read.iter().map(|p| p.to_string()).collect()));
+        out += &format!(
+            "  fs_read:  {}\n",
+            list(c.fs_read.iter().map(|p| p.to_string()).collect())
+        );
     }
     if !c.fs_write.is_empty() {
-        out += &format!("  fs_write: {}\n", list(c.fs_write.iter().map(|p| p.to_string()).collect()));
+        out += &format!(
+            "  fs_write: {}\n",
+            list(c.fs_write.iter().map(|p| p.to_string()).collect())
+        );
     }
     if !c.env.is_empty() {
         out += &format!("  env:      {}\n", list(c.env.clone()));
@@ -71,11 +86,19 @@ fn to_text(p: &Package) -> String {
     }
     let l = &m.limits;
     if l.timeout_ms.is_some() || l.memory_mb.is_some() || l.output_kb.is_some() {
-        out += &format!("limits requested: {}\n", serde_json::to_string(l).expect("JSON"));
+        out += &format!(
+            "limits requested: {}\n",
+            serde_json::to_string(l).expect("JSON")
+        );
     }
     out += "\nabilities:\n";
     for a in &m.abilities {
-        out += &format!("  {}: {}\n    input: {}\n", a.name, a.description.replace('\n', " "), a.input_schema);
+        out += &format!(
+            "  {}: {}\n    input: {}\n",
+            a.name,
+            a.description.replace('\n', " "),
+            a.input_schema
+        );
     }
     out += "\nimports:\n";
     for i in &p.imports {

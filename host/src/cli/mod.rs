@@ -53,7 +53,10 @@ pub struct CliError {
 
 impl CliError {
     fn new(message: impl Into<String>) -> Self {
-        CliError { message: message.into(), code: 1 }
+        CliError {
+            message: message.into(),
+            code: 1,
+        }
     }
 }
 
@@ -68,8 +71,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // The service logs its operations; the author's commands report on the
     // terminal and keep the log for real errors.
-    init_tracing(if matches!(cli.command, Command::Serve(_)) { "info" } else { "error" });
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    init_tracing(if matches!(cli.command, Command::Serve(_)) {
+        "info"
+    } else {
+        "error"
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     let result = runtime.block_on(async move {
         match cli.command {
             Command::New(args) => new::run(args),
@@ -92,7 +102,10 @@ pub fn main() -> ExitCode {
 fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SKILLHOST_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// A runtime for local use: compile cache and session files in the data dir.
@@ -101,7 +114,9 @@ fn local_runtime(data: &DataDir) -> Result<skillhost_runtime::Runtime, CliError>
         cache_dir: Some(data.data_dir.join("cache")),
         ..Default::default()
     };
-    let sessions = std::sync::Arc::new(skillhost_runtime::FileSessions::new(data.data_dir.join("sessions")));
+    let sessions = std::sync::Arc::new(skillhost_runtime::FileSessions::new(
+        data.data_dir.join("sessions"),
+    ));
     Ok(skillhost_runtime::Runtime::new(config, sessions)?)
 }
 

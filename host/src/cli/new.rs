@@ -23,16 +23,26 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             args.name
         )));
     }
-    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from(&args.name));
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&args.name));
     if dir.exists() && std::fs::read_dir(&dir)?.next().is_some() {
-        return Err(CliError::new(format!("{} already exists and is not empty", dir.display())));
+        return Err(CliError::new(format!(
+            "{} already exists and is not empty",
+            dir.display()
+        )));
     }
     let sdk = args
         .sdk_path
         .clone()
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest-sdk"));
-    let sdk = std::fs::canonicalize(&sdk)
-        .map_err(|_| CliError::new(format!("the SDK is not at {}; pass --sdk-path", sdk.display())))?;
+    let sdk = std::fs::canonicalize(&sdk).map_err(|_| {
+        CliError::new(format!(
+            "the SDK is not at {}; pass --sdk-path",
+            sdk.display()
+        ))
+    })?;
     std::fs::create_dir_all(dir.join("src"))?;
     let files = [
         ("Cargo.toml", cargo_toml(&args.name, &sdk)),

@@ -59,7 +59,10 @@ fn pair<'a>(flag: &str, text: &'a str) -> Result<(&'a str, &'a str), CliError> {
 }
 
 fn grant(args: &Args) -> Result<Grant, CliError> {
-    let mut grant = Grant { allow_private_network: args.allow_private_network, ..Grant::default() };
+    let mut grant = Grant {
+        allow_private_network: args.allow_private_network,
+        ..Grant::default()
+    };
     for m in &args.mounts {
         let (guest, host) = pair("mount", m)?;
         let guest = GuestPath::parse(guest).map_err(|e| CliError::new(format!("--mount: {e}")))?;
@@ -73,8 +76,9 @@ fn grant(args: &Args) -> Result<Grant, CliError> {
         let (name, value) = match s.split_once('=') {
             Some((name, value)) => (name.to_owned(), value.to_owned()),
             None => {
-                let value = std::env::var(s)
-                    .map_err(|_| CliError::new(format!("--secret {s}: no value given and ${s} is not set")))?;
+                let value = std::env::var(s).map_err(|_| {
+                    CliError::new(format!("--secret {s}: no value given and ${s} is not set"))
+                })?;
                 (s.clone(), value)
             }
         };
@@ -84,7 +88,11 @@ fn grant(args: &Args) -> Result<Grant, CliError> {
         let (k, v) = pair("config", c)?;
         grant.config.insert(k.to_owned(), v.to_owned());
     }
-    grant.limits = LimitRequest { timeout_ms: args.timeout_ms, memory_mb: args.memory_mb, output_kb: args.output_kb };
+    grant.limits = LimitRequest {
+        timeout_ms: args.timeout_ms,
+        memory_mb: args.memory_mb,
+        output_kb: args.output_kb,
+    };
     Ok(grant)
 }
 
@@ -95,15 +103,29 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     let runtime = local_runtime(&args.data)?;
     let skill = runtime.load(&bytes)?;
     let policy = Policy::resolve(&skill.package.manifest, &grant(&args)?, runtime.limits())?;
-    let session = args.session.clone().map(|id| SessionScope { namespace: skill.name().to_owned(), id });
-    let call = Call { ability: &args.ability, input: &input, session };
+    let session = args.session.clone().map(|id| SessionScope {
+        namespace: skill.name().to_owned(),
+        id,
+    });
+    let call = Call {
+        ability: &args.ability,
+        input: &input,
+        session,
+    };
     let invocation = runtime.invoke(&skill, Arc::new(policy), call).await;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report(&invocation)).expect("JSON"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report(&invocation)).expect("JSON")
+        );
     } else {
         print_text(&invocation);
     }
-    Ok(if invocation.outcome.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if invocation.outcome.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The `--json` report.
@@ -112,7 +134,8 @@ pub fn report(inv: &Invocation) -> serde_json::Value {
     match &inv.outcome {
         Ok(output) => {
             let value = match output.kind {
-                OutputKind::Json => serde_json::from_str(&output.body).unwrap_or(serde_json::Value::String(output.body.clone())),
+                OutputKind::Json => serde_json::from_str(&output.body)
+                    .unwrap_or(serde_json::Value::String(output.body.clone())),
                 OutputKind::Text => serde_json::Value::String(output.body.clone()),
             };
             serde_json::json!({
@@ -151,7 +174,11 @@ fn print_text(inv: &Invocation) {
                     .unwrap_or_else(|_| output.body.clone()),
                 OutputKind::Text => output.body.clone(),
             };
-            if body.ends_with('\n') { print!("{body}") } else { println!("{body}") }
+            if body.ends_with('\n') {
+                print!("{body}")
+            } else {
+                println!("{body}")
+            }
         }
         Err(error) => eprintln!("error[{}]: {error}", error.kind()),
     }

@@ -45,7 +45,10 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data_dir = %args.data_dir.display(), "skillhost serving");
     println!("skillhost listening on http://{addr}");
-    let config = RuntimeConfig { cache_dir: Some(args.data_dir.join("cache")), ..RuntimeConfig::default() };
+    let config = RuntimeConfig {
+        cache_dir: Some(args.data_dir.join("cache")),
+        ..RuntimeConfig::default()
+    };
     // Session state lives in the database: it survives restarts and is
     // shared by every replica.
     let runtime = Runtime::new(config, std::sync::Arc::new(store.clone()))?;
@@ -53,12 +56,17 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     if let Some(dir) = &args.preload {
         let names = preload(&store, &loader, dir).await.map_err(CliError::new)?;
         println!("preloaded skills for agent `demo`: {}", names.join(", "));
-        println!("try it (TOKEN is the operator token: printed above on first start, or SKILLHOST_ADMIN_TOKEN):");
+        println!(
+            "try it (TOKEN is the operator token: printed above on first start, or SKILLHOST_ADMIN_TOKEN):"
+        );
         println!("  curl -s -X POST http://{addr}/api/agents/demo/skills/text-tools/invoke \\");
         println!("    -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\");
         println!("    -d '{{\"ability\":\"slugify\",\"args\":{{\"text\":\"Hello, skillhost\"}}}}'");
     }
-    let jwt = args.jwt_secret.as_deref().map(|s| JwtVerifier::new(s.as_bytes()));
+    let jwt = args
+        .jwt_secret
+        .as_deref()
+        .map(|s| JwtVerifier::new(s.as_bytes()));
     serve(listener, AppState { store, loader, jwt }, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -31,7 +31,12 @@ impl ArtifactCache {
 
     /// Loads the compiled artifact for `digest`, or compiles `bytes` and
     /// stores it. Returns the component and whether it came from the cache.
-    pub fn load_or_compile(&self, engine: &Engine, digest: &str, bytes: &[u8]) -> wasmtime::Result<(Component, bool)> {
+    pub fn load_or_compile(
+        &self,
+        engine: &Engine,
+        digest: &str,
+        bytes: &[u8],
+    ) -> wasmtime::Result<(Component, bool)> {
         let path = self.path(digest);
         if path.exists() {
             // SAFETY: the file was written by this process's code from a
@@ -49,7 +54,9 @@ impl ArtifactCache {
         let serialized = component.serialize()?;
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         // A failed write only costs a recompile next time; never fail the load.
-        if let Err(error) = std::fs::write(&tmp, &serialized).and_then(|()| std::fs::rename(&tmp, &path)) {
+        if let Err(error) =
+            std::fs::write(&tmp, &serialized).and_then(|()| std::fs::rename(&tmp, &path))
+        {
             tracing::warn!(%digest, %error, "could not store compiled artifact");
             let _ = std::fs::remove_file(&tmp);
         }

@@ -8,22 +8,40 @@ use super::state::HostState;
 const MAX_LOG_MESSAGE: usize = 4096;
 
 impl Host for HostState {
-    async fn log(&mut self, level: LogLevel, message: String, fields: Vec<(String, String)>) -> wasmtime::Result<()> {
+    async fn log(
+        &mut self,
+        level: LogLevel,
+        message: String,
+        fields: Vec<(String, String)>,
+    ) -> wasmtime::Result<()> {
         if self.log_budget == 0 {
             return Ok(());
         }
         self.log_budget -= 1;
         let message = truncate(&message, MAX_LOG_MESSAGE);
-        let fields: Vec<(String, String)> =
-            fields.into_iter().take(32).map(|(k, v)| (truncate(&k, 64).to_owned(), truncate(&v, 512).to_owned())).collect();
+        let fields: Vec<(String, String)> = fields
+            .into_iter()
+            .take(32)
+            .map(|(k, v)| (truncate(&k, 64).to_owned(), truncate(&v, 512).to_owned()))
+            .collect();
         let skill = &*self.info.skill;
         let invocation_id = &*self.info.invocation;
         match level {
-            LogLevel::Trace => tracing::trace!(target: "skillhost::guest", skill, invocation_id, ?fields, "{message}"),
-            LogLevel::Debug => tracing::debug!(target: "skillhost::guest", skill, invocation_id, ?fields, "{message}"),
-            LogLevel::Info => tracing::info!(target: "skillhost::guest", skill, invocation_id, ?fields, "{message}"),
-            LogLevel::Warn => tracing::warn!(target: "skillhost::guest", skill, invocation_id, ?fields, "{message}"),
-            LogLevel::Error => tracing::error!(target: "skillhost::guest", skill, invocation_id, ?fields, "{message}"),
+            LogLevel::Trace => {
+                tracing::trace!(target: "skillhost::guest", skill, invocation_id, ?fields, "{message}")
+            }
+            LogLevel::Debug => {
+                tracing::debug!(target: "skillhost::guest", skill, invocation_id, ?fields, "{message}")
+            }
+            LogLevel::Info => {
+                tracing::info!(target: "skillhost::guest", skill, invocation_id, ?fields, "{message}")
+            }
+            LogLevel::Warn => {
+                tracing::warn!(target: "skillhost::guest", skill, invocation_id, ?fields, "{message}")
+            }
+            LogLevel::Error => {
+                tracing::error!(target: "skillhost::guest", skill, invocation_id, ?fields, "{message}")
+            }
         }
         Ok(())
     }
@@ -39,7 +57,8 @@ impl Host for HostState {
         } else {
             "not declared in the skill's manifest"
         };
-        self.denials.record("secret", name.clone(), reason.to_owned());
+        self.denials
+            .record("secret", name.clone(), reason.to_owned());
         Ok(Err(format!("secret `{name}` is {reason}")))
     }
 
@@ -48,7 +67,9 @@ impl Host for HostState {
     }
 
     async fn session_get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
-        let Some(scope) = self.session.clone() else { return Ok(None) };
+        let Some(scope) = self.session.clone() else {
+            return Ok(None);
+        };
         if key.len() > MAX_KEY_BYTES {
             return Ok(None);
         }
@@ -58,15 +79,23 @@ impl Host for HostState {
         }
     }
 
-    async fn session_set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), String>> {
+    async fn session_set(
+        &mut self,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), String>> {
         let Some(scope) = self.session.clone() else {
-            return Ok(Err("this call has no session; pass a session id to keep state".into()));
+            return Ok(Err(
+                "this call has no session; pass a session id to keep state".into(),
+            ));
         };
         if key.is_empty() || key.len() > MAX_KEY_BYTES {
             return Ok(Err(format!("session keys must be 1-{MAX_KEY_BYTES} bytes")));
         }
         if value.len() > MAX_VALUE_BYTES {
-            return Ok(Err(format!("session values are limited to {MAX_VALUE_BYTES} bytes")));
+            return Ok(Err(format!(
+                "session values are limited to {MAX_VALUE_BYTES} bytes"
+            )));
         }
         match self.sessions.set(&scope, &key, value).await {
             Ok(()) => Ok(Ok(())),
@@ -76,7 +105,9 @@ impl Host for HostState {
     }
 
     async fn session_delete(&mut self, key: String) -> wasmtime::Result<()> {
-        let Some(scope) = self.session.clone() else { return Ok(()) };
+        let Some(scope) = self.session.clone() else {
+            return Ok(());
+        };
         match self.sessions.delete(&scope, &key).await {
             Ok(()) => Ok(()),
             Err(error) => Err(self.host_failure(error)),

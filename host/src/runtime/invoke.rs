@@ -111,7 +111,10 @@ pub(super) fn new_store(
     invocation: &str,
     wasi: WasiCtx,
 ) -> Store<HostState> {
-    let info = CallInfo { skill: skill.into(), invocation: invocation.into() };
+    let info = CallInfo {
+        skill: skill.into(),
+        invocation: invocation.into(),
+    };
     let timeout = policy.limits.timeout;
     let state = HostState::new(wasi, policy, session, runtime.inner.sessions.clone(), info);
     let mut store = Store::new(&runtime.inner.engine, state);
@@ -126,7 +129,12 @@ enum Raw {
     Command(Result<(), ()>),
 }
 
-pub(super) async fn run(runtime: &Runtime, skill: &LoadedSkill, policy: Arc<Policy>, call: Call<'_>) -> Invocation {
+pub(super) async fn run(
+    runtime: &Runtime,
+    skill: &LoadedSkill,
+    policy: Arc<Policy>,
+    call: Call<'_>,
+) -> Invocation {
     let id = invocation_id();
     let span = tracing::info_span!("invoke", skill = %skill.name(), ability = %call.ability, invocation_id = %id);
     let started = Instant::now();
@@ -139,13 +147,27 @@ pub(super) async fn run(runtime: &Runtime, skill: &LoadedSkill, policy: Arc<Poli
         };
         let output_bytes = outcome.as_ref().map(|o| o.body.len()).unwrap_or(0);
         match &outcome {
-            Ok(_) => tracing::info!(wall_time_us, peak_memory_bytes = peak, output_bytes, "invocation succeeded"),
-            Err(e) => tracing::info!(wall_time_us, peak_memory_bytes = peak, outcome = e.kind(), "invocation failed"),
+            Ok(_) => tracing::info!(
+                wall_time_us,
+                peak_memory_bytes = peak,
+                output_bytes,
+                "invocation succeeded"
+            ),
+            Err(e) => tracing::info!(
+                wall_time_us,
+                peak_memory_bytes = peak,
+                outcome = e.kind(),
+                "invocation failed"
+            ),
         }
         Invocation {
             id: id.clone(),
             outcome,
-            receipt: Receipt { wall_time_us, peak_memory_bytes: peak, output_bytes },
+            receipt: Receipt {
+                wall_time_us,
+                peak_memory_bytes: peak,
+                output_bytes,
+            },
             denials,
             stderr,
         }
@@ -167,7 +189,12 @@ async fn execute(
     if manifest.ability(call.ability).is_none() {
         let names: Vec<&str> = manifest.abilities.iter().map(|a| a.name.as_str()).collect();
         return Err(InvokeError::NotFound {
-            message: format!("skill `{}` has no ability `{}`; it has: {}", manifest.name, call.ability, names.join(", ")),
+            message: format!(
+                "skill `{}` has no ability `{}`; it has: {}",
+                manifest.name,
+                call.ability,
+                names.join(", ")
+            ),
         });
     }
     validate(skill, call)?;
@@ -176,7 +203,14 @@ async fn execute(
     let stdout = MemoryOutputPipe::new(limits.output_bytes);
     let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
     let wasi = wasi_context(skill, &policy, call, &stdout, &stderr)?;
-    let mut store = new_store(runtime, policy, call.session.clone(), skill.name(), id, wasi);
+    let mut store = new_store(
+        runtime,
+        policy,
+        call.session.clone(),
+        skill.name(),
+        id,
+        wasi,
+    );
 
     let input = call.input.to_string();
     let ability = call.ability;
@@ -184,7 +218,10 @@ async fn execute(
         match &skill.entry {
             Entry::Sdk(pre) => {
                 let instance = pre.instantiate_async(&mut store).await?;
-                let result = instance.skillhost_skill_abilities().call_invoke(&mut store, ability, &input).await?;
+                let result = instance
+                    .skillhost_skill_abilities()
+                    .call_invoke(&mut store, ability, &input)
+                    .await?;
                 Ok(Raw::Sdk(result))
             }
             Entry::Command(pre) => {
@@ -196,7 +233,8 @@ async fn execute(
     };
     // Epoch interruption stops a guest that computes; this timer stops one
     // parked in a host call (a slow upstream), which epochs cannot reach.
-    let result: Result<wasmtime::Result<Raw>, _> = tokio::time::timeout(limits.timeout, running).await;
+    let result: Result<wasmtime::Result<Raw>, _> =
+        tokio::time::timeout(limits.timeout, running).await;
 
     let state = store.data();
     let peak = state.limiter.peak;
@@ -207,7 +245,9 @@ async fn execute(
     let stderr_full = stderr_text.len() >= STDERR_CAPACITY;
 
     let outcome = match result {
-        Err(_elapsed) => Err(InvokeError::Timeout { limit_ms: limits.timeout.as_millis() as u64 }),
+        Err(_elapsed) => Err(InvokeError::Timeout {
+            limit_ms: limits.timeout.as_millis() as u64,
+        }),
         Ok(Err(error)) => match error.downcast_ref::<I32Exit>() {
             Some(exit) => exit_outcome(exit.0, &skill.entry, &stdout_bytes, &stderr_text),
             None => Err(classify_error(
@@ -227,19 +267,30 @@ async fn execute(
                 wit::Output::Json(j) => (super::OutputKind::Json, j),
             };
             if body.len() > limits.output_bytes || stdout_full {
-                Err(InvokeError::OutputTooLarge { limit_bytes: limits.output_bytes })
+                Err(InvokeError::OutputTooLarge {
+                    limit_bytes: limits.output_bytes,
+                })
             } else {
-                Ok(Output { kind, body, exit_code: None })
+                Ok(Output {
+                    kind,
+                    body,
+                    exit_code: None,
+                })
             }
         }
         Ok(Ok(Raw::Sdk(Err(error)))) => Err(guest_error(error, &denials)),
         Ok(Ok(Raw::Command(result))) => {
             if stdout_full {
-                Err(InvokeError::OutputTooLarge { limit_bytes: limits.output_bytes })
+                Err(InvokeError::OutputTooLarge {
+                    limit_bytes: limits.output_bytes,
+                })
             } else if result.is_ok() {
                 Ok(command_output(&stdout_bytes))
             } else {
-                Err(InvokeError::Failed { message: stderr_summary(&stderr_text, 1), exit_code: Some(1) })
+                Err(InvokeError::Failed {
+                    message: stderr_summary(&stderr_text, 1),
+                    exit_code: Some(1),
+                })
             }
         }
     };
@@ -249,26 +300,46 @@ async fn execute(
 
 /// A guest called `exit`: for a command that is its result; for an SDK
 /// skill, which should return instead, it is a trap.
-fn exit_outcome(code: i32, entry: &Entry, stdout: &[u8], stderr: &str) -> Result<Output, InvokeError> {
+fn exit_outcome(
+    code: i32,
+    entry: &Entry,
+    stdout: &[u8],
+    stderr: &str,
+) -> Result<Output, InvokeError> {
     match (entry, code) {
         (Entry::Command(_), 0) => Ok(command_output(stdout)),
-        (Entry::Command(_), code) => Err(InvokeError::Failed { message: stderr_summary(stderr, code), exit_code: Some(code) }),
-        (Entry::Sdk(_), code) => Err(InvokeError::GuestTrap { message: with_panic(&format!("the guest called exit({code})"), stderr) }),
+        (Entry::Command(_), code) => Err(InvokeError::Failed {
+            message: stderr_summary(stderr, code),
+            exit_code: Some(code),
+        }),
+        (Entry::Sdk(_), code) => Err(InvokeError::GuestTrap {
+            message: with_panic(&format!("the guest called exit({code})"), stderr),
+        }),
     }
 }
 
 fn command_output(stdout: &[u8]) -> Output {
     let text = String::from_utf8_lossy(stdout).into_owned();
-    Output { kind: super::OutputKind::Text, body: text, exit_code: Some(0) }
+    Output {
+        kind: super::OutputKind::Text,
+        body: text,
+        exit_code: Some(0),
+    }
 }
 
 fn stderr_summary(stderr: &str, code: i32) -> String {
     let stderr = tail(stderr.trim(), STDERR_IN_MESSAGE);
-    if stderr.is_empty() { format!("exited with code {code}") } else { format!("exited with code {code}: {stderr}") }
+    if stderr.is_empty() {
+        format!("exited with code {code}")
+    } else {
+        format!("exited with code {code}: {stderr}")
+    }
 }
 
 fn validate(skill: &LoadedSkill, call: &Call<'_>) -> Result<(), InvokeError> {
-    let Some(validator) = skill.validators.get(call.ability) else { return Ok(()) };
+    let Some(validator) = skill.validators.get(call.ability) else {
+        return Ok(());
+    };
     if validator.is_valid(call.input) {
         return Ok(());
     }
@@ -277,14 +348,22 @@ fn validate(skill: &LoadedSkill, call: &Call<'_>) -> Result<(), InvokeError> {
         .take(5)
         .map(|e| {
             let path = e.instance_path().to_string();
-            if path.is_empty() { e.to_string() } else { format!("at `{path}`: {e}") }
+            if path.is_empty() {
+                e.to_string()
+            } else {
+                format!("at `{path}`: {e}")
+            }
         })
         .collect();
     if problems.is_empty() {
         Ok(())
     } else {
         Err(InvokeError::InvalidInput {
-            message: format!("input does not match the schema of `{}`: {}", call.ability, problems.join("; ")),
+            message: format!(
+                "input does not match the schema of `{}`: {}",
+                call.ability,
+                problems.join("; ")
+            ),
         })
     }
 }
@@ -302,7 +381,11 @@ fn wasi_context(
         builder.env(name, value);
     }
     for mount in &policy.mounts {
-        let perms = if mount.writable { FsPerms::ReadWrite } else { FsPerms::ReadOnly };
+        let perms = if mount.writable {
+            FsPerms::ReadWrite
+        } else {
+            FsPerms::ReadOnly
+        };
         builder.preopened_dir(&mount.host, mount.guest.as_str(), perms).map_err(|error| {
             // The host path is operator detail: log it, do not return it.
             tracing::error!(guest = %mount.guest, host = %mount.host.display(), %error, "mount unavailable");
@@ -311,7 +394,10 @@ fn wasi_context(
     }
     if let Entry::Command(_) = skill.entry {
         // A JSON array of strings is the argument list; anything else is stdin.
-        let strings: Option<Vec<&str>> = call.input.as_array().and_then(|a| a.iter().map(|v| v.as_str()).collect());
+        let strings: Option<Vec<&str>> = call
+            .input
+            .as_array()
+            .and_then(|a| a.iter().map(|v| v.as_str()).collect());
         builder.arg(skill.name());
         match strings {
             Some(args) => {
@@ -339,15 +425,26 @@ fn guest_error(error: wit::Error, denials: &[Denial]) -> InvokeError {
         },
         // The SDK tags refusals of file operations; the host cannot see them.
         None => match message.strip_prefix(FILESYSTEM_TAG) {
-            Some(rest) => InvokeError::CapabilityDenied { capability: "filesystem".into(), target: String::new(), message: rest.to_owned() },
-            None => InvokeError::CapabilityDenied { capability: "unspecified".into(), target: String::new(), message },
+            Some(rest) => InvokeError::CapabilityDenied {
+                capability: "filesystem".into(),
+                target: String::new(),
+                message: rest.to_owned(),
+            },
+            None => InvokeError::CapabilityDenied {
+                capability: "unspecified".into(),
+                target: String::new(),
+                message,
+            },
         },
     };
     match error {
         wit::Error::InvalidInput(message) => InvokeError::InvalidInput { message },
         wit::Error::Denied(message) => denied(message),
         wit::Error::Failed(message) if !denials.is_empty() => denied(message),
-        wit::Error::Failed(message) => InvokeError::Failed { message, exit_code: None },
+        wit::Error::Failed(message) => InvokeError::Failed {
+            message,
+            exit_code: None,
+        },
     }
 }
 
@@ -366,21 +463,36 @@ fn classify_error(
         return InvokeError::Internal;
     }
     if memory_refused {
-        return InvokeError::OutOfMemory { limit_bytes: memory_limit };
+        return InvokeError::OutOfMemory {
+            limit_bytes: memory_limit,
+        };
     }
     if output_full {
-        return InvokeError::OutputTooLarge { limit_bytes: output_limit };
+        return InvokeError::OutputTooLarge {
+            limit_bytes: output_limit,
+        };
     }
-    if error.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
+    if error
+        .downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+        .is_some()
+    {
         return InvokeError::Busy;
     }
     match error.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => InvokeError::Timeout { limit_ms: timeout.as_millis() as u64 },
-        Some(Trap::StackOverflow) => InvokeError::GuestTrap { message: "stack overflow: the guest recursed too deeply".into() },
-        Some(trap) => InvokeError::GuestTrap { message: with_panic(&trap.to_string(), stderr) },
+        Some(Trap::Interrupt) => InvokeError::Timeout {
+            limit_ms: timeout.as_millis() as u64,
+        },
+        Some(Trap::StackOverflow) => InvokeError::GuestTrap {
+            message: "stack overflow: the guest recursed too deeply".into(),
+        },
+        Some(trap) => InvokeError::GuestTrap {
+            message: with_panic(&trap.to_string(), stderr),
+        },
         None => {
             tracing::debug!(error = %format!("{error:#}"), "call failed without a trap");
-            InvokeError::GuestTrap { message: with_panic(&error.to_string(), stderr) }
+            InvokeError::GuestTrap {
+                message: with_panic(&error.to_string(), stderr),
+            }
         }
     }
 }
@@ -389,7 +501,11 @@ fn classify_error(
 /// the most useful part of a trap report.
 fn with_panic(trap: &str, stderr: &str) -> String {
     let stderr = stderr.trim();
-    if stderr.is_empty() { trap.to_owned() } else { format!("{trap}; guest stderr: {}", tail(stderr, STDERR_IN_MESSAGE)) }
+    if stderr.is_empty() {
+        trap.to_owned()
+    } else {
+        format!("{trap}; guest stderr: {}", tail(stderr, STDERR_IN_MESSAGE))
+    }
 }
 
 fn tail(s: &str, max: usize) -> &str {

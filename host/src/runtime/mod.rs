@@ -11,7 +11,10 @@ mod state;
 
 pub use engine::{EPOCH_TICK, PoolSize};
 pub use invoke::{Call, Invocation, Output, OutputKind, Receipt};
-pub use session::{FileSessions, MAX_KEYS as MAX_SESSION_KEYS, MemorySessions, SessionError, SessionScope, SessionStore};
+pub use session::{
+    FileSessions, MAX_KEYS as MAX_SESSION_KEYS, MemorySessions, SessionError, SessionScope,
+    SessionStore,
+};
 pub use state::Denial;
 
 use crate::capability::{LimitPolicy, Policy};
@@ -100,7 +103,10 @@ impl LoadedSkill {
 
 impl Runtime {
     /// Builds the engine, linker and cache, and starts the epoch ticker.
-    pub fn new(config: RuntimeConfig, sessions: Arc<dyn SessionStore>) -> Result<Runtime, LoadError> {
+    pub fn new(
+        config: RuntimeConfig,
+        sessions: Arc<dyn SessionStore>,
+    ) -> Result<Runtime, LoadError> {
         let engine = engine::build(PoolSize {
             instances: config.max_concurrent_calls,
             max_memory_bytes: config.limits.max.memory_bytes,
@@ -110,10 +116,14 @@ impl Runtime {
         let link = |linker: &mut Linker<HostState>| -> wasmtime::Result<()> {
             wasmtime_wasi::p2::add_to_linker_async(linker)?;
             wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
-            bindings::skillhost::skill::host::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+            bindings::skillhost::skill::host::add_to_linker::<HostState, HasSelf<HostState>>(
+                linker,
+                |s| s,
+            )?;
             Ok(())
         };
-        link(&mut linker).map_err(|e| LoadError::Component(format!("linking host interfaces: {e}")))?;
+        link(&mut linker)
+            .map_err(|e| LoadError::Component(format!("linking host interfaces: {e}")))?;
         let cache = match &config.cache_dir {
             Some(dir) => Some(
                 ArtifactCache::open(dir, &engine)
@@ -122,7 +132,16 @@ impl Runtime {
             None => None,
         };
         let ticker = engine::EpochTicker::start(engine.clone());
-        Ok(Runtime { inner: Arc::new(Inner { engine, linker, cache, config, sessions, _ticker: ticker }) })
+        Ok(Runtime {
+            inner: Arc::new(Inner {
+                engine,
+                linker,
+                cache,
+                config,
+                sessions,
+                _ticker: ticker,
+            }),
+        })
     }
 
     /// The operator's limit policy.
@@ -142,17 +161,30 @@ impl Runtime {
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Component(format!("{e:#}")))?;
         let entry = match package.kind {
-            SkillKind::Sdk => Entry::Sdk(bindings::SkillPre::new(pre).map_err(|e| LoadError::Component(format!("{e:#}")))?),
-            SkillKind::Command => Entry::Command(CommandPre::new(pre).map_err(|e| LoadError::Component(format!("{e:#}")))?),
+            SkillKind::Sdk => Entry::Sdk(
+                bindings::SkillPre::new(pre).map_err(|e| LoadError::Component(format!("{e:#}")))?,
+            ),
+            SkillKind::Command => Entry::Command(
+                CommandPre::new(pre).map_err(|e| LoadError::Component(format!("{e:#}")))?,
+            ),
         };
         let mut validators = HashMap::new();
         for ability in &package.manifest.abilities {
-            let validator = jsonschema::validator_for(&ability.input_schema)
-                .map_err(|e| LoadError::Schema { ability: ability.name.clone(), message: e.to_string() })?;
+            let validator = jsonschema::validator_for(&ability.input_schema).map_err(|e| {
+                LoadError::Schema {
+                    ability: ability.name.clone(),
+                    message: e.to_string(),
+                }
+            })?;
             validators.insert(ability.name.clone(), validator);
         }
         tracing::info!(skill = %package.manifest.name, version = %package.manifest.version, digest = %package.digest, from_cache, "skill loaded");
-        Ok(Arc::new(LoadedSkill { package, from_cache, entry, validators }))
+        Ok(Arc::new(LoadedSkill {
+            package,
+            from_cache,
+            entry,
+            validators,
+        }))
     }
 
     fn compile(&self, digest: &str, bytes: &[u8]) -> Result<(Component, bool), LoadError> {
@@ -174,30 +206,51 @@ impl Runtime {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Component(format!("{e:#}")))?;
-        let pre = bindings::SkillPre::new(pre).map_err(|e| LoadError::Component(format!("{e:#}")))?;
+        let pre =
+            bindings::SkillPre::new(pre).map_err(|e| LoadError::Component(format!("{e:#}")))?;
         let policy = Arc::new(invoke::empty_policy(&self.inner.config.limits));
         let id = invoke::invocation_id();
-        let mut store = invoke::new_store(self, policy, None, "describe", &id, wasmtime_wasi::WasiCtxBuilder::new().build());
+        let mut store = invoke::new_store(
+            self,
+            policy,
+            None,
+            "describe",
+            &id,
+            wasmtime_wasi::WasiCtxBuilder::new().build(),
+        );
         let abilities = async {
             let skill = pre.instantiate_async(&mut store).await?;
-            skill.skillhost_skill_abilities().call_describe(&mut store).await
+            skill
+                .skillhost_skill_abilities()
+                .call_describe(&mut store)
+                .await
         }
         .await
         .map_err(|e| LoadError::Component(format!("describing abilities: {e:#}")))?;
         abilities
             .into_iter()
             .map(|a| {
-                let schema = serde_json::from_str(&a.input_schema).map_err(|e| LoadError::Schema {
-                    ability: a.name.clone(),
-                    message: format!("not JSON: {e}"),
-                })?;
-                Ok(AbilitySpec { name: a.name, description: a.description, input_schema: schema })
+                let schema =
+                    serde_json::from_str(&a.input_schema).map_err(|e| LoadError::Schema {
+                        ability: a.name.clone(),
+                        message: format!("not JSON: {e}"),
+                    })?;
+                Ok(AbilitySpec {
+                    name: a.name,
+                    description: a.description,
+                    input_schema: schema,
+                })
             })
             .collect()
     }
 
     /// Runs one call. See [`invoke::Call`].
-    pub async fn invoke(&self, skill: &LoadedSkill, policy: Arc<Policy>, call: Call<'_>) -> Invocation {
+    pub async fn invoke(
+        &self,
+        skill: &LoadedSkill,
+        policy: Arc<Policy>,
+        call: Call<'_>,
+    ) -> Invocation {
         invoke::run(self, skill, policy, call).await
     }
 }

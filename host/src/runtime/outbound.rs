@@ -19,7 +19,13 @@ const DNS_TIMEOUT: Duration = Duration::from_secs(5);
 /// bounds everything.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-type SendResult = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), Error>> + Send>), Error>;
+type SendResult = Result<
+    (
+        http::Response<WasiBody>,
+        Box<dyn Future<Output = Result<(), Error>> + Send>,
+    ),
+    Error,
+>;
 
 /// The wasi-http hooks of one call.
 pub struct OutboundHooks {
@@ -48,7 +54,11 @@ impl Destination {
             _ => return None,
         };
         let authority = uri.authority()?;
-        let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
         let port = authority.port_u16().unwrap_or(scheme.default_port());
         Some(Destination { scheme, host, port })
     }
@@ -74,7 +84,11 @@ impl WasiHttpHooks for OutboundHooks {
         _fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
     ) -> Box<dyn Future<Output = SendResult> + Send> {
         let Some(dest) = Destination::of(request.uri()) else {
-            self.denials.record("network", request.uri().to_string(), "not an absolute http(s) URL".into());
+            self.denials.record(
+                "network",
+                request.uri().to_string(),
+                "not an absolute http(s) URL".into(),
+            );
             return Box::new(async { Err(Error::HttpRequestDenied) });
         };
         if !allowed(&self.policy.network, &dest) {
@@ -108,7 +122,9 @@ impl WasiHttpHooks for OutboundHooks {
 }
 
 fn allowed(patterns: &[NetworkPattern], dest: &Destination) -> bool {
-    patterns.iter().any(|p| p.matches(dest.scheme, &dest.host, dest.port))
+    patterns
+        .iter()
+        .any(|p| p.matches(dest.scheme, &dest.host, dest.port))
 }
 
 async fn resolve(dest: &Destination) -> Result<Vec<SocketAddr>, Error> {
@@ -118,10 +134,17 @@ async fn resolve(dest: &Destination) -> Result<Vec<SocketAddr>, Error> {
     let lookup = tokio::net::lookup_host((dest.host.as_str(), dest.port));
     match tokio::time::timeout(DNS_TIMEOUT, lookup).await {
         Err(_) => Err(Error::DnsTimeout),
-        Ok(Err(_)) => Err(Error::DnsError { rcode: None, info_code: None }),
+        Ok(Err(_)) => Err(Error::DnsError {
+            rcode: None,
+            info_code: None,
+        }),
         Ok(Ok(addrs)) => {
             let addrs: Vec<SocketAddr> = addrs.collect();
-            if addrs.is_empty() { Err(Error::DestinationNotFound) } else { Ok(addrs) }
+            if addrs.is_empty() {
+                Err(Error::DestinationNotFound)
+            } else {
+                Ok(addrs)
+            }
         }
     }
 }
@@ -131,7 +154,9 @@ async fn connect(addrs: &[SocketAddr]) -> Result<TcpStream, Error> {
     for addr in addrs {
         match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
             Ok(Ok(stream)) => return Ok(stream),
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => last = Error::ConnectionRefused,
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                last = Error::ConnectionRefused
+            }
             Ok(Err(e)) => last = Error::Connect(e),
             Err(_) => last = Error::ConnectionTimeout,
         }
@@ -143,7 +168,9 @@ fn tls_config() -> Arc<rustls::ClientConfig> {
     static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {
-            let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.into() };
+            let roots = rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.into(),
+            };
             let provider = Arc::new(rustls::crypto::ring::default_provider());
             let config = rustls::ClientConfig::builder_with_provider(provider)
                 .with_safe_default_protocol_versions()
@@ -158,7 +185,11 @@ fn tls_config() -> Arc<rustls::ClientConfig> {
 trait Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static> Stream for T {}
 
-async fn send(mut request: http::Request<WasiBody>, dest: &Destination, addrs: &[SocketAddr]) -> SendResult {
+async fn send(
+    mut request: http::Request<WasiBody>,
+    dest: &Destination,
+    addrs: &[SocketAddr],
+) -> SendResult {
     let tcp = connect(addrs).await?;
     let stream: Box<dyn Stream> = match dest.scheme {
         Scheme::Http => Box::new(tcp),
@@ -175,16 +206,25 @@ async fn send(mut request: http::Request<WasiBody>, dest: &Destination, addrs: &
             Box::new(tls)
         }
     };
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         let _ = done_tx.send(connection.await.map_err(Error::from));
     });
     // The request line carries only the path; the Host header names the host.
-    let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
+    let path = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/")
+        .to_owned();
     *request.uri_mut() = path.parse().map_err(|_| Error::HttpRequestUriInvalid)?;
     let response = sender.send_request(request).await?;
     let response = response.map(|body| body.map_err(Error::from).boxed_unsync());
     let io = async move { done_rx.await.unwrap_or(Ok(())) };
-    Ok((response, Box::new(io) as Box<dyn Future<Output = Result<(), Error>> + Send>))
+    Ok((
+        response,
+        Box::new(io) as Box<dyn Future<Output = Result<(), Error>> + Send>,
+    ))
 }

@@ -39,7 +39,12 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Reads a key.
     async fn get(&self, scope: &SessionScope, key: &str) -> Result<Option<Vec<u8>>, SessionError>;
     /// Writes a key.
-    async fn set(&self, scope: &SessionScope, key: &str, value: Vec<u8>) -> Result<(), SessionError>;
+    async fn set(
+        &self,
+        scope: &SessionScope,
+        key: &str,
+        value: Vec<u8>,
+    ) -> Result<(), SessionError>;
     /// Removes a key.
     async fn delete(&self, scope: &SessionScope, key: &str) -> Result<(), SessionError>;
 }
@@ -57,7 +62,12 @@ impl SessionStore for MemorySessions {
         Ok(data.get(scope).and_then(|s| s.get(key).cloned()))
     }
 
-    async fn set(&self, scope: &SessionScope, key: &str, value: Vec<u8>) -> Result<(), SessionError> {
+    async fn set(
+        &self,
+        scope: &SessionScope,
+        key: &str,
+        value: Vec<u8>,
+    ) -> Result<(), SessionError> {
         let mut data = self.data.lock().expect("session lock");
         let session = data.entry(scope.clone()).or_default();
         if session.len() >= MAX_KEYS && !session.contains_key(key) {
@@ -86,7 +96,10 @@ pub struct FileSessions {
 impl FileSessions {
     /// Keeps files under `dir` (created on first write).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        FileSessions { dir: dir.into(), lock: Mutex::new(()) }
+        FileSessions {
+            dir: dir.into(),
+            lock: Mutex::new(()),
+        }
     }
 
     fn path(&self, scope: &SessionScope) -> PathBuf {
@@ -109,7 +122,11 @@ impl FileSessions {
         }
     }
 
-    fn save(&self, scope: &SessionScope, data: &BTreeMap<String, String>) -> Result<(), SessionError> {
+    fn save(
+        &self,
+        scope: &SessionScope,
+        data: &BTreeMap<String, String>,
+    ) -> Result<(), SessionError> {
         let path = self.path(scope);
         let tmp = path.with_extension("tmp");
         let write = || -> std::io::Result<()> {
@@ -131,7 +148,12 @@ impl SessionStore for FileSessions {
         Ok(self.load(scope)?.get(key).and_then(|v| hex::decode(v).ok()))
     }
 
-    async fn set(&self, scope: &SessionScope, key: &str, value: Vec<u8>) -> Result<(), SessionError> {
+    async fn set(
+        &self,
+        scope: &SessionScope,
+        key: &str,
+        value: Vec<u8>,
+    ) -> Result<(), SessionError> {
         let _guard = self.lock.lock().expect("session lock");
         let mut data = self.load(scope)?;
         if data.len() >= MAX_KEYS && !data.contains_key(key) {

@@ -28,7 +28,11 @@ impl Denials {
     /// Records a refusal and logs it.
     pub fn record(&self, capability: &'static str, target: String, reason: String) {
         tracing::warn!(capability, %target, %reason, "capability denied");
-        self.0.lock().expect("denials lock").push(Denial { capability, target, reason });
+        self.0.lock().expect("denials lock").push(Denial {
+            capability,
+            target,
+            reason,
+        });
     }
 
     /// Everything recorded so far.
@@ -54,12 +58,22 @@ const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
 impl MemoryLimiter {
     fn new(limit: usize) -> Self {
-        MemoryLimiter { limit, total: 0, peak: 0, refused: false }
+        MemoryLimiter {
+            limit,
+            total: 0,
+            peak: 0,
+            refused: false,
+        }
     }
 }
 
 impl wasmtime::ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         let total = self.total - current.min(self.total) + desired;
         if total > self.limit {
             self.refused = true;
@@ -70,7 +84,12 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= MAX_TABLE_ELEMENTS)
     }
 }
@@ -134,12 +153,19 @@ impl HostState {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl WasiHttpView for HostState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
     }
 }

@@ -6,8 +6,8 @@ use super::AppState;
 use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::ApiError;
-use crate::manifest::AbilitySpec;
 use super::skills::effective_policy;
+use crate::manifest::AbilitySpec;
 use crate::store::{AssignmentRow, SkillRow};
 use axum::extract::{Path, State};
 use axum::routing::get;
@@ -66,7 +66,10 @@ fn example_args(ability: &AbilitySpec) -> Value {
         return json!(["..."]);
     }
     let mut args = Map::new();
-    if let (Some(required), Some(props)) = (schema["required"].as_array(), schema["properties"].as_object()) {
+    if let (Some(required), Some(props)) = (
+        schema["required"].as_array(),
+        schema["properties"].as_object(),
+    ) {
         for name in required.iter().filter_map(Value::as_str) {
             let value = match props.get(name).map(|p| &p["type"]) {
                 Some(Value::String(t)) if t == "integer" || t == "number" => json!(0),
@@ -105,7 +108,11 @@ async fn list(
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let mut skills = Vec::new();
-    for (a, skill) in state.store.agent_skills(&principal.tenant_id, &agent.id).await? {
+    for (a, skill) in state
+        .store
+        .agent_skills(&principal.tenant_id, &agent.id)
+        .await?
+    {
         skills.push(summary(&state, &skill, &a));
     }
     Ok(Json(json!({ "skills": skills })))
@@ -122,7 +129,10 @@ async fn detail(
     let first = skill.manifest.abilities.first();
     let usage = first.map(|a| {
         let body = json!({ "ability": a.name, "args": example_args(a) });
-        format!("POST /api/agents/{agent}/skills/{}/invoke {body}", skill.manifest.name)
+        format!(
+            "POST /api/agents/{agent}/skills/{}/invoke {body}",
+            skill.manifest.name
+        )
     });
     merge(
         &mut v,
@@ -151,7 +161,8 @@ async fn source(
     if skill.kind == "sdk" {
         authored.abilities.clear();
     }
-    let manifest = toml::to_string(&authored).unwrap_or_else(|_| serde_json::to_string_pretty(&authored).expect("JSON"));
+    let manifest = toml::to_string(&authored)
+        .unwrap_or_else(|_| serde_json::to_string_pretty(&authored).expect("JSON"));
     Ok(Json(json!({
         "manifest": manifest,
         "abilities": skill.manifest.abilities,

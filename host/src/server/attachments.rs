@@ -16,7 +16,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/agents/{agent}/attached-skills", get(list).post(attach).delete(detach))
+    Router::new().route(
+        "/api/agents/{agent}/attached-skills",
+        get(list).post(attach).delete(detach),
+    )
 }
 
 /// Seed 004's Skill object.
@@ -61,7 +64,11 @@ async fn list(
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let mut out = Vec::new();
-    for (a, skill) in state.store.agent_skills(&principal.tenant_id, &agent.id).await? {
+    for (a, skill) in state
+        .store
+        .agent_skills(&principal.tenant_id, &agent.id)
+        .await?
+    {
         out.push(attached(&a, &skill));
     }
     Ok(Json(Value::Array(out)))
@@ -86,21 +93,40 @@ async fn attach(
     principal.require("skills:write")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let skill = find_skill(&state, &principal, &body.skill_id).await?;
-    if body.prompt_override.as_ref().is_some_and(|p| p.len() > 64 << 10) {
-        return Err(ApiError::bad_request("invalid_prompt_override", "promptOverride is limited to 64 KiB"));
+    if body
+        .prompt_override
+        .as_ref()
+        .is_some_and(|p| p.len() > 64 << 10)
+    {
+        return Err(ApiError::bad_request(
+            "invalid_prompt_override",
+            "promptOverride is limited to 64 KiB",
+        ));
     }
     let row = AssignmentRow {
         prompt_override: body.prompt_override,
         credential_id: body.credential_id,
-        ..AssignmentRow::new(&principal.tenant_id, &skill.id, &agent.id, &principal.token_id)
+        ..AssignmentRow::new(
+            &principal.tenant_id,
+            &skill.id,
+            &agent.id,
+            &principal.token_id,
+        )
     };
-    state.store.create_assignment(&row).await.map_err(|e| match e {
-        StoreError::Conflict => ApiError::Conflict {
-            code: "SKILL_ALREADY_ATTACHED",
-            message: format!("skill `{}` is already attached to agent `{}`", skill.manifest.name, agent.name),
-        },
-        other => other.into(),
-    })?;
+    state
+        .store
+        .create_assignment(&row)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => ApiError::Conflict {
+                code: "SKILL_ALREADY_ATTACHED",
+                message: format!(
+                    "skill `{}` is already attached to agent `{}`",
+                    skill.manifest.name, agent.name
+                ),
+            },
+            other => other.into(),
+        })?;
     Ok((StatusCode::CREATED, Json(attached(&row, &skill))))
 }
 
@@ -119,7 +145,11 @@ async fn detach(
     principal.require("skills:write")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let skill = find_skill(&state, &principal, &body.skill_id).await?;
-    if !state.store.delete_assignment(&principal.tenant_id, &skill.id, &agent.id).await? {
+    if !state
+        .store
+        .delete_assignment(&principal.tenant_id, &skill.id, &agent.id)
+        .await?
+    {
         return Err(ApiError::NotFound("attachment"));
     }
     Ok(Json(json!({ "success": true })))

@@ -30,7 +30,10 @@ fn time_param(name: &str, value: Option<String>) -> Result<Option<String>, ApiEr
     value
         .map(|v| {
             normalize_time(&v).ok_or_else(|| {
-                ApiError::bad_request("invalid_time", format!("`{name}` must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"))
+                ApiError::bad_request(
+                    "invalid_time",
+                    format!("`{name}` must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"),
+                )
             })
         })
         .transpose()
@@ -38,7 +41,12 @@ fn time_param(name: &str, value: Option<String>) -> Result<Option<String>, ApiEr
 
 /// The cursor is the hex of "created_at id" of the last record returned.
 fn decode_cursor(cursor: &str) -> Result<(String, String), ApiError> {
-    let bad = || ApiError::bad_request("invalid_cursor", "`cursor` must be a nextCursor value from an earlier page");
+    let bad = || {
+        ApiError::bad_request(
+            "invalid_cursor",
+            "`cursor` must be a nextCursor value from an earlier page",
+        )
+    };
     let text = String::from_utf8(hex::decode(cursor).map_err(|_| bad())?).map_err(|_| bad())?;
     let (time, id) = text.split_once(' ').ok_or_else(bad)?;
     Ok((time.to_owned(), id.to_owned()))
@@ -52,7 +60,10 @@ async fn list(
     principal.require("admin")?;
     let limit = p.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_request("invalid_limit", "limit must be between 1 and 1000"));
+        return Err(ApiError::bad_request(
+            "invalid_limit",
+            "limit must be between 1 and 1000",
+        ));
     }
     let query = AuditQuery {
         agent: p.agent,
@@ -63,9 +74,19 @@ async fn list(
         before: p.cursor.as_deref().map(decode_cursor).transpose()?,
         limit: limit + 1,
     };
-    let mut rows = state.store.list_invocations(&principal.tenant_id, &query).await?;
+    let mut rows = state
+        .store
+        .list_invocations(&principal.tenant_id, &query)
+        .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next = if more { rows.last().map(|r| hex::encode(format!("{} {}", r.created_at, r.id))) } else { None };
-    Ok(Json(json!({ "invocations": rows, "count": rows.len(), "nextCursor": next })))
+    let next = if more {
+        rows.last()
+            .map(|r| hex::encode(format!("{} {}", r.created_at, r.id)))
+    } else {
+        None
+    };
+    Ok(Json(
+        json!({ "invocations": rows, "count": rows.len(), "nextCursor": next }),
+    ))
 }

@@ -38,7 +38,11 @@ impl Principal {
 
     /// Fails with 403 unless this is the operator.
     pub fn require_operator(&self) -> Result<(), ApiError> {
-        if self.operator { Ok(()) } else { Err(ApiError::Forbidden("operator")) }
+        if self.operator {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("operator"))
+        }
     }
 }
 
@@ -79,14 +83,19 @@ impl JwtVerifier {
     pub fn new(secret: &[u8]) -> Self {
         let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
-        JwtVerifier { key: jsonwebtoken::DecodingKey::from_secret(secret), validation }
+        JwtVerifier {
+            key: jsonwebtoken::DecodingKey::from_secret(secret),
+            validation,
+        }
     }
 
     fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => ApiError::Unauthorized("the JWT has expired"),
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    ApiError::Unauthorized("the JWT has expired")
+                }
                 _ => ApiError::Unauthorized("invalid JWT"),
             })
     }
@@ -95,32 +104,55 @@ impl JwtVerifier {
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or(ApiError::Unauthorized("missing `Authorization: Bearer <token>` header"))?;
-        let value = header.to_str().map_err(|_| ApiError::Unauthorized("malformed Authorization header"))?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header =
+            parts
+                .headers
+                .get(axum::http::header::AUTHORIZATION)
+                .ok_or(ApiError::Unauthorized(
+                    "missing `Authorization: Bearer <token>` header",
+                ))?;
+        let value = header
+            .to_str()
+            .map_err(|_| ApiError::Unauthorized("malformed Authorization header"))?;
         let secret = value
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .ok_or(ApiError::Unauthorized("the Authorization header must be `Bearer <token>`"))?;
+            .ok_or(ApiError::Unauthorized(
+                "the Authorization header must be `Bearer <token>`",
+            ))?;
         if secret.split('.').count() == 3 {
-            let verifier = state.jwt.as_ref().ok_or(ApiError::Unauthorized("this server does not accept JWTs"))?;
+            let verifier = state
+                .jwt
+                .as_ref()
+                .ok_or(ApiError::Unauthorized("this server does not accept JWTs"))?;
             let claims = verifier.verify(secret)?;
             if let Some(bad) = claims.scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
                 tracing::warn!(scope = %bad, "JWT with an unknown scope");
                 return Err(ApiError::Unauthorized("invalid JWT"));
             }
-            return Ok(Principal { tenant_id: claims.tenant, token_id: format!("jwt:{}", claims.sub), scopes: claims.scopes, operator: false });
+            return Ok(Principal {
+                tenant_id: claims.tenant,
+                token_id: format!("jwt:{}", claims.sub),
+                scopes: claims.scopes,
+                operator: false,
+            });
         }
         let record: TokenRecord = state
             .store
             .token_by_hash(&hash_token(secret))
             .await?
             .ok_or(ApiError::Unauthorized("invalid or revoked token"))?;
-        Ok(Principal { tenant_id: record.tenant_id, token_id: record.id, scopes: record.scopes, operator: record.operator })
+        Ok(Principal {
+            tenant_id: record.tenant_id,
+            token_id: record.id,
+            scopes: record.scopes,
+            operator: record.operator,
+        })
     }
 }

@@ -9,7 +9,10 @@ pub const DEFAULT_TENANT: &str = "default";
 /// `admin_token` (from `SKILLHOST_ADMIN_TOKEN`) that token is registered if
 /// it is not yet; without it, a token is generated when none exists and
 /// returned so the caller prints it once. Only hashes are stored.
-pub async fn bootstrap(store: &Store, admin_token: Option<&str>) -> Result<Option<String>, StoreError> {
+pub async fn bootstrap(
+    store: &Store,
+    admin_token: Option<&str>,
+) -> Result<Option<String>, StoreError> {
     let tenant = match store.tenant_by_name(DEFAULT_TENANT).await? {
         Some(t) => t,
         None => store.create_tenant(DEFAULT_TENANT).await?,
@@ -18,7 +21,15 @@ pub async fn bootstrap(store: &Store, admin_token: Option<&str>) -> Result<Optio
     if let Some(secret) = admin_token {
         let hash = hash_token(secret);
         if store.token_by_hash(&hash).await?.is_none() {
-            store.create_token(&tenant.id, "operator (SKILLHOST_ADMIN_TOKEN)", &admin, &hash, true).await?;
+            store
+                .create_token(
+                    &tenant.id,
+                    "operator (SKILLHOST_ADMIN_TOKEN)",
+                    &admin,
+                    &hash,
+                    true,
+                )
+                .await?;
         }
         return Ok(None);
     }
@@ -26,6 +37,14 @@ pub async fn bootstrap(store: &Store, admin_token: Option<&str>) -> Result<Optio
         return Ok(None);
     }
     let secret = new_secret();
-    store.create_token(&tenant.id, "operator (generated)", &admin, &hash_token(&secret), true).await?;
+    store
+        .create_token(
+            &tenant.id,
+            "operator (generated)",
+            &admin,
+            &hash_token(&secret),
+            true,
+        )
+        .await?;
     Ok(Some(secret))
 }

@@ -55,7 +55,10 @@ pub enum ApiError {
 impl ApiError {
     /// A 400 with a code.
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        ApiError::BadRequest { code, message: message.into() }
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
+        }
     }
 
     fn status_and_code(&self) -> (StatusCode, &'static str) {
@@ -80,14 +83,21 @@ impl IntoResponse for ApiError {
         if let Some(first) = message.get(..1) {
             message = first.to_uppercase() + &message[1..];
         }
-        (status, Json(serde_json::json!({ "error": message, "code": code }))).into_response()
+        (
+            status,
+            Json(serde_json::json!({ "error": message, "code": code })),
+        )
+            .into_response()
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Conflict => ApiError::Conflict { code: "conflict", message: "already exists".into() },
+            StoreError::Conflict => ApiError::Conflict {
+                code: "conflict",
+                message: "already exists".into(),
+            },
             StoreError::Database(e) => {
                 tracing::error!(error = %e, "database failure");
                 ApiError::Internal
@@ -100,12 +110,15 @@ impl From<StoreError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            JsonRejection::BytesRejection(_)
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
                 ApiError::TooLarge(super::MAX_BODY_BYTES)
             }
-            JsonRejection::MissingJsonContentType(_) => {
-                ApiError::bad_request("invalid_body", "send the body as JSON with `Content-Type: application/json`")
-            }
+            JsonRejection::MissingJsonContentType(_) => ApiError::bad_request(
+                "invalid_body",
+                "send the body as JSON with `Content-Type: application/json`",
+            ),
             other => ApiError::bad_request("invalid_body", other.body_text()),
         }
     }

@@ -3,9 +3,9 @@
 //! and every refusal is recorded in the audit trail.
 use super::AppState;
 use super::agents::find_agent;
-use super::skills::{effective_policy, find_skill};
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
+use super::skills::{effective_policy, find_skill};
 use crate::InvokeError;
 use crate::runtime::{Call, OutputKind, SessionScope};
 use crate::store::{InvocationRow, now};
@@ -46,7 +46,10 @@ async fn invoke(
     let tenant = &principal.tenant_id;
     let agent = find_agent(&state, &principal, &agent).await?;
     let skill = find_skill(&state, &principal, &skill).await?;
-    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     // Refusals before the sandbox runs are audited too.
     let refuse = |error: ApiError, reason: &str| {
         let record = InvocationRow {
@@ -68,18 +71,31 @@ async fn invoke(
         (error, record)
     };
     let refusal = match state.store.assignment(tenant, &skill.id, &agent.id).await? {
-        None => Err(refuse(ApiError::NotFound("skill assignment for this agent"), "not assigned to this agent")),
+        None => Err(refuse(
+            ApiError::NotFound("skill assignment for this agent"),
+            "not assigned to this agent",
+        )),
         Some(a) if !a.enabled => Err(refuse(
             ApiError::Conflict {
                 code: "assignment_disabled",
-                message: format!("skill `{}` is disabled for agent `{}`", skill.manifest.name, agent.name),
+                message: format!(
+                    "skill `{}` is disabled for agent `{}`",
+                    skill.manifest.name, agent.name
+                ),
             },
             "assignment disabled",
         )),
         Some(_) if skill.status != "active" || skill.grant.is_none() => {
-            let why = if skill.status == "pending" { "is pending capability approval by an operator" } else { "is not active" };
+            let why = if skill.status == "pending" {
+                "is pending capability approval by an operator"
+            } else {
+                "is not active"
+            };
             Err(refuse(
-                ApiError::Conflict { code: "skill_not_active", message: format!("skill `{}` {why}", skill.manifest.name) },
+                ApiError::Conflict {
+                    code: "skill_not_active",
+                    message: format!("skill `{}` {why}", skill.manifest.name),
+                },
                 &format!("skill status {}", skill.status),
             ))
         }
@@ -102,7 +118,11 @@ async fn invoke(
                 format!(
                     "skill `{}` has several abilities ({}); name one in `ability`",
                     skill.manifest.name,
-                    abilities.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+                    abilities
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
@@ -110,7 +130,10 @@ async fn invoke(
     if let Some(session) = &body.session
         && (session.is_empty() || session.len() > 128)
     {
-        return Err(ApiError::bad_request("invalid_session", "session ids are 1-128 characters"));
+        return Err(ApiError::bad_request(
+            "invalid_session",
+            "session ids are 1-128 characters",
+        ));
     }
     // Declared ∩ approved ∩ this assignment; its config reaches the guest.
     let policy = match effective_policy(&state, &skill, &assignment) {
@@ -118,16 +141,32 @@ async fn invoke(
         Some(Err(e)) => {
             return Err(ApiError::Conflict {
                 code: "assignment_outdated",
-                message: format!("this agent's capability narrowing no longer fits the approved grant: {e}"),
+                message: format!(
+                    "this agent's capability narrowing no longer fits the approved grant: {e}"
+                ),
             });
         }
         None => return Err(ApiError::Internal),
     };
-    let loaded = state.loader.get(&state.store, tenant, &skill.digest).await?;
+    let loaded = state
+        .loader
+        .get(&state.store, tenant, &skill.digest)
+        .await?;
     let input = body.args.unwrap_or_else(|| json!({}));
-    let session = body.session.map(|id| SessionScope { namespace: format!("{tenant}/{}", skill.manifest.name), id });
-    let call = Call { ability: &ability, input: &input, session };
-    let invocation = state.loader.runtime().invoke(&loaded, Arc::new(policy), call).await;
+    let session = body.session.map(|id| SessionScope {
+        namespace: format!("{tenant}/{}", skill.manifest.name),
+        id,
+    });
+    let call = Call {
+        ability: &ability,
+        input: &input,
+        session,
+    };
+    let invocation = state
+        .loader
+        .runtime()
+        .invoke(&loaded, Arc::new(policy), call)
+        .await;
 
     let outcome = match &invocation.outcome {
         Ok(_) => "success",
@@ -173,7 +212,10 @@ async fn invoke(
                 // The call ran and the skill failed: the request itself succeeded.
                 _ => StatusCode::OK,
             };
-            let exit_code = match &error { InvokeError::Failed { exit_code, .. } => exit_code.unwrap_or(1), _ => 1 };
+            let exit_code = match &error {
+                InvokeError::Failed { exit_code, .. } => exit_code.unwrap_or(1),
+                _ => 1,
+            };
             (
                 status,
                 Json(json!({

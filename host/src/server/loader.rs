@@ -16,7 +16,10 @@ pub struct Loader {
 impl Loader {
     /// Wraps a runtime.
     pub fn new(runtime: Runtime) -> Self {
-        Loader { runtime, loaded: Arc::default() }
+        Loader {
+            runtime,
+            loaded: Arc::default(),
+        }
     }
 
     /// The runtime.
@@ -27,13 +30,23 @@ impl Loader {
     /// Loads `bytes` off the async threads (compiling is CPU-bound).
     pub async fn load_bytes(&self, bytes: Vec<u8>) -> Result<Arc<LoadedSkill>, crate::LoadError> {
         let runtime = self.runtime.clone();
-        let skill = tokio::task::spawn_blocking(move || runtime.load(&bytes)).await.expect("load task")?;
-        self.loaded.lock().expect("loader lock").insert(skill.package.digest.clone(), skill.clone());
+        let skill = tokio::task::spawn_blocking(move || runtime.load(&bytes))
+            .await
+            .expect("load task")?;
+        self.loaded
+            .lock()
+            .expect("loader lock")
+            .insert(skill.package.digest.clone(), skill.clone());
         Ok(skill)
     }
 
     /// The loaded skill for a tenant's component digest.
-    pub async fn get(&self, store: &Store, tenant_id: &str, digest: &str) -> Result<Arc<LoadedSkill>, ApiError> {
+    pub async fn get(
+        &self,
+        store: &Store,
+        tenant_id: &str,
+        digest: &str,
+    ) -> Result<Arc<LoadedSkill>, ApiError> {
         if let Some(skill) = self.loaded.lock().expect("loader lock").get(digest) {
             return Ok(skill.clone());
         }

@@ -6,8 +6,8 @@ mod agent_skills;
 mod agents;
 mod attachments;
 mod audit;
-mod bootstrap;
 mod auth;
+mod bootstrap;
 mod error;
 mod health;
 mod invoke;
@@ -78,5 +78,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -8,15 +8,26 @@ use crate::store::{AssignmentRow, Store, StoreError, new_skill};
 use std::path::Path;
 
 /// Installs what is not installed yet; returns the names of the skills.
-pub async fn preload(store: &Store, loader: &super::Loader, dir: &Path) -> Result<Vec<String>, String> {
+pub async fn preload(
+    store: &Store,
+    loader: &super::Loader,
+    dir: &Path,
+) -> Result<Vec<String>, String> {
     let tenant = store
         .tenant_by_name(DEFAULT_TENANT)
         .await
         .map_err(|e| e.to_string())?
         .ok_or("the default tenant does not exist")?;
-    let agent = match store.agent(&tenant.id, "demo").await.map_err(|e| e.to_string())? {
+    let agent = match store
+        .agent(&tenant.id, "demo")
+        .await
+        .map_err(|e| e.to_string())?
+    {
         Some(a) => a,
-        None => store.create_agent(&tenant.id, "demo").await.map_err(|e| e.to_string())?,
+        None => store
+            .create_agent(&tenant.id, "demo")
+            .await
+            .map_err(|e| e.to_string())?,
     };
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
@@ -28,10 +39,17 @@ pub async fn preload(store: &Store, loader: &super::Loader, dir: &Path) -> Resul
     let mut names = Vec::new();
     for path in entries {
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let package = crate::package::read(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-        loader.load_bytes(bytes.clone()).await.map_err(|e| format!("{}: {e}", path.display()))?;
+        let package =
+            crate::package::read(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        loader
+            .load_bytes(bytes.clone())
+            .await
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         let kind = package.kind.as_str();
-        store.put_component(&tenant.id, &package.digest, &bytes).await.map_err(|e| e.to_string())?;
+        store
+            .put_component(&tenant.id, &package.digest, &bytes)
+            .await
+            .map_err(|e| e.to_string())?;
         let mut row = new_skill(&tenant.id, package.manifest, kind, &package.digest, "path");
         row.source_url = Some(path.display().to_string());
         match store.create_skill(&row).await {
@@ -42,9 +60,15 @@ pub async fn preload(store: &Store, loader: &super::Loader, dir: &Path) -> Resul
             }
             Err(e) => return Err(e.to_string()),
         }
-        store.approve_skill(&tenant.id, &row.id, &Grant::default()).await.map_err(|e| e.to_string())?;
+        store
+            .approve_skill(&tenant.id, &row.id, &Grant::default())
+            .await
+            .map_err(|e| e.to_string())?;
         let assignment = AssignmentRow::new(&tenant.id, &row.id, &agent.id, "preload");
-        store.create_assignment(&assignment).await.map_err(|e| e.to_string())?;
+        store
+            .create_assignment(&assignment)
+            .await
+            .map_err(|e| e.to_string())?;
         tracing::info!(skill = %row.manifest.name, path = %path.display(), "preloaded");
         names.push(row.manifest.name.clone());
     }

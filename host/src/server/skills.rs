@@ -18,9 +18,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/skills", get(list).post(install))
         .route("/api/skills/categories", get(categories))
-        .route("/api/skills/{id}", get(fetch).patch(update).delete(uninstall))
+        .route(
+            "/api/skills/{id}",
+            get(fetch).patch(update).delete(uninstall),
+        )
         .route("/api/skills/{id}/agents", get(skill_agents))
-        .route("/api/skills/{id}/assignments/{agent}", patch(update_assignment))
+        .route(
+            "/api/skills/{id}/assignments/{agent}",
+            patch(update_assignment),
+        )
         .route("/api/skills/{id}/approve", post(approve))
         .route("/api/skills/{id}/assign", post(assign))
         .route("/api/skills/{id}/unassign/{agent}", delete(unassign))
@@ -78,30 +84,50 @@ async fn install(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require("skills:write")?;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !content_type.starts_with("application/wasm") {
         return Err(ApiError::bad_request(
             "unsupported_content_type",
             "send the packaged skill as the body with `Content-Type: application/wasm`",
         ));
     }
-    let package = crate::package::read(&body)
-        .map_err(|e| ApiError::Unprocessable { code: "invalid_component", message: e.to_string() })?;
+    let package = crate::package::read(&body).map_err(|e| ApiError::Unprocessable {
+        code: "invalid_component",
+        message: e.to_string(),
+    })?;
     // Compile and link now, so a component that cannot run is refused at
     // install with wasmtime's reason rather than at the first call.
     state
         .loader
         .load_bytes(body.to_vec())
         .await
-        .map_err(|e| ApiError::Unprocessable { code: "invalid_component", message: e.to_string() })?;
+        .map_err(|e| ApiError::Unprocessable {
+            code: "invalid_component",
+            message: e.to_string(),
+        })?;
     let kind = package.kind.as_str();
-    state.store.put_component(&principal.tenant_id, &package.digest, &body).await?;
-    let mut row = new_skill(&principal.tenant_id, package.manifest, kind, &package.digest, "upload");
+    state
+        .store
+        .put_component(&principal.tenant_id, &package.digest, &body)
+        .await?;
+    let mut row = new_skill(
+        &principal.tenant_id,
+        package.manifest,
+        kind,
+        &package.digest,
+        "upload",
+    );
     carry_over_approval(&state, &principal, &mut row).await?;
     state.store.create_skill(&row).await.map_err(|e| match e {
         StoreError::Conflict => ApiError::Conflict {
             code: "skill_exists",
-            message: format!("{}@{} is already installed", row.manifest.name, row.manifest.version),
+            message: format!(
+                "{}@{} is already installed",
+                row.manifest.name, row.manifest.version
+            ),
         },
         other => other.into(),
     })?;
@@ -111,12 +137,30 @@ async fn install(
 
 /// A new version of an approved skill keeps the approval when it asks for
 /// nothing more; otherwise it waits, showing what it adds.
-async fn carry_over_approval(state: &AppState, principal: &Principal, row: &mut SkillRow) -> Result<(), ApiError> {
-    let Some(previous) = state.store.skill(&principal.tenant_id, &row.manifest.name).await? else { return Ok(()) };
-    let Some(grant) = previous.grant.clone() else { return Ok(()) };
+async fn carry_over_approval(
+    state: &AppState,
+    principal: &Principal,
+    row: &mut SkillRow,
+) -> Result<(), ApiError> {
+    let Some(previous) = state
+        .store
+        .skill(&principal.tenant_id, &row.manifest.name)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(grant) = previous.grant.clone() else {
+        return Ok(());
+    };
     let limits = state.loader.runtime().limits();
-    let Ok(approved) = Policy::resolve(&previous.manifest, &grant, limits) else { return Ok(()) };
-    let diff = CapabilityDiff::between(&previous.manifest.capabilities, &approved, &row.manifest.capabilities);
+    let Ok(approved) = Policy::resolve(&previous.manifest, &grant, limits) else {
+        return Ok(());
+    };
+    let diff = CapabilityDiff::between(
+        &previous.manifest.capabilities,
+        &approved,
+        &row.manifest.capabilities,
+    );
     if diff.is_empty() && Policy::resolve(&row.manifest, &grant, limits).is_ok() {
         row.grant = Some(grant);
         row.status = "active".into();
@@ -153,9 +197,21 @@ async fn list(
     };
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_request("invalid_limit", "limit must be between 1 and 1000"));
+        return Err(ApiError::bad_request(
+            "invalid_limit",
+            "limit must be between 1 and 1000",
+        ));
     }
-    let skills = state.store.list_skills(&principal.tenant_id, &SkillFilter { category: query.category, status }).await?;
+    let skills = state
+        .store
+        .list_skills(
+            &principal.tenant_id,
+            &SkillFilter {
+                category: query.category,
+                status,
+            },
+        )
+        .await?;
     let total = skills.len();
     let mut out = Vec::new();
     for skill in skills.iter().take(limit) {
@@ -164,10 +220,19 @@ async fn list(
     Ok(Json(json!({ "skills": out, "total": total })))
 }
 
-async fn categories(State(state): State<AppState>, principal: Principal) -> Result<Json<Value>, ApiError> {
+async fn categories(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
-    let skills = state.store.list_skills(&principal.tenant_id, &SkillFilter::default()).await?;
-    let mut categories: Vec<String> = skills.into_iter().filter_map(|s| s.manifest.category).collect();
+    let skills = state
+        .store
+        .list_skills(&principal.tenant_id, &SkillFilter::default())
+        .await?;
+    let mut categories: Vec<String> = skills
+        .into_iter()
+        .filter_map(|s| s.manifest.category)
+        .collect();
     categories.sort();
     categories.dedup();
     Ok(Json(json!({ "categories": categories })))
@@ -191,22 +256,41 @@ pub(super) fn effective_policy(
             grant.config.insert(key.clone(), text);
         }
     }
-    Some(Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits()).and_then(|mut p| {
-        p.narrow(&a.narrowing)?;
-        Ok(p)
-    }))
+    Some(
+        Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits()).and_then(
+            |mut p| {
+                p.narrow(&a.narrowing)?;
+                Ok(p)
+            },
+        ),
+    )
 }
 
 /// Checks that a narrowing only takes away from what the skill has now.
-fn check_narrowing(state: &AppState, skill: &SkillRow, narrowing: &Narrowing) -> Result<(), ApiError> {
+fn check_narrowing(
+    state: &AppState,
+    skill: &SkillRow,
+    narrowing: &Narrowing,
+) -> Result<(), ApiError> {
     let grant = skill.grant.clone().unwrap_or_default();
     Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits())
         .and_then(|mut p| p.narrow(narrowing))
-        .map_err(|e| ApiError::Unprocessable { code: "invalid_narrowing", message: e.to_string() })
+        .map_err(|e| ApiError::Unprocessable {
+            code: "invalid_narrowing",
+            message: e.to_string(),
+        })
 }
 
-pub(super) async fn find_skill(state: &AppState, principal: &Principal, id: &str) -> Result<SkillRow, ApiError> {
-    state.store.skill(&principal.tenant_id, id).await?.ok_or(ApiError::NotFound("skill"))
+pub(super) async fn find_skill(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<SkillRow, ApiError> {
+    state
+        .store
+        .skill(&principal.tenant_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("skill"))
 }
 
 async fn fetch(
@@ -218,11 +302,17 @@ async fn fetch(
     let skill = find_skill(&state, &principal, &id).await?;
     let mut agents = Vec::new();
     for agent in state.store.list_agents(&principal.tenant_id).await? {
-        if let Some(a) = state.store.assignment(&principal.tenant_id, &skill.id, &agent.id).await? {
+        if let Some(a) = state
+            .store
+            .assignment(&principal.tenant_id, &skill.id, &agent.id)
+            .await?
+        {
             agents.push(json!({ "agentId": agent.id, "agentName": agent.name, "enabled": a.enabled, "assignedAt": a.assigned_at }));
         }
     }
-    Ok(Json(json!({ "skill": view(&skill, agents.len() as i64), "assignedAgents": agents })))
+    Ok(Json(
+        json!({ "skill": view(&skill, agents.len() as i64), "assignedAgents": agents }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -246,7 +336,8 @@ async fn update(
             "active" if skill.grant.is_none() => {
                 return Err(ApiError::Conflict {
                     code: "approval_required",
-                    message: "a pending skill becomes active through POST /api/skills/{id}/approve".into(),
+                    message: "a pending skill becomes active through POST /api/skills/{id}/approve"
+                        .into(),
                 });
             }
             "active" | "archived" | "disabled" => skill.status = status,
@@ -261,7 +352,10 @@ async fn update(
     if let Some(description) = body.description {
         let description = description.trim();
         if description.is_empty() || description.len() > 1024 {
-            return Err(ApiError::bad_request("invalid_description", "description must be 1-1024 characters"));
+            return Err(ApiError::bad_request(
+                "invalid_description",
+                "description must be 1-1024 characters",
+            ));
         }
         skill.manifest.description = description.to_owned();
     }
@@ -269,7 +363,10 @@ async fn update(
         if let Some(c) = &category
             && !crate::manifest::is_slug(c, 64)
         {
-            return Err(ApiError::bad_request("invalid_category", format!("category `{c}` must be a slug like `data`")));
+            return Err(ApiError::bad_request(
+                "invalid_category",
+                format!("category `{c}` must be a slug like `data`"),
+            ));
         }
         skill.manifest.category = category;
     }
@@ -286,9 +383,14 @@ async fn uninstall(
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:write")?;
     let skill = find_skill(&state, &principal, &id).await?;
-    state.store.delete_skill(&principal.tenant_id, &skill.id).await?;
+    state
+        .store
+        .delete_skill(&principal.tenant_id, &skill.id)
+        .await?;
     tracing::info!(skill_id = %skill.id, "skill uninstalled");
-    Ok(Json(json!({ "success": true, "message": format!("Skill '{}' deleted", skill.manifest.name) })))
+    Ok(Json(
+        json!({ "success": true, "message": format!("Skill '{}' deleted", skill.manifest.name) }),
+    ))
 }
 
 async fn skill_agents(
@@ -299,8 +401,14 @@ async fn skill_agents(
     principal.require("skills:read")?;
     let skill = find_skill(&state, &principal, &id).await?;
     let mut agents = Vec::new();
-    for a in state.store.skill_assignments(&principal.tenant_id, &skill.id).await? {
-        let Some(agent) = state.store.agent(&principal.tenant_id, &a.agent_id).await? else { continue };
+    for a in state
+        .store
+        .skill_assignments(&principal.tenant_id, &skill.id)
+        .await?
+    {
+        let Some(agent) = state.store.agent(&principal.tenant_id, &a.agent_id).await? else {
+            continue;
+        };
         agents.push(json!({
             "id": a.id, "agentId": agent.id, "agentName": agent.name, "agentStatus": "active", "enabled": a.enabled,
             "config": a.config, "priority": a.priority, "assignedAt": a.assigned_at, "assignedBy": a.assigned_by,
@@ -361,11 +469,19 @@ async fn approve(
     let grant: Grant = if body.iter().all(u8::is_ascii_whitespace) {
         Grant::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_body", format!("invalid grant: {e}")))?
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request("invalid_body", format!("invalid grant: {e}")))?
     };
-    Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits())
-        .map_err(|e| ApiError::Unprocessable { code: "invalid_grant", message: e.to_string() })?;
-    state.store.approve_skill(&principal.tenant_id, &skill.id, &grant).await?;
+    Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits()).map_err(|e| {
+        ApiError::Unprocessable {
+            code: "invalid_grant",
+            message: e.to_string(),
+        }
+    })?;
+    state
+        .store
+        .approve_skill(&principal.tenant_id, &skill.id, &grant)
+        .await?;
     tracing::info!(skill_id = %skill.id, "skill approved");
     let skill = find_skill(&state, &principal, &skill.id).await?;
     let assigned = state.store.assignment_count(&skill.id).await?;
@@ -400,12 +516,24 @@ async fn assign(
         priority: body.priority.unwrap_or(0),
         config: Value::Object(body.config.unwrap_or_default()),
         narrowing,
-        ..AssignmentRow::new(&principal.tenant_id, &skill.id, &agent.id, &principal.token_id)
+        ..AssignmentRow::new(
+            &principal.tenant_id,
+            &skill.id,
+            &agent.id,
+            &principal.token_id,
+        )
     };
-    state.store.create_assignment(&row).await.map_err(|e| match e {
-        StoreError::Conflict => ApiError::bad_request("duplicate_assignment", "skill already assigned to this agent"),
-        other => other.into(),
-    })?;
+    state
+        .store
+        .create_assignment(&row)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => ApiError::bad_request(
+                "duplicate_assignment",
+                "skill already assigned to this agent",
+            ),
+            other => other.into(),
+        })?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "assignment": {
@@ -425,7 +553,11 @@ async fn unassign(
     principal.require("skills:write")?;
     let skill = find_skill(&state, &principal, &id).await?;
     let agent = find_agent(&state, &principal, &agent).await?;
-    if !state.store.delete_assignment(&principal.tenant_id, &skill.id, &agent.id).await? {
+    if !state
+        .store
+        .delete_assignment(&principal.tenant_id, &skill.id, &agent.id)
+        .await?
+    {
         return Err(ApiError::NotFound("assignment"));
     }
     Ok(Json(json!({ "success": true })))
@@ -439,7 +571,11 @@ async fn agent_skills(
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let mut skills = Vec::new();
-    for (a, skill) in state.store.agent_skills(&principal.tenant_id, &agent.id).await? {
+    for (a, skill) in state
+        .store
+        .agent_skills(&principal.tenant_id, &agent.id)
+        .await?
+    {
         skills.push(json!({
             "assignmentId": a.id, "skillId": skill.id, "name": skill.manifest.name, "slug": skill.manifest.name,
             "description": skill.manifest.description, "category": skill.manifest.category, "listingRef": null,

@@ -1,8 +1,8 @@
 //! Tenants: the operator creates them; each new tenant gets a first admin
 //! token, shown once.
+use super::AppState;
 use super::auth::{Principal, hash_token, new_secret};
 use super::error::{ApiError, JsonBody};
-use super::AppState;
 use crate::manifest::is_slug;
 use crate::store::StoreError;
 use axum::extract::State;
@@ -34,22 +34,41 @@ async fn create(
             "tenant name must be 1-64 lowercase letters, digits and single hyphens",
         ));
     }
-    let tenant = state.store.create_tenant(&body.name).await.map_err(|e| match e {
-        StoreError::Conflict => {
-            ApiError::Conflict { code: "tenant_exists", message: format!("tenant `{}` already exists", body.name) }
-        }
-        other => other.into(),
-    })?;
+    let tenant = state
+        .store
+        .create_tenant(&body.name)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => ApiError::Conflict {
+                code: "tenant_exists",
+                message: format!("tenant `{}` already exists", body.name),
+            },
+            other => other.into(),
+        })?;
     let secret = new_secret();
     let token = state
         .store
-        .create_token(&tenant.id, "initial admin", &["admin".to_owned()], &hash_token(&secret), false)
+        .create_token(
+            &tenant.id,
+            "initial admin",
+            &["admin".to_owned()],
+            &hash_token(&secret),
+            false,
+        )
         .await?;
     tracing::info!(tenant_id = %tenant.id, "tenant created");
-    Ok((StatusCode::CREATED, Json(json!({ "tenant": tenant, "token": { "id": token.id, "scopes": token.scopes, "secret": secret } }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({ "tenant": tenant, "token": { "id": token.id, "scopes": token.scopes, "secret": secret } }),
+        ),
+    ))
 }
 
-async fn list(State(state): State<AppState>, principal: Principal) -> Result<Json<Value>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Value>, ApiError> {
     principal.require_operator()?;
     let tenants = state.store.list_tenants().await?;
     Ok(Json(json!({ "tenants": tenants, "total": tenants.len() })))

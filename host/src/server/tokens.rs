@@ -1,8 +1,8 @@
 //! Scoped API tokens: minted and revoked by a tenant's admins. The secret
 //! is returned once, at creation, and never again.
+use super::AppState;
 use super::auth::{Principal, SCOPES, hash_token, new_secret};
 use super::error::{ApiError, JsonBody};
-use super::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
@@ -11,7 +11,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/tokens", get(list).post(create)).route("/api/tokens/{id}", delete(revoke))
+    Router::new()
+        .route("/api/tokens", get(list).post(create))
+        .route("/api/tokens/{id}", delete(revoke))
 }
 
 #[derive(Deserialize)]
@@ -29,10 +31,16 @@ async fn create(
     principal.require("admin")?;
     let name = body.name.trim();
     if name.is_empty() || name.len() > 128 {
-        return Err(ApiError::bad_request("invalid_name", "token name must be 1-128 characters"));
+        return Err(ApiError::bad_request(
+            "invalid_name",
+            "token name must be 1-128 characters",
+        ));
     }
     if body.scopes.is_empty() {
-        return Err(ApiError::bad_request("invalid_scopes", format!("give at least one scope of: {}", SCOPES.join(", "))));
+        return Err(ApiError::bad_request(
+            "invalid_scopes",
+            format!("give at least one scope of: {}", SCOPES.join(", ")),
+        ));
     }
     if let Some(bad) = body.scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
         return Err(ApiError::bad_request(
@@ -44,14 +52,26 @@ async fn create(
     scopes.sort();
     scopes.dedup();
     let secret = new_secret();
-    let record = state.store.create_token(&principal.tenant_id, name, &scopes, &hash_token(&secret), false).await?;
+    let record = state
+        .store
+        .create_token(
+            &principal.tenant_id,
+            name,
+            &scopes,
+            &hash_token(&secret),
+            false,
+        )
+        .await?;
     tracing::info!(token_id = %record.id, tenant_id = %record.tenant_id, "token created");
     let mut token = serde_json::to_value(&record).expect("JSON");
     token["secret"] = Value::String(secret);
     Ok((StatusCode::CREATED, Json(json!({ "token": token }))))
 }
 
-async fn list(State(state): State<AppState>, principal: Principal) -> Result<Json<Value>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Value>, ApiError> {
     principal.require("admin")?;
     let tokens = state.store.list_tokens(&principal.tenant_id).await?;
     Ok(Json(json!({ "tokens": tokens, "total": tokens.len() })))

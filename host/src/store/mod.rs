@@ -46,7 +46,9 @@ pub fn now() -> String {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
     );
-    time::OffsetDateTime::now_utc().format(&format).expect("the timestamp formats")
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .expect("the timestamp formats")
 }
 
 /// Parses an RFC 3339 time into the stored format, or `None`.
@@ -54,7 +56,8 @@ pub fn normalize_time(text: &str) -> Option<String> {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
     );
-    let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    let t =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
     t.to_offset(time::UtcOffset::UTC).format(&format).ok()
 }
 
@@ -76,8 +79,14 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(std::time::Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| StoreError::Database(e.into()))?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Database(e.into()))?;
         Ok(Store { pool })
     }
 
@@ -92,9 +101,11 @@ impl Store {
 
     /// Number of rows in `tenants`, for bootstrap.
     pub async fn operator_token_count(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM api_tokens WHERE operator = 1 AND revoked_at IS NULL")
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM api_tokens WHERE operator = 1 AND revoked_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(row.try_get("n")?)
     }
 }

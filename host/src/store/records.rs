@@ -51,7 +51,11 @@ pub struct Agent {
 }
 
 fn tenant(row: &SqliteRow) -> Result<Tenant, sqlx::Error> {
-    Ok(Tenant { id: row.try_get("id")?, name: row.try_get("name")?, created_at: row.try_get("created_at")? })
+    Ok(Tenant {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+    })
 }
 
 fn token(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
@@ -81,7 +85,11 @@ const TOKEN_COLUMNS: &str = "id, tenant_id, name, scopes, operator, created_at, 
 impl Store {
     /// Creates a tenant.
     pub async fn create_tenant(&self, name: &str) -> Result<Tenant, StoreError> {
-        let t = Tenant { id: new_id(), name: name.to_owned(), created_at: now() };
+        let t = Tenant {
+            id: new_id(),
+            name: name.to_owned(),
+            created_at: now(),
+        };
         sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(&t.id)
             .bind(&t.name)
@@ -102,7 +110,9 @@ impl Store {
 
     /// Every tenant, by name.
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
-        let rows = sqlx::query("SELECT id, name, created_at FROM tenants ORDER BY name").fetch_all(self.pool()).await?;
+        let rows = sqlx::query("SELECT id, name, created_at FROM tenants ORDER BY name")
+            .fetch_all(self.pool())
+            .await?;
         Ok(rows.iter().map(tenant).collect::<Result<_, _>>()?)
     }
 
@@ -177,7 +187,12 @@ impl Store {
 
     /// Creates an agent.
     pub async fn create_agent(&self, tenant_id: &str, name: &str) -> Result<Agent, StoreError> {
-        let a = Agent { id: new_id(), tenant_id: tenant_id.to_owned(), name: name.to_owned(), created_at: now() };
+        let a = Agent {
+            id: new_id(),
+            tenant_id: tenant_id.to_owned(),
+            name: name.to_owned(),
+            created_at: now(),
+        };
         sqlx::query("INSERT INTO agents (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)")
             .bind(&a.id)
             .bind(&a.tenant_id)
@@ -190,15 +205,21 @@ impl Store {
 
     /// A tenant's agents, by name.
     pub async fn list_agents(&self, tenant_id: &str) -> Result<Vec<Agent>, StoreError> {
-        let rows = sqlx::query("SELECT id, tenant_id, name, created_at FROM agents WHERE tenant_id = $1 ORDER BY name")
-            .bind(tenant_id)
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, tenant_id, name, created_at FROM agents WHERE tenant_id = $1 ORDER BY name",
+        )
+        .bind(tenant_id)
+        .fetch_all(self.pool())
+        .await?;
         Ok(rows.iter().map(agent).collect::<Result<_, _>>()?)
     }
 
     /// A tenant's agent by id or by name (seed 003 uses names, 001/004 ids).
-    pub async fn agent(&self, tenant_id: &str, id_or_name: &str) -> Result<Option<Agent>, StoreError> {
+    pub async fn agent(
+        &self,
+        tenant_id: &str,
+        id_or_name: &str,
+    ) -> Result<Option<Agent>, StoreError> {
         let row = sqlx::query(
             "SELECT id, tenant_id, name, created_at FROM agents WHERE tenant_id = $1 AND (id = $2 OR name = $2)",
         )

@@ -12,17 +12,24 @@ fn storage(error: sqlx::Error) -> SessionError {
 #[async_trait]
 impl SessionStore for Store {
     async fn get(&self, scope: &SessionScope, key: &str) -> Result<Option<Vec<u8>>, SessionError> {
-        let row = sqlx::query("SELECT value FROM session_state WHERE namespace = $1 AND session_id = $2 AND key = $3")
-            .bind(&scope.namespace)
-            .bind(&scope.id)
-            .bind(key)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(storage)?;
+        let row = sqlx::query(
+            "SELECT value FROM session_state WHERE namespace = $1 AND session_id = $2 AND key = $3",
+        )
+        .bind(&scope.namespace)
+        .bind(&scope.id)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(storage)?;
         row.map(|r| r.try_get("value")).transpose().map_err(storage)
     }
 
-    async fn set(&self, scope: &SessionScope, key: &str, value: Vec<u8>) -> Result<(), SessionError> {
+    async fn set(
+        &self,
+        scope: &SessionScope,
+        key: &str,
+        value: Vec<u8>,
+    ) -> Result<(), SessionError> {
         let mut tx = self.pool().begin().await.map_err(storage)?;
         let row = sqlx::query(
             "SELECT COUNT(*) AS n, SUM(CASE WHEN key = $3 THEN 1 ELSE 0 END) AS present \
@@ -55,13 +62,15 @@ impl SessionStore for Store {
     }
 
     async fn delete(&self, scope: &SessionScope, key: &str) -> Result<(), SessionError> {
-        sqlx::query("DELETE FROM session_state WHERE namespace = $1 AND session_id = $2 AND key = $3")
-            .bind(&scope.namespace)
-            .bind(&scope.id)
-            .bind(key)
-            .execute(self.pool())
-            .await
-            .map_err(storage)?;
+        sqlx::query(
+            "DELETE FROM session_state WHERE namespace = $1 AND session_id = $2 AND key = $3",
+        )
+        .bind(&scope.namespace)
+        .bind(&scope.id)
+        .bind(key)
+        .execute(self.pool())
+        .await
+        .map_err(storage)?;
         Ok(())
     }
 }

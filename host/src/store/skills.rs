@@ -119,8 +119,7 @@ pub struct InvocationRow {
     pub created_at: String,
 }
 
-const SKILL_COLUMNS: &str =
-    "id, tenant_id, kind, digest, manifest, status, grant_json, source, source_url, created_at, updated_at, capability_diff";
+const SKILL_COLUMNS: &str = "id, tenant_id, kind, digest, manifest, status, grant_json, source, source_url, created_at, updated_at, capability_diff";
 
 fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
     serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
@@ -138,7 +137,11 @@ fn skill(row: &SqliteRow) -> Result<SkillRow, sqlx::Error> {
         status: row.try_get("status")?,
         grant: grant.as_deref().map(decode).transpose()?,
         source: row.try_get("source")?,
-        capability_diff: row.try_get::<Option<String>, _>("capability_diff")?.as_deref().map(decode).transpose()?,
+        capability_diff: row
+            .try_get::<Option<String>, _>("capability_diff")?
+            .as_deref()
+            .map(decode)
+            .transpose()?,
         source_url: row.try_get("source_url")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -196,7 +199,12 @@ pub struct SkillFilter {
 
 impl Store {
     /// Stores component bytes once per tenant and digest.
-    pub async fn put_component(&self, tenant_id: &str, digest: &str, bytes: &[u8]) -> Result<(), StoreError> {
+    pub async fn put_component(
+        &self,
+        tenant_id: &str,
+        digest: &str,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO components (tenant_id, digest, bytes, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (tenant_id, digest) DO NOTHING",
@@ -211,7 +219,11 @@ impl Store {
     }
 
     /// A tenant's component bytes.
-    pub async fn component(&self, tenant_id: &str, digest: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    pub async fn component(
+        &self,
+        tenant_id: &str,
+        digest: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
         let row = sqlx::query("SELECT bytes FROM components WHERE tenant_id = $1 AND digest = $2")
             .bind(tenant_id)
             .bind(digest)
@@ -249,7 +261,11 @@ impl Store {
     }
 
     /// A tenant's skill by id, or by name (the newest version).
-    pub async fn skill(&self, tenant_id: &str, id_or_name: &str) -> Result<Option<SkillRow>, StoreError> {
+    pub async fn skill(
+        &self,
+        tenant_id: &str,
+        id_or_name: &str,
+    ) -> Result<Option<SkillRow>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {SKILL_COLUMNS} FROM skills WHERE tenant_id = $1 AND (id = $2 OR name = $2) \
              ORDER BY created_at DESC, id DESC LIMIT 1"
@@ -262,7 +278,11 @@ impl Store {
     }
 
     /// A tenant's skills, newest first.
-    pub async fn list_skills(&self, tenant_id: &str, filter: &SkillFilter) -> Result<Vec<SkillRow>, StoreError> {
+    pub async fn list_skills(
+        &self,
+        tenant_id: &str,
+        filter: &SkillFilter,
+    ) -> Result<Vec<SkillRow>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {SKILL_COLUMNS} FROM skills WHERE tenant_id = $1 \
              AND ($2 IS NULL OR category = $2) AND ($3 IS NULL OR status = $3) \
@@ -277,7 +297,12 @@ impl Store {
     }
 
     /// Sets a skill's approved grant and status.
-    pub async fn approve_skill(&self, tenant_id: &str, id: &str, grant: &Grant) -> Result<(), StoreError> {
+    pub async fn approve_skill(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        grant: &Grant,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE skills SET grant_json = $1, status = 'active', capability_diff = NULL, updated_at = $2 \
              WHERE tenant_id = $3 AND id = $4",
@@ -323,7 +348,12 @@ impl Store {
     }
 
     /// The assignment of `skill_id` to `agent_id`.
-    pub async fn assignment(&self, tenant_id: &str, skill_id: &str, agent_id: &str) -> Result<Option<AssignmentRow>, StoreError> {
+    pub async fn assignment(
+        &self,
+        tenant_id: &str,
+        skill_id: &str,
+        agent_id: &str,
+    ) -> Result<Option<AssignmentRow>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE tenant_id = $1 AND skill_id = $2 AND agent_id = $3"
         ))
@@ -336,7 +366,11 @@ impl Store {
     }
 
     /// An agent's assignments, highest priority first.
-    pub async fn agent_assignments(&self, tenant_id: &str, agent_id: &str) -> Result<Vec<AssignmentRow>, StoreError> {
+    pub async fn agent_assignments(
+        &self,
+        tenant_id: &str,
+        agent_id: &str,
+    ) -> Result<Vec<AssignmentRow>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE tenant_id = $1 AND agent_id = $2 \
              ORDER BY priority DESC, assigned_at"
@@ -349,7 +383,11 @@ impl Store {
     }
 
     /// An agent's assignments with their skills, highest priority first.
-    pub async fn agent_skills(&self, tenant_id: &str, agent_id: &str) -> Result<Vec<(AssignmentRow, SkillRow)>, StoreError> {
+    pub async fn agent_skills(
+        &self,
+        tenant_id: &str,
+        agent_id: &str,
+    ) -> Result<Vec<(AssignmentRow, SkillRow)>, StoreError> {
         let mut out = Vec::new();
         for a in self.agent_assignments(tenant_id, agent_id).await? {
             if let Some(skill) = self.skill(tenant_id, &a.skill_id).await? {
@@ -360,13 +398,20 @@ impl Store {
     }
 
     /// Removes an assignment; false when absent.
-    pub async fn delete_assignment(&self, tenant_id: &str, skill_id: &str, agent_id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM assignments WHERE tenant_id = $1 AND skill_id = $2 AND agent_id = $3")
-            .bind(tenant_id)
-            .bind(skill_id)
-            .bind(agent_id)
-            .execute(self.pool())
-            .await?;
+    pub async fn delete_assignment(
+        &self,
+        tenant_id: &str,
+        skill_id: &str,
+        agent_id: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM assignments WHERE tenant_id = $1 AND skill_id = $2 AND agent_id = $3",
+        )
+        .bind(tenant_id)
+        .bind(skill_id)
+        .bind(agent_id)
+        .execute(self.pool())
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -408,16 +453,27 @@ impl Store {
     /// no other version of the tenant uses them.
     pub async fn delete_skill(&self, tenant_id: &str, id: &str) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let digest: Option<String> = sqlx::query("SELECT digest FROM skills WHERE tenant_id = $1 AND id = $2")
+        let digest: Option<String> =
+            sqlx::query("SELECT digest FROM skills WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant_id)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("digest"))
+                .transpose()?;
+        let Some(digest) = digest else {
+            return Ok(false);
+        };
+        sqlx::query("DELETE FROM assignments WHERE tenant_id = $1 AND skill_id = $2")
             .bind(tenant_id)
             .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.try_get("digest"))
-            .transpose()?;
-        let Some(digest) = digest else { return Ok(false) };
-        sqlx::query("DELETE FROM assignments WHERE tenant_id = $1 AND skill_id = $2").bind(tenant_id).bind(id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM skills WHERE tenant_id = $1 AND id = $2").bind(tenant_id).bind(id).execute(&mut *tx).await?;
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM skills WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "DELETE FROM components WHERE tenant_id = $1 AND digest = $2 \
              AND NOT EXISTS (SELECT 1 FROM skills WHERE tenant_id = $1 AND digest = $2)",
@@ -431,7 +487,11 @@ impl Store {
     }
 
     /// A skill's assignments, highest priority first.
-    pub async fn skill_assignments(&self, tenant_id: &str, skill_id: &str) -> Result<Vec<AssignmentRow>, StoreError> {
+    pub async fn skill_assignments(
+        &self,
+        tenant_id: &str,
+        skill_id: &str,
+    ) -> Result<Vec<AssignmentRow>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE tenant_id = $1 AND skill_id = $2 \
              ORDER BY priority DESC, assigned_at"
@@ -470,7 +530,11 @@ impl Store {
     }
 
     /// A tenant's invocation records, newest first, filtered, one page.
-    pub async fn list_invocations(&self, tenant_id: &str, q: &AuditQuery) -> Result<Vec<InvocationRow>, StoreError> {
+    pub async fn list_invocations(
+        &self,
+        tenant_id: &str,
+        q: &AuditQuery,
+    ) -> Result<Vec<InvocationRow>, StoreError> {
         let (after_time, after_id) = match &q.before {
             Some((t, id)) => (Some(t.as_str()), Some(id.as_str())),
             None => (None, None),
@@ -522,7 +586,13 @@ impl Store {
 }
 
 /// A fresh skill row for an install.
-pub fn new_skill(tenant_id: &str, manifest: Manifest, kind: &str, digest: &str, source: &str) -> SkillRow {
+pub fn new_skill(
+    tenant_id: &str,
+    manifest: Manifest,
+    kind: &str,
+    digest: &str,
+    source: &str,
+) -> SkillRow {
     let at = now();
     SkillRow {
         id: new_id(),

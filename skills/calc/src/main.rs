@@ -6,7 +6,11 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = if args.is_empty() { from_stdin() } else { from_args(&args) };
+    let result = if args.is_empty() {
+        from_stdin()
+    } else {
+        from_args(&args)
+    };
     match result {
         Ok(out) => {
             println!("{out}");
@@ -20,27 +24,46 @@ fn main() -> ExitCode {
 }
 
 fn from_args(args: &[String]) -> Result<String, String> {
-    let results: Result<Vec<String>, String> = args.iter().map(|a| eval(a).map(format_number)).collect();
+    let results: Result<Vec<String>, String> =
+        args.iter().map(|a| eval(a).map(format_number)).collect();
     Ok(results?.join("\n"))
 }
 
 fn from_stdin() -> Result<String, String> {
     let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).map_err(|e| e.to_string())?;
-    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("stdin is not JSON: {e}"))?;
-    let expr = doc.get("expression").and_then(|v| v.as_str()).ok_or("expected {\"expression\": \"...\"}")?;
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("stdin is not JSON: {e}"))?;
+    let expr = doc
+        .get("expression")
+        .and_then(|v| v.as_str())
+        .ok_or("expected {\"expression\": \"...\"}")?;
     Ok(serde_json::json!({ "result": eval(expr)? }).to_string())
 }
 
 fn format_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
 }
 
 fn eval(src: &str) -> Result<f64, String> {
-    let mut p = Parser { chars: src.chars().filter(|c| !c.is_whitespace()).collect(), pos: 0, depth: 0 };
+    let mut p = Parser {
+        chars: src.chars().filter(|c| !c.is_whitespace()).collect(),
+        pos: 0,
+        depth: 0,
+    };
     let v = p.sum()?;
     if p.pos != p.chars.len() {
-        return Err(format!("unexpected `{}` at position {}", p.chars[p.pos], p.pos + 1));
+        return Err(format!(
+            "unexpected `{}` at position {}",
+            p.chars[p.pos],
+            p.pos + 1
+        ));
     }
     if !v.is_finite() {
         return Err("the result is not a finite number (division by zero?)".into());
@@ -129,7 +152,8 @@ impl Parser {
                     self.pos += 1;
                 }
                 let text: String = self.chars[start..self.pos].iter().collect();
-                text.parse().map_err(|_| format!("`{text}` is not a number"))
+                text.parse()
+                    .map_err(|_| format!("`{text}` is not a number"))
             }
             Some(c) => Err(format!("unexpected `{c}` at position {}", self.pos + 1)),
             None => Err("the expression ends too early".into()),

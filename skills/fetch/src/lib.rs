@@ -46,11 +46,19 @@ mod abilities {
             None => {}
             Some(serde_json::Value::String(text)) => request = request.body(text.into_bytes()),
             Some(json) => {
-                request = request.header("content-type", "application/json").body(serde_json::to_vec(&json)?)
+                request = request
+                    .header("content-type", "application/json")
+                    .body(serde_json::to_vec(&json)?)
             }
         }
         let response = request.send()?;
-        skillhost_sdk::log::debug("fetched", &[("url", &input.url), ("status", &response.status.to_string())]);
+        skillhost_sdk::log::debug(
+            "fetched",
+            &[
+                ("url", &input.url),
+                ("status", &response.status.to_string()),
+            ],
+        );
         let mut body = match serde_json::from_slice::<serde_json::Value>(&response.body) {
             Ok(json) => json,
             Err(_) => serde_json::Value::String(response.text()),
@@ -61,6 +69,10 @@ mod abilities {
                 .cloned()
                 .ok_or_else(|| Error::failed(format!("the response has nothing at `{pointer}`")))?;
         }
-        Ok(Json(Reply { status: response.status, content_type: response.header("content-type"), body }))
+        Ok(Json(Reply {
+            status: response.status,
+            content_type: response.header("content-type"),
+            body,
+        }))
     }
 }

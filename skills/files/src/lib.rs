@@ -27,7 +27,9 @@ pub struct Note {
 fn under(mount: &str, relative: &str) -> Result<PathBuf, Error> {
     let rel = Path::new(relative);
     if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return Err(Error::invalid_input(format!("`{relative}` must be a plain relative path without `..`")));
+        return Err(Error::invalid_input(format!(
+            "`{relative}` must be a plain relative path without `..`"
+        )));
     }
     Ok(Path::new(mount).join(rel))
 }

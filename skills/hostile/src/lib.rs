@@ -23,7 +23,11 @@ pub struct Size {
 fn recurse(depth: u64, acc: &mut Vec<u64>) -> u64 {
     // The Vec push keeps the frame from being optimised into a loop.
     acc.push(depth);
-    if depth == 0 { 0 } else { 1 + recurse(depth - 1, acc) + acc[acc.len() / 2] % 2 }
+    if depth == 0 {
+        0
+    } else {
+        1 + recurse(depth - 1, acc) + acc[acc.len() / 2] % 2
+    }
 }
 
 #[skillhost_sdk::skill]

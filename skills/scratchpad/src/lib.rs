@@ -42,7 +42,10 @@ mod abilities {
 
     /// Returns this session's counter and notes.
     pub fn show() -> Result<Json<Pad>, Error> {
-        Ok(Json(Pad { count: session::get_json("count")?.unwrap_or(0), notes: notes()? }))
+        Ok(Json(Pad {
+            count: session::get_json("count")?.unwrap_or(0),
+            notes: notes()?,
+        }))
     }
 
     /// Clears this session's counter and notes.

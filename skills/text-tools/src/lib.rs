@@ -82,13 +82,17 @@ mod abilities {
     /// Returns the part of a JSON document that a JSON Pointer (RFC 6901) selects.
     pub fn json_query(input: JsonQuery) -> Result<serde_json::Value, Error> {
         if !input.pointer.is_empty() && !input.pointer.starts_with('/') {
-            return Err(Error::invalid_input("a JSON Pointer is empty or starts with `/`"));
+            return Err(Error::invalid_input(
+                "a JSON Pointer is empty or starts with `/`",
+            ));
         }
         input
             .document
             .pointer(&input.pointer)
             .cloned()
-            .ok_or_else(|| Error::invalid_input(format!("nothing at `{}` in the document", input.pointer)))
+            .ok_or_else(|| {
+                Error::invalid_input(format!("nothing at `{}` in the document", input.pointer))
+            })
     }
 
     /// Extracts the matches of a regular expression from a text, as a JSON array of strings.
