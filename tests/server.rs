@@ -744,6 +744,24 @@ async fn denials_are_recorded_and_the_restart_uses_the_compiled_cache() {
     let admin = tenant(&server, "acme").await;
     let r = install(&server, &admin, "hostile").await;
     let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    // A mount whose host directory does not open is refused at approval,
+    // without naming the host path.
+    let r = server
+        .request(
+            "POST",
+            &format!("/api/skills/{skill_id}/approve"),
+            Some(&admin),
+            Some(json!({"mounts": {"/data": "/no/such/dir"}})),
+        )
+        .await;
+    assert_eq!(r.json["code"], "invalid_grant", "{}", r.text);
+    assert!(
+        r.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be opened")
+            && !r.text.contains("/no/such")
+    );
     server
         .request(
             "POST",

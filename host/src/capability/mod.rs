@@ -43,6 +43,44 @@ impl Capabilities {
     pub fn is_empty(&self) -> bool {
         *self == Capabilities::default()
     }
+
+    /// What this declaration asks for beyond `old`'s declaration as
+    /// narrowed by `approved` (the policy the operator approved for `old`):
+    /// the review an operator needs when an update wants more.
+    pub fn beyond(&self, old: &Capabilities, approved: &Policy) -> Capabilities {
+        Capabilities {
+            network: self
+                .network
+                .iter()
+                .filter(|p| !approved.network.iter().any(|a| p.is_within(a)))
+                .cloned()
+                .collect(),
+            fs_read: self
+                .fs_read
+                .iter()
+                .filter(|p| !old.fs_read.contains(p) && !old.fs_write.contains(p))
+                .cloned()
+                .collect(),
+            fs_write: self
+                .fs_write
+                .iter()
+                .filter(|p| !old.fs_write.contains(p))
+                .cloned()
+                .collect(),
+            env: self
+                .env
+                .iter()
+                .filter(|e| !old.env.contains(e))
+                .cloned()
+                .collect(),
+            secrets: self
+                .secrets
+                .iter()
+                .filter(|e| !old.secrets.contains(e))
+                .cloned()
+                .collect(),
+        }
+    }
 }
 
 /// An absolute, normalised guest directory such as `/data`.
@@ -235,71 +273,6 @@ pub struct Narrowing {
     pub mounts: Option<Vec<GuestPath>>,
 }
 
-/// What a declaration asks for beyond an approved policy: the review an
-/// operator needs when an update wants more.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CapabilityDiff {
-    /// Network patterns not covered by the approved ones.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub network: Vec<NetworkPattern>,
-    /// Read-only paths not approved before.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fs_read: Vec<GuestPath>,
-    /// Read-write paths not approved read-write before.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fs_write: Vec<GuestPath>,
-    /// Environment variables not declared before.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub env: Vec<String>,
-    /// Secrets not declared before.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub secrets: Vec<String>,
-}
-
-impl CapabilityDiff {
-    /// What `new` declares beyond `old`'s declaration as narrowed by
-    /// `approved` (the policy the operator approved for `old`).
-    pub fn between(old: &Capabilities, approved: &Policy, new: &Capabilities) -> CapabilityDiff {
-        CapabilityDiff {
-            network: new
-                .network
-                .iter()
-                .filter(|p| !approved.network.iter().any(|a| p.is_within(a)))
-                .cloned()
-                .collect(),
-            fs_read: new
-                .fs_read
-                .iter()
-                .filter(|p| !old.fs_read.contains(p) && !old.fs_write.contains(p))
-                .cloned()
-                .collect(),
-            fs_write: new
-                .fs_write
-                .iter()
-                .filter(|p| !old.fs_write.contains(p))
-                .cloned()
-                .collect(),
-            env: new
-                .env
-                .iter()
-                .filter(|e| !old.env.contains(e))
-                .cloned()
-                .collect(),
-            secrets: new
-                .secrets
-                .iter()
-                .filter(|e| !old.secrets.contains(e))
-                .cloned()
-                .collect(),
-        }
-    }
-
-    /// Whether the new declaration asks for nothing more.
-    pub fn is_empty(&self) -> bool {
-        *self == CapabilityDiff::default()
-    }
-}
-
 /// One mounted directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mount {
@@ -367,14 +340,6 @@ impl Policy {
                     "path `{guest}` is not declared in fs_read or fs_write"
                 )));
             };
-            // Open it the way the sandbox will, so a bad mount fails at grant
-            // time with a clear message instead of at the first call.
-            cap_std::fs::Dir::open_ambient_dir(host, cap_std::ambient_authority()).map_err(
-                |e| GrantError::Mount {
-                    guest: guest.to_string(),
-                    reason: format!("host directory cannot be opened ({})", e.kind()),
-                },
-            )?;
             mounts.push(Mount {
                 guest: guest.clone(),
                 host: host.clone(),
@@ -411,6 +376,21 @@ impl Policy {
 }
 
 impl Policy {
+    /// Opens every mount the way the sandbox will, so a bad host directory
+    /// fails when the grant is given (approval, CLI flags) with a clear
+    /// message, not at a call. Calls do not repeat this.
+    pub fn verify_mounts(&self) -> Result<(), GrantError> {
+        for mount in &self.mounts {
+            cap_std::fs::Dir::open_ambient_dir(&mount.host, cap_std::ambient_authority()).map_err(
+                |e| GrantError::Mount {
+                    guest: mount.guest.to_string(),
+                    reason: format!("host directory cannot be opened ({})", e.kind()),
+                },
+            )?;
+        }
+        Ok(())
+    }
+
     /// Applies an assignment's narrowing. Asking for more than the policy
     /// has (a pattern outside the granted ones, private networks on when the
     /// grant has them off, a mount that is not granted) is an error.
@@ -609,7 +589,8 @@ memory_mb = 32
             .into(),
             ..Grant::default()
         };
-        let err = Policy::resolve(&manifest(), &grant, &LimitPolicy::default()).unwrap_err();
+        let policy = Policy::resolve(&manifest(), &grant, &LimitPolicy::default()).unwrap();
+        let err = policy.verify_mounts().unwrap_err();
         assert!(matches!(err, GrantError::Mount { .. }));
         assert!(
             !err.to_string().contains("no-such-dir-here"),

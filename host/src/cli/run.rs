@@ -103,6 +103,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     let runtime = local_runtime(&args.data)?;
     let skill = runtime.load(&bytes)?;
     let policy = Policy::resolve(&skill.package.manifest, &grant(&args)?, runtime.limits())?;
+    policy.verify_mounts()?;
     let session = args.session.clone().map(|id| SessionScope {
         namespace: skill.name().to_owned(),
         id,

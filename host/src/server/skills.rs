@@ -4,7 +4,7 @@ use super::AppState;
 use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
-use crate::capability::{CapabilityDiff, Grant, Narrowing, Policy};
+use crate::capability::{Grant, Narrowing, Policy};
 use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError, new_skill};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -156,11 +156,10 @@ async fn carry_over_approval(
     let Ok(approved) = Policy::resolve(&previous.manifest, &grant, limits) else {
         return Ok(());
     };
-    let diff = CapabilityDiff::between(
-        &previous.manifest.capabilities,
-        &approved,
-        &row.manifest.capabilities,
-    );
+    let diff = row
+        .manifest
+        .capabilities
+        .beyond(&previous.manifest.capabilities, &approved);
     if diff.is_empty() && Policy::resolve(&row.manifest, &grant, limits).is_ok() {
         row.grant = Some(grant);
         row.status = "active".into();
@@ -472,12 +471,12 @@ async fn approve(
         serde_json::from_slice(&body)
             .map_err(|e| ApiError::bad_request("invalid_body", format!("invalid grant: {e}")))?
     };
-    Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits()).map_err(|e| {
-        ApiError::Unprocessable {
+    Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits())
+        .and_then(|p| p.verify_mounts())
+        .map_err(|e| ApiError::Unprocessable {
             code: "invalid_grant",
             message: e.to_string(),
-        }
-    })?;
+        })?;
     state
         .store
         .approve_skill(&principal.tenant_id, &skill.id, &grant)

@@ -1,6 +1,6 @@
 //! Skills, their component bytes, assignments and invocation records.
 use super::{Store, StoreError, new_id, now};
-use crate::capability::{CapabilityDiff, Grant, Narrowing};
+use crate::capability::{Capabilities, Grant, Narrowing};
 use crate::manifest::Manifest;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -25,7 +25,7 @@ pub struct SkillRow {
     /// upload, url or path.
     pub source: String,
     /// For a pending update: what it asks beyond the approved grant.
-    pub capability_diff: Option<CapabilityDiff>,
+    pub capability_diff: Option<Capabilities>,
     /// Where it came from, for URL installs.
     pub source_url: Option<String>,
     /// Creation time.
