@@ -102,6 +102,10 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %e, "database failure");
                 ApiError::Internal
             }
+            StoreError::Audit(e) => {
+                tracing::error!(error = %e, "audit write failure");
+                ApiError::Internal
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ use super::AppState;
 use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
-use super::skills::{effective_policy, find_skill};
+use super::skills::effective_policy;
 use crate::InvokeError;
 use crate::runtime::{Call, OutputKind, SessionScope};
 use crate::store::{InvocationRow, now};
@@ -45,7 +45,11 @@ async fn invoke(
     principal.require("skills:read")?;
     let tenant = &principal.tenant_id;
     let agent = find_agent(&state, &principal, &agent).await?;
-    let skill = find_skill(&state, &principal, &skill).await?;
+    let skill = state
+        .store
+        .skill_shared(tenant, &skill)
+        .await?
+        .ok_or(ApiError::NotFound("skill"))?;
     let request_id = headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
@@ -104,7 +108,7 @@ async fn invoke(
     let assignment = match refusal {
         Ok(a) => a,
         Err((error, record)) => {
-            state.store.record_invocation(&record).await?;
+            state.store.record_invocation(record).await?;
             return Err(error);
         }
     };
@@ -188,7 +192,7 @@ async fn invoke(
         request_id,
         created_at: now(),
     };
-    state.store.record_invocation(&record).await?;
+    state.store.record_invocation(record).await?;
 
     let execution_time_ms = invocation.receipt.wall_time_us as f64 / 1000.0;
     Ok(match invocation.outcome {

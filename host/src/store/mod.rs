@@ -1,17 +1,21 @@
 //! Durable state through sqlx. The embedded default is SQLite (WAL) in the
 //! data directory; queries use `$N` placeholders and portable types so a
 //! PostgreSQL pool can be added behind the same functions.
+mod audit;
+mod cache;
 mod records;
 mod sessions;
 mod skills;
 
+pub use audit::{AuditQuery, InvocationRow};
 pub use records::{Agent, Tenant, TokenRecord};
-pub use skills::{AssignmentRow, AuditQuery, InvocationRow, SkillFilter, SkillRow, new_skill};
+pub use skills::{AssignmentRow, SkillFilter, SkillRow, new_skill};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// A storage failure. Constraint violations are told apart so the API can
 /// answer 409 instead of 500.
@@ -23,6 +27,9 @@ pub enum StoreError {
     /// Anything else; logged by the caller, never shown to clients.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// The audit writer could not commit a record.
+    #[error("audit writer: {0}")]
+    Audit(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -38,6 +45,22 @@ impl From<sqlx::Error> for StoreError {
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    cache: Arc<ReadCache>,
+    audit: audit::AuditWriter,
+}
+
+/// The cached rows of the invoke path; see [`cache`].
+#[derive(Default)]
+struct ReadCache {
+    generation: cache::Generation,
+    tokens: cache::Memo<String, TokenRecord>,
+    agents: cache::Memo<(String, String), Agent>,
+    skills: cache::Memo<(String, String), Arc<SkillRow>>,
+    assignments: cache::Memo<(String, String, String), AssignmentRow>,
+}
+
+fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 /// The current time as stored: RFC 3339, UTC, with a fixed six-digit
@@ -87,7 +110,11 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Database(e.into()))?;
-        Ok(Store { pool })
+        Ok(Store {
+            audit: audit::AuditWriter::start(pool.clone()),
+            pool,
+            cache: Arc::default(),
+        })
     }
 
     /// Whether the database answers.
@@ -97,6 +124,11 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Called after every committed write to a cached table.
+    fn changed(&self) {
+        self.cache.generation.bump();
     }
 
     /// Number of rows in `tenants`, for bootstrap.

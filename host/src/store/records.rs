@@ -96,6 +96,7 @@ impl Store {
             .bind(&t.created_at)
             .execute(self.pool())
             .await?;
+        self.changed();
         Ok(t)
     }
 
@@ -147,18 +148,33 @@ impl Store {
         .bind(&record.created_at)
         .execute(self.pool())
         .await?;
+        self.changed();
         Ok(record)
     }
 
     /// The live token whose secret hashes to `token_hash`.
     pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRecord>, StoreError> {
+        let read_at = self.cache.generation.current();
+        if let Some(hit) = self.cache.tokens.get(read_at, token_hash) {
+            return Ok(Some(hit));
+        }
         let row = sqlx::query(&format!(
             "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
         ))
         .bind(token_hash)
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.as_ref().map(token).transpose()?)
+        let found = row.as_ref().map(token).transpose()?;
+        if let Some(found) = &found {
+            let cache = &self.cache;
+            cache.tokens.put(
+                &cache.generation,
+                read_at,
+                token_hash.to_owned(),
+                found.clone(),
+            );
+        }
+        Ok(found)
     }
 
     /// A tenant's tokens, newest first (revoked ones included).
@@ -182,6 +198,7 @@ impl Store {
         .bind(tenant_id)
         .execute(self.pool())
         .await?;
+        self.changed();
         Ok(done.rows_affected() == 1)
     }
 
@@ -200,6 +217,7 @@ impl Store {
             .bind(&a.created_at)
             .execute(self.pool())
             .await?;
+        self.changed();
         Ok(a)
     }
 
@@ -220,6 +238,11 @@ impl Store {
         tenant_id: &str,
         id_or_name: &str,
     ) -> Result<Option<Agent>, StoreError> {
+        let read_at = self.cache.generation.current();
+        let key = (tenant_id.to_owned(), id_or_name.to_owned());
+        if let Some(hit) = self.cache.agents.get(read_at, &key) {
+            return Ok(Some(hit));
+        }
         let row = sqlx::query(
             "SELECT id, tenant_id, name, created_at FROM agents WHERE tenant_id = $1 AND (id = $2 OR name = $2)",
         )
@@ -227,7 +250,14 @@ impl Store {
         .bind(id_or_name)
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.as_ref().map(agent).transpose()?)
+        let found = row.as_ref().map(agent).transpose()?;
+        if let Some(found) = &found {
+            let cache = &self.cache;
+            cache
+                .agents
+                .put(&cache.generation, read_at, key, found.clone());
+        }
+        Ok(found)
     }
 
     /// Deletes a tenant's agent; false when absent.
@@ -237,6 +267,7 @@ impl Store {
             .bind(id)
             .execute(self.pool())
             .await?;
+        self.changed();
         Ok(done.rows_affected() == 1)
     }
 }

@@ -1,9 +1,10 @@
 //! Skills, their component bytes, assignments and invocation records.
-use super::{Store, StoreError, new_id, now};
+use super::{Store, StoreError, decode, new_id, now};
 use crate::capability::{Capabilities, Grant, Narrowing};
 use crate::manifest::Manifest;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use std::sync::Arc;
 
 /// An installed skill.
 #[derive(Debug, Clone)]
@@ -84,46 +85,7 @@ impl AssignmentRow {
     }
 }
 
-/// One audit record.
-#[derive(Debug, Clone, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct InvocationRow {
-    /// Invocation id.
-    pub id: String,
-    /// Tenant.
-    #[serde(skip)]
-    pub tenant_id: String,
-    /// Agent id.
-    pub agent_id: Option<String>,
-    /// Agent name.
-    pub agent_name: Option<String>,
-    /// Skill id.
-    pub skill_id: Option<String>,
-    /// Skill name.
-    pub skill_name: String,
-    /// Ability.
-    pub ability: String,
-    /// `success` or an error category.
-    pub outcome: String,
-    /// Wall time.
-    pub duration_us: i64,
-    /// Peak linear memory.
-    pub peak_memory_bytes: i64,
-    /// Output size.
-    pub output_bytes: i64,
-    /// What the sandbox refused.
-    pub denials: serde_json::Value,
-    /// The HTTP request id.
-    pub request_id: Option<String>,
-    /// When.
-    pub created_at: String,
-}
-
 const SKILL_COLUMNS: &str = "id, tenant_id, kind, digest, manifest, status, grant_json, source, source_url, created_at, updated_at, capability_diff";
-
-fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
-    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
 
 fn skill(row: &SqliteRow) -> Result<SkillRow, sqlx::Error> {
     let manifest: String = row.try_get("manifest")?;
@@ -169,25 +131,6 @@ fn assignment(row: &SqliteRow) -> Result<AssignmentRow, sqlx::Error> {
 const ASSIGNMENT_COLUMNS: &str = "id, tenant_id, skill_id, agent_id, enabled, priority, config, prompt_override, \
      credential_id, assigned_at, assigned_by, narrowing";
 
-/// Filters and page of an audit query. Times are in the stored format.
-#[derive(Debug, Default, Clone)]
-pub struct AuditQuery {
-    /// Agent id or name.
-    pub agent: Option<String>,
-    /// Skill id or name.
-    pub skill: Option<String>,
-    /// Outcome.
-    pub outcome: Option<String>,
-    /// Inclusive lower time bound.
-    pub since: Option<String>,
-    /// Exclusive upper time bound.
-    pub until: Option<String>,
-    /// Only records strictly before this (created_at, id): the cursor.
-    pub before: Option<(String, String)>,
-    /// Page size.
-    pub limit: i64,
-}
-
 /// Filters for listing skills.
 #[derive(Debug, Default, Clone)]
 pub struct SkillFilter {
@@ -215,6 +158,7 @@ impl Store {
         .bind(now())
         .execute(self.pool())
         .await?;
+        self.changed();
         Ok(())
     }
 
@@ -257,6 +201,7 @@ impl Store {
         .bind(row.capability_diff.as_ref().map(|d| serde_json::to_string(d).expect("JSON")))
         .execute(self.pool())
         .await?;
+        self.changed();
         Ok(())
     }
 
@@ -266,6 +211,23 @@ impl Store {
         tenant_id: &str,
         id_or_name: &str,
     ) -> Result<Option<SkillRow>, StoreError> {
+        Ok(self
+            .skill_shared(tenant_id, id_or_name)
+            .await?
+            .map(Arc::unwrap_or_clone))
+    }
+
+    /// [`Store::skill`] without copying the row, for the invoke path.
+    pub async fn skill_shared(
+        &self,
+        tenant_id: &str,
+        id_or_name: &str,
+    ) -> Result<Option<Arc<SkillRow>>, StoreError> {
+        let read_at = self.cache.generation.current();
+        let key = (tenant_id.to_owned(), id_or_name.to_owned());
+        if let Some(hit) = self.cache.skills.get(read_at, &key) {
+            return Ok(Some(hit));
+        }
         let row = sqlx::query(&format!(
             "SELECT {SKILL_COLUMNS} FROM skills WHERE tenant_id = $1 AND (id = $2 OR name = $2) \
              ORDER BY created_at DESC, id DESC LIMIT 1"
@@ -274,7 +236,14 @@ impl Store {
         .bind(id_or_name)
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.as_ref().map(skill).transpose()?)
+        let found = row.as_ref().map(skill).transpose()?.map(Arc::new);
+        if let Some(found) = &found {
+            let cache = &self.cache;
+            cache
+                .skills
+                .put(&cache.generation, read_at, key, found.clone());
+        }
+        Ok(found)
     }
 
     /// A tenant's skills, newest first.
@@ -313,6 +282,7 @@ impl Store {
             .bind(id)
             .execute(self.pool())
             .await?;
+        self.changed();
         Ok(())
     }
 
@@ -344,6 +314,7 @@ impl Store {
         .bind(serde_json::to_string(&row.narrowing).expect("JSON"))
         .execute(self.pool())
         .await?;
+        self.changed();
         Ok(())
     }
 
@@ -354,6 +325,15 @@ impl Store {
         skill_id: &str,
         agent_id: &str,
     ) -> Result<Option<AssignmentRow>, StoreError> {
+        let read_at = self.cache.generation.current();
+        let key = (
+            tenant_id.to_owned(),
+            skill_id.to_owned(),
+            agent_id.to_owned(),
+        );
+        if let Some(hit) = self.cache.assignments.get(read_at, &key) {
+            return Ok(Some(hit));
+        }
         let row = sqlx::query(&format!(
             "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE tenant_id = $1 AND skill_id = $2 AND agent_id = $3"
         ))
@@ -362,7 +342,14 @@ impl Store {
         .bind(agent_id)
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.as_ref().map(assignment).transpose()?)
+        let found = row.as_ref().map(assignment).transpose()?;
+        if let Some(found) = &found {
+            let cache = &self.cache;
+            cache
+                .assignments
+                .put(&cache.generation, read_at, key, found.clone());
+        }
+        Ok(found)
     }
 
     /// An agent's assignments, highest priority first.
@@ -412,6 +399,7 @@ impl Store {
         .bind(agent_id)
         .execute(self.pool())
         .await?;
+        self.changed();
         Ok(done.rows_affected() == 1)
     }
 
@@ -430,6 +418,7 @@ impl Store {
         .bind(&row.id)
         .execute(self.pool())
         .await?;
+        self.changed();
         Ok(())
     }
 
@@ -446,6 +435,7 @@ impl Store {
             .bind(&row.id)
             .execute(self.pool())
             .await?;
+        self.changed();
         Ok(())
     }
 
@@ -483,6 +473,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.changed();
         Ok(true)
     }
 
@@ -501,87 +492,6 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         Ok(rows.iter().map(assignment).collect::<Result<_, _>>()?)
-    }
-
-    /// Records an invocation.
-    pub async fn record_invocation(&self, row: &InvocationRow) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO invocations (id, tenant_id, agent_id, agent_name, skill_id, skill_name, ability, outcome, \
-             duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(&row.id)
-        .bind(&row.tenant_id)
-        .bind(&row.agent_id)
-        .bind(&row.agent_name)
-        .bind(&row.skill_id)
-        .bind(&row.skill_name)
-        .bind(&row.ability)
-        .bind(&row.outcome)
-        .bind(row.duration_us)
-        .bind(row.peak_memory_bytes)
-        .bind(row.output_bytes)
-        .bind(row.denials.to_string())
-        .bind(&row.request_id)
-        .bind(&row.created_at)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    /// A tenant's invocation records, newest first, filtered, one page.
-    pub async fn list_invocations(
-        &self,
-        tenant_id: &str,
-        q: &AuditQuery,
-    ) -> Result<Vec<InvocationRow>, StoreError> {
-        let (after_time, after_id) = match &q.before {
-            Some((t, id)) => (Some(t.as_str()), Some(id.as_str())),
-            None => (None, None),
-        };
-        let rows = sqlx::query(
-            "SELECT * FROM invocations WHERE tenant_id = $1 \
-             AND ($2 IS NULL OR agent_id = $2 OR agent_name = $2) \
-             AND ($3 IS NULL OR skill_id = $3 OR skill_name = $3) \
-             AND ($4 IS NULL OR outcome = $4) \
-             AND ($5 IS NULL OR created_at >= $5) \
-             AND ($6 IS NULL OR created_at < $6) \
-             AND ($7 IS NULL OR created_at < $7 OR (created_at = $7 AND id < $8)) \
-             ORDER BY created_at DESC, id DESC LIMIT $9",
-        )
-        .bind(tenant_id)
-        .bind(&q.agent)
-        .bind(&q.skill)
-        .bind(&q.outcome)
-        .bind(&q.since)
-        .bind(&q.until)
-        .bind(after_time)
-        .bind(after_id)
-        .bind(q.limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let denials: String = r.try_get("denials")?;
-                Ok(InvocationRow {
-                    id: r.try_get("id")?,
-                    tenant_id: r.try_get("tenant_id")?,
-                    agent_id: r.try_get("agent_id")?,
-                    agent_name: r.try_get("agent_name")?,
-                    skill_id: r.try_get("skill_id")?,
-                    skill_name: r.try_get("skill_name")?,
-                    ability: r.try_get("ability")?,
-                    outcome: r.try_get("outcome")?,
-                    duration_us: r.try_get("duration_us")?,
-                    peak_memory_bytes: r.try_get("peak_memory_bytes")?,
-                    output_bytes: r.try_get("output_bytes")?,
-                    denials: decode(&denials)?,
-                    request_id: r.try_get("request_id")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
     }
 }
 

@@ -1,0 +1,194 @@
+//! Invocation records: written by one task that commits whatever has
+//! queued up in a single transaction (group commit), so a busy server pays
+//! one database write per batch instead of one per call. A caller's
+//! [`Store::record_invocation`] still returns only once its record is
+//! committed: nothing is acknowledged that could be lost.
+use super::{Store, StoreError, decode};
+use sqlx::sqlite::SqlitePool;
+use sqlx::{QueryBuilder, Row, Sqlite};
+use tokio::sync::{mpsc, oneshot};
+
+/// One audit record.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvocationRow {
+    /// Invocation id.
+    pub id: String,
+    /// Tenant.
+    #[serde(skip)]
+    pub tenant_id: String,
+    /// Agent id.
+    pub agent_id: Option<String>,
+    /// Agent name.
+    pub agent_name: Option<String>,
+    /// Skill id.
+    pub skill_id: Option<String>,
+    /// Skill name.
+    pub skill_name: String,
+    /// Ability.
+    pub ability: String,
+    /// `success` or an error category.
+    pub outcome: String,
+    /// Wall time.
+    pub duration_us: i64,
+    /// Peak linear memory.
+    pub peak_memory_bytes: i64,
+    /// Output size.
+    pub output_bytes: i64,
+    /// What the sandbox refused.
+    pub denials: serde_json::Value,
+    /// The HTTP request id.
+    pub request_id: Option<String>,
+    /// When.
+    pub created_at: String,
+}
+
+/// Filters and page of an audit query. Times are in the stored format.
+#[derive(Debug, Default, Clone)]
+pub struct AuditQuery {
+    /// Agent id or name.
+    pub agent: Option<String>,
+    /// Skill id or name.
+    pub skill: Option<String>,
+    /// Outcome.
+    pub outcome: Option<String>,
+    /// Inclusive lower time bound.
+    pub since: Option<String>,
+    /// Exclusive upper time bound.
+    pub until: Option<String>,
+    /// Only records strictly before this (created_at, id): the cursor.
+    pub before: Option<(String, String)>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// Records per transaction at most; SQLite allows 32766 bound parameters and
+/// a record binds 14.
+const BATCH: usize = 512;
+
+type Reply = oneshot::Sender<Result<(), String>>;
+
+/// The sending side of the audit writer task.
+#[derive(Clone)]
+pub(super) struct AuditWriter {
+    queue: mpsc::Sender<(InvocationRow, Reply)>,
+}
+
+impl AuditWriter {
+    /// Starts the writer task on the current tokio runtime; it ends when the
+    /// last [`Store`] clone is dropped, after writing what was queued.
+    pub(super) fn start(pool: SqlitePool) -> AuditWriter {
+        let (queue, mut incoming) = mpsc::channel::<(InvocationRow, Reply)>(4 * BATCH);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(BATCH);
+            while incoming.recv_many(&mut batch, BATCH).await > 0 {
+                let rows: Vec<&InvocationRow> = batch.iter().map(|(row, _)| row).collect();
+                let result = insert(&pool, &rows).await.map_err(|e| {
+                    tracing::error!(error = %e, records = rows.len(), "writing invocation records failed");
+                    e.to_string()
+                });
+                for (_, reply) in batch.drain(..) {
+                    // The caller may have gone away (client disconnected).
+                    let _ = reply.send(result.clone());
+                }
+            }
+        });
+        AuditWriter { queue }
+    }
+}
+
+async fn insert(pool: &SqlitePool, rows: &[&InvocationRow]) -> Result<(), sqlx::Error> {
+    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO invocations (id, tenant_id, agent_id, agent_name, skill_id, skill_name, ability, outcome, \
+         duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at) ",
+    );
+    query.push_values(rows, |mut b, row| {
+        b.push_bind(&row.id)
+            .push_bind(&row.tenant_id)
+            .push_bind(&row.agent_id)
+            .push_bind(&row.agent_name)
+            .push_bind(&row.skill_id)
+            .push_bind(&row.skill_name)
+            .push_bind(&row.ability)
+            .push_bind(&row.outcome)
+            .push_bind(row.duration_us)
+            .push_bind(row.peak_memory_bytes)
+            .push_bind(row.output_bytes)
+            .push_bind(row.denials.to_string())
+            .push_bind(&row.request_id)
+            .push_bind(&row.created_at);
+    });
+    query.build().execute(pool).await?;
+    Ok(())
+}
+
+impl Store {
+    /// Records an invocation; returns once it is committed.
+    pub async fn record_invocation(&self, row: InvocationRow) -> Result<(), StoreError> {
+        let (reply, committed) = oneshot::channel();
+        self.audit
+            .queue
+            .send((row, reply))
+            .await
+            .map_err(|_| StoreError::Audit("the audit writer has stopped".into()))?;
+        committed
+            .await
+            .map_err(|_| StoreError::Audit("the audit writer has stopped".into()))?
+            .map_err(StoreError::Audit)
+    }
+
+    /// A tenant's invocation records, newest first, filtered, one page.
+    pub async fn list_invocations(
+        &self,
+        tenant_id: &str,
+        q: &AuditQuery,
+    ) -> Result<Vec<InvocationRow>, StoreError> {
+        let (after_time, after_id) = match &q.before {
+            Some((t, id)) => (Some(t.as_str()), Some(id.as_str())),
+            None => (None, None),
+        };
+        let rows = sqlx::query(
+            "SELECT * FROM invocations WHERE tenant_id = $1 \
+             AND ($2 IS NULL OR agent_id = $2 OR agent_name = $2) \
+             AND ($3 IS NULL OR skill_id = $3 OR skill_name = $3) \
+             AND ($4 IS NULL OR outcome = $4) \
+             AND ($5 IS NULL OR created_at >= $5) \
+             AND ($6 IS NULL OR created_at < $6) \
+             AND ($7 IS NULL OR created_at < $7 OR (created_at = $7 AND id < $8)) \
+             ORDER BY created_at DESC, id DESC LIMIT $9",
+        )
+        .bind(tenant_id)
+        .bind(&q.agent)
+        .bind(&q.skill)
+        .bind(&q.outcome)
+        .bind(&q.since)
+        .bind(&q.until)
+        .bind(after_time)
+        .bind(after_id)
+        .bind(q.limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let denials: String = r.try_get("denials")?;
+                Ok(InvocationRow {
+                    id: r.try_get("id")?,
+                    tenant_id: r.try_get("tenant_id")?,
+                    agent_id: r.try_get("agent_id")?,
+                    agent_name: r.try_get("agent_name")?,
+                    skill_id: r.try_get("skill_id")?,
+                    skill_name: r.try_get("skill_name")?,
+                    ability: r.try_get("ability")?,
+                    outcome: r.try_get("outcome")?,
+                    duration_us: r.try_get("duration_us")?,
+                    peak_memory_bytes: r.try_get("peak_memory_bytes")?,
+                    output_bytes: r.try_get("output_bytes")?,
+                    denials: decode(&denials)?,
+                    request_id: r.try_get("request_id")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+}

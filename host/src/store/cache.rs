@@ -1,0 +1,109 @@
+//! In-memory copies of the rows every invocation reads (token, agent, skill,
+//! assignment), so the hot path does not go to the database.
+//!
+//! Correctness rests on one counter: every write through [`Store`] bumps the
+//! generation after it commits, and an entry is only served while the
+//! generation it was read under is still current. A reader takes the
+//! generation *before* its database read, so a row read concurrently with a
+//! write is stored under the old generation and never served. Revoking a
+//! token or disabling an assignment therefore takes effect on the very next
+//! request. Misses are not cached, so unknown tokens cannot fill memory.
+//!
+//! The cache is per process: it is exact for the embedded SQLite backend,
+//! where one server owns the database file.
+//!
+//! [`Store`]: super::Store
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Entries per map before it is emptied; far more than the working set of
+/// tokens, agents and skills of a node, small enough to bound memory.
+const CAPACITY: usize = 16_384;
+
+/// The write generation shared by every map.
+#[derive(Debug, Default)]
+pub(super) struct Generation(AtomicU64);
+
+impl Generation {
+    /// The current generation; take it before reading the database.
+    pub(super) fn current(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Called after every committed write.
+    pub(super) fn bump(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// One map of rows, valid for one generation.
+#[derive(Debug)]
+pub(super) struct Memo<K, V> {
+    inner: RwLock<(u64, HashMap<K, V>)>,
+}
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Memo {
+            inner: RwLock::new((0, HashMap::new())),
+        }
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> Memo<K, V> {
+    /// The entry for `key` if it was read under generation `now`.
+    pub(super) fn get<Q>(&self, now: u64, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        let inner = self.inner.read().expect("cache lock");
+        if inner.0 != now {
+            return None;
+        }
+        inner.1.get(key).cloned()
+    }
+
+    /// Keeps `value`, read from the database under generation `read_at`,
+    /// unless a write has happened since.
+    pub(super) fn put(&self, generation: &Generation, read_at: u64, key: K, value: V) {
+        let mut inner = self.inner.write().expect("cache lock");
+        if generation.current() != read_at {
+            return;
+        }
+        if inner.0 != read_at || inner.1.len() >= CAPACITY {
+            inner.0 = read_at;
+            inner.1.clear();
+        }
+        inner.1.insert(key, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_hides_every_entry_read_before_it() {
+        let generation = Generation::default();
+        let memo: Memo<String, u32> = Memo::default();
+        let g = generation.current();
+        memo.put(&generation, g, "a".into(), 1);
+        assert_eq!(memo.get(generation.current(), "a"), Some(1));
+        generation.bump();
+        assert_eq!(memo.get(generation.current(), "a"), None);
+    }
+
+    #[test]
+    fn a_row_read_during_a_write_is_not_kept() {
+        let generation = Generation::default();
+        let memo: Memo<String, u32> = Memo::default();
+        let read_at = generation.current();
+        // The write commits and bumps while the reader holds a stale row.
+        generation.bump();
+        memo.put(&generation, read_at, "a".into(), 1);
+        assert_eq!(memo.get(generation.current(), "a"), None);
+    }
+}
