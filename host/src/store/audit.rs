@@ -4,8 +4,12 @@
 //! [`Store::record_invocation`] still returns only once its record is
 //! committed: nothing is acknowledged that could be lost.
 use super::{Store, StoreError, decode};
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqlitePool;
 use sqlx::{QueryBuilder, Row, Sqlite};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// One audit record.
@@ -66,6 +70,9 @@ pub struct AuditQuery {
 /// a record binds 14.
 const BATCH: usize = 512;
 
+/// How often the writer has the WAL folded into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
 type Reply = oneshot::Sender<Result<(), String>>;
 
 /// The sending side of the audit writer task.
@@ -80,13 +87,43 @@ impl AuditWriter {
     pub(super) fn start(pool: SqlitePool) -> AuditWriter {
         let (queue, mut incoming) = mpsc::channel::<(InvocationRow, Reply)>(4 * BATCH);
         tokio::spawn(async move {
+            // One connection kept for the writer: its page cache stays warm,
+            // where a connection from the pool would re-read the pages that
+            // the previous batch, on another connection, wrote.
+            let mut connection = None;
+            let mut last_checkpoint = Instant::now();
+            let checkpointing = Arc::new(AtomicBool::new(false));
             let mut batch = Vec::with_capacity(BATCH);
             while incoming.recv_many(&mut batch, BATCH).await > 0 {
+                // Let the calls that are finishing right now join this batch:
+                // a commit costs the same for one record as for fifty.
+                tokio::task::yield_now().await;
+                while batch.len() < BATCH {
+                    match incoming.try_recv() {
+                        Ok(item) => batch.push(item),
+                        Err(_) => break,
+                    }
+                }
                 let rows: Vec<&InvocationRow> = batch.iter().map(|(row, _)| row).collect();
-                let result = insert(&pool, &rows).await.map_err(|e| {
+                let result = insert(&pool, &mut connection, &rows).await.map_err(|e| {
                     tracing::error!(error = %e, records = rows.len(), "writing invocation records failed");
                     e.to_string()
                 });
+                if last_checkpoint.elapsed() >= CHECKPOINT_EVERY
+                    && !checkpointing.swap(true, Ordering::AcqRel)
+                {
+                    last_checkpoint = Instant::now();
+                    let (pool, checkpointing) = (pool.clone(), checkpointing.clone());
+                    tokio::spawn(async move {
+                        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                            .execute(&pool)
+                            .await
+                        {
+                            tracing::warn!(error = %e, "WAL checkpoint failed");
+                        }
+                        checkpointing.store(false, Ordering::Release);
+                    });
+                }
                 for (_, reply) in batch.drain(..) {
                     // The caller may have gone away (client disconnected).
                     let _ = reply.send(result.clone());
@@ -97,7 +134,24 @@ impl AuditWriter {
     }
 }
 
-async fn insert(pool: &SqlitePool, rows: &[&InvocationRow]) -> Result<(), sqlx::Error> {
+async fn insert(
+    pool: &SqlitePool,
+    connection: &mut Option<PoolConnection<Sqlite>>,
+    rows: &[&InvocationRow],
+) -> Result<(), sqlx::Error> {
+    let conn = match connection {
+        Some(conn) => conn,
+        None => {
+            let mut conn = pool.acquire().await?;
+            // This connection's commits never checkpoint (that would stall
+            // every waiting caller behind an fsync); `checkpoint` does it
+            // beside the writer.
+            sqlx::query("PRAGMA wal_autocheckpoint = 0")
+                .execute(&mut *conn)
+                .await?;
+            connection.insert(conn)
+        }
+    };
     let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO invocations (id, tenant_id, agent_id, agent_name, skill_id, skill_name, ability, outcome, \
          duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at) ",
@@ -118,7 +172,11 @@ async fn insert(pool: &SqlitePool, rows: &[&InvocationRow]) -> Result<(), sqlx::
             .push_bind(&row.request_id)
             .push_bind(&row.created_at);
     });
-    query.build().execute(pool).await?;
+    if let Err(e) = query.build().execute(&mut **conn).await {
+        // Start from a fresh connection next time.
+        *connection = None;
+        return Err(e);
+    }
     Ok(())
 }
 
