@@ -18,6 +18,7 @@ pub mod pack;
 pub mod package;
 pub mod runtime;
 pub mod server;
+pub mod source;
 pub mod store;
 
 pub use error::{InvokeError, LoadError};

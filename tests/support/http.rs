@@ -3,7 +3,7 @@
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use skillhost::server::{AppState, Loader, bootstrap, serve};
+use skillhost::server::{AppState, Loader, ServiceOptions, bootstrap, serve};
 use skillhost::store::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,8 +33,20 @@ impl TestServer {
         TestServer::start_in(data_dir).await
     }
 
+    /// Starts a server with operator switches on a fresh data directory.
+    pub async fn start_with(name: &str, options: ServiceOptions) -> TestServer {
+        let data_dir =
+            std::env::temp_dir().join(format!("skillhost-server-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data_dir);
+        TestServer::start_in_with(data_dir, options).await
+    }
+
     /// Starts a server on an existing data directory (a restart).
     pub async fn start_in(data_dir: PathBuf) -> TestServer {
+        TestServer::start_in_with(data_dir, ServiceOptions::default()).await
+    }
+
+    async fn start_in_with(data_dir: PathBuf, options: ServiceOptions) -> TestServer {
         let store = Store::open(&data_dir).await.expect("store opens");
         bootstrap(&store, Some(OPERATOR_TOKEN))
             .await
@@ -50,7 +62,12 @@ impl TestServer {
             skillhost::runtime::Runtime::new(config, std::sync::Arc::new(store.clone())).unwrap();
         let loader = Loader::new(runtime);
         let jwt = Some(skillhost::server::JwtVerifier::new(JWT_SECRET.as_bytes()));
-        let task = tokio::spawn(serve(listener, AppState { store, loader, jwt }, async {
+        let task = tokio::spawn(serve(listener, AppState {
+                store,
+                loader,
+                jwt,
+                options,
+            }, async {
             let _ = rx.await;
         }));
         TestServer {
@@ -156,4 +173,62 @@ pub struct Reply {
     pub text: String,
     /// The `x-request-id` header.
     pub request_id: Option<String>,
+}
+
+/// What a [`FileServer`] path answers.
+#[derive(Clone)]
+pub enum Served {
+    /// 200 with these bytes.
+    Bytes(Vec<u8>),
+    /// 302 to this location.
+    Redirect(String),
+    /// This status, empty body.
+    Status(u16),
+}
+
+/// A real HTTP server on 127.0.0.1 serving what a test puts in it: the
+/// upstream of URL installs and syncs.
+pub struct FileServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    files: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Served>>>,
+}
+
+impl FileServer {
+    /// Binds port 0 and serves in the background.
+    pub async fn start() -> FileServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let files: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Served>>> =
+            Default::default();
+        let shared = files.clone();
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            let served = shared.lock().unwrap().get(uri.path()).cloned();
+            async move {
+                use axum::response::IntoResponse;
+                match served {
+                    Some(Served::Bytes(b)) => b.into_response(),
+                    Some(Served::Redirect(to)) => {
+                        (axum::http::StatusCode::FOUND, [("location", to)]).into_response()
+                    }
+                    Some(Served::Status(code)) => {
+                        axum::http::StatusCode::from_u16(code).unwrap().into_response()
+                    }
+                    None => axum::http::StatusCode::NOT_FOUND.into_response(),
+                }
+            }
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        FileServer { addr, files }
+    }
+
+    /// Serves `what` at `path`.
+    pub fn put(&self, path: &str, what: Served) {
+        self.files.lock().unwrap().insert(path.to_owned(), what);
+    }
+
+    /// The URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
 }

@@ -1,7 +1,7 @@
 //! `skillhost serve`: the HTTP service.
 use super::CliError;
 use crate::runtime::{Runtime, RuntimeConfig};
-use crate::server::{AppState, JwtVerifier, Loader, bootstrap, preload, serve};
+use crate::server::{AppState, JwtVerifier, Loader, ServiceOptions, bootstrap, preload, serve};
 use crate::store::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,6 +27,18 @@ pub struct Args {
     /// scopes, exp). At least 32 bytes.
     #[arg(long, env = "SKILLHOST_JWT_SECRET", hide_env_values = true)]
     jwt_secret: Option<String>,
+    /// Operator only: allow `POST /api/skills` with `{"path": ...}` to
+    /// install packaged skills from files under this server-side directory.
+    #[arg(long, env = "SKILLHOST_INSTALL_ROOT")]
+    install_root: Option<PathBuf>,
+    /// Let URL installs and syncs fetch from loopback and private addresses
+    /// (refused by default: tenants choose the URLs the server fetches).
+    #[arg(long, env = "SKILLHOST_ALLOW_PRIVATE_SOURCES")]
+    allow_private_sources: bool,
+    /// Keep each invocation's input (`args`) in its audit record. Off by
+    /// default: inputs may carry personal data.
+    #[arg(long, env = "SKILLHOST_RECORD_INPUTS")]
+    record_inputs: bool,
 }
 
 pub async fn run(args: Args) -> Result<ExitCode, CliError> {
@@ -67,7 +79,26 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         .jwt_secret
         .as_deref()
         .map(|s| JwtVerifier::new(s.as_bytes()));
-    serve(listener, AppState { store, loader, jwt }, shutdown_signal()).await?;
+    if let Some(root) = &args.install_root
+        && !root.is_dir()
+    {
+        return Err(CliError::new(format!(
+            "--install-root {} is not a directory",
+            root.display()
+        )));
+    }
+    let options = ServiceOptions {
+        install_root: args.install_root,
+        allow_private_sources: args.allow_private_sources,
+        record_inputs: args.record_inputs,
+    };
+    let state = AppState {
+        store,
+        loader,
+        jwt,
+        options,
+    };
+    serve(listener, state, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,6 +6,7 @@ mod engine;
 mod host_api;
 mod invoke;
 mod outbound;
+pub(crate) use outbound::{connect, tls_config};
 mod session;
 mod state;
 

@@ -149,7 +149,8 @@ async fn resolve(dest: &Destination) -> Result<Vec<SocketAddr>, Error> {
     }
 }
 
-async fn connect(addrs: &[SocketAddr]) -> Result<TcpStream, Error> {
+/// Connects to the first of `addrs` that answers.
+pub(crate) async fn connect(addrs: &[SocketAddr]) -> Result<TcpStream, Error> {
     let mut last = Error::ConnectionRefused;
     for addr in addrs {
         match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
@@ -164,7 +165,8 @@ async fn connect(addrs: &[SocketAddr]) -> Result<TcpStream, Error> {
     Err(last)
 }
 
-fn tls_config() -> Arc<rustls::ClientConfig> {
+/// TLS client settings: the webpki roots, ring, safe default versions.
+pub(crate) fn tls_config() -> Arc<rustls::ClientConfig> {
     static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {

@@ -1,7 +1,9 @@
 //! Seed 003's per-agent skills surface: what an agent has, with the
 //! `needs_*` flags derived from the effective policy (declared ∩ approved ∩
 //! assignment), a usage example, and the source (manifest and the WIT the
-//! skill implements).
+//! skill implements). Writes: create (upload a component for this agent),
+//! update (metadata, or a new version), install from a URL, and delete
+//! (which takes the skill away from this agent; the catalog keeps it).
 use super::AppState;
 use super::agents::find_agent;
 use super::auth::Principal;
@@ -9,8 +11,13 @@ use super::error::ApiError;
 use super::skills::effective_policy;
 use crate::manifest::AbilitySpec;
 use crate::store::{AssignmentRow, SkillRow};
-use axum::extract::{Path, State};
-use axum::routing::get;
+use super::error::JsonBody;
+use super::install::{Origin, component_from_request, install_component};
+use crate::store::{Agent, StoreError};
+use axum::extract::{Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::routing::{get, post};
+use serde::Deserialize;
 use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
@@ -19,8 +26,12 @@ const SKILL_WIT: &str = include_str!("../../../wit/skill.wit");
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/agents/{agent}/skills", get(list))
-        .route("/api/agents/{agent}/skills/{skill}", get(detail))
+        .route("/api/agents/{agent}/skills", get(list).post(create))
+        .route("/api/agents/{agent}/skills/install", post(install_from_url))
+        .route(
+            "/api/agents/{agent}/skills/{skill}",
+            get(detail).put(update).delete(remove),
+        )
         .route("/api/agents/{agent}/skills/{skill}/source", get(source))
 }
 
@@ -169,5 +180,230 @@ async fn source(
         "wit": SKILL_WIT,
         "kind": skill.kind,
         "digest": skill.digest,
+    })))
+}
+
+/// What seed 003's write endpoints return about a skill.
+fn written(skill: &SkillRow) -> Value {
+    json!({
+        "name": skill.manifest.name,
+        "description": skill.manifest.description,
+        "version": skill.manifest.version.to_string(),
+        "status": skill.status,
+        "capabilityDiff": skill.capability_diff,
+        "created_at": skill.created_at,
+        "installed_at": skill.created_at,
+    })
+}
+
+/// Gives `skill` to `agent` unless it already has it.
+async fn give(
+    state: &AppState,
+    principal: &Principal,
+    agent: &Agent,
+    skill: &SkillRow,
+) -> Result<(), ApiError> {
+    let row = AssignmentRow::new(&principal.tenant_id, &skill.id, &agent.id, &principal.token_id);
+    match state.store.create_assignment(&row).await {
+        Ok(()) | Err(StoreError::Conflict) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The agent's current version of `skill`, which it must have.
+async fn own_skill(
+    state: &AppState,
+    principal: &Principal,
+    agent: &Agent,
+    skill: &str,
+) -> Result<SkillRow, ApiError> {
+    let skill = super::skills::find_skill(state, principal, skill).await?;
+    state
+        .store
+        .assignment(&principal.tenant_id, &skill.id, &agent.id)
+        .await?
+        .ok_or(ApiError::NotFound("skill assignment for this agent"))?;
+    Ok(skill)
+}
+
+/// Create: the body is the component (`application/wasm` or multipart), or
+/// a JSON source as for `POST /api/skills`. The skill is installed (pending
+/// approval, unless it is a new version asking for nothing more) and given
+/// to this agent.
+async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(agent): Path<String>,
+    request: Request,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require("skills:write")?;
+    let agent = find_agent(&state, &principal, &agent).await?;
+    let (bytes, origin) = component_from_request(&state, &principal, request).await?;
+    let skill = install_component(&state, &principal, bytes, origin).await?;
+    give(&state, &principal, &agent, &skill).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "success": true, "skill": written(&skill) })),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstallFromUrl {
+    url: String,
+    /// When given, the installed skill must have this name.
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    sha256: Option<String>,
+}
+
+async fn install_from_url(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(agent): Path<String>,
+    JsonBody(body): JsonBody<InstallFromUrl>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require("skills:write")?;
+    let agent = find_agent(&state, &principal, &agent).await?;
+    let pin = body
+        .sha256
+        .as_deref()
+        .map(crate::source::parse_pin)
+        .transpose()
+        .map_err(|m| ApiError::bad_request("invalid_sha256", m))?;
+    let url = crate::source::parse(&body.url).map_err(super::install::fetch_error)?;
+    let fetched = crate::source::fetch(&url, pin.as_deref(), super::install::fetch_policy(&state))
+        .await
+        .map_err(super::install::fetch_error)?;
+    if let Some(expected) = &body.name {
+        let package = crate::package::read(&fetched.bytes).map_err(|e| ApiError::Unprocessable {
+            code: "invalid_component",
+            message: e.to_string(),
+        })?;
+        if &package.manifest.name != expected {
+            return Err(ApiError::Unprocessable {
+                code: "name_mismatch",
+                message: format!(
+                    "the URL serves skill `{}`, not `{expected}`",
+                    package.manifest.name
+                ),
+            });
+        }
+    }
+    let origin = Origin {
+        source: "url",
+        location: Some(url.to_string()),
+        pin,
+        description: None,
+    };
+    let skill = install_component(&state, &principal, fetched.bytes, origin).await?;
+    give(&state, &principal, &agent, &skill).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "success": true, "skill": written(&skill) })),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Metadata {
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+}
+
+/// Update: a JSON body changes the description or category; a component
+/// body (`application/wasm` or multipart) installs a new version of the
+/// same skill, which this agent moves to once it is approved.
+async fn update(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((agent, skill)): Path<(String, String)>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:write")?;
+    let agent = find_agent(&state, &principal, &agent).await?;
+    let mut current = own_skill(&state, &principal, &agent, &skill).await?;
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().starts_with("application/json"));
+    // A new version comes as the body or as a JSON source; any other JSON
+    // body changes metadata.
+    let (bytes, origin) = if is_json {
+        let json = axum::body::to_bytes(request.into_body(), super::MAX_BODY_BYTES)
+            .await
+            .map_err(|_| ApiError::TooLarge(super::MAX_BODY_BYTES))?;
+        let value: Value = serde_json::from_slice(&json)
+            .map_err(|e| ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}")))?;
+        let is_source = ["sourceUrl", "url", "path"]
+            .iter()
+            .any(|k| value.get(k).is_some());
+        if !is_source {
+            let meta: Metadata = serde_json::from_value(value)
+                .map_err(|e| ApiError::bad_request("invalid_body", format!("invalid body: {e}")))?;
+            if meta.description.is_none() && meta.category.is_none() {
+                return Err(ApiError::bad_request(
+                    "invalid_body",
+                    "nothing to update: give `description` or `category`, or send a new \
+                     version of the component",
+                ));
+            }
+            if let Some(d) = meta.description {
+                current.manifest.description = d;
+            }
+            if let Some(c) = meta.category {
+                current.manifest.category = Some(c).filter(|c| !c.is_empty());
+            }
+            state.store.update_skill(&current).await?;
+            let current = super::skills::find_skill(&state, &principal, &current.id).await?;
+            return Ok(Json(json!({ "success": true, "skill": written(&current) })));
+        }
+        let rebuilt = Request::builder()
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(json))
+            .expect("a request from parts that were valid");
+        component_from_request(&state, &principal, rebuilt).await?
+    } else {
+        component_from_request(&state, &principal, request).await?
+    };
+    let package = crate::package::read(&bytes).map_err(|e| ApiError::Unprocessable {
+        code: "invalid_component",
+        message: e.to_string(),
+    })?;
+    if package.manifest.name != current.manifest.name {
+        return Err(ApiError::Unprocessable {
+            code: "name_mismatch",
+            message: format!(
+                "the component is skill `{}`; an update of `{}` must keep its name",
+                package.manifest.name, current.manifest.name
+            ),
+        });
+    }
+    let new = install_component(&state, &principal, bytes, origin).await?;
+    // A pending version waits for approval; this agent moves to it then.
+    Ok(Json(json!({ "success": true, "skill": written(&new) })))
+}
+
+/// Delete: the skill is taken away from this agent. The catalog keeps it
+/// for other agents; `DELETE /api/skills/{id}` uninstalls it.
+async fn remove(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((agent, skill)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:write")?;
+    let agent = find_agent(&state, &principal, &agent).await?;
+    let skill = own_skill(&state, &principal, &agent, &skill).await?;
+    state
+        .store
+        .delete_assignment(&principal.tenant_id, &skill.id, &agent.id)
+        .await?;
+    Ok(Json(json!({
+        "success": true,
+        "message": format!("Skill '{}' deleted from agent '{}'", skill.manifest.name, agent.name),
     })))
 }

@@ -2,6 +2,7 @@
 //! agent, skill, outcome and time, newest first, with cursor paging.
 use super::AppState;
 use super::auth::Principal;
+use super::cursor;
 use super::error::ApiError;
 use crate::store::{AuditQuery, normalize_time};
 use axum::extract::{Query, State};
@@ -39,19 +40,6 @@ fn time_param(name: &str, value: Option<String>) -> Result<Option<String>, ApiEr
         .transpose()
 }
 
-/// The cursor is the hex of "created_at id" of the last record returned.
-fn decode_cursor(cursor: &str) -> Result<(String, String), ApiError> {
-    let bad = || {
-        ApiError::bad_request(
-            "invalid_cursor",
-            "`cursor` must be a nextCursor value from an earlier page",
-        )
-    };
-    let text = String::from_utf8(hex::decode(cursor).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (time, id) = text.split_once(' ').ok_or_else(bad)?;
-    Ok((time.to_owned(), id.to_owned()))
-}
-
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -71,7 +59,12 @@ async fn list(
         outcome: p.outcome,
         since: time_param("since", p.since)?,
         until: time_param("until", p.until)?,
-        before: p.cursor.as_deref().map(decode_cursor).transpose()?,
+        before: p
+            .cursor
+            .as_deref()
+            .map(cursor::decode::<2>)
+            .transpose()?
+            .map(|[time, id]| (time, id)),
         limit: limit + 1,
     };
     let mut rows = state
@@ -82,7 +75,7 @@ async fn list(
     rows.truncate(limit as usize);
     let next = if more {
         rows.last()
-            .map(|r| hex::encode(format!("{} {}", r.created_at, r.id)))
+            .map(|r| cursor::encode(&[&r.created_at, &r.id]))
     } else {
         None
     };

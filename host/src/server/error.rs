@@ -47,6 +47,14 @@ pub enum ApiError {
     /// 413: the body exceeds the limit.
     #[error("the request body exceeds the limit of {0} bytes")]
     TooLarge(usize),
+    /// 502: a source the server fetches from failed.
+    #[error("{message}")]
+    BadGateway {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What failed.
+        message: String,
+    },
     /// 500: a failure of ours; the detail went to the log.
     #[error("internal error")]
     Internal,
@@ -70,6 +78,7 @@ impl ApiError {
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::BadGateway { code, .. } => (StatusCode::BAD_GATEWAY, code),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

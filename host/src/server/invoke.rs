@@ -54,6 +54,10 @@ async fn invoke(
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let recorded_input = state
+        .options
+        .record_inputs
+        .then(|| body.args.clone().unwrap_or_else(|| json!({})));
     // Refusals before the sandbox runs are audited too.
     let refuse = |error: ApiError, reason: &str| {
         let record = InvocationRow {
@@ -69,6 +73,7 @@ async fn invoke(
             peak_memory_bytes: 0,
             output_bytes: 0,
             denials: json!([{ "capability": "invoke", "target": skill.manifest.name, "reason": reason }]),
+            input: recorded_input.clone(),
             request_id: request_id.clone(),
             created_at: now(),
         };
@@ -189,6 +194,7 @@ async fn invoke(
         peak_memory_bytes: invocation.receipt.peak_memory_bytes as i64,
         output_bytes: invocation.receipt.output_bytes as i64,
         denials: serde_json::to_value(&invocation.denials).expect("JSON"),
+        input: recorded_input,
         request_id,
         created_at: now(),
     };

@@ -8,8 +8,10 @@ mod attachments;
 mod audit;
 mod auth;
 mod bootstrap;
+mod cursor;
 mod error;
 mod health;
+mod install;
 mod invoke;
 mod loader;
 mod preload;
@@ -28,6 +30,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use std::future::Future;
+use std::path::PathBuf;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -44,6 +47,20 @@ pub struct AppState {
     pub loader: Loader,
     /// Verifies HS256 JWTs, when a signing secret is configured.
     pub jwt: Option<JwtVerifier>,
+    /// Operator switches.
+    pub options: ServiceOptions,
+}
+
+/// Operator switches of the service; all off by default.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceOptions {
+    /// Server-side directory that operators may install skills from by
+    /// path (`{"path": ...}`); `None` disables path installs.
+    pub install_root: Option<PathBuf>,
+    /// Let URL installs and syncs fetch from loopback and private addresses.
+    pub allow_private_sources: bool,
+    /// Keep each invocation's input in its audit record.
+    pub record_inputs: bool,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -56,6 +73,7 @@ pub fn app(state: AppState) -> Router {
         .merge(tokens::router())
         .merge(agents::router())
         .merge(skills::router())
+        .merge(install::router())
         .merge(invoke::router())
         .merge(agent_skills::router())
         .merge(attachments::router())

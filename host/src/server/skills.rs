@@ -3,12 +3,13 @@
 use super::AppState;
 use super::agents::find_agent;
 use super::auth::Principal;
+use super::cursor;
 use super::error::{ApiError, JsonBody};
 use crate::capability::{Grant, Narrowing, Policy};
-use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError, new_skill};
+use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -16,7 +17,7 @@ use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/skills", get(list).post(install))
+        .route("/api/skills", get(list))
         .route("/api/skills/categories", get(categories))
         .route(
             "/api/skills/{id}",
@@ -66,6 +67,10 @@ pub(super) fn view(skill: &SkillRow, assigned: i64) -> Value {
         "updatedAt": skill.updated_at,
         "source": "custom",
         "origin": skill.source,
+        "sourceUrl": skill.source_url.as_deref().filter(|_| skill.source == "url"),
+        "sha256": skill.source_sha256,
+        "lastSyncedAt": skill.synced_at,
+        "syncError": skill.sync_error,
         "kind": skill.kind,
         "digest": skill.digest,
         "capabilities": m.capabilities,
@@ -77,104 +82,14 @@ pub(super) fn view(skill: &SkillRow, assigned: i64) -> Value {
     })
 }
 
-async fn install(
-    State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    principal.require("skills:write")?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !content_type.starts_with("application/wasm") {
-        return Err(ApiError::bad_request(
-            "unsupported_content_type",
-            "send the packaged skill as the body with `Content-Type: application/wasm`",
-        ));
-    }
-    let package = crate::package::read(&body).map_err(|e| ApiError::Unprocessable {
-        code: "invalid_component",
-        message: e.to_string(),
-    })?;
-    // Compile and link now, so a component that cannot run is refused at
-    // install with wasmtime's reason rather than at the first call.
-    state
-        .loader
-        .load_bytes(body.to_vec())
-        .await
-        .map_err(|e| ApiError::Unprocessable {
-            code: "invalid_component",
-            message: e.to_string(),
-        })?;
-    let kind = package.kind.as_str();
-    state
-        .store
-        .put_component(&principal.tenant_id, &package.digest, &body)
-        .await?;
-    let mut row = new_skill(
-        &principal.tenant_id,
-        package.manifest,
-        kind,
-        &package.digest,
-        "upload",
-    );
-    carry_over_approval(&state, &principal, &mut row).await?;
-    state.store.create_skill(&row).await.map_err(|e| match e {
-        StoreError::Conflict => ApiError::Conflict {
-            code: "skill_exists",
-            message: format!(
-                "{}@{} is already installed",
-                row.manifest.name, row.manifest.version
-            ),
-        },
-        other => other.into(),
-    })?;
-    tracing::info!(skill_id = %row.id, name = %row.manifest.name, digest = %row.digest, "skill installed, pending approval");
-    Ok((StatusCode::CREATED, Json(json!({ "skill": view(&row, 0) }))))
-}
-
-/// A new version of an approved skill keeps the approval when it asks for
-/// nothing more; otherwise it waits, showing what it adds.
-async fn carry_over_approval(
-    state: &AppState,
-    principal: &Principal,
-    row: &mut SkillRow,
-) -> Result<(), ApiError> {
-    let Some(previous) = state
-        .store
-        .skill(&principal.tenant_id, &row.manifest.name)
-        .await?
-    else {
-        return Ok(());
-    };
-    let Some(grant) = previous.grant.clone() else {
-        return Ok(());
-    };
-    let limits = state.loader.runtime().limits();
-    let Ok(approved) = Policy::resolve(&previous.manifest, &grant, limits) else {
-        return Ok(());
-    };
-    let diff = row
-        .manifest
-        .capabilities
-        .beyond(&previous.manifest.capabilities, &approved);
-    if diff.is_empty() && Policy::resolve(&row.manifest, &grant, limits).is_ok() {
-        row.grant = Some(grant);
-        row.status = "active".into();
-    } else {
-        row.capability_diff = Some(diff);
-    }
-    Ok(())
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     category: Option<String>,
     status: Option<String>,
-    limit: Option<usize>,
+    source: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
 }
 
 async fn list(
@@ -194,6 +109,16 @@ async fn list(
             ));
         }
     };
+    let source = match query.source.as_deref() {
+        None => None,
+        Some(s @ ("upload" | "url" | "path")) => Some(s.to_owned()),
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_source",
+                format!("source `{other}` is not one of upload, url, path"),
+            ));
+        }
+    };
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request(
@@ -201,22 +126,40 @@ async fn list(
             "limit must be between 1 and 1000",
         ));
     }
-    let skills = state
+    let after = query
+        .cursor
+        .as_deref()
+        .map(cursor::decode::<3>)
+        .transpose()?
+        .map(|[name, time, id]| (name, time, id));
+    let (mut skills, total) = state
         .store
         .list_skills(
             &principal.tenant_id,
             &SkillFilter {
                 category: query.category,
                 status,
+                source,
+                after,
+                limit: Some(limit + 1),
             },
         )
         .await?;
-    let total = skills.len();
+    let next = if skills.len() as i64 > limit {
+        skills.truncate(limit as usize);
+        skills
+            .last()
+            .map(|s| cursor::encode(&[&s.manifest.name, &s.created_at, &s.id]))
+    } else {
+        None
+    };
     let mut out = Vec::new();
-    for skill in skills.iter().take(limit) {
+    for skill in &skills {
         out.push(view(skill, state.store.assignment_count(&skill.id).await?));
     }
-    Ok(Json(json!({ "skills": out, "total": total })))
+    Ok(Json(
+        json!({ "skills": out, "total": total, "nextCursor": next }),
+    ))
 }
 
 async fn categories(
@@ -224,7 +167,7 @@ async fn categories(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
-    let skills = state
+    let (skills, _) = state
         .store
         .list_skills(&principal.tenant_id, &SkillFilter::default())
         .await?;
@@ -483,6 +426,7 @@ async fn approve(
         .await?;
     tracing::info!(skill_id = %skill.id, "skill approved");
     let skill = find_skill(&state, &principal, &skill.id).await?;
+    super::install::promote_if_current(&state, &principal, &skill).await?;
     let assigned = state.store.assignment_count(&skill.id).await?;
     Ok(Json(json!({ "skill": view(&skill, assigned) })))
 }

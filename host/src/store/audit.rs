@@ -41,6 +41,9 @@ pub struct InvocationRow {
     pub output_bytes: i64,
     /// What the sandbox refused.
     pub denials: serde_json::Value,
+    /// The call's input, when the operator records inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<serde_json::Value>,
     /// The HTTP request id.
     pub request_id: Option<String>,
     /// When.
@@ -67,7 +70,7 @@ pub struct AuditQuery {
 }
 
 /// Records per transaction at most; SQLite allows 32766 bound parameters and
-/// a record binds 14.
+/// a record binds 15.
 const BATCH: usize = 512;
 
 /// How often the writer has the WAL folded into the database.
@@ -154,7 +157,7 @@ async fn insert(
     };
     let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO invocations (id, tenant_id, agent_id, agent_name, skill_id, skill_name, ability, outcome, \
-         duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at) ",
+         duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at, input) ",
     );
     query.push_values(rows, |mut b, row| {
         b.push_bind(&row.id)
@@ -170,7 +173,8 @@ async fn insert(
             .push_bind(row.output_bytes)
             .push_bind(row.denials.to_string())
             .push_bind(&row.request_id)
-            .push_bind(&row.created_at);
+            .push_bind(&row.created_at)
+            .push_bind(row.input.as_ref().map(|v| v.to_string()));
     });
     if let Err(e) = query.build().execute(&mut **conn).await {
         // Start from a fresh connection next time.
@@ -242,6 +246,11 @@ impl Store {
                     peak_memory_bytes: r.try_get("peak_memory_bytes")?,
                     output_bytes: r.try_get("output_bytes")?,
                     denials: decode(&denials)?,
+                    input: r
+                        .try_get::<Option<String>, _>("input")?
+                        .as_deref()
+                        .map(decode)
+                        .transpose()?,
                     request_id: r.try_get("request_id")?,
                     created_at: r.try_get("created_at")?,
                 })

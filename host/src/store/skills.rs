@@ -29,6 +29,12 @@ pub struct SkillRow {
     pub capability_diff: Option<Capabilities>,
     /// Where it came from, for URL installs.
     pub source_url: Option<String>,
+    /// The sha256 a URL install was pinned to; a sync must match it.
+    pub source_sha256: Option<String>,
+    /// Last successful fetch of a URL source.
+    pub synced_at: Option<String>,
+    /// Why the last sync failed, until one succeeds.
+    pub sync_error: Option<String>,
     /// Creation time.
     pub created_at: String,
     /// Last change.
@@ -85,7 +91,8 @@ impl AssignmentRow {
     }
 }
 
-const SKILL_COLUMNS: &str = "id, tenant_id, kind, digest, manifest, status, grant_json, source, source_url, created_at, updated_at, capability_diff";
+const SKILL_COLUMNS: &str = "id, tenant_id, kind, digest, manifest, status, grant_json, source, source_url, \
+     created_at, updated_at, capability_diff, source_sha256, synced_at, sync_error";
 
 fn skill(row: &SqliteRow) -> Result<SkillRow, sqlx::Error> {
     let manifest: String = row.try_get("manifest")?;
@@ -105,6 +112,9 @@ fn skill(row: &SqliteRow) -> Result<SkillRow, sqlx::Error> {
             .map(decode)
             .transpose()?,
         source_url: row.try_get("source_url")?,
+        source_sha256: row.try_get("source_sha256")?,
+        synced_at: row.try_get("synced_at")?,
+        sync_error: row.try_get("sync_error")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -138,6 +148,12 @@ pub struct SkillFilter {
     pub category: Option<String>,
     /// Only this status; `None` means every status.
     pub status: Option<String>,
+    /// Only this source (upload, url, path).
+    pub source: Option<String>,
+    /// Only skills after this (name, created_at, id): the cursor.
+    pub after: Option<(String, String, String)>,
+    /// Page size; `None` for all.
+    pub limit: Option<i64>,
 }
 
 impl Store {
@@ -180,8 +196,9 @@ impl Store {
     pub async fn create_skill(&self, row: &SkillRow) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO skills (id, tenant_id, name, version, description, category, kind, digest, manifest, \
-             status, grant_json, source, source_url, created_at, updated_at, capability_diff) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             status, grant_json, source, source_url, created_at, updated_at, capability_diff, \
+             source_sha256, synced_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
         .bind(&row.id)
         .bind(&row.tenant_id)
@@ -199,13 +216,17 @@ impl Store {
         .bind(&row.created_at)
         .bind(&row.updated_at)
         .bind(row.capability_diff.as_ref().map(|d| serde_json::to_string(d).expect("JSON")))
+        .bind(&row.source_sha256)
+        .bind(&row.synced_at)
         .execute(self.pool())
         .await?;
         self.changed();
         Ok(())
     }
 
-    /// A tenant's skill by id, or by name (the newest version).
+    /// A tenant's skill by id, or by name: the newest active version, else
+    /// the newest version (so a pending update does not hide the version
+    /// agents are using).
     pub async fn skill(
         &self,
         tenant_id: &str,
@@ -230,7 +251,7 @@ impl Store {
         }
         let row = sqlx::query(&format!(
             "SELECT {SKILL_COLUMNS} FROM skills WHERE tenant_id = $1 AND (id = $2 OR name = $2) \
-             ORDER BY created_at DESC, id DESC LIMIT 1"
+             ORDER BY CASE WHEN status = 'active' THEN 0 ELSE 1 END, created_at DESC, id DESC LIMIT 1"
         ))
         .bind(tenant_id)
         .bind(id_or_name)
@@ -246,23 +267,117 @@ impl Store {
         Ok(found)
     }
 
-    /// A tenant's skills, newest first.
+    /// One page of a tenant's skills, by name then newest version first,
+    /// and how many match the filter in all.
     pub async fn list_skills(
         &self,
         tenant_id: &str,
         filter: &SkillFilter,
-    ) -> Result<Vec<SkillRow>, StoreError> {
+    ) -> Result<(Vec<SkillRow>, i64), StoreError> {
+        const FILTER: &str = "tenant_id = $1 AND ($2 IS NULL OR category = $2) \
+             AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR source = $4)";
+        let (name, time, id) = match &filter.after {
+            Some((n, t, i)) => (Some(n.as_str()), Some(t.as_str()), Some(i.as_str())),
+            None => (None, None, None),
+        };
         let rows = sqlx::query(&format!(
-            "SELECT {SKILL_COLUMNS} FROM skills WHERE tenant_id = $1 \
-             AND ($2 IS NULL OR category = $2) AND ($3 IS NULL OR status = $3) \
-             ORDER BY name, created_at DESC"
+            "SELECT {SKILL_COLUMNS} FROM skills WHERE {FILTER} \
+             AND ($5 IS NULL OR name > $5 OR (name = $5 AND (created_at < $6 OR (created_at = $6 AND id < $7)))) \
+             ORDER BY name, created_at DESC, id DESC LIMIT $8"
         ))
         .bind(tenant_id)
         .bind(&filter.category)
         .bind(&filter.status)
+        .bind(&filter.source)
+        .bind(name)
+        .bind(time)
+        .bind(id)
+        .bind(filter.limit.unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.iter().map(skill).collect::<Result<_, _>>()?)
+        let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM skills WHERE {FILTER}"))
+            .bind(tenant_id)
+            .bind(&filter.category)
+            .bind(&filter.status)
+            .bind(&filter.source)
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+        Ok((rows.iter().map(skill).collect::<Result<_, _>>()?, total))
+    }
+
+    /// Records the outcome of a sync: the time of a success, or why it
+    /// failed (keeping the time of the last success).
+    pub async fn record_sync(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        outcome: Result<&str, &str>,
+    ) -> Result<(), StoreError> {
+        let (synced_at, error) = match outcome {
+            Ok(at) => (Some(at), None),
+            Err(why) => (None, Some(why)),
+        };
+        sqlx::query(
+            "UPDATE skills SET synced_at = COALESCE($1, synced_at), sync_error = $2 \
+             WHERE tenant_id = $3 AND id = $4",
+        )
+        .bind(synced_at)
+        .bind(error)
+        .bind(tenant_id)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        self.changed();
+        Ok(())
+    }
+
+    /// Moves the agents of a skill's other versions to version `id`, now
+    /// that it is the active one; an agent on several versions keeps one
+    /// assignment (the newest version's own, if it had one).
+    pub async fn promote_assignments(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        id: &str,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "DELETE FROM assignments WHERE tenant_id = $1 \
+             AND skill_id IN (SELECT id FROM skills WHERE tenant_id = $1 AND name = $2 AND id <> $3) \
+             AND agent_id IN (SELECT agent_id FROM assignments WHERE tenant_id = $1 AND skill_id = $3)",
+        )
+        .bind(tenant_id)
+        .bind(name)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        // An agent assigned to two older versions keeps the first one met.
+        let moved = sqlx::query(
+            "UPDATE assignments SET skill_id = $3 WHERE tenant_id = $1 \
+             AND skill_id IN (SELECT id FROM skills WHERE tenant_id = $1 AND name = $2 AND id <> $3) \
+             AND id IN (SELECT MIN(id) FROM assignments WHERE tenant_id = $1 \
+                 AND skill_id IN (SELECT id FROM skills WHERE tenant_id = $1 AND name = $2 AND id <> $3) \
+                 GROUP BY agent_id)",
+        )
+        .bind(tenant_id)
+        .bind(name)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "DELETE FROM assignments WHERE tenant_id = $1 \
+             AND skill_id IN (SELECT id FROM skills WHERE tenant_id = $1 AND name = $2 AND id <> $3)",
+        )
+        .bind(tenant_id)
+        .bind(name)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.changed();
+        Ok(moved)
     }
 
     /// Sets a skill's approved grant and status.
@@ -515,6 +630,9 @@ pub fn new_skill(
         source: source.to_owned(),
         capability_diff: None,
         source_url: None,
+        source_sha256: None,
+        synced_at: None,
+        sync_error: None,
         created_at: at.clone(),
         updated_at: at,
     }

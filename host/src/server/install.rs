@@ -1,0 +1,513 @@
+//! Installing skills: `POST /api/skills` with the component as the body
+//! (`application/wasm`), as a multipart upload, or as a JSON body naming a
+//! source (an http(s) URL with an optional sha256 pin, or for operators a
+//! server-side path under the configured install root); and
+//! `POST /api/skills/{id}/sync` to re-fetch a URL source.
+use super::AppState;
+use super::auth::Principal;
+use super::error::{ApiError, JsonBody};
+use super::skills::{find_skill, view};
+use crate::capability::Policy;
+use crate::source::{FetchError, FetchPolicy};
+use crate::store::{SkillRow, StoreError, new_skill, now};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/skills", post(install))
+        .route("/api/skills/{id}/sync", post(sync))
+}
+
+/// Where an installed component came from.
+#[derive(Debug, Default)]
+pub(super) struct Origin {
+    /// upload, url or path.
+    pub source: &'static str,
+    /// The URL or path.
+    pub location: Option<String>,
+    /// The sha256 pin of a URL install.
+    pub pin: Option<String>,
+    /// Replaces the manifest's description.
+    pub description: Option<String>,
+}
+
+impl Origin {
+    pub(super) fn upload() -> Self {
+        Origin {
+            source: "upload",
+            ..Origin::default()
+        }
+    }
+}
+
+/// A JSON install: a source instead of the component itself. Seed 004's
+/// `sourceUrl` is accepted, and `url` as a shorter alias.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct SourceSpec {
+    #[serde(default, alias = "url")]
+    source_url: Option<String>,
+    #[serde(default)]
+    sha256: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    /// Seed 004's source kind; only `url` (or `custom`) and `path` apply.
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+async fn install(
+    State(state): State<AppState>,
+    principal: Principal,
+    request: Request,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require("skills:write")?;
+    let (bytes, origin) = component_from_request(&state, &principal, request).await?;
+    let row = install_component(&state, &principal, bytes, origin).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "skill": view(&row, 0) }))))
+}
+
+/// The component and its origin from an install request, whatever form it
+/// took.
+pub(super) async fn component_from_request(
+    state: &AppState,
+    principal: &Principal,
+    request: Request,
+) -> Result<(Vec<u8>, Origin), ApiError> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("application/wasm") {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(body_error)?;
+        Ok((bytes.to_vec(), Origin::upload()))
+    } else if content_type.starts_with("multipart/form-data") {
+        let multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::bad_request("invalid_multipart", e.body_text()))?;
+        Ok((uploaded_file(multipart).await?, Origin::upload()))
+    } else if content_type.starts_with("application/json") {
+        let JsonBody(spec) = JsonBody::<SourceSpec>::from_request(request, state).await?;
+        component_from_source(state, principal, spec).await
+    } else {
+        Err(ApiError::bad_request(
+            "unsupported_content_type",
+            "send the packaged skill as the body with `Content-Type: application/wasm`, \
+             as a multipart/form-data file field, or name its source in a JSON body \
+             ({\"sourceUrl\": \"https://...\", \"sha256\": \"...\"})",
+        ))
+    }
+}
+
+fn body_error(rejection: axum::extract::rejection::BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::TooLarge(super::MAX_BODY_BYTES)
+    } else {
+        ApiError::bad_request("invalid_body", rejection.body_text())
+    }
+}
+
+/// The one file of a multipart upload (the field named `file`, or the only
+/// field that carries a file name).
+async fn uploaded_file(mut multipart: Multipart) -> Result<Vec<u8>, ApiError> {
+    let mut found: Option<Vec<u8>> = None;
+    while let Some(field) = multipart.next_field().await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(super::MAX_BODY_BYTES)
+        } else {
+            ApiError::bad_request("invalid_multipart", e.body_text())
+        }
+    })? {
+        let is_file = field.name() == Some("file") || field.file_name().is_some();
+        if !is_file {
+            continue;
+        }
+        if found.is_some() {
+            return Err(ApiError::bad_request(
+                "invalid_multipart",
+                "send one component per request: the upload has more than one file",
+            ));
+        }
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| ApiError::bad_request("invalid_multipart", e.body_text()))?;
+        found = Some(bytes.to_vec());
+    }
+    found.ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_multipart",
+            "the multipart body has no file: send the component in a field named `file`",
+        )
+    })
+}
+
+async fn component_from_source(
+    state: &AppState,
+    principal: &Principal,
+    spec: SourceSpec,
+) -> Result<(Vec<u8>, Origin), ApiError> {
+    if let Some(kind) = spec.source.as_deref()
+        && !matches!(kind, "url" | "custom" | "path")
+    {
+        return Err(ApiError::Unprocessable {
+            code: "unsupported_source",
+            message: format!(
+                "source `{kind}` is not supported: skillhost installs packaged WebAssembly \
+                 components; give their `sourceUrl` (http or https) or, as an operator, a `path`"
+            ),
+        });
+    }
+    match (spec.source_url, spec.path) {
+        (Some(url), None) => {
+            let pin = spec
+                .sha256
+                .as_deref()
+                .map(crate::source::parse_pin)
+                .transpose()
+                .map_err(|m| ApiError::bad_request("invalid_sha256", m))?;
+            let url = crate::source::parse(&url).map_err(fetch_error)?;
+            let fetched = crate::source::fetch(&url, pin.as_deref(), fetch_policy(state))
+                .await
+                .map_err(fetch_error)?;
+            Ok((
+                fetched.bytes,
+                Origin {
+                    source: "url",
+                    location: Some(url.to_string()),
+                    pin,
+                    description: spec.description,
+                },
+            ))
+        }
+        (None, Some(path)) => {
+            if spec.sha256.is_some() {
+                return Err(ApiError::bad_request(
+                    "invalid_body",
+                    "`sha256` pins URL sources; a path install reads the file as it is",
+                ));
+            }
+            let bytes = read_under_root(state, principal, &path).await?;
+            Ok((
+                bytes,
+                Origin {
+                    source: "path",
+                    location: Some(path),
+                    pin: None,
+                    description: spec.description,
+                },
+            ))
+        }
+        (Some(_), Some(_)) => Err(ApiError::bad_request(
+            "invalid_body",
+            "give either `sourceUrl` or `path`, not both",
+        )),
+        (None, None) => Err(ApiError::bad_request(
+            "invalid_body",
+            "name the source: `sourceUrl` (http or https, optionally with `sha256`) or, \
+             for operators, `path`",
+        )),
+    }
+}
+
+pub(super) fn fetch_policy(state: &AppState) -> FetchPolicy {
+    FetchPolicy {
+        allow_private: state.options.allow_private_sources,
+        max_bytes: super::MAX_BODY_BYTES,
+    }
+}
+
+/// Install-time mapping of fetch failures.
+pub(super) fn fetch_error(error: FetchError) -> ApiError {
+    let message = error.to_string();
+    match error {
+        FetchError::InvalidUrl(_) => ApiError::bad_request("invalid_source_url", message),
+        FetchError::Refused(_) => ApiError::Unprocessable {
+            code: "source_refused",
+            message,
+        },
+        FetchError::DigestMismatch { .. } => ApiError::Unprocessable {
+            code: "digest_mismatch",
+            message,
+        },
+        FetchError::Failed { .. } => ApiError::BadGateway {
+            code: "fetch_failed",
+            message,
+        },
+    }
+}
+
+/// Reads a server-side file for an operator, confined to the install root.
+async fn read_under_root(
+    state: &AppState,
+    principal: &Principal,
+    path: &str,
+) -> Result<Vec<u8>, ApiError> {
+    principal.require_operator()?;
+    let Some(root) = &state.options.install_root else {
+        return Err(ApiError::Conflict {
+            code: "path_installs_disabled",
+            message: "server-side path installs are off; start the server with \
+                      --install-root DIR to allow installs from files under DIR"
+                .into(),
+        });
+    };
+    let not_found = || ApiError::Unprocessable {
+        code: "invalid_path",
+        message: format!("no readable file `{path}` under the install root"),
+    };
+    let root = root.canonicalize().map_err(|e| {
+        tracing::error!(root = %root.display(), error = %e, "install root is not usable");
+        ApiError::Internal
+    })?;
+    // Relative paths are taken from the root; either way the resolved file
+    // (symlinks followed) must lie inside it.
+    let file = root
+        .join(path)
+        .canonicalize()
+        .map_err(|_| not_found())?;
+    if !file.starts_with(&root) {
+        return Err(ApiError::Unprocessable {
+            code: "invalid_path",
+            message: format!("`{path}` is outside the install root"),
+        });
+    }
+    let meta = tokio::fs::metadata(&file).await.map_err(|_| not_found())?;
+    if !meta.is_file() {
+        return Err(not_found());
+    }
+    if meta.len() > super::MAX_BODY_BYTES as u64 {
+        return Err(ApiError::TooLarge(super::MAX_BODY_BYTES));
+    }
+    tokio::fs::read(&file).await.map_err(|_| not_found())
+}
+
+/// Validates, compiles and stores a component as a new skill (pending, or
+/// active when it is a new version asking for nothing more than the
+/// approved one); agents move to it when it becomes the active version.
+pub(super) async fn install_component(
+    state: &AppState,
+    principal: &Principal,
+    bytes: Vec<u8>,
+    origin: Origin,
+) -> Result<SkillRow, ApiError> {
+    let package = crate::package::read(&bytes).map_err(|e| ApiError::Unprocessable {
+        code: "invalid_component",
+        message: e.to_string(),
+    })?;
+    // Compile and link now, so a component that cannot run is refused at
+    // install with wasmtime's reason rather than at the first call.
+    state
+        .loader
+        .load_bytes(bytes.clone())
+        .await
+        .map_err(|e| ApiError::Unprocessable {
+            code: "invalid_component",
+            message: e.to_string(),
+        })?;
+    state
+        .store
+        .put_component(&principal.tenant_id, &package.digest, &bytes)
+        .await?;
+    let mut manifest = package.manifest;
+    if let Some(description) = origin.description {
+        manifest.description = description;
+    }
+    let mut row = new_skill(
+        &principal.tenant_id,
+        manifest,
+        package.kind.as_str(),
+        &package.digest,
+        origin.source,
+    );
+    row.source_url = origin.location;
+    row.source_sha256 = origin.pin;
+    if row.source == "url" {
+        row.synced_at = Some(row.created_at.clone());
+    }
+    carry_over_approval(state, principal, &mut row).await?;
+    state.store.create_skill(&row).await.map_err(|e| match e {
+        StoreError::Conflict => ApiError::Conflict {
+            code: "skill_exists",
+            message: format!(
+                "{}@{} is already installed",
+                row.manifest.name, row.manifest.version
+            ),
+        },
+        other => other.into(),
+    })?;
+    tracing::info!(skill_id = %row.id, name = %row.manifest.name, digest = %row.digest, source = row.source, status = %row.status, "skill installed");
+    if row.status == "active" {
+        promote_if_current(state, principal, &row).await?;
+    }
+    Ok(row)
+}
+
+/// When `skill` is now its name's current version (the newest active
+/// one), the agents of its other versions move to it.
+pub(super) async fn promote_if_current(
+    state: &AppState,
+    principal: &Principal,
+    skill: &SkillRow,
+) -> Result<(), ApiError> {
+    let current = state
+        .store
+        .skill_shared(&principal.tenant_id, &skill.manifest.name)
+        .await?;
+    if current.is_some_and(|c| c.id == skill.id) {
+        let moved = state
+            .store
+            .promote_assignments(&principal.tenant_id, &skill.manifest.name, &skill.id)
+            .await?;
+        if moved > 0 {
+            tracing::info!(skill_id = %skill.id, agents = moved, "agents moved to the new version");
+        }
+    }
+    Ok(())
+}
+
+/// A new version of an approved skill keeps the approval when it asks for
+/// nothing more; otherwise it waits, showing what it adds.
+async fn carry_over_approval(
+    state: &AppState,
+    principal: &Principal,
+    row: &mut SkillRow,
+) -> Result<(), ApiError> {
+    let Some(previous) = state
+        .store
+        .skill(&principal.tenant_id, &row.manifest.name)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(grant) = previous.grant.clone() else {
+        return Ok(());
+    };
+    let limits = state.loader.runtime().limits();
+    let Ok(approved) = Policy::resolve(&previous.manifest, &grant, limits) else {
+        return Ok(());
+    };
+    let diff = row
+        .manifest
+        .capabilities
+        .beyond(&previous.manifest.capabilities, &approved);
+    if diff.is_empty() && Policy::resolve(&row.manifest, &grant, limits).is_ok() {
+        row.grant = Some(grant);
+        row.status = "active".into();
+    } else {
+        row.capability_diff = Some(diff);
+    }
+    Ok(())
+}
+
+async fn sync(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:write")?;
+    let skill = find_skill(&state, &principal, &id).await?;
+    let (Some(location), "url") = (&skill.source_url, skill.source.as_str()) else {
+        return Err(ApiError::Conflict {
+            code: "not_syncable",
+            message: format!(
+                "skill `{}` was installed from {}; only URL-installed skills can be synced",
+                skill.manifest.name,
+                if skill.source == "path" {
+                    "a server-side path"
+                } else {
+                    "an upload"
+                }
+            ),
+        });
+    };
+    let tenant = &principal.tenant_id;
+    let failed = |message: String| ApiError::BadGateway {
+        code: "sync_failed",
+        message,
+    };
+    let fetched = match crate::source::parse(location) {
+        Ok(url) => {
+            crate::source::fetch(&url, skill.source_sha256.as_deref(), fetch_policy(&state)).await
+        }
+        Err(e) => Err(e),
+    };
+    let fetched = match fetched {
+        Ok(fetched) => fetched,
+        Err(e) => {
+            let message = e.to_string();
+            tracing::warn!(skill_id = %skill.id, error = %message, "sync failed");
+            state
+                .store
+                .record_sync(tenant, &skill.id, Err(&message))
+                .await?;
+            return Err(failed(message));
+        }
+    };
+    let synced_at = now();
+    if fetched.sha256 == skill.digest {
+        state
+            .store
+            .record_sync(tenant, &skill.id, Ok(&synced_at))
+            .await?;
+        let skill = find_skill(&state, &principal, &skill.id).await?;
+        let assigned = state.store.assignment_count(&skill.id).await?;
+        return Ok(Json(json!({
+            "ok": true, "syncedAt": synced_at, "changed": false, "skill": view(&skill, assigned),
+        })));
+    }
+    // New bytes: they must be a new version of the same skill.
+    let package = crate::package::read(&fetched.bytes);
+    let refusal = match &package {
+        Err(e) => Some(format!("the source now serves an invalid component: {e}")),
+        Ok(p) if p.manifest.name != skill.manifest.name => Some(format!(
+            "the source now serves skill `{}`, not `{}`",
+            p.manifest.name, skill.manifest.name
+        )),
+        Ok(p) if p.manifest.version == skill.manifest.version => Some(format!(
+            "the source serves different bytes under the same version {}; a changed \
+             component needs a new version number",
+            skill.manifest.version
+        )),
+        Ok(_) => None,
+    };
+    if let Some(why) = refusal {
+        state.store.record_sync(tenant, &skill.id, Err(&why)).await?;
+        return Err(failed(why));
+    }
+    let origin = Origin {
+        source: "url",
+        location: Some(location.clone()),
+        pin: None,
+        description: None,
+    };
+    let new = match install_component(&state, &principal, fetched.bytes, origin).await {
+        Ok(new) => new,
+        Err(e @ (ApiError::Conflict { .. } | ApiError::Unprocessable { .. })) => {
+            let why = format!("the new version cannot be installed: {e}");
+            state.store.record_sync(tenant, &skill.id, Err(&why)).await?;
+            return Err(failed(why));
+        }
+        Err(e) => return Err(e),
+    };
+    state
+        .store
+        .record_sync(tenant, &skill.id, Ok(&synced_at))
+        .await?;
+    let assigned = state.store.assignment_count(&new.id).await?;
+    Ok(Json(json!({
+        "ok": true, "syncedAt": synced_at, "changed": true, "skill": view(&new, assigned),
+    })))
+}
