@@ -4,34 +4,6 @@
 use serde_json::json;
 use skillhost_tests::http::{OPERATOR_TOKEN, TestServer};
 
-/// Creates a tenant and returns its first admin token.
-async fn tenant(server: &TestServer, name: &str) -> String {
-    let r = server
-        .request(
-            "POST",
-            "/api/tenants",
-            Some(OPERATOR_TOKEN),
-            Some(json!({"name": name})),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.json["token"]["secret"].as_str().unwrap().to_owned()
-}
-
-/// Mints a token with `scopes` using an admin token.
-async fn token(server: &TestServer, admin: &str, scopes: &[&str]) -> String {
-    let r = server
-        .request(
-            "POST",
-            "/api/tokens",
-            Some(admin),
-            Some(json!({"name": "t", "scopes": scopes})),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.json["token"]["secret"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn health_and_readiness_and_request_ids() {
     let server = TestServer::start("health").await;
@@ -77,7 +49,7 @@ async fn missing_wrong_and_malformed_tokens_are_401() {
 #[tokio::test]
 async fn tenants_are_created_by_the_operator_only() {
     let server = TestServer::start("tenants").await;
-    let acme = tenant(&server, "acme").await;
+    let acme = server.tenant("acme").await;
     assert!(acme.starts_with("shk_") && acme.len() == 68);
     // A tenant admin is not the operator.
     let r = server
@@ -164,8 +136,8 @@ async fn tenants_are_created_by_the_operator_only() {
 #[tokio::test]
 async fn tokens_are_scoped_shown_once_and_revocable() {
     let server = TestServer::start("tokens").await;
-    let admin = tenant(&server, "acme").await;
-    let reader = token(&server, &admin, &["skills:read"]).await;
+    let admin = server.tenant("acme").await;
+    let reader = server.token(&admin, &["skills:read"]).await;
     // Unknown scopes and empty scope lists are refused.
     for scopes in [json!(["root"]), json!([])] {
         let r = server
@@ -247,7 +219,7 @@ async fn tokens_are_scoped_shown_once_and_revocable() {
         .await;
     assert_eq!(r.status, 404);
     // Another tenant's token id is simply not found.
-    let other = tenant(&server, "other").await;
+    let other = server.tenant("other").await;
     let r = server
         .request("GET", "/api/tokens", Some(&admin), None)
         .await;
@@ -273,8 +245,8 @@ async fn tokens_are_scoped_shown_once_and_revocable() {
 #[tokio::test]
 async fn agents_are_per_tenant_by_name_or_id() {
     let server = TestServer::start("agents").await;
-    let acme = tenant(&server, "acme").await;
-    let other = tenant(&server, "other").await;
+    let acme = server.tenant("acme").await;
+    let other = server.tenant("other").await;
     let r = server
         .request(
             "POST",
@@ -380,7 +352,7 @@ async fn oversized_bodies_are_413() {
 #[tokio::test]
 async fn a_restart_keeps_tenants_tokens_and_agents() {
     let server = TestServer::start("restart").await;
-    let acme = tenant(&server, "acme").await;
+    let acme = server.tenant("acme").await;
     server
         .request(
             "POST",
@@ -398,30 +370,16 @@ async fn a_restart_keeps_tenants_tokens_and_agents() {
     assert_eq!(r.status, 200, "{}", r.text);
 }
 
-/// Installs a packaged guest and returns the response.
-async fn install(server: &TestServer, token: &str, guest: &str) -> skillhost_tests::http::Reply {
-    let bytes = skillhost_tests::fixture().packed[guest].clone();
-    server
-        .raw(
-            "POST",
-            "/api/skills",
-            Some(token),
-            Some(&bytes),
-            Some("application/wasm"),
-        )
-        .await
-}
-
 #[tokio::test]
 async fn install_approve_assign_invoke_and_audit() {
     let server = TestServer::start("skills").await;
-    let admin = tenant(&server, "acme").await;
-    let reader = token(&server, &admin, &["skills:read"]).await;
-    let writer = token(&server, &admin, &["skills:read", "skills:write"]).await;
+    let admin = server.tenant("acme").await;
+    let reader = server.token(&admin, &["skills:read"]).await;
+    let writer = server.token(&admin, &["skills:read", "skills:write"]).await;
 
     // Install: writers only, a real component only, once per name@version.
-    assert_eq!(install(&server, &reader, "text-tools").await.status, 403);
-    let r = install(&server, &writer, "text-tools").await;
+    assert_eq!(server.install(&reader, "text-tools").await.status, 403);
+    let r = server.install(&writer, "text-tools").await;
     assert_eq!(r.status, 201, "{}", r.text);
     let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
     assert_eq!(r.json["skill"]["status"], "pending");
@@ -429,7 +387,7 @@ async fn install_approve_assign_invoke_and_audit() {
         r.json["skill"]["toolIds"],
         json!(["word_count", "slugify", "json_query", "regex_extract"])
     );
-    assert_eq!(install(&server, &writer, "text-tools").await.status, 409);
+    assert_eq!(server.install(&writer, "text-tools").await.status, 409);
     let r = server
         .raw(
             "POST",
@@ -593,7 +551,7 @@ async fn install_approve_assign_invoke_and_audit() {
     );
 
     // Other tenants see nothing of it.
-    let other = tenant(&server, "other").await;
+    let other = server.tenant("other").await;
     assert_eq!(
         server
             .request(
@@ -741,8 +699,8 @@ async fn install_approve_assign_invoke_and_audit() {
 #[tokio::test]
 async fn denials_are_recorded_and_the_restart_uses_the_compiled_cache() {
     let server = TestServer::start("denials").await;
-    let admin = tenant(&server, "acme").await;
-    let r = install(&server, &admin, "hostile").await;
+    let admin = server.tenant("acme").await;
+    let r = server.install(&admin, "hostile").await;
     let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
     // A mount whose host directory does not open is refused at approval,
     // without naming the host path.
@@ -861,8 +819,8 @@ fn artifacts(cache: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {
 #[tokio::test]
 async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
     let server = TestServer::start("assign-patch").await;
-    let admin = tenant(&server, "acme").await;
-    let r = install(&server, &admin, "hostile").await;
+    let admin = server.tenant("acme").await;
+    let r = server.install(&admin, "hostile").await;
     let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
     server
         .raw(
@@ -958,7 +916,7 @@ async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
         (409, Some("assignment_disabled"))
     );
     // Another tenant cannot touch the assignment.
-    let other = tenant(&server, "other").await;
+    let other = server.tenant("other").await;
     assert_eq!(
         server
             .request(
@@ -1093,9 +1051,9 @@ async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
 #[tokio::test]
 async fn seed_003_agent_skills_list_detail_and_source() {
     let server = TestServer::start("seed003").await;
-    let admin = tenant(&server, "acme").await;
+    let admin = server.tenant("acme").await;
     for guest in ["fetch", "text-tools"] {
-        let r = install(&server, &admin, guest).await;
+        let r = server.install(&admin, guest).await;
         let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
         server
             .raw(
@@ -1183,7 +1141,7 @@ async fn seed_003_agent_skills_list_detail_and_source() {
             .contains("package skillhost:skill@0.1.0")
     );
 
-    let other = tenant(&server, "other").await;
+    let other = server.tenant("other").await;
     assert_eq!(
         server
             .request("GET", "/api/agents/bot/skills", Some(&other), None)
@@ -1210,8 +1168,8 @@ async fn seed_003_agent_skills_list_detail_and_source() {
 #[tokio::test]
 async fn session_state_is_durable_and_isolated() {
     let server = TestServer::start("sessions").await;
-    let admin = tenant(&server, "acme").await;
-    let r = install(&server, &admin, "scratchpad").await;
+    let admin = server.tenant("acme").await;
+    let r = server.install(&admin, "scratchpad").await;
     let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
     server
         .raw(
@@ -1394,8 +1352,8 @@ async fn hs256_jwts_carry_tenant_and_scopes() {
 #[tokio::test]
 async fn seed_004_attach_and_detach() {
     let server = TestServer::start("seed004").await;
-    let admin = tenant(&server, "acme").await;
-    let r = install(&server, &admin, "text-tools").await;
+    let admin = server.tenant("acme").await;
+    let r = server.install(&admin, "text-tools").await;
     let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
     let r = server
         .request(
@@ -1434,7 +1392,7 @@ async fn seed_004_attach_and_detach() {
         .request("GET", "/api/agents/bot/skills", Some(&admin), None)
         .await;
     assert_eq!(r.json["skills"][0]["name"], "text-tools");
-    let other = tenant(&server, "other").await;
+    let other = server.tenant("other").await;
     assert_eq!(
         server
             .request("GET", &path, Some(&other), None)
@@ -1485,8 +1443,8 @@ async fn seed_004_attach_and_detach() {
 async fn an_assignment_can_narrow_the_grant_for_one_agent() {
     let echo = skillhost_tests::EchoServer::start().await;
     let server = TestServer::start("narrowing").await;
-    let admin = tenant(&server, "acme").await;
-    let r = install(&server, &admin, "fetch").await;
+    let admin = server.tenant("acme").await;
+    let r = server.install(&admin, "fetch").await;
     let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
     let r = server
         .request(
@@ -1572,8 +1530,8 @@ async fn an_assignment_can_narrow_the_grant_for_one_agent() {
 #[tokio::test]
 async fn an_update_asking_for_more_goes_back_to_pending_with_the_difference() {
     let server = TestServer::start("update-diff").await;
-    let admin = tenant(&server, "acme").await;
-    let r = install(&server, &admin, "text-tools").await;
+    let admin = server.tenant("acme").await;
+    let r = server.install(&admin, "text-tools").await;
     let v1 = r.json["skill"]["id"].as_str().unwrap().to_owned();
     server
         .raw(

@@ -157,7 +157,10 @@ async fn follow(mut url: url::Url, policy: FetchPolicy) -> Result<Fetched, Fetch
             .await
             .map_err(|e| {
                 if e.is::<http_body_util::LengthLimitError>() {
-                    failed(format!("the body is larger than {} bytes", policy.max_bytes))
+                    failed(format!(
+                        "the body is larger than {} bytes",
+                        policy.max_bytes
+                    ))
                 } else {
                     failed(format!("reading the body: {e}"))
                 }

@@ -62,14 +62,18 @@ impl TestServer {
             skillhost::runtime::Runtime::new(config, std::sync::Arc::new(store.clone())).unwrap();
         let loader = Loader::new(runtime);
         let jwt = Some(skillhost::server::JwtVerifier::new(JWT_SECRET.as_bytes()));
-        let task = tokio::spawn(serve(listener, AppState {
+        let task = tokio::spawn(serve(
+            listener,
+            AppState {
                 store,
                 loader,
                 jwt,
                 options,
-            }, async {
-            let _ = rx.await;
-        }));
+            },
+            async {
+                let _ = rx.await;
+            },
+        ));
         TestServer {
             addr,
             data_dir,
@@ -87,6 +91,47 @@ impl TestServer {
             task.await.unwrap().unwrap();
         }
         self.data_dir.clone()
+    }
+
+    /// Creates a tenant (as the operator) and returns its first admin token.
+    pub async fn tenant(&self, name: &str) -> String {
+        let r = self
+            .request(
+                "POST",
+                "/api/tenants",
+                Some(OPERATOR_TOKEN),
+                Some(serde_json::json!({"name": name})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.json["token"]["secret"].as_str().unwrap().to_owned()
+    }
+
+    /// Mints a token with `scopes` using an admin token.
+    pub async fn token(&self, admin: &str, scopes: &[&str]) -> String {
+        let r = self
+            .request(
+                "POST",
+                "/api/tokens",
+                Some(admin),
+                Some(serde_json::json!({"name": "t", "scopes": scopes})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.json["token"]["secret"].as_str().unwrap().to_owned()
+    }
+
+    /// Installs a packaged example or test guest as `application/wasm`.
+    pub async fn install(&self, token: &str, guest: &str) -> Reply {
+        let bytes = crate::fixture().packed[guest].clone();
+        self.raw(
+            "POST",
+            "/api/skills",
+            Some(token),
+            Some(&bytes),
+            Some("application/wasm"),
+        )
+        .await
     }
 
     /// Sends a request; `body` is sent as JSON when given.
@@ -192,6 +237,7 @@ pub struct FileServer {
     /// Where it listens.
     pub addr: SocketAddr,
     files: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Served>>>,
+    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl FileServer {
@@ -202,7 +248,10 @@ impl FileServer {
         let files: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Served>>> =
             Default::default();
         let shared = files.clone();
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = hits.clone();
         let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let served = shared.lock().unwrap().get(uri.path()).cloned();
             async move {
                 use axum::response::IntoResponse;
@@ -211,15 +260,20 @@ impl FileServer {
                     Some(Served::Redirect(to)) => {
                         (axum::http::StatusCode::FOUND, [("location", to)]).into_response()
                     }
-                    Some(Served::Status(code)) => {
-                        axum::http::StatusCode::from_u16(code).unwrap().into_response()
-                    }
+                    Some(Served::Status(code)) => axum::http::StatusCode::from_u16(code)
+                        .unwrap()
+                        .into_response(),
                     None => axum::http::StatusCode::NOT_FOUND.into_response(),
                 }
             }
         });
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        FileServer { addr, files }
+        FileServer { addr, files, hits }
+    }
+
+    /// Requests served so far.
+    pub fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Serves `what` at `path`.

@@ -8,17 +8,17 @@ use super::AppState;
 use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::ApiError;
-use super::skills::effective_policy;
-use crate::manifest::AbilitySpec;
-use crate::store::{AssignmentRow, SkillRow};
 use super::error::JsonBody;
 use super::install::{Origin, component_from_request, install_component};
+use super::skills::effective_policy;
+use crate::manifest::AbilitySpec;
 use crate::store::{Agent, StoreError};
+use crate::store::{AssignmentRow, SkillRow};
 use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::routing::{get, post};
-use serde::Deserialize;
 use axum::{Json, Router};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 /// The WIT package every SDK skill implements.
@@ -203,7 +203,12 @@ async fn give(
     agent: &Agent,
     skill: &SkillRow,
 ) -> Result<(), ApiError> {
-    let row = AssignmentRow::new(&principal.tenant_id, &skill.id, &agent.id, &principal.token_id);
+    let row = AssignmentRow::new(
+        &principal.tenant_id,
+        &skill.id,
+        &agent.id,
+        &principal.token_id,
+    );
     match state.store.create_assignment(&row).await {
         Ok(()) | Err(StoreError::Conflict) => Ok(()),
         Err(e) => Err(e.into()),
@@ -277,10 +282,11 @@ async fn install_from_url(
         .await
         .map_err(super::install::fetch_error)?;
     if let Some(expected) = &body.name {
-        let package = crate::package::read(&fetched.bytes).map_err(|e| ApiError::Unprocessable {
-            code: "invalid_component",
-            message: e.to_string(),
-        })?;
+        let package =
+            crate::package::read(&fetched.bytes).map_err(|e| ApiError::Unprocessable {
+                code: "invalid_component",
+                message: e.to_string(),
+            })?;
         if &package.manifest.name != expected {
             return Err(ApiError::Unprocessable {
                 code: "name_mismatch",
@@ -337,8 +343,9 @@ async fn update(
         let json = axum::body::to_bytes(request.into_body(), super::MAX_BODY_BYTES)
             .await
             .map_err(|_| ApiError::TooLarge(super::MAX_BODY_BYTES))?;
-        let value: Value = serde_json::from_slice(&json)
-            .map_err(|e| ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}")))?;
+        let value: Value = serde_json::from_slice(&json).map_err(|e| {
+            ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}"))
+        })?;
         let is_source = ["sourceUrl", "url", "path"]
             .iter()
             .any(|k| value.get(k).is_some());

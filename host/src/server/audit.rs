@@ -74,8 +74,7 @@ async fn list(
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next = if more {
-        rows.last()
-            .map(|r| cursor::encode(&[&r.created_at, &r.id]))
+        rows.last().map(|r| cursor::encode(&[&r.created_at, &r.id]))
     } else {
         None
     };

@@ -274,10 +274,7 @@ async fn read_under_root(
     })?;
     // Relative paths are taken from the root; either way the resolved file
     // (symlinks followed) must lie inside it.
-    let file = root
-        .join(path)
-        .canonicalize()
-        .map_err(|_| not_found())?;
+    let file = root.join(path).canonicalize().map_err(|_| not_found())?;
     if !file.starts_with(&root) {
         return Err(ApiError::Unprocessable {
             code: "invalid_path",
@@ -484,7 +481,10 @@ async fn sync(
         Ok(_) => None,
     };
     if let Some(why) = refusal {
-        state.store.record_sync(tenant, &skill.id, Err(&why)).await?;
+        state
+            .store
+            .record_sync(tenant, &skill.id, Err(&why))
+            .await?;
         return Err(failed(why));
     }
     let origin = Origin {
@@ -497,7 +497,10 @@ async fn sync(
         Ok(new) => new,
         Err(e @ (ApiError::Conflict { .. } | ApiError::Unprocessable { .. })) => {
             let why = format!("the new version cannot be installed: {e}");
-            state.store.record_sync(tenant, &skill.id, Err(&why)).await?;
+            state
+                .store
+                .record_sync(tenant, &skill.id, Err(&why))
+                .await?;
             return Err(failed(why));
         }
         Err(e) => return Err(e),
