@@ -359,3 +359,24 @@ fn serve_preloads_skills_and_answers_over_http() {
     );
     assert!(status.success(), "graceful shutdown on SIGTERM: {status:?}");
 }
+
+#[test]
+fn serve_refuses_bad_operator_settings_before_listening() {
+    let dir = work_dir("serve-bad");
+    for (args, expected) in [
+        (
+            vec!["--install-root", "/nonexistent/skills"],
+            "--install-root",
+        ),
+        (vec!["--jwt-secret", "short"], "at least 32 bytes"),
+    ] {
+        let out = run(bin()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.join("data"))
+            .args(&args)
+            .env("SKILLHOST_ADMIN_TOKEN", "shk_cli_test_token"));
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
