@@ -9,7 +9,7 @@ use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::ApiError;
 use super::error::JsonBody;
-use super::install::{Origin, component_from_request, install_component};
+use super::install::{component_from_request, fetch_url, install_component, read_package};
 use super::skills::effective_policy;
 use crate::manifest::AbilitySpec;
 use crate::store::{Agent, StoreError};
@@ -215,6 +215,23 @@ async fn give(
     }
 }
 
+/// Installs a component and gives it to `agent`: seed 003's create and
+/// install-from-URL.
+async fn install_for(
+    state: &AppState,
+    principal: &Principal,
+    agent: &Agent,
+    bytes: Vec<u8>,
+    origin: super::install::Origin,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let skill = install_component(state, principal, bytes, origin).await?;
+    give(state, principal, agent, &skill).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "success": true, "skill": written(&skill) })),
+    ))
+}
+
 /// The agent's current version of `skill`, which it must have.
 async fn own_skill(
     state: &AppState,
@@ -244,12 +261,7 @@ async fn create(
     principal.require("skills:write")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let (bytes, origin) = component_from_request(&state, &principal, request).await?;
-    let skill = install_component(&state, &principal, bytes, origin).await?;
-    give(&state, &principal, &agent, &skill).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "success": true, "skill": written(&skill) })),
-    ))
+    install_for(&state, &principal, &agent, bytes, origin).await
 }
 
 #[derive(Deserialize)]
@@ -271,22 +283,9 @@ async fn install_from_url(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require("skills:write")?;
     let agent = find_agent(&state, &principal, &agent).await?;
-    let pin = body
-        .sha256
-        .as_deref()
-        .map(crate::source::parse_pin)
-        .transpose()
-        .map_err(|m| ApiError::bad_request("invalid_sha256", m))?;
-    let url = crate::source::parse(&body.url).map_err(super::install::fetch_error)?;
-    let fetched = crate::source::fetch(&url, pin.as_deref(), super::install::fetch_policy(&state))
-        .await
-        .map_err(super::install::fetch_error)?;
+    let (bytes, origin) = fetch_url(&state, &body.url, body.sha256.as_deref()).await?;
     if let Some(expected) = &body.name {
-        let package =
-            crate::package::read(&fetched.bytes).map_err(|e| ApiError::Unprocessable {
-                code: "invalid_component",
-                message: e.to_string(),
-            })?;
+        let package = read_package(&bytes)?;
         if &package.manifest.name != expected {
             return Err(ApiError::Unprocessable {
                 code: "name_mismatch",
@@ -297,18 +296,7 @@ async fn install_from_url(
             });
         }
     }
-    let origin = Origin {
-        source: "url",
-        location: Some(url.to_string()),
-        pin,
-        description: None,
-    };
-    let skill = install_component(&state, &principal, fetched.bytes, origin).await?;
-    give(&state, &principal, &agent, &skill).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "success": true, "skill": written(&skill) })),
-    ))
+    install_for(&state, &principal, &agent, bytes, origin).await
 }
 
 #[derive(Deserialize)]
@@ -377,10 +365,7 @@ async fn update(
     } else {
         component_from_request(&state, &principal, request).await?
     };
-    let package = crate::package::read(&bytes).map_err(|e| ApiError::Unprocessable {
-        code: "invalid_component",
-        message: e.to_string(),
-    })?;
+    let package = read_package(&bytes)?;
     if package.manifest.name != current.manifest.name {
         return Err(ApiError::Unprocessable {
             code: "name_mismatch",

@@ -172,25 +172,9 @@ async fn component_from_source(
     }
     match (spec.source_url, spec.path) {
         (Some(url), None) => {
-            let pin = spec
-                .sha256
-                .as_deref()
-                .map(crate::source::parse_pin)
-                .transpose()
-                .map_err(|m| ApiError::bad_request("invalid_sha256", m))?;
-            let url = crate::source::parse(&url).map_err(fetch_error)?;
-            let fetched = crate::source::fetch(&url, pin.as_deref(), fetch_policy(state))
-                .await
-                .map_err(fetch_error)?;
-            Ok((
-                fetched.bytes,
-                Origin {
-                    source: "url",
-                    location: Some(url.to_string()),
-                    pin,
-                    description: spec.description,
-                },
-            ))
+            let (bytes, mut origin) = fetch_url(state, &url, spec.sha256.as_deref()).await?;
+            origin.description = spec.description;
+            Ok((bytes, origin))
         }
         (None, Some(path)) => {
             if spec.sha256.is_some() {
@@ -222,7 +206,38 @@ async fn component_from_source(
     }
 }
 
-pub(super) fn fetch_policy(state: &AppState) -> FetchPolicy {
+/// Fetches a URL source, checking the optional sha256 pin.
+pub(super) async fn fetch_url(
+    state: &AppState,
+    url: &str,
+    sha256: Option<&str>,
+) -> Result<(Vec<u8>, Origin), ApiError> {
+    let pin = sha256
+        .map(crate::source::parse_pin)
+        .transpose()
+        .map_err(|m| ApiError::bad_request("invalid_sha256", m))?;
+    let url = crate::source::parse(url).map_err(fetch_error)?;
+    let fetched = crate::source::fetch(&url, pin.as_deref(), fetch_policy(state))
+        .await
+        .map_err(fetch_error)?;
+    let origin = Origin {
+        source: "url",
+        location: Some(url.to_string()),
+        pin,
+        description: None,
+    };
+    Ok((fetched.bytes, origin))
+}
+
+/// Reads a component's embedded manifest, or says why it is not a skill.
+pub(super) fn read_package(bytes: &[u8]) -> Result<crate::package::Package, ApiError> {
+    crate::package::read(bytes).map_err(|e| ApiError::Unprocessable {
+        code: "invalid_component",
+        message: e.to_string(),
+    })
+}
+
+fn fetch_policy(state: &AppState) -> FetchPolicy {
     FetchPolicy {
         allow_private: state.options.allow_private_sources,
         max_bytes: super::MAX_BODY_BYTES,
@@ -230,7 +245,7 @@ pub(super) fn fetch_policy(state: &AppState) -> FetchPolicy {
 }
 
 /// Install-time mapping of fetch failures.
-pub(super) fn fetch_error(error: FetchError) -> ApiError {
+fn fetch_error(error: FetchError) -> ApiError {
     let message = error.to_string();
     match error {
         FetchError::InvalidUrl(_) => ApiError::bad_request("invalid_source_url", message),
@@ -300,10 +315,7 @@ pub(super) async fn install_component(
     bytes: Vec<u8>,
     origin: Origin,
 ) -> Result<SkillRow, ApiError> {
-    let package = crate::package::read(&bytes).map_err(|e| ApiError::Unprocessable {
-        code: "invalid_component",
-        message: e.to_string(),
-    })?;
+    let package = read_package(&bytes)?;
     // Compile and link now, so a component that cannot run is refused at
     // install with wasmtime's reason rather than at the first call.
     state
