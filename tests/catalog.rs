@@ -961,6 +961,15 @@ async fn the_skills_list_pages_with_a_cursor_and_filters_by_source() {
     let r = server
         .request(
             "GET",
+            "/api/skills?status=all&source=custom",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.json["total"], 3);
+    let r = server
+        .request(
+            "GET",
             "/api/skills?status=all&source=upload",
             Some(&admin),
             None,

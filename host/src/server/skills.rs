@@ -109,13 +109,15 @@ async fn list(
             ));
         }
     };
+    // Seed 001's `source` is `custom` for every tenant-installed skill; the
+    // origins below narrow it.
     let source = match query.source.as_deref() {
-        None => None,
+        None | Some("custom") => None,
         Some(s @ ("upload" | "url" | "path")) => Some(s.to_owned()),
         Some(other) => {
             return Err(ApiError::bad_request(
                 "invalid_source",
-                format!("source `{other}` is not one of upload, url, path"),
+                format!("source `{other}` is not one of custom, upload, url, path"),
             ));
         }
     };
