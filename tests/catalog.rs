@@ -839,6 +839,21 @@ async fn seed_003_create_update_install_and_delete() {
 
     // Install from URL, with a name check.
     upstream.put("/calc.wasm", Served::Bytes(calc));
+    // An update may name its new version's source instead of sending it.
+    let r = server
+        .request(
+            "PUT",
+            path,
+            Some(&admin),
+            Some(json!({"url": upstream.url("/calc.wasm")})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (422, Some("name_mismatch")),
+        "{}",
+        r.text
+    );
     let install = "/api/agents/bot/skills/install";
     let r = server
         .request(
@@ -1064,4 +1079,112 @@ async fn inputs_are_recorded_only_when_the_operator_enables_it() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn every_new_write_surface_refuses_missing_wrong_and_foreign_credentials() {
+    let upstream = FileServer::start().await;
+    upstream.put("/loop", Served::Redirect("/loop".into()));
+    let server = TestServer::start_with("catalog-auth", private_sources()).await;
+    let admin = server.tenant("acme").await;
+    agent(&server, &admin, "bot").await;
+    let r = server.install(&admin, "text-tools").await;
+    let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    server
+        .request(
+            "POST",
+            &format!("/api/skills/{id}/assign"),
+            Some(&admin),
+            Some(json!({"agentId": "bot"})),
+        )
+        .await;
+    let reader = server.token(&admin, &["skills:read"]).await;
+    let other = server.tenant("other").await;
+    let url_body = json!({"url": upstream.url("/loop")});
+    let surfaces = [
+        (
+            "POST",
+            "/api/skills".to_owned(),
+            json!({"sourceUrl": upstream.url("/loop")}),
+            false,
+        ),
+        ("POST", format!("/api/skills/{id}/sync"), json!({}), true),
+        (
+            "POST",
+            "/api/agents/bot/skills/install".to_owned(),
+            url_body.clone(),
+            true,
+        ),
+        (
+            "PUT",
+            "/api/agents/bot/skills/text-tools".to_owned(),
+            json!({"description": "x"}),
+            true,
+        ),
+        (
+            "DELETE",
+            "/api/agents/bot/skills/text-tools".to_owned(),
+            json!({}),
+            true,
+        ),
+    ];
+    for (method, path, body, tenant_scoped) in &surfaces {
+        let r = server.request(method, path, None, Some(body.clone())).await;
+        assert_eq!(r.status, 401, "{method} {path} without a token: {}", r.text);
+        let r = server
+            .request(
+                method,
+                path,
+                Some("shk_not_a_real_token"),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(
+            r.status, 401,
+            "{method} {path} with a wrong token: {}",
+            r.text
+        );
+        let r = server
+            .request(method, path, Some(&reader), Some(body.clone()))
+            .await;
+        assert_eq!(
+            r.status, 403,
+            "{method} {path} with skills:read: {}",
+            r.text
+        );
+        if *tenant_scoped {
+            let r = server
+                .request(method, path, Some(&other), Some(body.clone()))
+                .await;
+            assert_eq!(
+                r.status, 404,
+                "{method} {path} from another tenant: {}",
+                r.text
+            );
+        }
+    }
+    // A redirect loop ends, as a 502, after five hops.
+    let r = json_install(&server, &admin, json!({"sourceUrl": upstream.url("/loop")})).await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (502, Some("fetch_failed")),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("redirects"), "{}", r.text);
+    assert_eq!(upstream.hits(), 6);
+    // Nothing above changed the skill or the agent.
+    let r = server
+        .request(
+            "GET",
+            "/api/agents/bot/skills/text-tools",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["description"].as_str().is_some()),
+        (200, true)
+    );
+    assert_ne!(r.json["description"], "x");
 }

@@ -4,7 +4,8 @@
 //! load generator on 127.0.0.1 with 32 keep-alive connections, (1) a bare
 //! axum handler returning a constant and (2) a real skillhost server
 //! invoking `text-tools.slugify` in a fresh sandbox per request, both in one
-//! run, and prints requests/s, p50 and p99 for each.
+//! run, and prints requests/s, p50 and p99 for each; plus the server's
+//! `/healthz`, which shows what its middleware alone costs.
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
@@ -109,6 +110,9 @@ fn main() {
         println!("== {CONNECTIONS} connections, {DURATION:?} each, load generator in the same process ==");
         let (bare_rps, bare_p50, bare_p99) = load(&bare).await;
         println!("bare axum constant      req/s={bare_rps:>9.0}  p50={bare_p50:>9.2?}  p99={bare_p99:>9.2?}");
+        let health = Target { addr: server.addr, path: "/healthz".into(), token: None, body: None };
+        let (h_rps, h_p50, h_p99) = load(&health).await;
+        println!("skillhost GET /healthz   req/s={h_rps:>9.0}  p50={h_p50:>9.2?}  p99={h_p99:>9.2?}  (the service's middleware, no handler work)");
         let (rps, p50, p99) = load(&invoke).await;
         println!("skillhost invoke        req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}");
         println!(
