@@ -208,3 +208,42 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test]
+async fn the_service_keeps_a_bounded_number_of_skills_loaded() {
+    let f = fixture();
+    let loader = skillhost::server::Loader::with_capacity(new_runtime(None), 2);
+    let digest = |name: &str| package::read(&f.packed[name]).unwrap().digest;
+    for name in ["text-tools", "calc", "scratchpad"] {
+        loader.load_bytes(f.packed[name].clone()).await.unwrap();
+        assert!(loader.loaded_count() <= 2);
+    }
+    // The least recently used (text-tools) made room; the newest stayed.
+    assert!(!loader.is_loaded(&digest("text-tools")));
+    assert!(loader.is_loaded(&digest("calc")) && loader.is_loaded(&digest("scratchpad")));
+    // Loading it again evicts the next oldest, and it still runs.
+    let skill = loader
+        .load_bytes(f.packed["text-tools"].clone())
+        .await
+        .unwrap();
+    assert!(!loader.is_loaded(&digest("calc")));
+    let policy = skillhost::capability::Policy::resolve(
+        &skill.package.manifest,
+        &Default::default(),
+        loader.runtime().limits(),
+    )
+    .unwrap();
+    let out = loader
+        .runtime()
+        .invoke(
+            &skill,
+            std::sync::Arc::new(policy),
+            skillhost::runtime::Call {
+                ability: "slugify",
+                input: &serde_json::json!({"text": "A B"}),
+                session: None,
+            },
+        )
+        .await;
+    assert_eq!(out.outcome.unwrap().body, "a-b");
+}

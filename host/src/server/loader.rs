@@ -1,25 +1,58 @@
 //! Loaded skills by digest: compiled (or read from the on-disk cache) once
-//! per node, then shared by every call.
+//! per node, then shared by every call. At most [`MAX_LOADED`] stay loaded;
+//! the least recently used one is dropped first, and loads again from the
+//! compile cache (about a millisecond) when it is next called.
 use super::error::ApiError;
 use crate::runtime::{LoadedSkill, Runtime};
 use crate::store::Store;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// Loaded skills kept in memory at most.
+pub const MAX_LOADED: usize = 512;
 
 /// The node's loaded skills.
 #[derive(Clone)]
 pub struct Loader {
     runtime: Runtime,
-    loaded: Arc<Mutex<HashMap<String, Arc<LoadedSkill>>>>,
+    capacity: usize,
+    loaded: Arc<Mutex<HashMap<String, Entry>>>,
+    clock: Arc<AtomicU64>,
+}
+
+struct Entry {
+    skill: Arc<LoadedSkill>,
+    last_used: AtomicU64,
 }
 
 impl Loader {
-    /// Wraps a runtime.
+    /// Wraps a runtime, keeping up to [`MAX_LOADED`] skills loaded.
     pub fn new(runtime: Runtime) -> Self {
+        Loader::with_capacity(runtime, MAX_LOADED)
+    }
+
+    /// Wraps a runtime, keeping up to `capacity` (at least 1) skills loaded.
+    pub fn with_capacity(runtime: Runtime, capacity: usize) -> Self {
         Loader {
             runtime,
+            capacity: capacity.max(1),
             loaded: Arc::default(),
+            clock: Arc::default(),
         }
+    }
+
+    /// How many skills are loaded now.
+    pub fn loaded_count(&self) -> usize {
+        self.loaded.lock().expect("loader lock").len()
+    }
+
+    /// Whether the component with `digest` is loaded now.
+    pub fn is_loaded(&self, digest: &str) -> bool {
+        self.loaded
+            .lock()
+            .expect("loader lock")
+            .contains_key(digest)
     }
 
     /// The runtime.
@@ -33,10 +66,21 @@ impl Loader {
         let skill = tokio::task::spawn_blocking(move || runtime.load(&bytes))
             .await
             .expect("load task")?;
-        self.loaded
-            .lock()
-            .expect("loader lock")
-            .insert(skill.package.digest.clone(), skill.clone());
+        let mut loaded = self.loaded.lock().expect("loader lock");
+        if loaded.len() >= self.capacity
+            && !loaded.contains_key(&skill.package.digest)
+            && let Some(oldest) = loaded
+                .iter()
+                .min_by_key(|(_, e)| e.last_used.load(Ordering::Relaxed))
+                .map(|(digest, _)| digest.clone())
+        {
+            loaded.remove(&oldest);
+        }
+        let entry = Entry {
+            skill: skill.clone(),
+            last_used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)),
+        };
+        loaded.insert(skill.package.digest.clone(), entry);
         Ok(skill)
     }
 
@@ -47,8 +91,10 @@ impl Loader {
         tenant_id: &str,
         digest: &str,
     ) -> Result<Arc<LoadedSkill>, ApiError> {
-        if let Some(skill) = self.loaded.lock().expect("loader lock").get(digest) {
-            return Ok(skill.clone());
+        if let Some(entry) = self.loaded.lock().expect("loader lock").get(digest) {
+            let now = self.clock.fetch_add(1, Ordering::Relaxed);
+            entry.last_used.store(now, Ordering::Relaxed);
+            return Ok(entry.skill.clone());
         }
         let bytes = store.component(tenant_id, digest).await?.ok_or_else(|| {
             tracing::error!(%digest, "component bytes missing for an installed skill");
