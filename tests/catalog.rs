@@ -555,6 +555,24 @@ async fn path_installs_are_for_operators_and_stay_under_the_install_root() {
         r.json["skill"]["sourceUrl"].is_null(),
         "the server path is not shown"
     );
+    // Nor through seed 004's attachment view.
+    let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    agent(&server, OPERATOR_TOKEN, "bot").await;
+    let attached = "/api/agents/bot/attached-skills";
+    let r = server
+        .request(
+            "POST",
+            attached,
+            Some(OPERATOR_TOKEN),
+            Some(json!({"skillId": id})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = server
+        .request("GET", attached, Some(OPERATOR_TOKEN), None)
+        .await;
+    assert_eq!(r.json[0]["skill"]["name"], "text-tools", "{}", r.text);
+    assert!(!r.text.contains(root.to_str().unwrap()), "{}", r.text);
     // Without an install root, path installs are off.
     let plain = TestServer::start("path-install-off").await;
     let r = json_install(

@@ -33,12 +33,12 @@ fn skill_object(skill: &SkillRow) -> Value {
         "author": null,
         "version": skill.manifest.version.to_string(),
         "source": "custom",
-        "sourceUrl": skill.source_url,
+        "sourceUrl": skill.public_source_url(),
         "category": skill.manifest.category,
         "tags": [],
         "authType": null,
         "status": skill.status,
-        "lastSyncedAt": null,
+        "lastSyncedAt": skill.synced_at,
         "createdAt": skill.created_at,
     })
 }

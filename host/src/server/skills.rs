@@ -67,7 +67,7 @@ pub(super) fn view(skill: &SkillRow, assigned: i64) -> Value {
         "updatedAt": skill.updated_at,
         "source": "custom",
         "origin": skill.source,
-        "sourceUrl": skill.source_url.as_deref().filter(|_| skill.source == "url"),
+        "sourceUrl": skill.public_source_url(),
         "sha256": skill.source_sha256,
         "lastSyncedAt": skill.synced_at,
         "syncError": skill.sync_error,

@@ -41,6 +41,14 @@ pub struct SkillRow {
     pub updated_at: String,
 }
 
+impl SkillRow {
+    /// The source URL as clients may see it: only for URL installs (a path
+    /// install's location is the operator's server path).
+    pub fn public_source_url(&self) -> Option<&str> {
+        self.source_url.as_deref().filter(|_| self.source == "url")
+    }
+}
+
 /// An agent's assignment of a skill.
 #[derive(Debug, Clone)]
 pub struct AssignmentRow {
