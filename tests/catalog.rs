@@ -339,6 +339,25 @@ async fn a_sync_brings_new_versions_and_agents_follow_the_approved_one() {
         (Some("1.1.0"), Some("active"), Some(1))
     );
     let v1_1_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    // Syncing the old entry again finds 1.1.0 already here: no change.
+    let r = server
+        .request(
+            "POST",
+            &format!("/api/skills/{id}/sync"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            r.status,
+            r.json["changed"].as_bool(),
+            r.json["skill"]["id"].as_str()
+        ),
+        (200, Some(false), Some(v1_1_id.as_str())),
+        "{}",
+        r.text
+    );
     assert_eq!(agent_version(&server, &admin).await, "1.1.0");
     assert_eq!(
         slugify(&server, &admin, "bot").await.json["output"],

@@ -505,6 +505,27 @@ async fn sync(
         pin: None,
         description: None,
     };
+    // The source may serve a version that is already here (synced through
+    // another version's entry): that is no change.
+    let version = package
+        .as_ref()
+        .map(|p| p.manifest.version.to_string())
+        .unwrap_or_default();
+    if let Some(known) = state
+        .store
+        .skill_version(tenant, &skill.manifest.name, &version)
+        .await?
+        && known.digest == fetched.sha256
+    {
+        state
+            .store
+            .record_sync(tenant, &skill.id, Ok(&synced_at))
+            .await?;
+        let assigned = state.store.assignment_count(&known.id).await?;
+        return Ok(Json(json!({
+            "ok": true, "syncedAt": synced_at, "changed": false, "skill": view(&known, assigned),
+        })));
+    }
     let new = match install_component(&state, &principal, fetched.bytes, origin).await {
         Ok(new) => new,
         Err(e @ (ApiError::Conflict { .. } | ApiError::Unprocessable { .. })) => {

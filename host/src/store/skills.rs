@@ -275,6 +275,24 @@ impl Store {
         Ok(found)
     }
 
+    /// A tenant's skill `name` at exactly `version`.
+    pub async fn skill_version(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<SkillRow>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {SKILL_COLUMNS} FROM skills WHERE tenant_id = $1 AND name = $2 AND version = $3"
+        ))
+        .bind(tenant_id)
+        .bind(name)
+        .bind(version)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(skill).transpose()?)
+    }
+
     /// One page of a tenant's skills, by name then newest version first,
     /// and how many match the filter in all.
     pub async fn list_skills(
