@@ -607,6 +607,7 @@ async fn path_installs_are_for_operators_and_stay_under_the_install_root() {
         r.text
     );
     assert!(r.text.contains("--install-root"));
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (Vec<u8>, String) {

@@ -68,7 +68,7 @@ impl TestServer {
                 store,
                 loader,
                 jwt,
-                options,
+                options: std::sync::Arc::new(options),
             },
             async {
                 let _ = rx.await;
@@ -200,9 +200,12 @@ impl TestServer {
 }
 
 impl Drop for TestServer {
+    /// A server dropped without [`TestServer::stop`] is done with: its data
+    /// directory goes too.
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+            let _ = std::fs::remove_dir_all(&self.data_dir);
         }
     }
 }

@@ -96,7 +96,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         store,
         loader,
         jwt,
-        options,
+        options: std::sync::Arc::new(options),
     };
     serve(listener, state, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)

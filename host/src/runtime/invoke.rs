@@ -92,9 +92,10 @@ pub(super) fn empty_policy(limits: &LimitPolicy) -> Policy {
     }
 }
 
-/// A unique invocation id. Ids are not secrets, so a random per-process
-/// prefix and a counter do (one getrandom per process, not per call).
-pub(super) fn invocation_id() -> String {
+/// A unique id (invocations, requests). Ids are not secrets, so a random
+/// per-process prefix and a counter do (one getrandom per process, not per
+/// call).
+pub(crate) fn unique_id() -> String {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicU64, Ordering};
     static PREFIX: OnceLock<u64> = OnceLock::new();
@@ -135,7 +136,7 @@ pub(super) async fn run(
     policy: Arc<Policy>,
     call: Call<'_>,
 ) -> Invocation {
-    let id = invocation_id();
+    let id = unique_id();
     let span = tracing::info_span!("invoke", skill = %skill.name(), ability = %call.ability, invocation_id = %id);
     let started = Instant::now();
     async {

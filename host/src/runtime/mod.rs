@@ -6,6 +6,7 @@ mod engine;
 mod host_api;
 mod invoke;
 mod outbound;
+pub(crate) use invoke::unique_id;
 pub(crate) use outbound::{connect, tls_config};
 mod session;
 mod state;
@@ -210,7 +211,7 @@ impl Runtime {
         let pre =
             bindings::SkillPre::new(pre).map_err(|e| LoadError::Component(format!("{e:#}")))?;
         let policy = Arc::new(invoke::empty_policy(&self.inner.config.limits));
-        let id = invoke::invocation_id();
+        let id = invoke::unique_id();
         let mut store = invoke::new_store(
             self,
             policy,

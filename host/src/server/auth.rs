@@ -71,9 +71,12 @@ pub struct Claims {
     pub exp: u64,
 }
 
-/// Verifies HS256 JWTs.
+/// Verifies HS256 JWTs; cheap to clone (the service state is cloned per
+/// request).
 #[derive(Clone)]
-pub struct JwtVerifier {
+pub struct JwtVerifier(std::sync::Arc<VerifierInner>);
+
+struct VerifierInner {
     key: jsonwebtoken::DecodingKey,
     validation: jsonwebtoken::Validation,
 }
@@ -83,14 +86,14 @@ impl JwtVerifier {
     pub fn new(secret: &[u8]) -> Self {
         let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
-        JwtVerifier {
+        JwtVerifier(std::sync::Arc::new(VerifierInner {
             key: jsonwebtoken::DecodingKey::from_secret(secret),
             validation,
-        }
+        }))
     }
 
     fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
+        jsonwebtoken::decode::<Claims>(token, &self.0.key, &self.0.validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => {

@@ -31,7 +31,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use std::future::Future;
 use std::path::PathBuf;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use std::sync::Arc;
+use tower_http::request_id::{PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted. Skill components are the largest bodies;
@@ -48,7 +49,7 @@ pub struct AppState {
     /// Verifies HS256 JWTs, when a signing secret is configured.
     pub jwt: Option<JwtVerifier>,
     /// Operator switches.
-    pub options: ServiceOptions,
+    pub options: Arc<ServiceOptions>,
 }
 
 /// Operator switches of the service; all off by default.
@@ -86,7 +87,20 @@ pub fn app(state: AppState) -> Router {
             let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
         }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestId))
+}
+
+/// Request ids in the UUID format without a system call per request.
+#[derive(Clone, Copy)]
+struct MakeRequestId;
+
+impl tower_http::request_id::MakeRequestId for MakeRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let id = crate::runtime::unique_id();
+        axum::http::HeaderValue::from_str(&id)
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets requests
