@@ -66,6 +66,19 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         inner.1.get(key).cloned()
     }
 
+    /// Keeps what a lookup found (misses are not kept).
+    pub(super) fn remember(
+        &self,
+        generation: &Generation,
+        read_at: u64,
+        key: K,
+        found: Option<&V>,
+    ) {
+        if let Some(value) = found {
+            self.put(generation, read_at, key, value.clone());
+        }
+    }
+
     /// Keeps `value`, read from the database under generation `read_at`,
     /// unless a write has happened since.
     pub(super) fn put(&self, generation: &Generation, read_at: u64, key: K, value: V) {

@@ -165,15 +165,13 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let found = row.as_ref().map(token).transpose()?;
-        if let Some(found) = &found {
-            let cache = &self.cache;
-            cache.tokens.put(
-                &cache.generation,
-                read_at,
-                token_hash.to_owned(),
-                found.clone(),
-            );
-        }
+        let cache = &self.cache;
+        cache.tokens.remember(
+            &cache.generation,
+            read_at,
+            token_hash.to_owned(),
+            found.as_ref(),
+        );
         Ok(found)
     }
 
@@ -251,12 +249,10 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let found = row.as_ref().map(agent).transpose()?;
-        if let Some(found) = &found {
-            let cache = &self.cache;
-            cache
-                .agents
-                .put(&cache.generation, read_at, key, found.clone());
-        }
+        let cache = &self.cache;
+        cache
+            .agents
+            .remember(&cache.generation, read_at, key, found.as_ref());
         Ok(found)
     }
 

@@ -266,12 +266,10 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let found = row.as_ref().map(skill).transpose()?.map(Arc::new);
-        if let Some(found) = &found {
-            let cache = &self.cache;
-            cache
-                .skills
-                .put(&cache.generation, read_at, key, found.clone());
-        }
+        let cache = &self.cache;
+        cache
+            .skills
+            .remember(&cache.generation, read_at, key, found.as_ref());
         Ok(found)
     }
 
@@ -484,12 +482,10 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let found = row.as_ref().map(assignment).transpose()?;
-        if let Some(found) = &found {
-            let cache = &self.cache;
-            cache
-                .assignments
-                .put(&cache.generation, read_at, key, found.clone());
-        }
+        let cache = &self.cache;
+        cache
+            .assignments
+            .remember(&cache.generation, read_at, key, found.as_ref());
         Ok(found)
     }
 
