@@ -1201,6 +1201,21 @@ async fn every_new_write_surface_refuses_missing_wrong_and_foreign_credentials()
             );
         }
     }
+    // An upstream body over the install limit is cut off, not buffered.
+    upstream.put("/huge.wasm", Served::Bytes(vec![0u8; 33 << 20]));
+    let r = json_install(
+        &server,
+        &admin,
+        json!({"sourceUrl": upstream.url("/huge.wasm")}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (502, Some("fetch_failed")),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("larger than"), "{}", r.text);
     // A redirect loop ends, as a 502, after five hops.
     let r = json_install(&server, &admin, json!({"sourceUrl": upstream.url("/loop")})).await;
     assert_eq!(
@@ -1210,7 +1225,7 @@ async fn every_new_write_surface_refuses_missing_wrong_and_foreign_credentials()
         r.text
     );
     assert!(r.text.contains("redirects"), "{}", r.text);
-    assert_eq!(upstream.hits(), 6);
+    assert_eq!(upstream.hits(), 7, "one huge fetch, then six for the loop");
     // Nothing above changed the skill or the agent.
     let r = server
         .request(
