@@ -95,12 +95,14 @@ fn example_args(ability: &AbilitySpec) -> Value {
     Value::Object(args)
 }
 
+/// The agent, its current version of `skill` and the assignment; 404 when
+/// the agent does not have the skill.
 async fn assigned(
     state: &AppState,
     principal: &Principal,
     agent: &str,
     skill: &str,
-) -> Result<(String, SkillRow, AssignmentRow), ApiError> {
+) -> Result<(Agent, SkillRow, AssignmentRow), ApiError> {
     let agent = find_agent(state, principal, agent).await?;
     let skill = super::skills::find_skill(state, principal, skill).await?;
     let assignment = state
@@ -108,7 +110,7 @@ async fn assigned(
         .assignment(&principal.tenant_id, &skill.id, &agent.id)
         .await?
         .ok_or(ApiError::NotFound("skill assignment for this agent"))?;
-    Ok((agent.name, skill, assignment))
+    Ok((agent, skill, assignment))
 }
 
 async fn list(
@@ -136,6 +138,7 @@ async fn detail(
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
     let (agent, skill, assignment) = assigned(&state, &principal, &agent, &skill).await?;
+    let agent = agent.name;
     let mut v = summary(&state, &skill, &assignment);
     let first = skill.manifest.abilities.first();
     let usage = first.map(|a| {
@@ -232,22 +235,6 @@ async fn install_for(
     ))
 }
 
-/// The agent's current version of `skill`, which it must have.
-async fn own_skill(
-    state: &AppState,
-    principal: &Principal,
-    agent: &Agent,
-    skill: &str,
-) -> Result<SkillRow, ApiError> {
-    let skill = super::skills::find_skill(state, principal, skill).await?;
-    state
-        .store
-        .assignment(&principal.tenant_id, &skill.id, &agent.id)
-        .await?
-        .ok_or(ApiError::NotFound("skill assignment for this agent"))?;
-    Ok(skill)
-}
-
 /// Create: the body is the component (`application/wasm` or multipart), or
 /// a JSON source as for `POST /api/skills`. The skill is installed (pending
 /// approval, unless it is a new version asking for nothing more) and given
@@ -318,8 +305,7 @@ async fn update(
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:write")?;
-    let agent = find_agent(&state, &principal, &agent).await?;
-    let mut current = own_skill(&state, &principal, &agent, &skill).await?;
+    let (_, mut current, _) = assigned(&state, &principal, &agent, &skill).await?;
     let is_json = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -388,8 +374,7 @@ async fn remove(
     Path((agent, skill)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:write")?;
-    let agent = find_agent(&state, &principal, &agent).await?;
-    let skill = own_skill(&state, &principal, &agent, &skill).await?;
+    let (agent, skill, _) = assigned(&state, &principal, &agent, &skill).await?;
     state
         .store
         .delete_assignment(&principal.tenant_id, &skill.id, &agent.id)

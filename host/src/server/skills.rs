@@ -244,19 +244,33 @@ async fn fetch(
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
     let skill = find_skill(&state, &principal, &id).await?;
-    let mut agents = Vec::new();
-    for agent in state.store.list_agents(&principal.tenant_id).await? {
-        if let Some(a) = state
-            .store
-            .assignment(&principal.tenant_id, &skill.id, &agent.id)
-            .await?
-        {
-            agents.push(json!({ "agentId": agent.id, "agentName": agent.name, "enabled": a.enabled, "assignedAt": a.assigned_at }));
-        }
-    }
+    let agents = assigned_agents(&state, &principal, &skill).await?;
     Ok(Json(
         json!({ "skill": view(&skill, agents.len() as i64), "assignedAgents": agents }),
     ))
+}
+
+/// Seed 001's view of a skill's agents, highest priority first.
+async fn assigned_agents(
+    state: &AppState,
+    principal: &Principal,
+    skill: &SkillRow,
+) -> Result<Vec<Value>, ApiError> {
+    let mut agents = Vec::new();
+    for a in state
+        .store
+        .skill_assignments(&principal.tenant_id, &skill.id)
+        .await?
+    {
+        let Some(agent) = state.store.agent(&principal.tenant_id, &a.agent_id).await? else {
+            continue;
+        };
+        agents.push(json!({
+            "id": a.id, "agentId": agent.id, "agentName": agent.name, "agentStatus": "active", "enabled": a.enabled,
+            "config": a.config, "priority": a.priority, "assignedAt": a.assigned_at, "assignedBy": a.assigned_by,
+        }));
+    }
+    Ok(agents)
 }
 
 #[derive(Deserialize)]
@@ -344,20 +358,7 @@ async fn skill_agents(
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
     let skill = find_skill(&state, &principal, &id).await?;
-    let mut agents = Vec::new();
-    for a in state
-        .store
-        .skill_assignments(&principal.tenant_id, &skill.id)
-        .await?
-    {
-        let Some(agent) = state.store.agent(&principal.tenant_id, &a.agent_id).await? else {
-            continue;
-        };
-        agents.push(json!({
-            "id": a.id, "agentId": agent.id, "agentName": agent.name, "agentStatus": "active", "enabled": a.enabled,
-            "config": a.config, "priority": a.priority, "assignedAt": a.assigned_at, "assignedBy": a.assigned_by,
-        }));
-    }
+    let agents = assigned_agents(&state, &principal, &skill).await?;
     Ok(Json(json!({ "agents": agents })))
 }
 

@@ -495,12 +495,32 @@ impl Store {
         tenant_id: &str,
         agent_id: &str,
     ) -> Result<Vec<AssignmentRow>, StoreError> {
+        self.assignments_where("agent_id", tenant_id, agent_id)
+            .await
+    }
+
+    /// A skill's assignments, highest priority first.
+    pub async fn skill_assignments(
+        &self,
+        tenant_id: &str,
+        skill_id: &str,
+    ) -> Result<Vec<AssignmentRow>, StoreError> {
+        self.assignments_where("skill_id", tenant_id, skill_id)
+            .await
+    }
+
+    async fn assignments_where(
+        &self,
+        column: &'static str,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Vec<AssignmentRow>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE tenant_id = $1 AND agent_id = $2 \
+            "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE tenant_id = $1 AND {column} = $2 \
              ORDER BY priority DESC, assigned_at"
         ))
         .bind(tenant_id)
-        .bind(agent_id)
+        .bind(id)
         .fetch_all(self.pool())
         .await?;
         Ok(rows.iter().map(assignment).collect::<Result<_, _>>()?)
@@ -612,23 +632,6 @@ impl Store {
         tx.commit().await?;
         self.changed();
         Ok(true)
-    }
-
-    /// A skill's assignments, highest priority first.
-    pub async fn skill_assignments(
-        &self,
-        tenant_id: &str,
-        skill_id: &str,
-    ) -> Result<Vec<AssignmentRow>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE tenant_id = $1 AND skill_id = $2 \
-             ORDER BY priority DESC, assigned_at"
-        ))
-        .bind(tenant_id)
-        .bind(skill_id)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(assignment).collect::<Result<_, _>>()?)
     }
 }
 
