@@ -58,26 +58,35 @@ async fn invoke(
         .options
         .record_inputs
         .then(|| body.args.clone().unwrap_or_else(|| json!({})));
-    // Refusals before the sandbox runs are audited too.
+    // What every audit record of this request shares; a refusal before the
+    // sandbox runs is recorded as it stands.
+    let base = InvocationRow {
+        id: crate::store::new_id(),
+        tenant_id: tenant.clone(),
+        agent_id: Some(agent.id.clone()),
+        agent_name: Some(agent.name.clone()),
+        skill_id: Some(skill.id.clone()),
+        skill_name: skill.manifest.name.clone(),
+        ability: body.ability.clone().unwrap_or_default(),
+        outcome: "refused".into(),
+        duration_us: 0,
+        peak_memory_bytes: 0,
+        output_bytes: 0,
+        denials: json!([]),
+        input: recorded_input,
+        request_id,
+        created_at: now(),
+    };
     let refuse = |error: ApiError, reason: &str| {
-        let record = InvocationRow {
-            id: crate::store::new_id(),
-            tenant_id: tenant.clone(),
-            agent_id: Some(agent.id.clone()),
-            agent_name: Some(agent.name.clone()),
-            skill_id: Some(skill.id.clone()),
-            skill_name: skill.manifest.name.clone(),
-            ability: body.ability.clone().unwrap_or_default(),
-            outcome: "refused".into(),
-            duration_us: 0,
-            peak_memory_bytes: 0,
-            output_bytes: 0,
-            denials: json!([{ "capability": "invoke", "target": skill.manifest.name, "reason": reason }]),
-            input: recorded_input.clone(),
-            request_id: request_id.clone(),
-            created_at: now(),
-        };
-        (error, record)
+        let denials =
+            json!([{ "capability": "invoke", "target": skill.manifest.name, "reason": reason }]);
+        (
+            error,
+            InvocationRow {
+                denials,
+                ..base.clone()
+            },
+        )
     };
     let refusal = match state.store.assignment(tenant, &skill.id, &agent.id).await? {
         None => Err(refuse(
@@ -183,20 +192,14 @@ async fn invoke(
     };
     let record = InvocationRow {
         id: invocation.id.clone(),
-        tenant_id: tenant.clone(),
-        agent_id: Some(agent.id.clone()),
-        agent_name: Some(agent.name.clone()),
-        skill_id: Some(skill.id.clone()),
-        skill_name: skill.manifest.name.clone(),
         ability: ability.clone(),
         outcome: outcome.to_owned(),
         duration_us: invocation.receipt.wall_time_us as i64,
         peak_memory_bytes: invocation.receipt.peak_memory_bytes as i64,
         output_bytes: invocation.receipt.output_bytes as i64,
         denials: serde_json::to_value(&invocation.denials).expect("JSON"),
-        input: recorded_input,
-        request_id,
         created_at: now(),
+        ..base
     };
     state.store.record_invocation(record).await?;
 
