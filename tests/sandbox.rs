@@ -567,6 +567,36 @@ async fn output_floods_are_output_too_large() {
 }
 
 #[tokio::test]
+async fn a_command_that_exits_after_its_output_write_fails_is_output_too_large() {
+    let mut g = grant();
+    g.limits = LimitRequest {
+        output_kb: Some(64),
+        ..Default::default()
+    };
+    // Exits non-zero, or zero as if nothing happened: the host saw the
+    // limit hit either way.
+    for code in ["3", "0"] {
+        let inv = fixture()
+            .call("flood-cmd", "flood", json!(["1000000", code]), &g)
+            .await;
+        assert_eq!(
+            inv.outcome,
+            Err(InvokeError::OutputTooLarge {
+                limit_bytes: 64 << 10
+            }),
+            "exit code {code}: stderr {}",
+            inv.stderr
+        );
+    }
+    // Exactly the limit is not too large.
+    let inv = fixture()
+        .call("flood-cmd", "flood", json!([(64 << 10).to_string(), "3"]), &g)
+        .await;
+    assert_eq!(ok_body(&inv).len(), 64 << 10);
+    assert_healthy().await;
+}
+
+#[tokio::test]
 async fn a_panic_is_a_guest_trap_with_its_message() {
     let inv = fixture()
         .call("hostile", "panic", json!({}), &grant())

@@ -5,6 +5,7 @@
 //! - [`capability`]: declared capabilities, grants, and the per-call policy.
 //! - [`package`]: the manifest section inside a component; import checks.
 //! - [`pack`]: bare component + `skill.toml` → packaged skill.
+//! - [`outbound`]: the one guard every outbound HTTP request goes through.
 //! - [`runtime`]: wasmtime engine, compile cache, and one sandboxed call.
 //! - [`error`]: the runtime boundary's error types.
 //! - [`store`]: durable state (sqlx; SQLite by default).
@@ -14,6 +15,7 @@ pub mod capability;
 pub mod cli;
 pub mod error;
 pub mod manifest;
+pub mod outbound;
 pub mod pack;
 pub mod package;
 pub mod runtime;

@@ -1,17 +1,13 @@
 //! Fetching a packaged skill from an http(s) URL, for installs and syncs.
 //!
-//! A tenant chooses the URL and the server does the fetching, so the server
-//! holds itself to the rule it holds skills to: the host name is resolved
-//! here, every address is checked, and loopback, private, link-local and
-//! metadata addresses are refused unless the operator allows private
-//! sources. The connection goes only to a checked address, and each
-//! redirect (at most five) is checked again.
-use crate::capability::non_public_reason;
-use http_body_util::{BodyExt, Empty, Limited};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
+//! A tenant chooses the URL and the server does the fetching, so the fetch
+//! goes through the same outbound guard as a skill's requests: the host name
+//! is resolved by the guard, every address is checked, and loopback,
+//! private, link-local and metadata addresses are refused unless the
+//! operator allows private sources. The connection goes only to a checked
+//! address, and each redirect (at most five) is checked again.
+use crate::outbound::{Exchanges, Limits, Origins, Outbound, OutboundError, Rules};
 use sha2::{Digest, Sha256};
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 /// A whole fetch, redirects included, must finish within this.
@@ -95,28 +91,57 @@ pub fn parse_pin(text: &str) -> Result<String, String> {
     }
 }
 
-/// Fetches `url`, following checked redirects, and verifies `pin` if given.
+/// Fetches `url` through the outbound guard, following checked redirects,
+/// and verifies `pin` if given.
 pub async fn fetch(
+    outbound: &Outbound,
     url: &url::Url,
     pin: Option<&str>,
     policy: FetchPolicy,
 ) -> Result<Fetched, FetchError> {
-    let shown = display(url);
-    let fetched = tokio::time::timeout(FETCH_TIMEOUT, follow(url.clone(), policy))
+    let rules = Rules {
+        origins: Origins::Any,
+        allow_private: policy.allow_private,
+        max_redirects: MAX_REDIRECTS,
+        limits: Limits {
+            total: FETCH_TIMEOUT,
+            max_response_bytes: policy.max_bytes as u64,
+            ..outbound.limits()
+        },
+        inject: &[],
+    };
+    let failed = |reason: String| FetchError::Failed {
+        url: display(url),
+        reason,
+    };
+    let (status, body) = outbound
+        .get_bytes(url, "application/wasm, */*", &rules, &Exchanges::default())
         .await
-        .map_err(|_| FetchError::Failed {
-            url: shown,
-            reason: format!("no complete answer within {}s", FETCH_TIMEOUT.as_secs()),
-        })??;
+        .map_err(|e| match e {
+            OutboundError::InvalidUrl(m) => FetchError::InvalidUrl(m),
+            OutboundError::AddressRefused(refused) => FetchError::Refused(format!(
+                "{} resolves to {}, a {} address; skill sources must be public \
+                 (an operator can allow private sources with --allow-private-sources)",
+                refused.host, refused.addr, refused.kind
+            )),
+            other => failed(other.to_string()),
+        })?;
+    if !status.is_success() {
+        return Err(failed(format!("the server answered {status}")));
+    }
+    let sha256 = hex::encode(Sha256::digest(&body));
     if let Some(expected) = pin
-        && fetched.sha256 != expected
+        && sha256 != expected
     {
         return Err(FetchError::DigestMismatch {
             expected: expected.to_owned(),
-            actual: fetched.sha256,
+            actual: sha256,
         });
     }
-    Ok(fetched)
+    Ok(Fetched {
+        bytes: body.to_vec(),
+        sha256,
+    })
 }
 
 /// The URL as it may appear in messages: no query string, which may carry
@@ -126,161 +151,4 @@ fn display(url: &url::Url) -> String {
     shown.set_query(None);
     shown.set_fragment(None);
     shown.to_string()
-}
-
-async fn follow(mut url: url::Url, policy: FetchPolicy) -> Result<Fetched, FetchError> {
-    for _ in 0..=MAX_REDIRECTS {
-        let failed = |reason: String| FetchError::Failed {
-            url: display(&url),
-            reason,
-        };
-        let response = get(&url, policy).await?;
-        let status = response.status();
-        if status.is_redirection() {
-            let location = response
-                .headers()
-                .get(http::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .ok_or_else(|| failed(format!("{status} without a Location header")))?;
-            url = parse(
-                url.join(location)
-                    .map_err(|e| failed(format!("bad redirect Location: {e}")))?
-                    .as_str(),
-            )?;
-            continue;
-        }
-        if !status.is_success() {
-            return Err(failed(format!("the server answered {status}")));
-        }
-        let body = Limited::new(response.into_body(), policy.max_bytes)
-            .collect()
-            .await
-            .map_err(|e| {
-                if e.is::<http_body_util::LengthLimitError>() {
-                    failed(format!(
-                        "the body is larger than {} bytes",
-                        policy.max_bytes
-                    ))
-                } else {
-                    failed(format!("reading the body: {e}"))
-                }
-            })?
-            .to_bytes()
-            .to_vec();
-        let sha256 = hex::encode(Sha256::digest(&body));
-        return Ok(Fetched {
-            bytes: body,
-            sha256,
-        });
-    }
-    Err(FetchError::Failed {
-        url: display(&url),
-        reason: format!("more than {MAX_REDIRECTS} redirects"),
-    })
-}
-
-/// One GET to a checked address.
-async fn get(
-    url: &url::Url,
-    policy: FetchPolicy,
-) -> Result<http::Response<hyper::body::Incoming>, FetchError> {
-    let failed = |reason: String| FetchError::Failed {
-        url: display(url),
-        reason,
-    };
-    let host = url.host_str().unwrap_or_default();
-    let addrs = resolve(url, policy).await?;
-    let tcp = crate::runtime::connect(&addrs)
-        .await
-        .map_err(|e| failed(format!("cannot connect: {e}")))?;
-    let io: Box<dyn Stream> = if url.scheme() == "https" {
-        let name = match host.trim_matches(['[', ']']).parse::<IpAddr>() {
-            Ok(ip) => rustls::pki_types::ServerName::from(ip),
-            Err(_) => rustls::pki_types::ServerName::try_from(host.to_owned())
-                .map_err(|_| failed("the host is not a valid TLS server name".into()))?,
-        };
-        let tls = tokio_rustls::TlsConnector::from(crate::runtime::tls_config())
-            .connect(name, tcp)
-            .await
-            .map_err(|e| failed(format!("TLS: {e}")))?;
-        Box::new(tls)
-    } else {
-        Box::new(tcp)
-    };
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-        .await
-        .map_err(|e| failed(format!("HTTP: {e}")))?;
-    tokio::spawn(connection);
-    let mut target = url.path().to_owned();
-    if let Some(query) = url.query() {
-        target.push('?');
-        target.push_str(query);
-    }
-    // `Url::port` is `None` for the scheme's default port.
-    let authority = match url.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host.to_owned(),
-    };
-    let request = http::Request::get(target)
-        .header(http::header::HOST, authority)
-        .header(
-            http::header::USER_AGENT,
-            concat!("skillhost/", env!("CARGO_PKG_VERSION")),
-        )
-        .header(http::header::ACCEPT, "application/wasm, */*")
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| failed(format!("building the request: {e}")))?;
-    sender
-        .send_request(request)
-        .await
-        .map_err(|e| failed(format!("HTTP: {e}")))
-}
-
-trait Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static {}
-impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static> Stream for T {}
-
-/// The URL's addresses, each checked.
-async fn resolve(url: &url::Url, policy: FetchPolicy) -> Result<Vec<SocketAddr>, FetchError> {
-    let port = url.port_or_known_default().unwrap_or(80);
-    let addrs: Vec<SocketAddr> = match url.host() {
-        Some(url::Host::Ipv4(ip)) => vec![SocketAddr::new(ip.into(), port)],
-        Some(url::Host::Ipv6(ip)) => vec![SocketAddr::new(ip.into(), port)],
-        Some(url::Host::Domain(name)) => {
-            let lookup = tokio::net::lookup_host((name, port));
-            tokio::time::timeout(Duration::from_secs(5), lookup)
-                .await
-                .map_err(|_| FetchError::Failed {
-                    url: display(url),
-                    reason: format!("resolving {name} timed out"),
-                })?
-                .map_err(|e| FetchError::Failed {
-                    url: display(url),
-                    reason: format!("cannot resolve {name}: {e}"),
-                })?
-                .collect()
-        }
-        None => return Err(FetchError::InvalidUrl("the URL has no host".into())),
-    };
-    if !policy.allow_private {
-        // One non-public answer refuses the whole name: a name that mixes
-        // public and private addresses is how rebinding attacks start.
-        if let Some((addr, reason)) = addrs
-            .iter()
-            .find_map(|a| non_public_reason(a.ip()).map(|r| (a, r)))
-        {
-            return Err(FetchError::Refused(format!(
-                "{} resolves to {}, a {reason} address; skill sources must be public \
-                 (an operator can allow private sources with --allow-private-sources)",
-                url.host_str().unwrap_or_default(),
-                addr.ip()
-            )));
-        }
-    }
-    if addrs.is_empty() {
-        return Err(FetchError::Failed {
-            url: display(url),
-            reason: "the host has no addresses".into(),
-        });
-    }
-    Ok(addrs)
 }

@@ -380,3 +380,42 @@ fn serve_refuses_bad_operator_settings_before_listening() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn run_into_a_closed_pipe_exits_quietly() {
+    use std::process::Stdio;
+    let dir = work_dir("closed-pipe");
+    let file = pack(guests::TEXT_TOOLS, &dir);
+    let text_in = "word ".repeat(20_000);
+    let mut child = bin()
+        .arg("run")
+        .arg(&file)
+        .args(["slugify", "--input"])
+        .arg(serde_json::json!({ "text": text_in }).to_string())
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before anything is printed, as `| head -c0` would.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = text(&output.stderr);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+        "{stderr}"
+    );
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        output.status.signal(),
+        Some(libc_sigpipe()),
+        "ends the way a command-line tool does when its reader goes away: {:?}",
+        output.status
+    );
+}
+
+/// SIGPIPE's number on Linux.
+fn libc_sigpipe() -> i32 {
+    13
+}

@@ -13,6 +13,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("calc", "calc"),
     ("hostile", "hostile"),
     ("sockets-probe", "sockets-probe"),
+    ("flood-cmd", "flood-cmd"),
 ];
 
 fn main() {

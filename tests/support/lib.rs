@@ -15,6 +15,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub use skillhost_guests as guests;
 
 pub mod http;
+pub mod upstream;
+pub use upstream::{Upstream, pattern};
 
 /// The runtime and the packaged, loaded guests.
 pub struct Fixture {
@@ -33,6 +35,7 @@ const PACKAGED: &[Guest] = &[
     guests::SCRATCHPAD,
     guests::CALC,
     guests::HOSTILE,
+    guests::FLOOD_CMD,
 ];
 
 /// The fixture, built on first use. Packing an SDK guest runs its

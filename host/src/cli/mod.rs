@@ -69,6 +69,9 @@ impl<E: std::error::Error> From<E> for CliError {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        quiet_on_closed_pipe();
+    }
     // The service logs its operations; the author's commands report on the
     // terminal and keep the log for real errors.
     init_tracing(if matches!(cli.command, Command::Serve(_)) {
@@ -96,6 +99,20 @@ pub fn main() -> ExitCode {
             eprintln!("error: {}", error.message);
             ExitCode::from(error.code)
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so printing to a pipe whose reader has gone
+/// (`skillhost run … | head -1`) panics. The author's commands are
+/// command-line tools: like any other, they stop quietly when their reader
+/// goes away. The service keeps ignoring it; its sockets report EPIPE as an
+/// error (and every socket write uses MSG_NOSIGNAL on Linux anyway).
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called once, before any thread is spawned; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -147,6 +147,7 @@ pub fn report(inv: &Invocation) -> serde_json::Value {
                 "execution_time_ms": execution_time_ms,
                 "receipt": inv.receipt,
                 "denials": inv.denials,
+                "requests": inv.requests,
                 "invocation_id": inv.id,
             })
         }
@@ -158,6 +159,7 @@ pub fn report(inv: &Invocation) -> serde_json::Value {
             "execution_time_ms": execution_time_ms,
             "receipt": inv.receipt,
             "denials": inv.denials,
+            "requests": inv.requests,
             "invocation_id": inv.id,
         }),
     }

@@ -7,6 +7,7 @@ use super::state::{CallInfo, Denial, HostState};
 use super::{Entry, LoadedSkill, Runtime};
 use crate::capability::{LimitPolicy, Policy};
 use crate::error::InvokeError;
+use crate::outbound::Exchange;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -75,6 +76,11 @@ pub struct Invocation {
     pub receipt: Receipt,
     /// What the sandbox refused, even if the skill recovered.
     pub denials: Vec<Denial>,
+    /// The outbound requests the call made (refused ones included), and
+    /// how many more were made than the receipt keeps.
+    pub requests: Vec<Exchange>,
+    /// Requests beyond those kept in `requests`.
+    pub requests_dropped: usize,
     /// A command's stderr, or a guest's diagnostic output (bounded).
     pub stderr: String,
 }
@@ -117,7 +123,14 @@ pub(super) fn new_store(
         invocation: invocation.into(),
     };
     let timeout = policy.limits.timeout;
-    let state = HostState::new(wasi, policy, session, runtime.inner.sessions.clone(), info);
+    let state = HostState::new(
+        wasi,
+        policy,
+        session,
+        runtime.inner.sessions.clone(),
+        runtime.inner.config.outbound.clone(),
+        info,
+    );
     let mut store = Store::new(&runtime.inner.engine, state);
     store.limiter(|s| &mut s.limiter);
     store.set_epoch_deadline(super::engine::ticks(timeout));
@@ -142,10 +155,21 @@ pub(super) async fn run(
     async {
         let result = execute(runtime, skill, policy.clone(), &call, &id).await;
         let wall_time_us = started.elapsed().as_micros() as u64;
-        let (outcome, peak, denials, stderr) = match result {
-            Ok(done) => done,
-            Err(early) => (Err(early), 0, Vec::new(), String::new()),
-        };
+        let Finished {
+            outcome,
+            peak,
+            denials,
+            requests,
+            requests_dropped,
+            stderr,
+        } = result.unwrap_or_else(|early| Finished {
+            outcome: Err(early),
+            peak: 0,
+            denials: Vec::new(),
+            requests: Vec::new(),
+            requests_dropped: 0,
+            stderr: String::new(),
+        });
         let output_bytes = outcome.as_ref().map(|o| o.body.len()).unwrap_or(0);
         match &outcome {
             Ok(_) => tracing::info!(
@@ -170,6 +194,8 @@ pub(super) async fn run(
                 output_bytes,
             },
             denials,
+            requests,
+            requests_dropped,
             stderr,
         }
     }
@@ -177,7 +203,15 @@ pub(super) async fn run(
     .await
 }
 
-type Finished = (Result<Output, InvokeError>, usize, Vec<Denial>, String);
+/// Everything a call that reached the sandbox leaves behind.
+struct Finished {
+    outcome: Result<Output, InvokeError>,
+    peak: usize,
+    denials: Vec<Denial>,
+    requests: Vec<Exchange>,
+    requests_dropped: usize,
+    stderr: String,
+}
 
 async fn execute(
     runtime: &Runtime,
@@ -201,7 +235,9 @@ async fn execute(
     validate(skill, call)?;
 
     let limits = policy.limits;
-    let stdout = MemoryOutputPipe::new(limits.output_bytes);
+    // One byte more than the limit: a guest that writes past the limit
+    // leaves proof of it here, whatever it does after its write fails.
+    let stdout = MemoryOutputPipe::new(limits.output_bytes + 1);
     let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
     let wasi = wasi_context(skill, &policy, call, &stdout, &stderr)?;
     let mut store = new_store(
@@ -240,12 +276,18 @@ async fn execute(
     let state = store.data();
     let peak = state.limiter.peak;
     let denials = state.denials.snapshot();
+    let (requests, requests_dropped) = state.exchanges.snapshot();
     let stderr_text = String::from_utf8_lossy(&stderr.contents()).into_owned();
     let stdout_bytes = stdout.contents();
-    let stdout_full = stdout_bytes.len() >= limits.output_bytes;
+    let stdout_over = stdout_bytes.len() > limits.output_bytes;
     let stderr_full = stderr_text.len() >= STDERR_CAPACITY;
 
     let outcome = match result {
+        // Output past the limit decides the outcome, whatever the guest did
+        // once its write failed (exit non-zero, trap, or carry on).
+        _ if stdout_over => Err(InvokeError::OutputTooLarge {
+            limit_bytes: limits.output_bytes,
+        }),
         Err(_elapsed) => Err(InvokeError::Timeout {
             limit_ms: limits.timeout.as_millis() as u64,
         }),
@@ -255,7 +297,7 @@ async fn execute(
                 &error,
                 state.limiter.refused,
                 state.host_failed,
-                stdout_full || stderr_full,
+                stderr_full,
                 &stderr_text,
                 limits.timeout,
                 limits.memory_bytes,
@@ -267,7 +309,7 @@ async fn execute(
                 wit::Output::Text(t) => (super::OutputKind::Text, t),
                 wit::Output::Json(j) => (super::OutputKind::Json, j),
             };
-            if body.len() > limits.output_bytes || stdout_full {
+            if body.len() > limits.output_bytes {
                 Err(InvokeError::OutputTooLarge {
                     limit_bytes: limits.output_bytes,
                 })
@@ -281,11 +323,7 @@ async fn execute(
         }
         Ok(Ok(Raw::Sdk(Err(error)))) => Err(guest_error(error, &denials)),
         Ok(Ok(Raw::Command(result))) => {
-            if stdout_full {
-                Err(InvokeError::OutputTooLarge {
-                    limit_bytes: limits.output_bytes,
-                })
-            } else if result.is_ok() {
+            if result.is_ok() {
                 Ok(command_output(&stdout_bytes))
             } else {
                 Err(InvokeError::Failed {
@@ -295,8 +333,14 @@ async fn execute(
             }
         }
     };
-    let stderr_kept = tail(&stderr_text, STDERR_IN_MESSAGE).to_owned();
-    Ok((outcome, peak, denials, stderr_kept))
+    Ok(Finished {
+        outcome,
+        peak,
+        denials,
+        requests,
+        requests_dropped,
+        stderr: tail(&stderr_text, STDERR_IN_MESSAGE).to_owned(),
+    })
 }
 
 /// A guest called `exit`: for a command that is its result; for an SDK

@@ -4,10 +4,9 @@
 mod cache;
 mod engine;
 mod host_api;
+mod http_hooks;
 mod invoke;
-mod outbound;
 pub(crate) use invoke::unique_id;
-pub(crate) use outbound::{connect, tls_config};
 mod session;
 mod state;
 
@@ -22,6 +21,7 @@ pub use state::Denial;
 use crate::capability::{LimitPolicy, Policy};
 use crate::error::LoadError;
 use crate::manifest::{AbilitySpec, SkillKind};
+use crate::outbound::Outbound;
 use crate::package::{self, Package};
 use cache::ArtifactCache;
 use state::HostState;
@@ -51,6 +51,8 @@ pub struct RuntimeConfig {
     pub limits: LimitPolicy,
     /// Calls that may run at once; more wait for a slot or fail as busy.
     pub max_concurrent_calls: u32,
+    /// The outbound guard guests' HTTP requests go through.
+    pub outbound: Outbound,
 }
 
 impl Default for RuntimeConfig {
@@ -62,6 +64,7 @@ impl Default for RuntimeConfig {
             // linear memory; 128 slots × 1 GiB + guards fits easily in 47
             // bits and far exceeds what 2 cores can run at once.
             max_concurrent_calls: 128,
+            outbound: Outbound::default(),
         }
     }
 }
@@ -144,6 +147,12 @@ impl Runtime {
                 _ticker: ticker,
             }),
         })
+    }
+
+    /// The outbound guard (shared with every other outbound request of the
+    /// service).
+    pub fn outbound(&self) -> &Outbound {
+        &self.inner.config.outbound
     }
 
     /// The operator's limit policy.

@@ -1,6 +1,7 @@
 //! What each store holds: the WASI contexts built from the call's policy,
 //! the memory limiter, and the record of what the sandbox refused.
-use super::outbound::OutboundHooks;
+use super::http_hooks::OutboundHooks;
+use crate::outbound::{Exchanges, Outbound};
 use super::session::{SessionScope, SessionStore};
 use crate::capability::Policy;
 use serde::Serialize;
@@ -114,6 +115,7 @@ pub struct HostState {
     pub(crate) session: Option<SessionScope>,
     pub(crate) sessions: Arc<dyn SessionStore>,
     pub(crate) denials: Denials,
+    pub(crate) exchanges: Exchanges,
     pub(crate) info: CallInfo,
     /// Log records the guest may still write in this call.
     pub(crate) log_budget: u32,
@@ -131,19 +133,22 @@ impl HostState {
         policy: Arc<Policy>,
         session: Option<SessionScope>,
         sessions: Arc<dyn SessionStore>,
+        outbound: Outbound,
         info: CallInfo,
     ) -> Self {
         let denials = Denials::default();
+        let exchanges = Exchanges::default();
         HostState {
             wasi,
             table: ResourceTable::new(),
             http: WasiHttpCtx::new(),
-            hooks: OutboundHooks::new(policy.clone(), denials.clone()),
+            hooks: OutboundHooks::new(outbound, policy.clone(), denials.clone(), exchanges.clone()),
             limiter: MemoryLimiter::new(policy.limits.memory_bytes),
             policy,
             session,
             sessions,
             denials,
+            exchanges,
             info,
             log_budget: LOG_BUDGET,
             host_failed: false,

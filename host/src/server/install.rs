@@ -217,7 +217,7 @@ pub(super) async fn fetch_url(
         .transpose()
         .map_err(|m| ApiError::bad_request("invalid_sha256", m))?;
     let url = crate::source::parse(url).map_err(fetch_error)?;
-    let fetched = crate::source::fetch(&url, pin.as_deref(), fetch_policy(state))
+    let fetched = crate::source::fetch(state.loader.outbound(), &url, pin.as_deref(), fetch_policy(state))
         .await
         .map_err(fetch_error)?;
     let origin = Origin {
@@ -449,7 +449,13 @@ async fn sync(
     };
     let fetched = match crate::source::parse(location) {
         Ok(url) => {
-            crate::source::fetch(&url, skill.source_sha256.as_deref(), fetch_policy(&state)).await
+            crate::source::fetch(
+                state.loader.outbound(),
+                &url,
+                skill.source_sha256.as_deref(),
+                fetch_policy(&state),
+            )
+            .await
         }
         Err(e) => Err(e),
     };

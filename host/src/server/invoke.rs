@@ -73,6 +73,7 @@ async fn invoke(
         peak_memory_bytes: 0,
         output_bytes: 0,
         denials: json!([]),
+        requests: json!([]),
         input: recorded_input,
         request_id,
         created_at: now(),
@@ -198,6 +199,7 @@ async fn invoke(
         peak_memory_bytes: invocation.receipt.peak_memory_bytes as i64,
         output_bytes: invocation.receipt.output_bytes as i64,
         denials: serde_json::to_value(&invocation.denials).expect("JSON"),
+        requests: serde_json::to_value(&invocation.requests).expect("JSON"),
         created_at: now(),
         ..base
     };

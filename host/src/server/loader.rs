@@ -27,6 +27,12 @@ struct Entry {
 }
 
 impl Loader {
+    /// The runtime's outbound guard, which every outbound request of the
+    /// service shares.
+    pub fn outbound(&self) -> &crate::outbound::Outbound {
+        self.runtime.outbound()
+    }
+
     /// Wraps a runtime, keeping up to [`MAX_LOADED`] skills loaded.
     pub fn new(runtime: Runtime) -> Self {
         Loader::with_capacity(runtime, MAX_LOADED)

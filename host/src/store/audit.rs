@@ -41,6 +41,9 @@ pub struct InvocationRow {
     pub output_bytes: i64,
     /// What the sandbox refused.
     pub denials: serde_json::Value,
+    /// The outbound requests the call made (origin, status, bytes, time,
+    /// refusal).
+    pub requests: serde_json::Value,
     /// The call's input, when the operator records inputs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<serde_json::Value>,
@@ -183,7 +186,7 @@ async fn insert(
     };
     let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO invocations (id, tenant_id, agent_id, agent_name, skill_id, skill_name, ability, outcome, \
-         duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at, input) ",
+         duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at, input, requests) ",
     );
     query.push_values(rows, |mut b, row| {
         b.push_bind(&row.id)
@@ -200,7 +203,8 @@ async fn insert(
             .push_bind(row.denials.to_string())
             .push_bind(&row.request_id)
             .push_bind(&row.created_at)
-            .push_bind(row.input.as_ref().map(|v| v.to_string()));
+            .push_bind(row.input.as_ref().map(|v| v.to_string()))
+            .push_bind(row.requests.to_string());
     });
     if let Err(e) = query.build().execute(&mut **conn).await {
         // Start from a fresh connection next time.
@@ -259,6 +263,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let denials: String = r.try_get("denials")?;
+                let requests: String = r.try_get("requests")?;
                 Ok(InvocationRow {
                     id: r.try_get("id")?,
                     tenant_id: r.try_get("tenant_id")?,
@@ -272,6 +277,7 @@ impl Store {
                     peak_memory_bytes: r.try_get("peak_memory_bytes")?,
                     output_bytes: r.try_get("output_bytes")?,
                     denials: decode(&denials)?,
+                    requests: decode(&requests)?,
                     input: r
                         .try_get::<Option<String>, _>("input")?
                         .as_deref()

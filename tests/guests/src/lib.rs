@@ -30,6 +30,7 @@ guest!(SCRATCHPAD, "scratchpad", "SCRATCHPAD");
 guest!(CALC, "calc", "CALC");
 guest!(HOSTILE, "hostile", "HOSTILE");
 guest!(SOCKETS_PROBE, "sockets-probe", "SOCKETS_PROBE");
+guest!(FLOOD_CMD, "flood-cmd", "FLOOD_CMD");
 
 impl Guest {
     /// The bare component's bytes.
