@@ -36,7 +36,9 @@ fn roomy_grant() -> Grant {
 async fn fetch_with(runtime: Option<&Runtime>, url: &str, grant: &Grant) -> Invocation {
     let f = fixture();
     let Some(runtime) = runtime else {
-        return f.call("fetch", "request", json!({ "url": url }), grant).await;
+        return f
+            .call("fetch", "request", json!({ "url": url }), grant)
+            .await;
     };
     let skill = runtime.load(&f.packed["fetch"]).unwrap();
     let policy = Policy::resolve(&skill.package.manifest, grant, runtime.limits()).unwrap();
@@ -148,7 +150,10 @@ async fn a_body_over_the_limit_fails_as_such_for_guests_and_sources() {
     let inv = fetch_with(Some(&runtime), &url, &roomy_grant()).await;
     match &inv.outcome {
         Err(InvokeError::Failed { message, .. }) => {
-            assert!(message.contains("HttpResponseBodySize"), "{message}")
+            assert!(
+                message.contains("body size exceeds limit: 1048576"),
+                "{message}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -188,10 +193,14 @@ async fn a_stalled_upstream_fails_after_the_between_bytes_limit() {
     let started = Instant::now();
     let url = upstream.localhost_url("/stall?size=100000");
     let inv = fetch_with(Some(&runtime), &url, &roomy_grant()).await;
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     match &inv.outcome {
         Err(InvokeError::Failed { message, .. }) => {
-            assert!(message.contains("ConnectionReadTimeout"), "{message}")
+            assert!(message.contains("read timeout"), "{message}")
         }
         other => panic!("{other:?}"),
     }
@@ -199,13 +208,21 @@ async fn a_stalled_upstream_fails_after_the_between_bytes_limit() {
     assert_eq!(exchange.status, Some(200));
     assert_eq!(exchange.bytes, 50_000, "the half that was sent arrived");
     assert!(
-        exchange.error.as_deref().unwrap_or_default().contains("next bytes"),
+        exchange
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("next bytes"),
         "{exchange:?}"
     );
 
     // A trickle that keeps sending is not a stall.
     let url = upstream.localhost_url("/trickle?size=400&delay_ms=100");
-    assert_whole(&fetch_with(Some(&runtime), &url, &roomy_grant()).await, 400, "trickle");
+    assert_whole(
+        &fetch_with(Some(&runtime), &url, &roomy_grant()).await,
+        400,
+        "trickle",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -249,7 +266,10 @@ async fn sources_follow_redirects_and_every_hop_is_checked_again() {
         forbidden.url("/keepalive"),
         format!("http://localhost:{}/keepalive", forbidden.addr.port()),
     ] {
-        let path = format!("/redirect?to={}", url::form_urlencoded::byte_serialize(to.as_bytes()).collect::<String>());
+        let path = format!(
+            "/redirect?to={}",
+            url::form_urlencoded::byte_serialize(to.as_bytes()).collect::<String>()
+        );
         match fetch(trusted.url(&path)).await {
             Err(FetchError::Refused(message)) => {
                 assert!(message.contains("loopback"), "{message}");
@@ -259,7 +279,9 @@ async fn sources_follow_redirects_and_every_hop_is_checked_again() {
         }
     }
     match fetch(trusted.url("/redirect?n=6")).await {
-        Err(FetchError::Failed { reason, .. }) => assert!(reason.contains("more than 5 redirects"), "{reason}"),
+        Err(FetchError::Failed { reason, .. }) => {
+            assert!(reason.contains("more than 5 redirects"), "{reason}")
+        }
         other => panic!("{other:?}"),
     }
     // Nothing reached the forbidden upstream but this question.
@@ -335,7 +357,11 @@ async fn private_ranges_the_operator_trusts_are_reachable_and_nothing_else() {
         allowed_ranges: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()],
         ..OutboundConfig::default()
     });
-    assert_whole(&fetch_with(Some(&trusting), &url, &no_private).await, 10, "trusted");
+    assert_whole(
+        &fetch_with(Some(&trusting), &url, &no_private).await,
+        10,
+        "trusted",
+    );
 
     let other = runtime_with(OutboundConfig {
         allowed_ranges: vec!["10.0.0.0/8".parse().unwrap()],
@@ -343,7 +369,11 @@ async fn private_ranges_the_operator_trusts_are_reachable_and_nothing_else() {
     });
     let inv = fetch_with(Some(&other), &url, &no_private).await;
     match &inv.outcome {
-        Err(InvokeError::CapabilityDenied { capability, message, .. }) => {
+        Err(InvokeError::CapabilityDenied {
+            capability,
+            message,
+            ..
+        }) => {
             assert_eq!(capability, "network");
             assert!(message.contains("loopback"), "{message}");
         }
@@ -358,7 +388,8 @@ async fn injected_headers_replace_the_callers_and_stay_on_their_origin() {
     let other = Upstream::start("127.0.0.2");
     let outbound = Outbound::default();
     let inject = [Injection {
-        origin: NetworkPattern::parse(&format!("http://127.0.0.1:{}", upstream.addr.port())).unwrap(),
+        origin: NetworkPattern::parse(&format!("http://127.0.0.1:{}", upstream.addr.port()))
+            .unwrap(),
         name: http::header::AUTHORIZATION,
         value: http::HeaderValue::from_static("Bearer from-the-host"),
     }];
@@ -380,7 +411,10 @@ async fn injected_headers_replace_the_callers_and_stay_on_their_origin() {
             let log = Exchanges::default();
             let response = outbound.send(request, &rules, &log).await.unwrap();
             let body = response.into_body().bytes().await.unwrap();
-            (serde_json::from_slice::<Value>(&body).unwrap(), log.snapshot().0)
+            (
+                serde_json::from_slice::<Value>(&body).unwrap(),
+                log.snapshot().0,
+            )
         }
     };
     let (seen, log) = echo(upstream.url("/echo")).await;
@@ -405,7 +439,10 @@ async fn origins_and_literal_addresses_are_refused_before_anything_is_sent() {
         inject: &[],
     };
     let (result, log) = send_once(&outbound, upstream.url("/keepalive"), &strict).await;
-    assert!(matches!(result, Err(OutboundError::OriginNotAllowed { .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(OutboundError::OriginNotAllowed { .. })),
+        "{result:?}"
+    );
     assert!(log[0].refused.is_some());
     let any = Rules {
         origins: Origins::Any,
@@ -415,14 +452,23 @@ async fn origins_and_literal_addresses_are_refused_before_anything_is_sent() {
         upstream.url("/keepalive"),
         "http://169.254.169.254/latest/meta-data/".to_owned(),
         format!("http://[::1]:{}/keepalive", upstream.addr.port()),
-        format!("http://[::ffff:127.0.0.1]:{}/keepalive", upstream.addr.port()),
+        format!(
+            "http://[::ffff:127.0.0.1]:{}/keepalive",
+            upstream.addr.port()
+        ),
     ] {
         let (result, _) = send_once(&outbound, literal.clone(), &any).await;
-        assert!(matches!(result, Err(OutboundError::AddressRefused(_))), "{literal}: {result:?}");
+        assert!(
+            matches!(result, Err(OutboundError::AddressRefused(_))),
+            "{literal}: {result:?}"
+        );
     }
     for bad in ["ftp://example.com/x", "http://user:pw@example.com/"] {
         let (result, _) = send_once(&outbound, bad.to_owned(), &any).await;
-        assert!(matches!(result, Err(OutboundError::InvalidUrl(_))), "{bad}: {result:?}");
+        assert!(
+            matches!(result, Err(OutboundError::InvalidUrl(_))),
+            "{bad}: {result:?}"
+        );
     }
     assert_eq!(get_text(&upstream, "/hits").await, "1");
 }
@@ -432,7 +478,10 @@ async fn send_once(
     outbound: &Outbound,
     url: String,
     rules: &Rules<'_>,
-) -> (Result<(), OutboundError>, Vec<skillhost::outbound::Exchange>) {
+) -> (
+    Result<(), OutboundError>,
+    Vec<skillhost::outbound::Exchange>,
+) {
     let log = Exchanges::default();
     let request = http::Request::get(url).body(Bytes::new()).unwrap();
     let result = outbound.send(request, rules, &log).await.map(|_| ());

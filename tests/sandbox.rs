@@ -590,7 +590,12 @@ async fn a_command_that_exits_after_its_output_write_fails_is_output_too_large()
     }
     // Exactly the limit is not too large.
     let inv = fixture()
-        .call("flood-cmd", "flood", json!([(64 << 10).to_string(), "3"]), &g)
+        .call(
+            "flood-cmd",
+            "flood",
+            json!([(64 << 10).to_string(), "3"]),
+            &g,
+        )
         .await;
     assert_eq!(ok_body(&inv).len(), 64 << 10);
     assert_healthy().await;

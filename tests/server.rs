@@ -1517,6 +1517,22 @@ async fn an_assignment_can_narrow_the_grant_for_one_agent() {
         .await;
     assert_eq!(r.json["code"], "capability_denied", "{}", r.text);
     assert_eq!(echo.hits(), 1);
+    // The audit shows each call's outbound request: origin and status, or
+    // the refusal; never the path.
+    let r = server
+        .request("GET", "/api/audit?skill=fetch", Some(&admin), None)
+        .await;
+    let origin = format!("http://localhost:{}", echo.addr.port());
+    let records = r.json["invocations"].as_array().expect("records");
+    let refused = &records[0]["requests"][0];
+    assert_eq!(refused["origin"], origin.as_str(), "{}", r.text);
+    assert!(refused["refused"].as_str().is_some(), "{}", r.text);
+    let sent = &records[1]["requests"][0];
+    assert_eq!(
+        (&sent["origin"], &sent["status"]),
+        (&json!(origin), &json!(200))
+    );
+    assert!(!r.text.contains("/hi"), "{}", r.text);
     let r = server
         .request("GET", "/api/agents/closed/skills", Some(&admin), None)
         .await;

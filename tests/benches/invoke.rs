@@ -3,6 +3,8 @@
 //! `cargo bench -p skillhost-tests --bench invoke` measures, in one run:
 //! - a fresh store + instance per call of a trivial ability, 1 and 2 threads
 //!   (p50, p99, calls/s);
+//! - a guest's outbound HTTP request (the fetch skill against a local
+//!   keep-alive upstream), through the outbound guard;
 //! - the same work done by spawning `sh` per call;
 //! - cold compile vs cached load of a component.
 use serde_json::json;
@@ -16,6 +18,8 @@ use std::time::{Duration, Instant};
 const CALLS: usize = 20_000;
 /// Spawning a process is ~100× slower; fewer calls give the same precision.
 const SPAWNS: usize = 1_000;
+/// Guest HTTP requests per thread: each is a real loopback round trip.
+const FETCHES: usize = 3_000;
 /// Rounds per sandbox configuration.
 const ROUNDS: usize = 5;
 
@@ -52,9 +56,28 @@ fn run_sandbox(
     threads: usize,
     calls: usize,
 ) -> Figures {
-    let policy = Arc::new(
-        Policy::resolve(&skill.package.manifest, &Grant::default(), runtime.limits()).unwrap(),
-    );
+    run_granted(
+        runtime,
+        skill,
+        &Grant::default(),
+        ability,
+        input,
+        threads,
+        calls,
+    )
+}
+
+fn run_granted(
+    runtime: &Runtime,
+    skill: &Arc<LoadedSkill>,
+    grant: &Grant,
+    ability: &'static str,
+    input: serde_json::Value,
+    threads: usize,
+    calls: usize,
+) -> Figures {
+    let policy =
+        Arc::new(Policy::resolve(&skill.package.manifest, grant, runtime.limits()).unwrap());
     let started = Instant::now();
     let handles: Vec<_> = (0..threads)
         .map(|_| {
@@ -125,6 +148,26 @@ fn run_spawn(threads: usize, calls: usize) -> Figures {
     summarise(samples, started.elapsed())
 }
 
+/// A minimal keep-alive HTTP server on its own thread, so the bench
+/// measures the guest's path rather than a slow upstream.
+fn start_upstream() -> std::net::SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            let app =
+                axum::Router::new().route("/", axum::routing::get(|| async { "x".repeat(1024) }));
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
 fn main() {
     if std::env::var_os("RUST_BACKTRACE").is_some() {
         println!("note: RUST_BACKTRACE is set; figures may include backtrace capture");
@@ -181,6 +224,44 @@ fn main() {
                 per_sec_two = median.per_sec;
             }
         }
+    }
+
+    println!("== a guest's HTTP request to a local keep-alive upstream (1 KiB body) ==");
+    let upstream = start_upstream();
+    let grant = Grant {
+        allow_private_network: true,
+        ..Grant::default()
+    };
+    let input = json!({ "url": format!("http://localhost:{}/", upstream.port()) });
+    run_granted(
+        &f.runtime,
+        f.skill("fetch"),
+        &grant,
+        "request",
+        input.clone(),
+        1,
+        500,
+    );
+    for threads in [1, 2] {
+        let mut rounds: Vec<Figures> = (0..ROUNDS)
+            .map(|_| {
+                run_granted(
+                    &f.runtime,
+                    f.skill("fetch"),
+                    &grant,
+                    "request",
+                    input.clone(),
+                    threads,
+                    FETCHES,
+                )
+            })
+            .collect();
+        rounds.sort_by_key(|r| r.p50);
+        print(
+            &format!("sandbox fetch.request (median of {ROUNDS})"),
+            threads,
+            &rounds[ROUNDS / 2],
+        );
     }
 
     println!("== spawning `sh -c 'echo ok'` per call ==");

@@ -1,5 +1,6 @@
 //! `skillhost serve`: the HTTP service.
 use super::CliError;
+use crate::outbound::{Outbound, OutboundConfig};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::server::{AppState, JwtVerifier, Loader, ServiceOptions, bootstrap, preload, serve};
 use crate::store::Store;
@@ -35,6 +36,12 @@ pub struct Args {
     /// (refused by default: tenants choose the URLs the server fetches).
     #[arg(long, env = "SKILLHOST_ALLOW_PRIVATE_SOURCES")]
     allow_private_sources: bool,
+    /// A non-public address range (CIDR, e.g. `10.20.0.0/16`) that skills
+    /// and sources may reach without being granted private networks: an
+    /// internal API, without opening loopback, metadata or the rest of the
+    /// private ranges. Repeatable; comma-separated in the variable.
+    #[arg(long, env = "SKILLHOST_ALLOW_PRIVATE_RANGES", value_delimiter = ',')]
+    allow_private_range: Vec<ipnet::IpNet>,
     /// Keep each invocation's input (`args`) in its audit record. Off by
     /// default: inputs may carry personal data.
     #[arg(long, env = "SKILLHOST_RECORD_INPUTS")]
@@ -59,6 +66,10 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     println!("skillhost listening on http://{addr}");
     let config = RuntimeConfig {
         cache_dir: Some(args.data_dir.join("cache")),
+        outbound: Outbound::new(OutboundConfig {
+            allowed_ranges: args.allow_private_range,
+            ..OutboundConfig::default()
+        }),
         ..RuntimeConfig::default()
     };
     // Session state lives in the database: it survives restarts and is

@@ -142,7 +142,11 @@ mod tests {
 
     #[test]
     fn allow_private_opens_everything_and_ranges_open_only_themselves() {
-        assert!(rule(true, &[]).check("h", "127.0.0.1".parse().unwrap()).is_ok());
+        assert!(
+            rule(true, &[])
+                .check("h", "127.0.0.1".parse().unwrap())
+                .is_ok()
+        );
         let r = rule(false, &["10.5.0.0/16", "127.0.0.2/32"]);
         assert!(r.check("h", "10.5.9.9".parse().unwrap()).is_ok());
         assert!(r.check("h", "127.0.0.2".parse().unwrap()).is_ok());

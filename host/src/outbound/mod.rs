@@ -218,7 +218,10 @@ impl Outbound {
                 sent.remove(&injection.name);
             }
             for injection in rules.inject {
-                if injection.origin.matches(target.scheme, &target.host, target.port) {
+                if injection
+                    .origin
+                    .matches(target.scheme, &target.host, target.port)
+                {
                     let mut value = injection.value.clone();
                     value.set_sensitive(true);
                     sent.append(injection.name.clone(), value);

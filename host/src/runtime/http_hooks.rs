@@ -59,10 +59,7 @@ impl WasiHttpHooks for OutboundHooks {
             let (parts, body) = request.into_parts();
             // The guest writes its body after `handle` returns; this future
             // runs beside it, so collecting here waits for `finish`.
-            let body = match Limited::new(body, limits.max_request_bytes)
-                .collect()
-                .await
-            {
+            let body = match Limited::new(body, limits.max_request_bytes).collect().await {
                 Ok(collected) => collected.to_bytes(),
                 Err(e) => {
                     return Err(match e.downcast::<Error>() {
@@ -91,11 +88,9 @@ impl WasiHttpHooks for OutboundHooks {
                         OutboundError::OriginNotAllowed { origin, reason } => {
                             denials.record("network", origin.clone(), reason.clone())
                         }
-                        OutboundError::AddressRefused(refused) => denials.record(
-                            "network",
-                            refused.host.clone(),
-                            refused.to_string(),
-                        ),
+                        OutboundError::AddressRefused(refused) => {
+                            denials.record("network", refused.host.clone(), refused.to_string())
+                        }
                         _ => {}
                     }
                     Err(wasi_error(error))

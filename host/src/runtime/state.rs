@@ -1,9 +1,9 @@
 //! What each store holds: the WASI contexts built from the call's policy,
 //! the memory limiter, and the record of what the sandbox refused.
 use super::http_hooks::OutboundHooks;
-use crate::outbound::{Exchanges, Outbound};
 use super::session::{SessionScope, SessionStore};
 use crate::capability::Policy;
+use crate::outbound::{Exchanges, Outbound};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use wasmtime::component::ResourceTable;

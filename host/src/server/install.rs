@@ -217,9 +217,14 @@ pub(super) async fn fetch_url(
         .transpose()
         .map_err(|m| ApiError::bad_request("invalid_sha256", m))?;
     let url = crate::source::parse(url).map_err(fetch_error)?;
-    let fetched = crate::source::fetch(state.loader.outbound(), &url, pin.as_deref(), fetch_policy(state))
-        .await
-        .map_err(fetch_error)?;
+    let fetched = crate::source::fetch(
+        state.loader.outbound(),
+        &url,
+        pin.as_deref(),
+        fetch_policy(state),
+    )
+    .await
+    .map_err(fetch_error)?;
     let origin = Origin {
         source: "url",
         location: Some(url.to_string()),
