@@ -193,7 +193,7 @@ fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn display(limit: Duration) -> String {
-    if limit.as_millis() % 1000 == 0 {
+    if limit.as_millis().is_multiple_of(1000) {
         format!("{} s", limit.as_secs())
     } else {
         format!("{} ms", limit.as_millis())
