@@ -20,6 +20,9 @@ Routes (query `size` = body bytes, default 1000):
   /stall         head and part of the body, then nothing for 60 s
   /redirect      `n` redirects (302) to itself, then to `to` (default /keepalive)
   /echo          any method: the request line, headers and body, as JSON
+Any route but /echo also answers POST, PUT, PATCH and DELETE, after reading
+the request body as Content-Length gives it (`X-Received-Length` says how
+much arrived).
   /hits          how many requests the server has handled, as text
 """
 import argparse
@@ -65,6 +68,23 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self._count()
+        self._answer()
+
+    def do_POST(self):
+        self._count()
+        path, _ = self._query()
+        if path.strip("/") == "echo":
+            self.route_echo({}, b"")
+            return
+        # As most handlers written on http.server do: the request body is
+        # what Content-Length says. A chunked upload is not understood; its
+        # bytes stay unread, and closing over unread bytes resets the
+        # connection under the response.
+        length = int(self.headers.get("Content-Length") or 0)
+        self.received = len(self.rfile.read(length)) if length else 0
+        self._answer()
+
+    def _answer(self):
         path, query = self._query()
         size = self._int(query, "size", 1000)
         body = pattern(size)
@@ -74,13 +94,13 @@ class Handler(BaseHTTPRequestHandler):
             return
         route(query, body)
 
-    def do_POST(self):
-        self._count()
-        self.route_echo({}, b"")
-
     do_PUT = do_POST
     do_DELETE = do_POST
     do_PATCH = do_POST
+
+    def send_response(self, code, message=None):
+        super().send_response(code, message)
+        self.send_header("X-Received-Length", str(getattr(self, "received", 0)))
 
     def route_http10(self, query, body):
         # BaseHTTPRequestHandler answers in the protocol_version of the
