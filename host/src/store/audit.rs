@@ -3,10 +3,10 @@
 //! one database write per batch instead of one per call. A caller's
 //! [`Store::record_invocation`] still returns only once its record is
 //! committed: nothing is acknowledged that could be lost.
+use super::Backend;
 use super::{Store, StoreError, decode};
 use sqlx::pool::PoolConnection;
-use sqlx::sqlite::SqlitePool;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{Any, AnyPool, QueryBuilder, Row};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -94,7 +94,7 @@ pub(super) struct AuditWriter {
 impl AuditWriter {
     /// Starts the writer task on the current tokio runtime; it ends when the
     /// last [`Store`] clone is dropped, after writing what was queued.
-    pub(super) fn start(pool: SqlitePool) -> AuditWriter {
+    pub(super) fn start(pool: AnyPool, backend: Backend) -> AuditWriter {
         let (queue, mut incoming) = mpsc::channel::<(InvocationRow, Reply)>(4 * BATCH);
         tokio::spawn(async move {
             // One connection kept for the writer: its page cache stays warm,
@@ -116,11 +116,12 @@ impl AuditWriter {
                     }
                 }
                 let rows: Vec<&InvocationRow> = batch.iter().map(|(row, _)| row).collect();
-                let result = insert(&pool, &mut connection, &rows).await.map_err(|e| {
+                let result = insert(&pool, backend, &mut connection, &rows).await.map_err(|e| {
                     tracing::error!(error = %e, records = rows.len(), "writing invocation records failed");
                     e.to_string()
                 });
-                if last_checkpoint.elapsed() >= CHECKPOINT_EVERY
+                if backend == Backend::Sqlite
+                    && last_checkpoint.elapsed() >= CHECKPOINT_EVERY
                     && !checkpointing.swap(true, Ordering::AcqRel)
                 {
                     last_checkpoint = Instant::now();
@@ -143,7 +144,8 @@ impl AuditWriter {
                 // WAL start over, so it would grow without bound (300 MB in
                 // five seconds of the HTTP benchmark); every second the
                 // writer itself truncates it.
-                if last_truncate.elapsed() >= TRUNCATE_EVERY
+                if backend == Backend::Sqlite
+                    && last_truncate.elapsed() >= TRUNCATE_EVERY
                     && let Some(conn) = connection.as_mut()
                     && !checkpointing.swap(true, Ordering::AcqRel)
                 {
@@ -167,24 +169,27 @@ impl AuditWriter {
 }
 
 async fn insert(
-    pool: &SqlitePool,
-    connection: &mut Option<PoolConnection<Sqlite>>,
+    pool: &AnyPool,
+    backend: Backend,
+    connection: &mut Option<PoolConnection<Any>>,
     rows: &[&InvocationRow],
 ) -> Result<(), sqlx::Error> {
     let conn = match connection {
         Some(conn) => conn,
         None => {
             let mut conn = pool.acquire().await?;
-            // This connection's commits never checkpoint (that would stall
-            // every waiting caller behind an fsync); `checkpoint` does it
-            // beside the writer.
-            sqlx::query("PRAGMA wal_autocheckpoint = 0")
-                .execute(&mut *conn)
-                .await?;
+            if backend == Backend::Sqlite {
+                // This connection's commits never checkpoint (that would
+                // stall every waiting caller behind an fsync); `checkpoint`
+                // does it beside the writer.
+                sqlx::query("PRAGMA wal_autocheckpoint = 0")
+                    .execute(&mut *conn)
+                    .await?;
+            }
             connection.insert(conn)
         }
     };
-    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut query: QueryBuilder<Any> = QueryBuilder::new(
         "INSERT INTO invocations (id, tenant_id, agent_id, agent_name, skill_id, skill_name, ability, outcome, \
          duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at, input, requests) ",
     );

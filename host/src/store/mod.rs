@@ -1,6 +1,9 @@
-//! Durable state through sqlx. The embedded default is SQLite (WAL) in the
-//! data directory; queries use `$N` placeholders and portable types so a
-//! PostgreSQL pool can be added behind the same functions.
+//! Durable state through sqlx, on one of two backends behind the same
+//! functions: the embedded default, SQLite (WAL) in the data directory, or
+//! PostgreSQL (`--database-url postgres://…`) for several replicas.
+//! Queries use `$N` placeholders and portable types (TEXT ids and times,
+//! BIGINT/INTEGER numbers and booleans, bytes); only the migrations differ
+//! where the types must (`migrations/sqlite`, `migrations/postgres`).
 mod audit;
 mod cache;
 mod records;
@@ -11,11 +14,11 @@ pub use audit::{AuditQuery, InvocationRow};
 pub use records::{Agent, Tenant, TokenRecord};
 pub use skills::{AssignmentRow, SkillFilter, SkillRow, new_skill};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor, Row};
 use std::path::Path;
-use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A storage failure. Constraint violations are told apart so the API can
 /// answer 409 instead of 500.
@@ -41,10 +44,45 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded file in the data directory.
+    Sqlite,
+    /// A PostgreSQL server shared by every replica.
+    Postgres,
+}
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `postgres://…` (with `sslmode` and the rest in the URL); `None` for
+    /// SQLite in the data directory.
+    pub database_url: Option<String>,
+    /// Connections kept at most.
+    pub max_connections: u32,
+    /// PostgreSQL only: statements running longer than this are cancelled
+    /// by the server.
+    pub statement_timeout: Duration,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            database_url: None,
+            // Two cores serve well under ten concurrent queries; PostgreSQL's
+            // default limit of 100 connections then holds about ten replicas.
+            max_connections: 8,
+            statement_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
 /// The database handle; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     cache: Arc<ReadCache>,
     audit: audit::AuditWriter,
 }
@@ -92,29 +130,75 @@ pub fn new_id() -> String {
 impl Store {
     /// Opens (creating if needed) `data_dir/skillhost.db` and migrates it.
     pub async fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
-        let url = format!("sqlite://{}", data_dir.join("skillhost.db").display());
-        let options = SqliteConnectOptions::from_str(&url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // WAL + NORMAL is durable across application crashes and keeps
-            // writes fast; only an OS crash can lose the last transactions.
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
+        Store::connect(data_dir, &StoreConfig::default()).await
+    }
+
+    /// Connects to the configured database (SQLite in `data_dir` unless a
+    /// URL is given) and migrates it. Migrations run under the database's
+    /// lock, so replicas started together migrate once.
+    pub async fn connect(data_dir: &Path, config: &StoreConfig) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = match &config.database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                (Backend::Postgres, url.clone())
+            }
+            Some(_) => {
+                return Err(StoreError::Database(sqlx::Error::Configuration(
+                    "the database URL must start with postgres:// (leave it unset for SQLite in the data directory)".into(),
+                )));
+            }
+            None => {
+                std::fs::create_dir_all(data_dir)
+                    .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                let path = data_dir.join("skillhost.db");
+                (
+                    Backend::Sqlite,
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                )
+            }
+        };
+        let statement_timeout = config.statement_timeout.as_millis();
+        let pool = AnyPoolOptions::new()
+            .max_connections(config.max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    let setup = match backend {
+                        // WAL + NORMAL is durable across application crashes
+                        // and keeps writes fast; only an OS crash can lose the
+                        // last transactions.
+                        Backend::Sqlite => {
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"
+                                .to_owned()
+                        }
+                        Backend::Postgres => format!("SET statement_timeout = {statement_timeout}"),
+                    };
+                    conn.execute(setup.as_str()).await?;
+                    Ok(())
+                })
+            })
+            .connect(&url)
             .await?;
-        sqlx::migrate!("./migrations")
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator
             .run(&pool)
             .await
             .map_err(|e| StoreError::Database(e.into()))?;
         Ok(Store {
-            audit: audit::AuditWriter::start(pool.clone()),
+            audit: audit::AuditWriter::start(pool.clone(), backend),
             pool,
+            backend,
             cache: Arc::default(),
         })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Whether the database answers.
@@ -122,7 +206,7 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 
-    pub(crate) fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 

@@ -2,7 +2,7 @@
 use super::{Store, StoreError, new_id, now};
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 /// A tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,7 +50,7 @@ pub struct Agent {
     pub created_at: String,
 }
 
-fn tenant(row: &SqliteRow) -> Result<Tenant, sqlx::Error> {
+fn tenant(row: &AnyRow) -> Result<Tenant, sqlx::Error> {
     Ok(Tenant {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
@@ -58,7 +58,7 @@ fn tenant(row: &SqliteRow) -> Result<Tenant, sqlx::Error> {
     })
 }
 
-fn token(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
+fn token(row: &AnyRow) -> Result<TokenRecord, sqlx::Error> {
     let scopes: String = row.try_get("scopes")?;
     Ok(TokenRecord {
         id: row.try_get("id")?,
@@ -71,7 +71,7 @@ fn token(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
     })
 }
 
-fn agent(row: &SqliteRow) -> Result<Agent, sqlx::Error> {
+fn agent(row: &AnyRow) -> Result<Agent, sqlx::Error> {
     Ok(Agent {
         id: row.try_get("id")?,
         tenant_id: row.try_get("tenant_id")?,

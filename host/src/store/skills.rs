@@ -3,7 +3,7 @@ use super::{Store, StoreError, decode, new_id, now};
 use crate::capability::{Capabilities, Grant, Narrowing};
 use crate::manifest::Manifest;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use std::sync::Arc;
 
 /// An installed skill.
@@ -102,7 +102,7 @@ impl AssignmentRow {
 const SKILL_COLUMNS: &str = "id, tenant_id, kind, digest, manifest, status, grant_json, source, source_url, \
      created_at, updated_at, capability_diff, source_sha256, synced_at, sync_error";
 
-fn skill(row: &SqliteRow) -> Result<SkillRow, sqlx::Error> {
+fn skill(row: &AnyRow) -> Result<SkillRow, sqlx::Error> {
     let manifest: String = row.try_get("manifest")?;
     let grant: Option<String> = row.try_get("grant_json")?;
     Ok(SkillRow {
@@ -128,7 +128,7 @@ fn skill(row: &SqliteRow) -> Result<SkillRow, sqlx::Error> {
     })
 }
 
-fn assignment(row: &SqliteRow) -> Result<AssignmentRow, sqlx::Error> {
+fn assignment(row: &AnyRow) -> Result<AssignmentRow, sqlx::Error> {
     let config: String = row.try_get("config")?;
     Ok(AssignmentRow {
         id: row.try_get("id")?,
