@@ -25,12 +25,10 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a server on a fresh data directory.
+    /// Starts a server on a fresh data directory (and, on PostgreSQL, a
+    /// fresh database).
     pub async fn start(name: &str) -> TestServer {
-        let data_dir =
-            std::env::temp_dir().join(format!("skillhost-server-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&data_dir);
-        TestServer::start_in(data_dir).await
+        TestServer::start_with(name, ServiceOptions::default()).await
     }
 
     /// Starts a server with operator switches on a fresh data directory.
@@ -38,16 +36,20 @@ impl TestServer {
         let data_dir =
             std::env::temp_dir().join(format!("skillhost-server-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data_dir);
+        crate::backend::fresh_database(&data_dir).await;
         TestServer::start_in_with(data_dir, options).await
     }
 
-    /// Starts a server on an existing data directory (a restart).
+    /// Starts a server on an existing data directory and database (a
+    /// restart).
     pub async fn start_in(data_dir: PathBuf) -> TestServer {
         TestServer::start_in_with(data_dir, ServiceOptions::default()).await
     }
 
     async fn start_in_with(data_dir: PathBuf, options: ServiceOptions) -> TestServer {
-        let store = Store::open(&data_dir).await.expect("store opens");
+        let store = Store::connect(&data_dir, &crate::backend::store_config(&data_dir))
+            .await
+            .expect("store opens");
         bootstrap(&store, Some(OPERATOR_TOKEN))
             .await
             .expect("bootstrap");

@@ -14,6 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub use skillhost_guests as guests;
 
+pub mod backend;
 pub mod http;
 pub mod upstream;
 pub use upstream::{Upstream, pattern};

@@ -3,7 +3,7 @@ use super::CliError;
 use crate::outbound::{Outbound, OutboundConfig};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::server::{AppState, JwtVerifier, Loader, ServiceOptions, bootstrap, preload, serve};
-use crate::store::Store;
+use crate::store::{Store, StoreConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,6 +16,17 @@ pub struct Args {
     /// Database, compiled components and other state.
     #[arg(long, env = "SKILLHOST_DATA_DIR", default_value = "./data")]
     data_dir: PathBuf,
+    /// PostgreSQL for several replicas: `postgres://user:password@host/db`
+    /// (with `sslmode=require` and the rest as URL parameters). Unset, the
+    /// embedded SQLite in the data directory.
+    #[arg(long, env = "SKILLHOST_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Database connections this process keeps at most.
+    #[arg(long, env = "SKILLHOST_DATABASE_MAX_CONNECTIONS", default_value_t = 8)]
+    database_max_connections: u32,
+    /// PostgreSQL only: the server cancels statements running longer.
+    #[arg(long, env = "SKILLHOST_DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 30_000)]
+    database_statement_timeout_ms: u64,
     /// The operator's token; generated and printed once when unset.
     #[arg(long, env = "SKILLHOST_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
@@ -53,7 +64,14 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     if args.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
         return Err(CliError::new("--jwt-secret must be at least 32 bytes"));
     }
-    let store = Store::open(&args.data_dir).await?;
+    let store_config = StoreConfig {
+        database_url: args.database_url.clone(),
+        max_connections: args.database_max_connections.max(1),
+        statement_timeout: std::time::Duration::from_millis(args.database_statement_timeout_ms),
+    };
+    let store = Store::connect(&args.data_dir, &store_config)
+        .await
+        .map_err(|e| CliError::new(format!("cannot open the database: {e}")))?;
     if let Some(secret) = bootstrap(&store, args.admin_token.as_deref()).await? {
         // Printed once, to stdout only; the database keeps just a hash.
         println!("operator token (shown once, store it now): {secret}");
@@ -62,7 +80,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         .await
         .map_err(|e| CliError::new(format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, data_dir = %args.data_dir.display(), "skillhost serving");
+    tracing::info!(%addr, data_dir = %args.data_dir.display(), backend = ?store.backend(), "skillhost serving");
     println!("skillhost listening on http://{addr}");
     let config = RuntimeConfig {
         cache_dir: Some(args.data_dir.join("cache")),

@@ -9,19 +9,32 @@ pub const DEFAULT_TENANT: &str = "default";
 /// `admin_token` (from `SKILLHOST_ADMIN_TOKEN`) that token is registered if
 /// it is not yet; without it, a token is generated when none exists and
 /// returned so the caller prints it once. Only hashes are stored.
+///
+/// Replicas starting together on an empty database may all run this at
+/// once: every step tolerates another replica having done it first, and
+/// the generated token's id is agreed in advance (`operator-N`, N being the
+/// operator tokens ever created), so exactly one replica creates and
+/// prints it.
 pub async fn bootstrap(
     store: &Store,
     admin_token: Option<&str>,
 ) -> Result<Option<String>, StoreError> {
     let tenant = match store.tenant_by_name(DEFAULT_TENANT).await? {
         Some(t) => t,
-        None => store.create_tenant(DEFAULT_TENANT).await?,
+        None => match store.create_tenant(DEFAULT_TENANT).await {
+            Ok(t) => t,
+            Err(StoreError::Conflict) => store
+                .tenant_by_name(DEFAULT_TENANT)
+                .await?
+                .ok_or(StoreError::Conflict)?,
+            Err(e) => return Err(e),
+        },
     };
     let admin = ["admin".to_owned()];
     if let Some(secret) = admin_token {
         let hash = hash_token(secret);
         if store.token_by_hash(&hash).await?.is_none() {
-            store
+            let created = store
                 .create_token(
                     &tenant.id,
                     "operator (SKILLHOST_ADMIN_TOKEN)",
@@ -29,22 +42,33 @@ pub async fn bootstrap(
                     &hash,
                     true,
                 )
-                .await?;
+                .await;
+            match created {
+                // Another replica registered the same token first.
+                Ok(_) | Err(StoreError::Conflict) => {}
+                Err(e) => return Err(e),
+            }
         }
         return Ok(None);
     }
-    if store.operator_token_count().await? > 0 {
+    let (live, ever) = store.operator_token_counts().await?;
+    if live > 0 {
         return Ok(None);
     }
     let secret = new_secret();
-    store
-        .create_token(
+    let created = store
+        .create_token_with_id(
+            &format!("operator-{ever}"),
             &tenant.id,
             "operator (generated)",
             &admin,
             &hash_token(&secret),
             true,
         )
-        .await?;
-    Ok(Some(secret))
+        .await;
+    match created {
+        Ok(_) => Ok(Some(secret)),
+        Err(StoreError::Conflict) => Ok(None),
+        Err(e) => Err(e),
+    }
 }

@@ -6,7 +6,7 @@
 use super::Backend;
 use super::{Store, StoreError, decode};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, QueryBuilder, Row};
+use sqlx::{Any, AnyPool, Row};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -72,9 +72,11 @@ pub struct AuditQuery {
     pub limit: i64,
 }
 
-/// Records per transaction at most; SQLite allows 32766 bound parameters and
-/// a record binds 15.
+/// Records per transaction at most; SQLite allows 32766 bound parameters,
+/// PostgreSQL 65535, and a record binds [`COLUMNS`].
 const BATCH: usize = 512;
+/// Values bound per record.
+const COLUMNS: usize = 16;
 
 /// How often the writer has the WAL folded into the database, beside it.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
@@ -189,29 +191,43 @@ async fn insert(
             connection.insert(conn)
         }
     };
-    let mut query: QueryBuilder<Any> = QueryBuilder::new(
+    // `$N` placeholders, which both backends read (the Any driver's own
+    // query builder writes `?`, which PostgreSQL does not).
+    let mut sql = String::from(
         "INSERT INTO invocations (id, tenant_id, agent_id, agent_name, skill_id, skill_name, ability, outcome, \
-         duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at, input, requests) ",
+         duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at, input, requests) VALUES ",
     );
-    query.push_values(rows, |mut b, row| {
-        b.push_bind(&row.id)
-            .push_bind(&row.tenant_id)
-            .push_bind(&row.agent_id)
-            .push_bind(&row.agent_name)
-            .push_bind(&row.skill_id)
-            .push_bind(&row.skill_name)
-            .push_bind(&row.ability)
-            .push_bind(&row.outcome)
-            .push_bind(row.duration_us)
-            .push_bind(row.peak_memory_bytes)
-            .push_bind(row.output_bytes)
-            .push_bind(row.denials.to_string())
-            .push_bind(&row.request_id)
-            .push_bind(&row.created_at)
-            .push_bind(row.input.as_ref().map(|v| v.to_string()))
-            .push_bind(row.requests.to_string());
-    });
-    if let Err(e) = query.build().execute(&mut **conn).await {
+    for r in 0..rows.len() {
+        let first = r * COLUMNS + 1;
+        let marks: Vec<String> = (first..first + COLUMNS).map(|n| format!("${n}")).collect();
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        sql.push_str(&marks.join(", "));
+        sql.push(')');
+    }
+    let mut query = sqlx::query(&sql);
+    for row in rows {
+        query = query
+            .bind(&row.id)
+            .bind(&row.tenant_id)
+            .bind(&row.agent_id)
+            .bind(&row.agent_name)
+            .bind(&row.skill_id)
+            .bind(&row.skill_name)
+            .bind(&row.ability)
+            .bind(&row.outcome)
+            .bind(row.duration_us)
+            .bind(row.peak_memory_bytes)
+            .bind(row.output_bytes)
+            .bind(row.denials.to_string())
+            .bind(&row.request_id)
+            .bind(&row.created_at)
+            .bind(row.input.as_ref().map(|v| v.to_string()))
+            .bind(row.requests.to_string());
+    }
+    if let Err(e) = query.execute(&mut **conn).await {
         // Start from a fresh connection next time.
         *connection = None;
         return Err(e);

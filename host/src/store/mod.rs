@@ -215,13 +215,16 @@ impl Store {
         self.cache.generation.bump();
     }
 
-    /// Number of rows in `tenants`, for bootstrap.
-    pub async fn operator_token_count(&self) -> Result<i64, StoreError> {
+    /// Live operator tokens, and operator tokens ever created (revoked
+    /// ones included), for bootstrap.
+    pub async fn operator_token_counts(&self) -> Result<(i64, i64), StoreError> {
         let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM api_tokens WHERE operator = 1 AND revoked_at IS NULL",
+            "SELECT COUNT(*) AS total, \
+             COALESCE(SUM(CASE WHEN revoked_at IS NULL THEN 1 ELSE 0 END), 0) AS live \
+             FROM api_tokens WHERE operator = 1",
         )
         .fetch_one(&self.pool)
         .await?;
-        Ok(row.try_get("n")?)
+        Ok((row.try_get("live")?, row.try_get("total")?))
     }
 }

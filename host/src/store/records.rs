@@ -126,8 +126,24 @@ impl Store {
         token_hash: &str,
         operator: bool,
     ) -> Result<TokenRecord, StoreError> {
+        self.create_token_with_id(&new_id(), tenant_id, name, scopes, token_hash, operator)
+            .await
+    }
+
+    /// The same with a chosen id: replicas bootstrapping at once agree on
+    /// the id, so exactly one insert wins ([`StoreError::Conflict`] for the
+    /// others).
+    pub async fn create_token_with_id(
+        &self,
+        id: &str,
+        tenant_id: &str,
+        name: &str,
+        scopes: &[String],
+        token_hash: &str,
+        operator: bool,
+    ) -> Result<TokenRecord, StoreError> {
         let record = TokenRecord {
-            id: new_id(),
+            id: id.to_owned(),
             tenant_id: tenant_id.to_owned(),
             name: name.to_owned(),
             scopes: scopes.to_vec(),
