@@ -9,32 +9,70 @@
 //! token or disabling an assignment therefore takes effect on the very next
 //! request. Misses are not cached, so unknown tokens cannot fill memory.
 //!
-//! The cache is per process: it is exact for the embedded SQLite backend,
-//! where one server owns the database file.
+//! The cache is per process. On SQLite one server owns the database file,
+//! so it is exact; on PostgreSQL every node's writes reach the others
+//! through [`super::invalidation`], and a node that cannot hear them stops
+//! trusting its cache ([`Generation::distrust`]).
 //!
 //! [`Store`]: super::Store
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::RwLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Entries per map before it is emptied; far more than the working set of
 /// tokens, agents and skills of a node, small enough to bound memory.
 const CAPACITY: usize = 16_384;
 
 /// The write generation shared by every map.
-#[derive(Debug, Default)]
-pub(super) struct Generation(AtomicU64);
+#[derive(Debug)]
+pub(super) struct Generation {
+    counter: AtomicU64,
+    /// Cleared while writes elsewhere could go unheard.
+    trusted: AtomicBool,
+}
+
+impl Default for Generation {
+    fn default() -> Self {
+        Generation {
+            counter: AtomicU64::new(0),
+            trusted: AtomicBool::new(true),
+        }
+    }
+}
 
 impl Generation {
-    /// The current generation; take it before reading the database.
+    /// The current generation; take it before reading the database. While
+    /// the cache is not trusted every call is a new generation, so nothing
+    /// is served from the cache and nothing read is kept.
     pub(super) fn current(&self) -> u64 {
-        self.0.load(Ordering::Acquire)
+        if self.trusted.load(Ordering::Acquire) {
+            self.counter.load(Ordering::Acquire)
+        } else {
+            self.counter.fetch_add(1, Ordering::AcqRel) + 1
+        }
     }
 
-    /// Called after every committed write.
+    /// Called after every committed write, here or (on PostgreSQL) on
+    /// another node.
     pub(super) fn bump(&self) {
-        self.0.fetch_add(1, Ordering::AcqRel);
+        self.counter.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Stops serving from the cache until [`Generation::trust`].
+    pub(super) fn distrust(&self) {
+        self.trusted.store(false, Ordering::Release);
+        self.bump();
+    }
+
+    /// Serves from the cache again.
+    pub(super) fn trust(&self) {
+        self.trusted.store(true, Ordering::Release);
+    }
+
+    /// Whether the cache is served from.
+    pub(super) fn is_trusted(&self) -> bool {
+        self.trusted.load(Ordering::Acquire)
     }
 }
 
@@ -106,6 +144,23 @@ mod tests {
         memo.put(&generation, g, "a".into(), 1);
         assert_eq!(memo.get(generation.current(), "a"), Some(1));
         generation.bump();
+        assert_eq!(memo.get(generation.current(), "a"), None);
+    }
+
+    #[test]
+    fn a_distrusted_cache_serves_and_keeps_nothing_until_trusted_again() {
+        let generation = Generation::default();
+        let memo: Memo<String, u32> = Memo::default();
+        memo.put(&generation, generation.current(), "a".into(), 1);
+        generation.distrust();
+        assert_eq!(memo.get(generation.current(), "a"), None);
+        let read_at = generation.current();
+        memo.put(&generation, read_at, "b".into(), 2);
+        assert_eq!(memo.get(generation.current(), "b"), None);
+        generation.trust();
+        let read_at = generation.current();
+        memo.put(&generation, read_at, "c".into(), 3);
+        assert_eq!(memo.get(generation.current(), "c"), Some(3));
         assert_eq!(memo.get(generation.current(), "a"), None);
     }
 

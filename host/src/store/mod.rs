@@ -6,6 +6,7 @@
 //! where the types must (`migrations/sqlite`, `migrations/postgres`).
 mod audit;
 mod cache;
+mod invalidation;
 mod records;
 mod sessions;
 mod skills;
@@ -90,7 +91,7 @@ pub struct Store {
 /// The cached rows of the invoke path; see [`cache`].
 #[derive(Default)]
 struct ReadCache {
-    generation: cache::Generation,
+    generation: Arc<cache::Generation>,
     tokens: cache::Memo<String, TokenRecord>,
     agents: cache::Memo<(String, String), Agent>,
     skills: cache::Memo<(String, String), Arc<SkillRow>>,
@@ -188,11 +189,15 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Database(e.into()))?;
+        let cache: Arc<ReadCache> = Arc::default();
+        if backend == Backend::Postgres {
+            invalidation::start(url, pool.clone(), cache.generation.clone());
+        }
         Ok(Store {
             audit: audit::AuditWriter::start(pool.clone(), backend),
             pool,
             backend,
-            cache: Arc::default(),
+            cache,
         })
     }
 
@@ -210,9 +215,18 @@ impl Store {
         &self.pool
     }
 
-    /// Called after every committed write to a cached table.
-    fn changed(&self) {
+    /// Called after every committed write to a cached table: this node's
+    /// cache forgets at once; on PostgreSQL every other node is told, and
+    /// the caller's answer waits until the notification is sent.
+    async fn changed(&self) {
         self.cache.generation.bump();
+        if self.backend == Backend::Postgres
+            && let Err(error) = invalidation::notify(&self.pool, "write").await
+        {
+            // The write is committed; other nodes may serve the old row
+            // until their next invalidation. Say so loudly.
+            tracing::error!(%error, "could not tell the other nodes about a write");
+        }
     }
 
     /// Live operator tokens, and operator tokens ever created (revoked

@@ -96,7 +96,7 @@ impl Store {
             .bind(&t.created_at)
             .execute(self.pool())
             .await?;
-        self.changed();
+        self.changed().await;
         Ok(t)
     }
 
@@ -164,7 +164,7 @@ impl Store {
         .bind(&record.created_at)
         .execute(self.pool())
         .await?;
-        self.changed();
+        self.changed().await;
         Ok(record)
     }
 
@@ -212,7 +212,7 @@ impl Store {
         .bind(tenant_id)
         .execute(self.pool())
         .await?;
-        self.changed();
+        self.changed().await;
         Ok(done.rows_affected() == 1)
     }
 
@@ -231,7 +231,7 @@ impl Store {
             .bind(&a.created_at)
             .execute(self.pool())
             .await?;
-        self.changed();
+        self.changed().await;
         Ok(a)
     }
 
@@ -279,7 +279,7 @@ impl Store {
             .bind(id)
             .execute(self.pool())
             .await?;
-        self.changed();
+        self.changed().await;
         Ok(done.rows_affected() == 1)
     }
 }

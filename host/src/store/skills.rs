@@ -182,7 +182,7 @@ impl Store {
         .bind(now())
         .execute(self.pool())
         .await?;
-        self.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -228,7 +228,7 @@ impl Store {
         .bind(&row.synced_at)
         .execute(self.pool())
         .await?;
-        self.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -352,7 +352,7 @@ impl Store {
         .bind(id)
         .execute(self.pool())
         .await?;
-        self.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -400,7 +400,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.changed();
+        self.changed().await;
         Ok(moved)
     }
 
@@ -421,7 +421,7 @@ impl Store {
             .bind(id)
             .execute(self.pool())
             .await?;
-        self.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -453,7 +453,7 @@ impl Store {
         .bind(serde_json::to_string(&row.narrowing).expect("JSON"))
         .execute(self.pool())
         .await?;
-        self.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -556,7 +556,7 @@ impl Store {
         .bind(agent_id)
         .execute(self.pool())
         .await?;
-        self.changed();
+        self.changed().await;
         Ok(done.rows_affected() == 1)
     }
 
@@ -575,7 +575,7 @@ impl Store {
         .bind(&row.id)
         .execute(self.pool())
         .await?;
-        self.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -592,7 +592,7 @@ impl Store {
             .bind(&row.id)
             .execute(self.pool())
             .await?;
-        self.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -630,7 +630,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.changed();
+        self.changed().await;
         Ok(true)
     }
 }
