@@ -62,10 +62,7 @@ async fn sqlite_and_postgres_migrations_give_the_same_tables_and_columns() {
     .unwrap();
     let mut postgres = Schema::new();
     for row in rows {
-        postgres
-            .entry(row.get("t"))
-            .or_default()
-            .push(row.get("c"));
+        postgres.entry(row.get("t")).or_default().push(row.get("c"));
     }
     assert!(lite.len() >= 7, "{lite:?}");
     assert_eq!(lite, postgres);

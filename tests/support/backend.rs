@@ -13,7 +13,9 @@ pub const DATABASE_URL_VAR: &str = "SKILLHOST_TEST_DATABASE_URL";
 
 /// The server URL, when the tests run on PostgreSQL.
 pub fn postgres_url() -> Option<String> {
-    std::env::var(DATABASE_URL_VAR).ok().filter(|u| !u.is_empty())
+    std::env::var(DATABASE_URL_VAR)
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 /// The database of the server whose data directory is `data_dir`.
@@ -43,12 +45,15 @@ pub async fn fresh_database(data_dir: &Path) {
         return;
     };
     let name = database_name(data_dir);
-    let mut admin = sqlx::PgConnection::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("{DATABASE_URL_VAR} is set but PostgreSQL cannot be reached: {e}"));
-    sqlx::Executor::execute(&mut admin, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-        .await
-        .expect("dropping the test database");
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap_or_else(|e| {
+        panic!("{DATABASE_URL_VAR} is set but PostgreSQL cannot be reached: {e}")
+    });
+    sqlx::Executor::execute(
+        &mut admin,
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+    )
+    .await
+    .expect("dropping the test database");
     sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str())
         .await
         .expect("creating the test database");

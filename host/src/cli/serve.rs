@@ -25,7 +25,11 @@ pub struct Args {
     #[arg(long, env = "SKILLHOST_DATABASE_MAX_CONNECTIONS", default_value_t = 8)]
     database_max_connections: u32,
     /// PostgreSQL only: the server cancels statements running longer.
-    #[arg(long, env = "SKILLHOST_DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 30_000)]
+    #[arg(
+        long,
+        env = "SKILLHOST_DATABASE_STATEMENT_TIMEOUT_MS",
+        default_value_t = 30_000
+    )]
     database_statement_timeout_ms: u64,
     /// The operator's token; generated and printed once when unset.
     #[arg(long, env = "SKILLHOST_ADMIN_TOKEN", hide_env_values = true)]

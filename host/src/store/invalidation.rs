@@ -55,7 +55,9 @@ pub(super) fn start(url: String, pool: AnyPool, generation: Arc<Generation>) {
             }
             let seen = Duration::from_millis(beat_seen.load(Ordering::Acquire));
             if started.elapsed().saturating_sub(seen) > STALE && generation.is_trusted() {
-                tracing::warn!("cache invalidation listener is silent; reading the database until it is back");
+                tracing::warn!(
+                    "cache invalidation listener is silent; reading the database until it is back"
+                );
                 generation.distrust();
             }
         }

@@ -1,0 +1,401 @@
+//! Several `skillhost serve` processes on one PostgreSQL, as an operator
+//! runs them behind a load balancer: what one node writes, every other node
+//! honours at once; replicas started together migrate once and create one
+//! operator token; a node killed mid-burst loses no acknowledged call's
+//! audit record. Needs PostgreSQL: `bash .ci/test` starts one, or set
+//! SKILLHOST_TEST_DATABASE_URL.
+use serde_json::{Value, json};
+use skillhost_guests as guests;
+use sqlx::Connection;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "shk_fleet_operator_token_0123456789";
+
+fn server_url() -> String {
+    std::env::var("SKILLHOST_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .expect(
+            "the fleet tests need PostgreSQL: run `bash .ci/test` (it starts one), \
+             or set SKILLHOST_TEST_DATABASE_URL to a PostgreSQL server",
+        )
+}
+
+/// A fresh database for one test; returns its URL.
+async fn fresh_database(name: &str) -> String {
+    let url = server_url();
+    let database = format!("fleet_{}_{name}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::Executor::execute(
+        &mut admin,
+        format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)").as_str(),
+    )
+    .await
+    .unwrap();
+    sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {database}").as_str())
+        .await
+        .unwrap();
+    let mut parsed = url::Url::parse(&url).unwrap();
+    parsed.set_path(&format!("/{database}"));
+    parsed.to_string()
+}
+
+/// An HTTP client for talking to the nodes (plain HTTP on loopback; rustls
+/// still wants a provider chosen).
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+fn work_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("skillhost-fleet-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// One `skillhost serve` process.
+struct Node {
+    child: Child,
+    base: String,
+    /// What it printed on stdout before it was ready.
+    printed: Vec<String>,
+}
+
+impl Node {
+    fn spawn(database_url: &str, dir: &Path, admin_token: Option<&str>) -> Child {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_skillhost"));
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["--database-url", database_url])
+            .env("SKILLHOST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(token) = admin_token {
+            cmd.args(["--admin-token", token]);
+        }
+        cmd.spawn().expect("starting skillhost serve")
+    }
+
+    /// Waits for the `listening on` line.
+    fn ready(mut child: Child) -> Node {
+        let stdout = child.stdout.take().unwrap();
+        let mut printed = Vec::new();
+        let mut base = None;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if let Some(addr) = line.strip_prefix("skillhost listening on ") {
+                base = Some(addr.to_owned());
+                break;
+            }
+            printed.push(line);
+        }
+        Node {
+            child,
+            base: base.expect("the node printed where it listens"),
+            printed,
+        }
+    }
+
+    fn start(database_url: &str, dir: &Path) -> Node {
+        Node::ready(Node::spawn(database_url, dir, Some(TOKEN)))
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let client = client();
+        let mut request = client
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// Installs `bytes`, approves it, creates `agent` and assigns the skill.
+    async fn install_for(&self, bytes: Vec<u8>, agent: &str) -> String {
+        let response = client()
+            .post(format!("{}/api/skills", self.base))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/wasm")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let installed: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        let id = installed["skill"]["id"].as_str().unwrap().to_owned();
+        let (status, _) = self
+            .call("POST", &format!("/api/skills/{id}/approve"), TOKEN, None)
+            .await;
+        assert_eq!(status, 200);
+        let (status, _) = self
+            .call("POST", "/api/agents", TOKEN, Some(json!({"name": agent})))
+            .await;
+        assert_eq!(status, 201);
+        let (status, _) = self
+            .call(
+                "POST",
+                &format!("/api/skills/{id}/assign"),
+                TOKEN,
+                Some(json!({"agentId": agent})),
+            )
+            .await;
+        assert_eq!(status, 201);
+        id
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// text-tools, packaged by the CLI.
+fn packed_text_tools(dir: &Path) -> Vec<u8> {
+    let guest = guests::TEXT_TOOLS;
+    let out = dir.join("text-tools.skill.wasm");
+    let status = Command::new(env!("CARGO_BIN_EXE_skillhost"))
+        .args(["pack", "--manifest", guest.manifest, guest.component, "-o"])
+        .arg(&out)
+        .arg("--data-dir")
+        .arg(dir.join("pack"))
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read(out).unwrap()
+}
+
+fn slugify() -> Value {
+    json!({"ability": "slugify", "args": {"text": "Fleet Of Nodes"}})
+}
+
+/// Polls `check` until it holds, for at most `limit`; returns how long it took.
+async fn within<F, Fut>(limit: Duration, mut check: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    loop {
+        if check().await {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < limit, "not honoured within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_one_node_writes_every_node_honours_at_once() {
+    let url = fresh_database("writes").await;
+    let dir = work_dir("writes");
+    let a = Node::start(&url, &dir.join("a"));
+    let b = Node::start(&url, &dir.join("b"));
+    let invoke = "/api/agents/keeper/skills/text-tools/invoke";
+
+    // Installed and approved on A; B has never seen it and compiles it from
+    // the bytes in the database on first use.
+    let skill = a.install_for(packed_text_tools(&dir), "keeper").await;
+    let (status, body) = b.call("POST", invoke, TOKEN, Some(slugify())).await;
+    assert_eq!(
+        (status, &body["output"]),
+        (200, &json!("fleet-of-nodes")),
+        "{body}"
+    );
+
+    // A token minted on A works on B (and is now in B's cache) ...
+    let (_, minted) = a
+        .call(
+            "POST",
+            "/api/tokens",
+            TOKEN,
+            Some(json!({"name": "agent", "scopes": ["skills:read"]})),
+        )
+        .await;
+    let secret = minted["token"]["secret"].as_str().unwrap().to_owned();
+    let token_id = minted["token"]["id"].as_str().unwrap().to_owned();
+    let (status, _) = b.call("POST", invoke, &secret, Some(slugify())).await;
+    assert_eq!(status, 200);
+    // ... until A revokes it.
+    let (status, _) = a
+        .call("DELETE", &format!("/api/tokens/{token_id}"), TOKEN, None)
+        .await;
+    assert!(status == 200 || status == 204, "{status}");
+    let took = within(Duration::from_secs(1), || async {
+        b.call("POST", invoke, &secret, Some(slugify())).await.0 == 401
+    })
+    .await;
+    println!("revocation honoured on B after {took:?}");
+
+    // Disabled on A, refused on B.
+    let (status, _) = a
+        .call(
+            "PATCH",
+            &format!("/api/skills/{skill}/assignments/keeper"),
+            TOKEN,
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let took = within(Duration::from_secs(1), || async {
+        let (_, body) = b.call("POST", invoke, TOKEN, Some(slugify())).await;
+        body["success"] != json!(true)
+    })
+    .await;
+    println!("disabled assignment honoured on B after {took:?}");
+    let (status, body) = b.call("POST", invoke, TOKEN, Some(slugify())).await;
+    assert_ne!(status, 200, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_started_at_once_migrate_once_and_make_one_operator_token() {
+    let url = fresh_database("bootstrap").await;
+    let dir = work_dir("bootstrap");
+    let children: Vec<Child> = (0..3)
+        .map(|i| Node::spawn(&url, &dir.join(format!("n{i}")), None))
+        .collect();
+    let nodes: Vec<Node> = children.into_iter().map(Node::ready).collect();
+    let printed: Vec<String> = nodes
+        .iter()
+        .flat_map(|n| n.printed.iter())
+        .filter_map(|l| l.strip_prefix("operator token (shown once, store it now): "))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(printed.len(), 1, "{printed:?}");
+    // That one token works on every node.
+    for node in &nodes {
+        let (status, _) = node.call("GET", "/api/agents", &printed[0], None).await;
+        assert_eq!(status, 200);
+    }
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    let (operators,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM api_tokens WHERE operator = 1")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(operators, 1);
+    let (tenants,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM tenants")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(tenants, 1);
+    let (migrations, failed): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT success) FROM _sqlx_migrations",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+        .unwrap()
+        .count() as i64;
+    assert_eq!((migrations, failed), (files, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_mid_burst_loses_no_acknowledged_audit_record() {
+    let url = fresh_database("sigkill").await;
+    let dir = work_dir("sigkill");
+    let mut a = Node::start(&url, &dir.join("a"));
+    let b = Node::start(&url, &dir.join("b"));
+    a.install_for(packed_text_tools(&dir), "burst").await;
+    let invoke = format!("{}/api/agents/burst/skills/text-tools/invoke", a.base);
+
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (invoke, acknowledged) = (invoke.clone(), acknowledged.clone());
+        tasks.spawn(async move {
+            let client = client();
+            for _ in 0..400 {
+                let sent = client
+                    .post(&invoke)
+                    .bearer_auth(TOKEN)
+                    .header("content-type", "application/json")
+                    .body(slugify().to_string())
+                    .send()
+                    .await;
+                let Ok(response) = sent else { return };
+                let Ok(text) = response.text().await else {
+                    return;
+                };
+                let Ok(body) = serde_json::from_str::<Value>(&text) else {
+                    return;
+                };
+                if let Some(id) = body["invocation_id"].as_str() {
+                    acknowledged.lock().unwrap().push(id.to_owned());
+                }
+            }
+        });
+    }
+    // Kill A (SIGKILL: no shutdown, no flush) once the burst is well under way.
+    within(Duration::from_secs(60), || async {
+        acknowledged.lock().unwrap().len() >= 150
+    })
+    .await;
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    while tasks.join_next().await.is_some() {}
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 150);
+
+    let mut recorded = std::collections::HashSet::new();
+    let mut cursor = String::new();
+    loop {
+        let (status, page) = b
+            .call(
+                "GET",
+                &format!("/api/audit?limit=1000{cursor}"),
+                TOKEN,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+        for record in page["invocations"].as_array().unwrap() {
+            recorded.insert(record["id"].as_str().unwrap().to_owned());
+        }
+        match page["nextCursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    let missing: Vec<&String> = acknowledged
+        .iter()
+        .filter(|id| !recorded.contains(*id))
+        .collect();
+    println!(
+        "{} calls acknowledged before the kill, {} records",
+        acknowledged.len(),
+        recorded.len()
+    );
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged calls have no audit record",
+        missing.len()
+    );
+}
