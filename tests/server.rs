@@ -2,6 +2,7 @@
 //! file: health, tenants, tokens and agents, with every refusal (no token,
 //! wrong token, missing scope, other tenant, bad body, unknown ids).
 use serde_json::json;
+use skillhost::server::ServiceOptions;
 use skillhost_tests::http::{OPERATOR_TOKEN, TestServer};
 
 #[tokio::test]
@@ -20,6 +21,120 @@ async fn health_and_readiness_and_request_ids() {
     assert_eq!(r.status, 404);
     assert_eq!(r.json["code"], "not_found");
     server.stop().await;
+}
+
+#[tokio::test]
+async fn readiness_waits_for_every_migration() {
+    let server = TestServer::start("readiness").await;
+    let url = skillhost_tests::backend::store_config(&server.data_dir)
+        .database_url
+        .unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                server.data_dir.join("skillhost.db").display()
+            )
+        });
+    sqlx::any::install_default_drivers();
+    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    // As if this build's newest migration had not run yet.
+    sqlx::query("UPDATE _sqlx_migrations SET success = false WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    let r = server.request("GET", "/readyz", None, None).await;
+    assert_eq!(r.status, 503, "{}", r.text);
+    assert_eq!(r.json["error"], "database migrations have not run");
+    let r = server.request("GET", "/healthz", None, None).await;
+    assert_eq!(r.status, 200, "liveness is about the process");
+    sqlx::query("UPDATE _sqlx_migrations SET success = true")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    let r = server.request("GET", "/readyz", None, None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[tokio::test]
+async fn metrics_are_prometheus_text_and_the_token_guards_them() {
+    let server = TestServer::start_with(
+        "metrics",
+        ServiceOptions {
+            metrics_token: Some("metrics-secret-token".into()),
+            ..ServiceOptions::default()
+        },
+    )
+    .await;
+    let admin = server.tenant("acme").await;
+    let r = server.install(&admin, "text-tools").await;
+    let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    server
+        .request(
+            "POST",
+            &format!("/api/skills/{id}/approve"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    server
+        .request(
+            "POST",
+            "/api/agents",
+            Some(&admin),
+            Some(json!({"name": "m"})),
+        )
+        .await;
+    server
+        .request(
+            "POST",
+            &format!("/api/skills/{id}/assign"),
+            Some(&admin),
+            Some(json!({"agentId": "m"})),
+        )
+        .await;
+    // Twice: the second call's lookups are served from the cache.
+    for _ in 0..2 {
+        let r = server
+            .request(
+                "POST",
+                "/api/agents/m/skills/text-tools/invoke",
+                Some(&admin),
+                Some(json!({"ability": "slugify", "args": {"text": "Metric"}})),
+            )
+            .await;
+        assert_eq!(r.json["success"], true, "{}", r.text);
+    }
+
+    for token in [None, Some("wrong"), Some(admin.as_str())] {
+        let r = server.request("GET", "/metrics", token, None).await;
+        assert_eq!(r.status, 401, "{token:?}");
+    }
+    let r = server
+        .request("GET", "/metrics", Some("metrics-secret-token"), None)
+        .await;
+    assert_eq!(r.status, 200);
+    for series in [
+        "skillhost_http_requests_total{route=\"/api/agents/{agent}/skills/{skill}/invoke\",method=\"POST\",status=\"200\"}",
+        "skillhost_http_request_duration_seconds_bucket{",
+        "skillhost_invocations_total{skill=\"text-tools\",outcome=\"success\",surface=\"rest\"}",
+        "skillhost_sandbox_instantiate_seconds_bucket",
+        "skillhost_sandbox_call_seconds_bucket",
+        "skillhost_audit_queue_depth",
+        "skillhost_audit_batch_size_bucket",
+        "skillhost_cache_lookups_total{table=\"tokens\",result=\"hit\"}",
+        "skillhost_cache_invalidations_total{source=\"local\"}",
+        "skillhost_loaded_skills",
+        "skillhost_db_connections{state=\"in_use\"}",
+    ] {
+        assert!(r.text.contains(series), "missing {series}");
+    }
+    // Routes, never raw paths or secrets, make the labels.
+    assert!(!r.text.contains(&admin) && !r.text.contains("/api/agents/m/"));
+
+    let open = TestServer::start("metrics-open").await;
+    let r = open.request("GET", "/metrics", None, None).await;
+    assert_eq!(r.status, 200);
 }
 
 #[tokio::test]

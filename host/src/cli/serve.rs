@@ -57,6 +57,11 @@ pub struct Args {
     /// private ranges. Repeatable; comma-separated in the variable.
     #[arg(long, env = "SKILLHOST_ALLOW_PRIVATE_RANGES", value_delimiter = ',')]
     allow_private_range: Vec<ipnet::IpNet>,
+    /// Require this bearer token on `GET /metrics`, for deployments that
+    /// expose the port. Unset, the metrics are open to whoever reaches the
+    /// listener.
+    #[arg(long, env = "SKILLHOST_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     /// Keep each invocation's input (`args`) in its audit record. Off by
     /// default: inputs may carry personal data.
     #[arg(long, env = "SKILLHOST_RECORD_INPUTS")]
@@ -124,6 +129,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         install_root: args.install_root,
         allow_private_sources: args.allow_private_sources,
         record_inputs: args.record_inputs,
+        metrics_token: args.metrics_token,
     };
     let state = AppState {
         store,

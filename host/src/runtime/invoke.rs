@@ -155,6 +155,7 @@ pub(super) async fn run(
     async {
         let result = execute(runtime, skill, policy.clone(), &call, &id).await;
         let wall_time_us = started.elapsed().as_micros() as u64;
+        metrics::histogram!("skillhost_sandbox_call_seconds").record(wall_time_us as f64 / 1e6);
         let Finished {
             outcome,
             peak,
@@ -254,7 +255,10 @@ async fn execute(
     let running = async {
         match &skill.entry {
             Entry::Sdk(pre) => {
+                let started = Instant::now();
                 let instance = pre.instantiate_async(&mut store).await?;
+                metrics::histogram!("skillhost_sandbox_instantiate_seconds")
+                    .record(started.elapsed().as_secs_f64());
                 let result = instance
                     .skillhost_skill_abilities()
                     .call_invoke(&mut store, ability, &input)
@@ -262,7 +266,10 @@ async fn execute(
                 Ok(Raw::Sdk(result))
             }
             Entry::Command(pre) => {
+                let started = Instant::now();
                 let instance = pre.instantiate_async(&mut store).await?;
+                metrics::histogram!("skillhost_sandbox_instantiate_seconds")
+                    .record(started.elapsed().as_secs_f64());
                 let result = instance.wasi_cli_run().call_run(&mut store).await?;
                 Ok(Raw::Command(result))
             }

@@ -17,14 +17,13 @@ async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The process can serve: the database answers.
+/// The process can serve: the database answers and is migrated.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    if state.store.ping().await {
-        (StatusCode::OK, Json(json!({ "status": "ready" })))
-    } else {
-        (
+    match state.store.ready().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Err(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "error": "database unreachable" })),
-        )
+            Json(json!({ "status": "unavailable", "error": reason })),
+        ),
     }
 }

@@ -124,6 +124,8 @@ async fn invoke(
         Ok(a) => a,
         Err((error, record)) => {
             state.store.record_invocation(record).await?;
+            ::metrics::counter!("skillhost_invocations_total", "skill" => skill.manifest.name.clone(), "outcome" => "refused", "surface" => "rest")
+                .increment(1);
             return Err(error);
         }
     };
@@ -204,6 +206,8 @@ async fn invoke(
         ..base
     };
     state.store.record_invocation(record).await?;
+    ::metrics::counter!("skillhost_invocations_total", "skill" => skill.manifest.name.clone(), "outcome" => outcome, "surface" => "rest")
+        .increment(1);
 
     let execution_time_ms = invocation.receipt.wall_time_us as f64 / 1000.0;
     Ok(match invocation.outcome {

@@ -14,6 +14,7 @@ mod health;
 mod install;
 mod invoke;
 mod loader;
+mod metrics;
 mod preload;
 mod skills;
 mod tenants;
@@ -62,12 +63,16 @@ pub struct ServiceOptions {
     pub allow_private_sources: bool,
     /// Keep each invocation's input in its audit record.
     pub record_inputs: bool,
+    /// Bearer token `GET /metrics` requires; `None` leaves it open (the
+    /// listener is loopback by default).
+    pub metrics_token: Option<String>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The router with every surface and the middleware.
 pub fn app(state: AppState) -> Router {
+    metrics::handle();
     Router::new()
         .merge(health::router())
         .merge(tenants::router())
@@ -79,6 +84,8 @@ pub fn app(state: AppState) -> Router {
         .merge(agent_skills::router())
         .merge(attachments::router())
         .merge(audit::router())
+        .merge(metrics::router())
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .fallback(|| async { ApiError::NotFound("route") })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

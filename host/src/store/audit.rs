@@ -94,6 +94,13 @@ pub(super) struct AuditWriter {
 }
 
 impl AuditWriter {
+    /// Records waiting for the writer.
+    pub(super) fn depth(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+}
+
+impl AuditWriter {
     /// Starts the writer task on the current tokio runtime; it ends when the
     /// last [`Store`] clone is dropped, after writing what was queued.
     pub(super) fn start(pool: AnyPool, backend: Backend) -> AuditWriter {
@@ -118,6 +125,7 @@ impl AuditWriter {
                     }
                 }
                 let rows: Vec<&InvocationRow> = batch.iter().map(|(row, _)| row).collect();
+                metrics::histogram!("skillhost_audit_batch_size").record(rows.len() as f64);
                 let result = insert(&pool, backend, &mut connection, &rows).await.map_err(|e| {
                     tracing::error!(error = %e, records = rows.len(), "writing invocation records failed");
                     e.to_string()

@@ -80,13 +80,23 @@ impl Generation {
 #[derive(Debug)]
 pub(super) struct Memo<K, V> {
     inner: RwLock<(u64, HashMap<K, V>)>,
+    /// The table, for the hit and miss counters.
+    table: &'static str,
+}
+
+impl<K, V> Memo<K, V> {
+    /// An empty map for `table`.
+    pub(super) fn named(table: &'static str) -> Self {
+        Memo {
+            inner: RwLock::new((0, HashMap::new())),
+            table,
+        }
+    }
 }
 
 impl<K, V> Default for Memo<K, V> {
     fn default() -> Self {
-        Memo {
-            inner: RwLock::new((0, HashMap::new())),
-        }
+        Memo::named("unnamed")
     }
 }
 
@@ -97,11 +107,18 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         K: std::borrow::Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        let inner = self.inner.read().expect("cache lock");
-        if inner.0 != now {
-            return None;
-        }
-        inner.1.get(key).cloned()
+        let found = {
+            let inner = self.inner.read().expect("cache lock");
+            if inner.0 != now {
+                None
+            } else {
+                inner.1.get(key).cloned()
+            }
+        };
+        let result = if found.is_some() { "hit" } else { "miss" };
+        metrics::counter!("skillhost_cache_lookups_total", "table" => self.table, "result" => result)
+            .increment(1);
+        found
     }
 
     /// Keeps what a lookup found (misses are not kept).

@@ -95,7 +95,11 @@ pub(super) fn start(url: String, pool: AnyPool, generation: Arc<Generation>) {
                         }
                     }
                     Ok(Some(n)) if n.payload().starts_with("beat:") => {}
-                    Ok(Some(_)) => generation.bump(),
+                    Ok(Some(_)) => {
+                        generation.bump();
+                        metrics::counter!("skillhost_cache_invalidations_total", "source" => "remote")
+                            .increment(1);
+                    }
                     Ok(None) | Err(_) => {
                         tracing::warn!("cache invalidation listener lost its connection");
                         generation.distrust();

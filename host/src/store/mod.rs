@@ -89,13 +89,24 @@ pub struct Store {
 }
 
 /// The cached rows of the invoke path; see [`cache`].
-#[derive(Default)]
 struct ReadCache {
     generation: Arc<cache::Generation>,
     tokens: cache::Memo<String, TokenRecord>,
     agents: cache::Memo<(String, String), Agent>,
     skills: cache::Memo<(String, String), Arc<SkillRow>>,
     assignments: cache::Memo<(String, String, String), AssignmentRow>,
+}
+
+impl Default for ReadCache {
+    fn default() -> Self {
+        ReadCache {
+            generation: Arc::default(),
+            tokens: cache::Memo::named("tokens"),
+            agents: cache::Memo::named("agents"),
+            skills: cache::Memo::named("skills"),
+            assignments: cache::Memo::named("assignments"),
+        }
+    }
 }
 
 fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
@@ -206,6 +217,39 @@ impl Store {
         self.backend
     }
 
+    /// Database connections in use and idle, for metrics.
+    pub fn pool_connections(&self) -> (u32, u32) {
+        let idle = self.pool.num_idle() as u32;
+        (self.pool.size().saturating_sub(idle), idle)
+    }
+
+    /// Audit records waiting for the writer, for metrics.
+    pub fn audit_queue_depth(&self) -> usize {
+        self.audit.depth()
+    }
+
+    /// Ready to serve: the database answers and has every migration this
+    /// build knows.
+    pub async fn ready(&self) -> Result<(), &'static str> {
+        let latest = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        }
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0);
+        let row = sqlx::query("SELECT MAX(version) AS v FROM _sqlx_migrations WHERE success")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|_| "database unreachable")?;
+        let applied: Option<i64> = row.try_get("v").map_err(|_| "database unreachable")?;
+        if applied.unwrap_or(0) < latest {
+            return Err("database migrations have not run");
+        }
+        Ok(())
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
@@ -220,6 +264,7 @@ impl Store {
     /// the caller's answer waits until the notification is sent.
     async fn changed(&self) {
         self.cache.generation.bump();
+        metrics::counter!("skillhost_cache_invalidations_total", "source" => "local").increment(1);
         if self.backend == Backend::Postgres
             && let Err(error) = invalidation::notify(&self.pool, "write").await
         {
