@@ -336,20 +336,7 @@ async fn sources_follow_redirects_and_every_hop_is_checked_again() {
 
 /// GET through a guard that allows private addresses (test plumbing).
 async fn get_text(upstream: &Upstream, path: &str) -> String {
-    let outbound = Outbound::default();
-    let rules = Rules {
-        origins: Origins::Any,
-        allow_private: true,
-        max_redirects: 0,
-        limits: Limits::default(),
-        inject: &[],
-    };
-    let url = url::Url::parse(&upstream.url(path)).unwrap();
-    let (_, body) = outbound
-        .get_bytes(&url, "*/*", &rules, &Exchanges::default())
-        .await
-        .unwrap();
-    String::from_utf8(body.to_vec()).unwrap()
+    get_text_with(&Outbound::default(), &upstream.url(path)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -531,4 +518,37 @@ async fn send_once(
     let request = http::Request::get(url).body(Bytes::new()).unwrap();
     let result = outbound.send(request, rules, &log).await.map(|_| ());
     (result, log.snapshot().0)
+}
+
+/// A pooled connection belongs to the runtime that opened it: a request
+/// from another runtime, after the first is gone, must not reuse it.
+#[test]
+fn one_guard_serves_runtime_after_runtime() {
+    let upstream = Upstream::start("127.0.0.1");
+    let outbound = Outbound::default();
+    let url = upstream.url("/keepalive?size=100");
+    for round in 0..3 {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let text = runtime.block_on(get_text_with(&outbound, &url));
+        assert_eq!(text.len(), 100, "round {round}");
+    }
+}
+
+async fn get_text_with(outbound: &Outbound, url: &str) -> String {
+    let rules = Rules {
+        origins: Origins::Any,
+        allow_private: true,
+        max_redirects: 0,
+        limits: Limits::default(),
+        inject: &[],
+    };
+    let url = url::Url::parse(url).unwrap();
+    let (_, body) = outbound
+        .get_bytes(&url, "*/*", &rules, &Exchanges::default())
+        .await
+        .unwrap();
+    String::from_utf8(body.to_vec()).unwrap()
 }

@@ -129,12 +129,24 @@ pub struct Outbound {
 }
 
 struct Inner {
+    /// The clients of each tokio runtime that sent requests. A pooled
+    /// connection is driven by a task of the runtime that opened it; reused
+    /// from another runtime after that one is gone, it fails the request
+    /// ("runtime dropped the dispatch task"). A process normally has one
+    /// runtime; tests and embedding programs may have many.
+    clients: std::sync::Mutex<std::collections::HashMap<tokio::runtime::Id, Clients>>,
+    public_rule: AddressRule,
+    config: OutboundConfig,
+}
+
+/// One runtime's clients, one per address rule, so that a connection made
+/// under one rule is never pooled for a request under the other.
+#[derive(Clone)]
+struct Clients {
     /// For requests under the default address rule.
     public: reqwest::Client,
     /// For requests that may reach private addresses.
     private: reqwest::Client,
-    public_rule: AddressRule,
-    config: OutboundConfig,
 }
 
 impl std::fmt::Debug for Outbound {
@@ -159,17 +171,34 @@ impl Outbound {
             allow_private: false,
             allowed_ranges: ranges.clone(),
         };
-        let private_rule = AddressRule {
-            allow_private: true,
-            allowed_ranges: ranges,
-        };
         Outbound {
             inner: Arc::new(Inner {
-                public: client(public_rule.clone(), &config.limits),
-                private: client(private_rule, &config.limits),
+                clients: Default::default(),
                 public_rule,
                 config,
             }),
+        }
+    }
+
+    /// The calling runtime's client for `allow_private`.
+    fn client(&self, allow_private: bool) -> reqwest::Client {
+        let runtime = tokio::runtime::Handle::current().id();
+        let mut clients = self.inner.clients.lock().expect("outbound clients");
+        let clients = clients.entry(runtime).or_insert_with(|| {
+            let public = self.inner.public_rule.clone();
+            let private = AddressRule {
+                allow_private: true,
+                ..public.clone()
+            };
+            Clients {
+                public: client(public, &self.inner.config.limits),
+                private: client(private, &self.inner.config.limits),
+            }
+        });
+        if allow_private {
+            clients.private.clone()
+        } else {
+            clients.public.clone()
         }
     }
 
@@ -228,12 +257,8 @@ impl Outbound {
                 }
             }
             let remaining = rules.limits.total.saturating_sub(started.elapsed());
-            let client = if rules.allow_private {
-                &self.inner.private
-            } else {
-                &self.inner.public
-            };
-            let result = client
+            let result = self
+                .client(rules.allow_private)
                 .request(method.clone(), url.clone())
                 .headers(sent)
                 .body(body.clone())
