@@ -67,32 +67,7 @@ async fn metrics_are_prometheus_text_and_the_token_guards_them() {
     )
     .await;
     let admin = server.tenant("acme").await;
-    let r = server.install(&admin, "text-tools").await;
-    let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    server
-        .request(
-            "POST",
-            &format!("/api/skills/{id}/approve"),
-            Some(&admin),
-            None,
-        )
-        .await;
-    server
-        .request(
-            "POST",
-            "/api/agents",
-            Some(&admin),
-            Some(json!({"name": "m"})),
-        )
-        .await;
-    server
-        .request(
-            "POST",
-            &format!("/api/skills/{id}/assign"),
-            Some(&admin),
-            Some(json!({"agentId": "m"})),
-        )
-        .await;
+    server.install_for_agent(&admin, "text-tools", "m").await;
     // Twice: the second call's lookups are served from the cache.
     for _ in 0..2 {
         let r = server

@@ -10,6 +10,7 @@
 //! - [`error`]: the runtime boundary's error types.
 //! - [`store`]: durable state (sqlx; SQLite by default).
 //! - [`server`]: the HTTP service (axum), one module per surface.
+//! - [`telemetry`]: the metrics recorder and cached metric handles.
 //! - [`cli`]: the `skillhost` command line.
 pub mod capability;
 pub mod cli;
@@ -22,5 +23,6 @@ pub mod runtime;
 pub mod server;
 pub mod source;
 pub mod store;
+pub mod telemetry;
 
 pub use error::{InvokeError, LoadError};

@@ -5,11 +5,16 @@
 //! axum handler returning a constant and (2) a real skillhost server
 //! invoking `text-tools.slugify` in a fresh sandbox per request, both in one
 //! run, and prints requests/s, p50 and p99 for each; plus the server's
-//! `/healthz`, which shows what its middleware alone costs.
+//! `/healthz`, which shows what its middleware alone costs. The invoke runs
+//! on SQLite and, when `SKILLHOST_TEST_DATABASE_URL` names a PostgreSQL
+//! server, on PostgreSQL too; each prints its ratio to the bare handler.
+//! Last, the audit cost per record on each backend: 64 writers committing
+//! records through the group-commit writer.
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use serde_json::json;
+use skillhost::store::{InvocationRow, Store, StoreConfig};
 use skillhost_tests::http::{OPERATOR_TOKEN, TestServer};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -85,39 +90,116 @@ async fn bare_axum() -> SocketAddr {
     addr
 }
 
+/// A server on `backend` (None: SQLite) with text-tools installed,
+/// approved and assigned to agent `bench`; the invoke target.
+async fn invoke_target(name: &str, backend: Option<&str>) -> (TestServer, Target) {
+    let server = TestServer::start_on(name, backend).await;
+    server
+        .install_for_agent(OPERATOR_TOKEN, "text-tools", "bench")
+        .await;
+    let target = Target {
+        addr: server.addr,
+        path: "/api/agents/bench/skills/text-tools/invoke".into(),
+        token: Some(OPERATOR_TOKEN.into()),
+        body: Some(json!({"ability": "slugify", "args": {"text": "Hello, World"}}).to_string()),
+    };
+    (server, target)
+}
+
+/// Records/s and µs per record of `RECORDS` audit records from 64
+/// concurrent writers.
+async fn audit_cost(name: &str, backend: Option<&str>) -> (f64, f64) {
+    const RECORDS: usize = 20_000;
+    const WRITERS: usize = 64;
+    let dir = std::env::temp_dir().join(format!(
+        "skillhost-audit-bench-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = match backend {
+        Some(url) => skillhost_tests::backend::fresh_database_on(url, &dir).await,
+        None => StoreConfig::default(),
+    };
+    let store = Store::connect(&dir, &config).await.unwrap();
+    let tenant = store.create_tenant("bench").await.unwrap();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..WRITERS {
+        let (store, tenant) = (store.clone(), tenant.id.clone());
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..RECORDS / WRITERS {
+                store
+                    .record_invocation(InvocationRow {
+                        id: skillhost::store::new_id(),
+                        tenant_id: tenant.clone(),
+                        agent_id: None,
+                        agent_name: Some("bench".into()),
+                        skill_id: None,
+                        skill_name: "text-tools".into(),
+                        ability: "slugify".into(),
+                        outcome: "success".into(),
+                        duration_us: 12,
+                        peak_memory_bytes: 1 << 20,
+                        output_bytes: 14,
+                        denials: json!([]),
+                        requests: json!([]),
+                        input: None,
+                        request_id: None,
+                        created_at: skillhost::store::now(),
+                    })
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    let written = (RECORDS / WRITERS * WRITERS) as f64;
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        written / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / written,
+    )
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
+        let postgres = skillhost_tests::backend::postgres_url();
         let bare = Target { addr: bare_axum().await, path: "/".into(), token: None, body: None };
-
-        let server = TestServer::start("http-bench").await;
-        let bytes = skillhost_tests::fixture().packed["text-tools"].clone();
-        let r = server.raw("POST", "/api/skills", Some(OPERATOR_TOKEN), Some(&bytes), Some("application/wasm")).await;
-        let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-        server.raw("POST", &format!("/api/skills/{id}/approve"), Some(OPERATOR_TOKEN), None, None).await;
-        server.request("POST", "/api/agents", Some(OPERATOR_TOKEN), Some(json!({"name": "bench"}))).await;
-        server.request("POST", &format!("/api/skills/{id}/assign"), Some(OPERATOR_TOKEN), Some(json!({"agentId": "bench"}))).await;
-        let invoke = Target {
-            addr: server.addr,
-            path: "/api/agents/bench/skills/text-tools/invoke".into(),
-            token: Some(OPERATOR_TOKEN.into()),
-            body: Some(json!({"ability": "slugify", "args": {"text": "Hello, World"}}).to_string()),
-        };
+        let (server, on_sqlite) = invoke_target("http-bench", None).await;
 
         println!("== {CONNECTIONS} connections, {DURATION:?} each, load generator in the same process ==");
         let (bare_rps, bare_p50, bare_p99) = load(&bare).await;
-        println!("bare axum constant      req/s={bare_rps:>9.0}  p50={bare_p50:>9.2?}  p99={bare_p99:>9.2?}");
+        println!("bare axum constant         req/s={bare_rps:>9.0}  p50={bare_p50:>9.2?}  p99={bare_p99:>9.2?}");
         let health = Target { addr: server.addr, path: "/healthz".into(), token: None, body: None };
         let (h_rps, h_p50, h_p99) = load(&health).await;
-        println!("skillhost GET /healthz   req/s={h_rps:>9.0}  p50={h_p50:>9.2?}  p99={h_p99:>9.2?}  (the service's middleware, no handler work)");
-        let (rps, p50, p99) = load(&invoke).await;
-        println!("skillhost invoke        req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}");
-        println!(
-            "invoke throughput is {:.0}% of the bare handler's (target >= 50%); p99 {p99:.2?} (target <= 2ms)",
-            100.0 * rps / bare_rps
-        );
+        println!("skillhost GET /healthz      req/s={h_rps:>9.0}  p50={h_p50:>9.2?}  p99={h_p99:>9.2?}  (the service's middleware, no handler work)");
+        let (rps, p50, p99) = load(&on_sqlite).await;
+        println!("invoke on SQLite           req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare", 100.0 * rps / bare_rps);
+        drop(server);
+        match &postgres {
+            Some(url) => {
+                let (server, on_pg) = invoke_target("http-bench-pg", Some(url)).await;
+                let (rps, p50, p99) = load(&on_pg).await;
+                println!("invoke on PostgreSQL       req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare", 100.0 * rps / bare_rps);
+                drop(server);
+            }
+            None => println!("invoke on PostgreSQL: not run (set SKILLHOST_TEST_DATABASE_URL to a PostgreSQL server)"),
+        }
+        println!("(targets: invoke >= 50% of the bare handler, p99 <= 2ms)");
+
+        println!("== audit records: 64 writers, group commit ==");
+        let (per_sec, us) = audit_cost("sqlite", None).await;
+        println!("SQLite       records/s={per_sec:>9.0}  {us:.1} us per record");
+        if let Some(url) = &postgres {
+            let (per_sec, us) = audit_cost("pg", Some(url)).await;
+            println!("PostgreSQL   records/s={per_sec:>9.0}  {us:.1} us per record");
+        }
     });
 }

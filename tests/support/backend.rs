@@ -41,11 +41,16 @@ fn with_database(url: &str, database: &str) -> String {
 /// On PostgreSQL, drops and creates the database of `data_dir`; on SQLite
 /// nothing (the data directory is fresh).
 pub async fn fresh_database(data_dir: &Path) {
-    let Some(url) = postgres_url() else {
-        return;
-    };
+    if let Some(url) = postgres_url() {
+        fresh_database_on(&url, data_dir).await;
+    }
+}
+
+/// Drops and creates the database of `data_dir` on the PostgreSQL server
+/// at `url`, and returns the store settings that use it.
+pub async fn fresh_database_on(url: &str, data_dir: &Path) -> StoreConfig {
     let name = database_name(data_dir);
-    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap_or_else(|e| {
+    let mut admin = sqlx::PgConnection::connect(url).await.unwrap_or_else(|e| {
         panic!("{DATABASE_URL_VAR} is set but PostgreSQL cannot be reached: {e}")
     });
     sqlx::Executor::execute(
@@ -57,6 +62,10 @@ pub async fn fresh_database(data_dir: &Path) {
     sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str())
         .await
         .expect("creating the test database");
+    StoreConfig {
+        database_url: Some(with_database(url, &name)),
+        ..StoreConfig::default()
+    }
 }
 
 /// The store settings of the server whose data directory is `data_dir`.

@@ -40,6 +40,20 @@ impl TestServer {
         TestServer::start_in_with(data_dir, options).await
     }
 
+    /// Starts a server on a fresh data directory with its database on
+    /// PostgreSQL at `server_url` (a fresh database there) or, for `None`,
+    /// SQLite, whatever the environment says (benchmarks compare both).
+    pub async fn start_on(name: &str, server_url: Option<&str>) -> TestServer {
+        let data_dir =
+            std::env::temp_dir().join(format!("skillhost-server-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data_dir);
+        let config = match server_url {
+            Some(url) => crate::backend::fresh_database_on(url, &data_dir).await,
+            None => skillhost::store::StoreConfig::default(),
+        };
+        TestServer::launch(data_dir, ServiceOptions::default(), config).await
+    }
+
     /// Starts a server on an existing data directory and database (a
     /// restart).
     pub async fn start_in(data_dir: PathBuf) -> TestServer {
@@ -47,7 +61,16 @@ impl TestServer {
     }
 
     async fn start_in_with(data_dir: PathBuf, options: ServiceOptions) -> TestServer {
-        let store = Store::connect(&data_dir, &crate::backend::store_config(&data_dir))
+        let config = crate::backend::store_config(&data_dir);
+        TestServer::launch(data_dir, options, config).await
+    }
+
+    async fn launch(
+        data_dir: PathBuf,
+        options: ServiceOptions,
+        config: skillhost::store::StoreConfig,
+    ) -> TestServer {
+        let store = Store::connect(&data_dir, &config)
             .await
             .expect("store opens");
         bootstrap(&store, Some(OPERATOR_TOKEN))
@@ -134,6 +157,30 @@ impl TestServer {
             Some("application/wasm"),
         )
         .await
+    }
+
+    /// Installs a guest, approves it as declared, creates `agent` and
+    /// assigns the skill to it; returns the skill's id.
+    pub async fn install_for_agent(&self, token: &str, guest: &str, agent: &str) -> String {
+        let r = self.install(token, guest).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+        let steps = [
+            (format!("/api/skills/{id}/approve"), None),
+            (
+                "/api/agents".to_owned(),
+                Some(serde_json::json!({"name": agent})),
+            ),
+            (
+                format!("/api/skills/{id}/assign"),
+                Some(serde_json::json!({"agentId": agent})),
+            ),
+        ];
+        for (path, body) in steps {
+            let r = self.request("POST", &path, Some(token), body).await;
+            assert!(r.status == 200 || r.status == 201, "{path}: {}", r.text);
+        }
+        id
     }
 
     /// Sends a request; `body` is sent as JSON when given.

@@ -8,6 +8,7 @@ use super::{Entry, LoadedSkill, Runtime};
 use crate::capability::{LimitPolicy, Policy};
 use crate::error::InvokeError;
 use crate::outbound::Exchange;
+use crate::telemetry::StaticHistogram;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +21,10 @@ use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder};
 const STDERR_CAPACITY: usize = 64 << 10;
 /// How much of stderr goes into an error message.
 const STDERR_IN_MESSAGE: usize = 2048;
+
+static INSTANTIATE_SECONDS: StaticHistogram =
+    StaticHistogram::new("skillhost_sandbox_instantiate_seconds");
+static CALL_SECONDS: StaticHistogram = StaticHistogram::new("skillhost_sandbox_call_seconds");
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -155,7 +160,7 @@ pub(super) async fn run(
     async {
         let result = execute(runtime, skill, policy.clone(), &call, &id).await;
         let wall_time_us = started.elapsed().as_micros() as u64;
-        metrics::histogram!("skillhost_sandbox_call_seconds").record(wall_time_us as f64 / 1e6);
+        CALL_SECONDS.record(wall_time_us as f64 / 1e6);
         let Finished {
             outcome,
             peak,
@@ -257,8 +262,7 @@ async fn execute(
             Entry::Sdk(pre) => {
                 let started = Instant::now();
                 let instance = pre.instantiate_async(&mut store).await?;
-                metrics::histogram!("skillhost_sandbox_instantiate_seconds")
-                    .record(started.elapsed().as_secs_f64());
+                INSTANTIATE_SECONDS.record(started.elapsed().as_secs_f64());
                 let result = instance
                     .skillhost_skill_abilities()
                     .call_invoke(&mut store, ability, &input)
@@ -268,8 +272,7 @@ async fn execute(
             Entry::Command(pre) => {
                 let started = Instant::now();
                 let instance = pre.instantiate_async(&mut store).await?;
-                metrics::histogram!("skillhost_sandbox_instantiate_seconds")
-                    .record(started.elapsed().as_secs_f64());
+                INSTANTIATE_SECONDS.record(started.elapsed().as_secs_f64());
                 let result = instance.wasi_cli_run().call_run(&mut store).await?;
                 Ok(Raw::Command(result))
             }

@@ -17,6 +17,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// `skillhost_invocations_total{skill,outcome,surface="rest"}`.
+static INVOCATIONS: crate::telemetry::CounterFamily = crate::telemetry::CounterFamily::new(
+    "skillhost_invocations_total",
+    "skill",
+    "outcome",
+    &[("surface", "rest")],
+);
+
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/agents/{agent}/skills/{skill}/invoke", post(invoke))
 }
@@ -124,8 +132,7 @@ async fn invoke(
         Ok(a) => a,
         Err((error, record)) => {
             state.store.record_invocation(record).await?;
-            ::metrics::counter!("skillhost_invocations_total", "skill" => skill.manifest.name.clone(), "outcome" => "refused", "surface" => "rest")
-                .increment(1);
+            INVOCATIONS.increment(&skill.manifest.name, "refused");
             return Err(error);
         }
     };
@@ -206,8 +213,7 @@ async fn invoke(
         ..base
     };
     state.store.record_invocation(record).await?;
-    ::metrics::counter!("skillhost_invocations_total", "skill" => skill.manifest.name.clone(), "outcome" => outcome, "surface" => "rest")
-        .increment(1);
+    INVOCATIONS.increment(&skill.manifest.name, outcome);
 
     let execution_time_ms = invocation.receipt.wall_time_us as f64 / 1000.0;
     Ok(match invocation.outcome {

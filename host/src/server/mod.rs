@@ -72,7 +72,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The router with every surface and the middleware.
 pub fn app(state: AppState) -> Router {
-    metrics::handle();
+    crate::telemetry::recorder();
     Router::new()
         .merge(health::router())
         .merge(tenants::router())

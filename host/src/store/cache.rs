@@ -24,6 +24,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 /// tokens, agents and skills of a node, small enough to bound memory.
 const CAPACITY: usize = 16_384;
 
+/// `skillhost_cache_lookups_total{table,result}`.
+static LOOKUPS: crate::telemetry::CounterFamily =
+    crate::telemetry::CounterFamily::new("skillhost_cache_lookups_total", "table", "result", &[]);
+
 /// The write generation shared by every map.
 #[derive(Debug)]
 pub(super) struct Generation {
@@ -116,8 +120,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
             }
         };
         let result = if found.is_some() { "hit" } else { "miss" };
-        metrics::counter!("skillhost_cache_lookups_total", "table" => self.table, "result" => result)
-            .increment(1);
+        LOOKUPS.increment(self.table, result);
         found
     }
 

@@ -287,3 +287,34 @@ impl Store {
         Ok((row.try_get("live")?, row.try_get("total")?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite_connections_run_in_wal_with_normal_sync_and_foreign_keys() {
+        let dir =
+            std::env::temp_dir().join(format!("skillhost-store-pragmas-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = Store::open(&dir).await.unwrap();
+        let mut conn = store.pool.acquire().await.unwrap();
+        for (pragma, expected) in [
+            ("journal_mode", "wal"),
+            ("synchronous", "1"),
+            ("foreign_keys", "1"),
+            ("busy_timeout", "5000"),
+        ] {
+            let row = sqlx::query(&format!("PRAGMA {pragma}"))
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            let value: String = row
+                .try_get::<String, _>(0)
+                .or_else(|_| row.try_get::<i64, _>(0).map(|v| v.to_string()))
+                .unwrap();
+            assert_eq!(value, expected, "{pragma}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
