@@ -73,13 +73,16 @@ impl StaticHistogram {
     }
 }
 
+/// Counter handles by first label value, then second.
+type CounterHandles = RwLock<HashMap<Box<str>, HashMap<&'static str, Counter>>>;
+
 /// Counters keyed by one free label value (a skill name, a table) and one
 /// from a fixed set (an outcome), registered once per pair.
 pub struct CounterFamily {
     name: &'static str,
     labels: (&'static str, &'static str),
     extra: &'static [(&'static str, &'static str)],
-    handles: OnceLock<RwLock<HashMap<Box<str>, HashMap<&'static str, Counter>>>>,
+    handles: OnceLock<CounterHandles>,
 }
 
 impl CounterFamily {
