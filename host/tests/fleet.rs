@@ -399,3 +399,52 @@ async fn a_node_killed_mid_burst_loses_no_acknowledged_audit_record() {
         missing.len()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_loses_its_listener_does_not_serve_from_its_cache() {
+    let url = fresh_database("listener").await;
+    let dir = work_dir("listener");
+    let a = Node::start(&url, &dir.join("a"));
+    let b = Node::start(&url, &dir.join("b"));
+    let invoke = "/api/agents/keeper/skills/text-tools/invoke";
+    a.install_for(packed_text_tools(&dir), "keeper").await;
+    let (_, minted) = a
+        .call(
+            "POST",
+            "/api/tokens",
+            TOKEN,
+            Some(json!({"name": "agent", "scopes": ["skills:read"]})),
+        )
+        .await;
+    let secret = minted["token"]["secret"].as_str().unwrap().to_owned();
+    let token_id = minted["token"]["id"].as_str().unwrap().to_owned();
+    // B has the token cached.
+    for _ in 0..3 {
+        assert_eq!(
+            b.call("POST", invoke, &secret, Some(slugify())).await.0,
+            200
+        );
+    }
+    // Every listening connection is cut (as a failover or a proxy would),
+    // and the revocation's notification is sent while nobody listens.
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    let (cut,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert!(cut >= 2, "both nodes listen: {cut}");
+    let (status, _) = a
+        .call("DELETE", &format!("/api/tokens/{token_id}"), TOKEN, None)
+        .await;
+    assert!(status == 200 || status == 204, "{status}");
+    let took = within(Duration::from_secs(1), || async {
+        b.call("POST", invoke, &secret, Some(slugify())).await.0 == 401
+    })
+    .await;
+    println!("revocation honoured on B after its listener was cut: {took:?}");
+    // And B serves normally once its listener is back.
+    assert_eq!(b.call("POST", invoke, TOKEN, Some(slugify())).await.0, 200);
+}

@@ -15,12 +15,14 @@ use super::{ApiError, AppState};
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics::{Counter, Histogram};
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{OnceLock, RwLock};
+use std::task::{Context, Poll};
 use std::time::Instant;
 use subtle::ConstantTimeEq;
 
@@ -60,27 +62,87 @@ async fn render(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
 }
 
 /// Counts and times every request by its route pattern (never the raw
-/// path: ids would make a series per object).
-pub async fn track(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    // A client may send any method; only the standard ones get a series.
-    let method = match *request.method() {
-        Method::GET
-        | Method::POST
-        | Method::PUT
-        | Method::PATCH
-        | Method::DELETE
-        | Method::HEAD
-        | Method::OPTIONS => request.method().clone(),
-        _ => Method::from_bytes(b"OTHER").expect("a valid method token"),
-    };
-    let response = next.run(request).await;
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let (counter, histogram) = RequestSeries::of(route, &method, response.status());
-    counter.increment(1);
-    histogram.record(started.elapsed().as_secs_f64());
-    response
+/// path: ids would make a series per object). A plain tower layer rather
+/// than `middleware::from_fn`, which boxes and clones the inner service on
+/// every request.
+#[derive(Clone, Copy)]
+pub struct Track;
+
+impl<S> tower::Layer<S> for Track {
+    type Service = Tracked<S>;
+
+    fn layer(&self, inner: S) -> Tracked<S> {
+        Tracked { inner }
+    }
+}
+
+/// A route's service, counted and timed.
+#[derive(Clone)]
+pub struct Tracked<S> {
+    inner: S,
+}
+
+impl<S> tower::Service<Request> for Tracked<S>
+where
+    S: tower::Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = TrackedFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        // A client may send any method; only the standard ones get a series.
+        let method = match *request.method() {
+            Method::GET
+            | Method::POST
+            | Method::PUT
+            | Method::PATCH
+            | Method::DELETE
+            | Method::HEAD
+            | Method::OPTIONS => request.method().clone(),
+            _ => Method::from_bytes(b"OTHER").expect("a valid method token"),
+        };
+        TrackedFuture {
+            route: request.extensions().get::<MatchedPath>().cloned(),
+            method,
+            started: Instant::now(),
+            inner: self.inner.call(request),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response of a tracked route, recorded when it is ready.
+    pub struct TrackedFuture<F> {
+        #[pin]
+        inner: F,
+        route: Option<MatchedPath>,
+        method: Method,
+        started: Instant,
+    }
+}
+
+impl<F, E> Future for TrackedFuture<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = std::task::ready!(this.inner.poll(cx));
+        if let Ok(response) = &result {
+            let route = this.route.as_ref().map_or("unmatched", MatchedPath::as_str);
+            let (counter, histogram) = RequestSeries::of(route, this.method, response.status());
+            counter.increment(1);
+            histogram.record(this.started.elapsed().as_secs_f64());
+        }
+        Poll::Ready(result)
+    }
 }
 
 /// The request series' handles, registered once per route, method and

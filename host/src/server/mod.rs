@@ -85,7 +85,7 @@ pub fn app(state: AppState) -> Router {
         .merge(attachments::router())
         .merge(audit::router())
         .merge(metrics::router())
-        .route_layer(axum::middleware::from_fn(metrics::track))
+        .route_layer(metrics::Track)
         .fallback(|| async { ApiError::NotFound("route") })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
