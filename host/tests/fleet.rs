@@ -135,6 +135,23 @@ impl Node {
         )
     }
 
+    /// Mints a `skills:read` token; returns its secret and id.
+    async fn mint_reader(&self) -> (String, String) {
+        let body = json!({"name": "agent", "scopes": ["skills:read"]});
+        let (status, minted) = self.call("POST", "/api/tokens", TOKEN, Some(body)).await;
+        assert_eq!(status, 201, "{minted}");
+        let field = |name: &str| minted["token"][name].as_str().unwrap().to_owned();
+        (field("secret"), field("id"))
+    }
+
+    /// Revokes a token.
+    async fn revoke(&self, token_id: &str) {
+        let (status, body) = self
+            .call("DELETE", &format!("/api/tokens/{token_id}"), TOKEN, None)
+            .await;
+        assert!(status == 200 || status == 204, "{status} {body}");
+    }
+
     /// Installs `bytes`, approves it, creates `agent` and assigns the skill.
     async fn install_for(&self, bytes: Vec<u8>, agent: &str) -> String {
         let response = client()
@@ -231,23 +248,11 @@ async fn what_one_node_writes_every_node_honours_at_once() {
     );
 
     // A token minted on A works on B (and is now in B's cache) ...
-    let (_, minted) = a
-        .call(
-            "POST",
-            "/api/tokens",
-            TOKEN,
-            Some(json!({"name": "agent", "scopes": ["skills:read"]})),
-        )
-        .await;
-    let secret = minted["token"]["secret"].as_str().unwrap().to_owned();
-    let token_id = minted["token"]["id"].as_str().unwrap().to_owned();
+    let (secret, token_id) = a.mint_reader().await;
     let (status, _) = b.call("POST", invoke, &secret, Some(slugify())).await;
     assert_eq!(status, 200);
     // ... until A revokes it.
-    let (status, _) = a
-        .call("DELETE", &format!("/api/tokens/{token_id}"), TOKEN, None)
-        .await;
-    assert!(status == 200 || status == 204, "{status}");
+    a.revoke(&token_id).await;
     let took = within(Duration::from_secs(1), || async {
         b.call("POST", invoke, &secret, Some(slugify())).await.0 == 401
     })
@@ -408,16 +413,7 @@ async fn a_node_that_loses_its_listener_does_not_serve_from_its_cache() {
     let b = Node::start(&url, &dir.join("b"));
     let invoke = "/api/agents/keeper/skills/text-tools/invoke";
     a.install_for(packed_text_tools(&dir), "keeper").await;
-    let (_, minted) = a
-        .call(
-            "POST",
-            "/api/tokens",
-            TOKEN,
-            Some(json!({"name": "agent", "scopes": ["skills:read"]})),
-        )
-        .await;
-    let secret = minted["token"]["secret"].as_str().unwrap().to_owned();
-    let token_id = minted["token"]["id"].as_str().unwrap().to_owned();
+    let (secret, token_id) = a.mint_reader().await;
     // B has the token cached.
     for _ in 0..3 {
         assert_eq!(
@@ -436,10 +432,7 @@ async fn a_node_that_loses_its_listener_does_not_serve_from_its_cache() {
     .await
     .unwrap();
     assert!(cut >= 2, "both nodes listen: {cut}");
-    let (status, _) = a
-        .call("DELETE", &format!("/api/tokens/{token_id}"), TOKEN, None)
-        .await;
-    assert!(status == 200 || status == 204, "{status}");
+    a.revoke(&token_id).await;
     let took = within(Duration::from_secs(1), || async {
         b.call("POST", invoke, &secret, Some(slugify())).await.0 == 401
     })
