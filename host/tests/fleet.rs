@@ -50,11 +50,27 @@ fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
-fn work_dir(name: &str) -> PathBuf {
+/// A test's directory, removed when the test ends (passed or not).
+struct WorkDir(PathBuf);
+
+impl std::ops::Deref for WorkDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn work_dir(name: &str) -> WorkDir {
     let dir = std::env::temp_dir().join(format!("skillhost-fleet-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    WorkDir(dir)
 }
 
 /// One `skillhost serve` process.

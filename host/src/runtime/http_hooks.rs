@@ -89,7 +89,14 @@ impl WasiHttpHooks for OutboundHooks {
                             denials.record("network", origin.clone(), reason.clone())
                         }
                         OutboundError::AddressRefused(refused) => {
-                            denials.record("network", refused.host.clone(), refused.to_string())
+                            // The receipt names the origin asked for, as for
+                            // an origin refusal; the guard reported it last.
+                            let origin = exchanges.snapshot().0.last().map(|e| e.origin.clone());
+                            denials.record(
+                                "network",
+                                origin.unwrap_or_else(|| refused.host.clone()),
+                                refused.to_string(),
+                            )
                         }
                         _ => {}
                     }
