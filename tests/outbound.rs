@@ -400,17 +400,7 @@ async fn private_ranges_the_operator_trusts_are_reachable_and_nothing_else() {
         ..OutboundConfig::default()
     });
     let inv = fetch_with(Some(&other), &url, &no_private).await;
-    match &inv.outcome {
-        Err(InvokeError::CapabilityDenied {
-            capability,
-            message,
-            ..
-        }) => {
-            assert_eq!(capability, "network");
-            assert!(message.contains("loopback"), "{message}");
-        }
-        other => panic!("{other:?}"),
-    }
+    skillhost_tests::assert_network_denied(&inv, "loopback");
     assert!(inv.requests[0].refused.is_some(), "{:?}", inv.requests);
 }
 

@@ -171,17 +171,7 @@ async fn network_refuses_an_allowed_name_resolving_to_loopback_without_the_overr
     let inv = fixture()
         .call("fetch", "request", json!({"url": url}), &grant())
         .await;
-    match &inv.outcome {
-        Err(InvokeError::CapabilityDenied {
-            capability,
-            message,
-            ..
-        }) => {
-            assert_eq!(capability, "network");
-            assert!(message.contains("loopback"), "{message}");
-        }
-        other => panic!("{other:?}"),
-    }
+    skillhost_tests::assert_network_denied(&inv, "loopback");
     assert_eq!(server.hits(), 0, "the refused request must never connect");
     assert_healthy().await;
 }

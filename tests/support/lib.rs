@@ -141,6 +141,22 @@ pub fn err_kind(inv: &Invocation) -> &'static str {
     }
 }
 
+/// Asserts that a call was refused a network request, with `reason` in the
+/// refusal's message.
+pub fn assert_network_denied(inv: &Invocation, reason: &str) {
+    match &inv.outcome {
+        Err(skillhost::InvokeError::CapabilityDenied {
+            capability,
+            message,
+            ..
+        }) => {
+            assert_eq!(capability, "network");
+            assert!(message.contains(reason), "{message}");
+        }
+        other => panic!("expected a network denial, got {other:?}"),
+    }
+}
+
 /// A minimal real HTTP/1.1 server on 127.0.0.1: answers every request
 /// with a JSON echo of the method and path, and counts requests so tests
 /// can prove a refused request never arrived.
