@@ -481,7 +481,7 @@ async fn origins_and_literal_addresses_are_refused_before_anything_is_sent() {
     ] {
         let (result, _) = send_once(&outbound, literal.clone(), &any).await;
         assert!(
-            matches!(result, Err(OutboundError::AddressRefused(_))),
+            matches!(result, Err(OutboundError::AddressRefused { .. })),
             "{literal}: {result:?}"
         );
     }

@@ -63,21 +63,11 @@ pub enum FetchError {
 /// Checks a URL's form: http(s), a host, no credentials.
 pub fn parse(text: &str) -> Result<url::Url, FetchError> {
     let url = url::Url::parse(text).map_err(|e| FetchError::InvalidUrl(format!("{e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(FetchError::InvalidUrl(format!(
-            "scheme `{}` is not supported; use http or https",
-            url.scheme()
-        )));
+    match crate::outbound::check_url(&url) {
+        Ok(()) => Ok(url),
+        Err(OutboundError::InvalidUrl(message)) => Err(FetchError::InvalidUrl(message)),
+        Err(other) => Err(FetchError::InvalidUrl(other.to_string())),
     }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(FetchError::InvalidUrl("the URL has no host".into()));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(FetchError::InvalidUrl(
-            "credentials in the URL are not accepted (they would be stored and shown)".into(),
-        ));
-    }
-    Ok(url)
 }
 
 /// Checks a sha256 pin's form and returns it lower-cased.
@@ -119,7 +109,7 @@ pub async fn fetch(
         .await
         .map_err(|e| match e {
             OutboundError::InvalidUrl(m) => FetchError::InvalidUrl(m),
-            OutboundError::AddressRefused(refused) => FetchError::Refused(format!(
+            OutboundError::AddressRefused { refused, .. } => FetchError::Refused(format!(
                 "{} resolves to {}, a {} address; skill sources must be public \
                  (an operator can allow private sources with --allow-private-sources)",
                 refused.host, refused.addr, refused.kind

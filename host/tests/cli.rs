@@ -369,6 +369,21 @@ fn serve_refuses_bad_operator_settings_before_listening() {
             "--install-root",
         ),
         (vec!["--jwt-secret", "short"], "at least 32 bytes"),
+        (
+            vec!["--database-url", "mysql://db/skillhost"],
+            "must start with postgres://",
+        ),
+        (
+            vec![
+                "--database-url",
+                "postgres://op:pw-not-to-show@127.0.0.1:1/skillhost",
+            ],
+            "cannot open the database",
+        ),
+        (
+            vec!["--allow-private-range", "10.0.0.0/33"],
+            "--allow-private-range",
+        ),
     ] {
         let out = run(bin()
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
@@ -378,6 +393,10 @@ fn serve_refuses_bad_operator_settings_before_listening() {
         assert!(!out.status.success(), "{args:?}");
         let stderr = text(&out.stderr);
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("pw-not-to-show"),
+            "the password leaked: {stderr}"
+        );
     }
 }
 

@@ -18,8 +18,13 @@ pub enum OutboundError {
         reason: String,
     },
     /// The destination resolved to an address the rule refuses.
-    #[error("{0}")]
-    AddressRefused(AddressRefused),
+    #[error("{refused}")]
+    AddressRefused {
+        /// `scheme://host:port` asked for.
+        origin: String,
+        /// The address and why.
+        refused: AddressRefused,
+    },
     /// The name does not resolve.
     #[error("cannot resolve {host}: {reason}")]
     Dns {
@@ -96,7 +101,7 @@ impl OutboundError {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            OutboundError::OriginNotAllowed { .. } | OutboundError::AddressRefused(_)
+            OutboundError::OriginNotAllowed { .. } | OutboundError::AddressRefused { .. }
         )
     }
 
@@ -110,7 +115,10 @@ impl OutboundError {
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
         while let Some(e) = source {
             if let Some(refused) = e.downcast_ref::<AddressRefused>() {
-                return OutboundError::AddressRefused(refused.clone());
+                return OutboundError::AddressRefused {
+                    origin: origin.to_owned(),
+                    refused: refused.clone(),
+                };
             }
             if let Some(e) = e.downcast_ref::<NoAddresses>() {
                 return OutboundError::Dns {

@@ -166,10 +166,9 @@ impl Default for Outbound {
 impl Outbound {
     /// Builds the clients.
     pub fn new(config: OutboundConfig) -> Outbound {
-        let ranges = Arc::new(config.allowed_ranges.clone());
         let public_rule = AddressRule {
             allow_private: false,
-            allowed_ranges: ranges.clone(),
+            allowed_ranges: Arc::new(config.allowed_ranges.clone()),
         };
         Outbound {
             inner: Arc::new(Inner {
@@ -352,7 +351,10 @@ impl Outbound {
                 ..self.inner.public_rule.clone()
             };
             rule.check(&target.host, ip)
-                .map_err(OutboundError::AddressRefused)?;
+                .map_err(|refused| OutboundError::AddressRefused {
+                    origin: target.origin(),
+                    refused,
+                })?;
         }
         Ok(())
     }
@@ -373,6 +375,12 @@ fn client(rule: AddressRule, limits: &Limits) -> reqwest::Client {
         .user_agent(concat!("skillhost/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("the outbound client's settings are valid")
+}
+
+/// Checks that `url` is one the guard could send to at all (http or https,
+/// a host, no credentials), before anything else is done with it.
+pub fn check_url(url: &url::Url) -> Result<(), OutboundError> {
+    Target::of(url).map(|_| ())
 }
 
 /// Where a request goes.
@@ -396,7 +404,7 @@ impl Target {
         };
         if !url.username().is_empty() || url.password().is_some() {
             return Err(OutboundError::InvalidUrl(
-                "credentials in the URL are not accepted".into(),
+                "credentials in the URL are not accepted (they would be stored and shown)".into(),
             ));
         }
         let host = match url.host() {
@@ -410,10 +418,7 @@ impl Target {
     }
 
     fn origin(&self) -> String {
-        let scheme = match self.scheme {
-            Scheme::Http => "http",
-            Scheme::Https => "https",
-        };
+        let scheme = self.scheme.as_str();
         if self.host.contains(':') {
             format!("{scheme}://[{}]:{}", self.host, self.port)
         } else {

@@ -88,15 +88,8 @@ impl WasiHttpHooks for OutboundHooks {
                         OutboundError::OriginNotAllowed { origin, reason } => {
                             denials.record("network", origin.clone(), reason.clone())
                         }
-                        OutboundError::AddressRefused(refused) => {
-                            // The receipt names the origin asked for, as for
-                            // an origin refusal; the guard reported it last.
-                            let origin = exchanges.snapshot().0.last().map(|e| e.origin.clone());
-                            denials.record(
-                                "network",
-                                origin.unwrap_or_else(|| refused.host.clone()),
-                                refused.to_string(),
-                            )
+                        OutboundError::AddressRefused { origin, refused } => {
+                            denials.record("network", origin.clone(), refused.to_string())
                         }
                         _ => {}
                     }
@@ -112,7 +105,7 @@ fn wasi_error(error: OutboundError) -> Error {
     match error {
         OutboundError::InvalidUrl(_) => Error::HttpRequestUriInvalid,
         OutboundError::OriginNotAllowed { .. } => Error::HttpRequestDenied,
-        OutboundError::AddressRefused(_) => Error::DestinationIpProhibited,
+        OutboundError::AddressRefused { .. } => Error::DestinationIpProhibited,
         OutboundError::Dns { .. } => Error::DnsError {
             rcode: None,
             info_code: None,

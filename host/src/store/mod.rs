@@ -134,6 +134,16 @@ pub fn normalize_time(text: &str) -> Option<String> {
     t.to_offset(time::UtcOffset::UTC).format(&format).ok()
 }
 
+/// The migrations of `backend`, embedded in the binary.
+fn migrator(backend: Backend) -> &'static sqlx::migrate::Migrator {
+    static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+    static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+    match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    }
+}
+
 /// A new random id.
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -196,11 +206,7 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        let migrator = match backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
-        };
-        migrator
+        migrator(backend)
             .run(&pool)
             .await
             .map_err(|e| StoreError::Database(e.into()))?;
@@ -235,14 +241,11 @@ impl Store {
     /// Ready to serve: the database answers and has every migration this
     /// build knows.
     pub async fn ready(&self) -> Result<(), &'static str> {
-        let latest = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
-        }
-        .iter()
-        .map(|m| m.version)
-        .max()
-        .unwrap_or(0);
+        let latest = migrator(self.backend)
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
         let row = sqlx::query("SELECT MAX(version) AS v FROM _sqlx_migrations WHERE success")
             .fetch_one(&self.pool)
             .await
@@ -252,11 +255,6 @@ impl Store {
             return Err("database migrations have not run");
         }
         Ok(())
-    }
-
-    /// Whether the database answers.
-    pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
