@@ -6,9 +6,7 @@
 use super::Backend;
 use super::{Store, StoreError, decode};
 use sqlx::pool::PoolConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{Any, AnyPool, ConnectOptions, Row};
-use std::path::{Path, PathBuf};
+use sqlx::{Any, AnyPool, Row};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -105,11 +103,7 @@ impl AuditWriter {
 impl AuditWriter {
     /// Starts the writer task on the current tokio runtime; it ends when the
     /// last [`Store`] clone is dropped, after writing what was queued.
-    pub(super) fn start(
-        pool: AnyPool,
-        backend: Backend,
-        sqlite_path: Option<PathBuf>,
-    ) -> AuditWriter {
+    pub(super) fn start(pool: AnyPool, backend: Backend) -> AuditWriter {
         let (queue, mut incoming) = mpsc::channel::<(InvocationRow, Reply)>(4 * BATCH);
         tokio::spawn(async move {
             // One connection kept for the writer: its page cache stays warm,
@@ -132,7 +126,7 @@ impl AuditWriter {
                 }
                 let rows: Vec<&InvocationRow> = batch.iter().map(|(row, _)| row).collect();
                 metrics::histogram!("skillhost_audit_batch_size").record(rows.len() as f64);
-                let result = insert(&pool, backend, sqlite_path.as_deref(), &mut connection, &rows).await.map_err(|e| {
+                let result = insert(&pool, backend, &mut connection, &rows).await.map_err(|e| {
                     tracing::error!(error = %e, records = rows.len(), "writing invocation records failed");
                     e.to_string()
                 });
@@ -162,12 +156,12 @@ impl AuditWriter {
                 // writer itself truncates it.
                 if backend == Backend::Sqlite
                     && last_truncate.elapsed() >= TRUNCATE_EVERY
-                    && let Some(Writer::Sqlite(conn)) = connection.as_mut()
+                    && let Some(conn) = connection.as_mut()
                     && !checkpointing.swap(true, Ordering::AcqRel)
                 {
                     last_truncate = Instant::now();
                     match sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                        .fetch_one(&mut *conn)
+                        .fetch_one(&mut **conn)
                         .await
                     {
                         Ok(row) if row.try_get::<i64, _>(0).unwrap_or(0) != 0 => {
@@ -184,74 +178,29 @@ impl AuditWriter {
     }
 }
 
-/// The writer's own connection. On SQLite it is a native connection: the
-/// `Any` driver's conversion of every bound value cost the invoke path a few
-/// percent of its throughput.
-enum Writer {
-    Sqlite(SqliteConnection),
-    Any(PoolConnection<Any>),
-}
-
 async fn insert(
     pool: &AnyPool,
     backend: Backend,
-    sqlite_path: Option<&Path>,
-    connection: &mut Option<Writer>,
+    connection: &mut Option<PoolConnection<Any>>,
     rows: &[&InvocationRow],
 ) -> Result<(), sqlx::Error> {
-    let writer = match connection {
-        Some(writer) => writer,
+    let conn = match connection {
+        Some(conn) => conn,
         None => {
-            let writer = match (backend, sqlite_path) {
-                (Backend::Sqlite, Some(path)) => {
-                    // This connection's commits never checkpoint (that would
-                    // stall every waiting caller behind an fsync); the writer
-                    // checkpoints beside its commits.
-                    let options = SqliteConnectOptions::new()
-                        .filename(path)
-                        .journal_mode(SqliteJournalMode::Wal)
-                        .synchronous(SqliteSynchronous::Normal)
-                        .foreign_keys(true)
-                        .busy_timeout(std::time::Duration::from_secs(5))
-                        .pragma("wal_autocheckpoint", "0");
-                    Writer::Sqlite(options.connect().await?)
-                }
-                _ => Writer::Any(pool.acquire().await?),
-            };
-            connection.insert(writer)
+            let mut conn = pool.acquire().await?;
+            if backend == Backend::Sqlite {
+                // This connection's commits never checkpoint (that would
+                // stall every waiting caller behind an fsync); `checkpoint`
+                // does it beside the writer.
+                sqlx::query("PRAGMA wal_autocheckpoint = 0")
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            connection.insert(conn)
         }
     };
     let sql = insert_sql(backend, rows.len());
-    let result = match writer {
-        Writer::Sqlite(conn) => bind_rows(sqlx::query(&sql), rows)
-            .execute(&mut *conn)
-            .await
-            .map(|_| ()),
-        Writer::Any(conn) => bind_rows(sqlx::query(&sql), rows)
-            .execute(&mut **conn)
-            .await
-            .map(|_| ()),
-    };
-    if result.is_err() {
-        // Start from a fresh connection next time.
-        *connection = None;
-    }
-    result
-}
-
-/// Binds every record's values, in column order, on either driver.
-fn bind_rows<'q, DB>(
-    mut query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
-    rows: &'q [&'q InvocationRow],
-) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
-where
-    DB: sqlx::Database,
-    &'q String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    &'q Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
+    let mut query = sqlx::query(&sql);
     for row in rows {
         query = query
             .bind(&row.id)
@@ -271,7 +220,12 @@ where
             .bind(row.input.as_ref().map(|v| v.to_string()))
             .bind(row.requests.to_string());
     }
-    query
+    if let Err(e) = query.execute(&mut **conn).await {
+        // Start from a fresh connection next time.
+        *connection = None;
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// The multi-row INSERT for `records` rows. SQLite gets positional `?`

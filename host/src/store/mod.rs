@@ -160,10 +160,6 @@ impl Store {
     /// lock, so replicas started together migrate once.
     pub async fn connect(data_dir: &Path, config: &StoreConfig) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
-        let sqlite_path = config
-            .database_url
-            .is_none()
-            .then(|| data_dir.join("skillhost.db"));
         let (backend, url) = match &config.database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 (Backend::Postgres, url.clone())
@@ -215,7 +211,7 @@ impl Store {
             invalidation::start(url, pool.clone(), cache.generation.clone());
         }
         Ok(Store {
-            audit: audit::AuditWriter::start(pool.clone(), backend, sqlite_path),
+            audit: audit::AuditWriter::start(pool.clone(), backend),
             pool,
             backend,
             cache,
