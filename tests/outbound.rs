@@ -435,7 +435,7 @@ async fn injected_headers_replace_the_callers_and_stay_on_their_origin() {
             let body = response.into_body().bytes().await.unwrap();
             (
                 serde_json::from_slice::<Value>(&body).unwrap(),
-                log.snapshot().0,
+                log.snapshot(),
             )
         }
     };
@@ -507,7 +507,7 @@ async fn send_once(
     let log = Exchanges::default();
     let request = http::Request::get(url).body(Bytes::new()).unwrap();
     let result = outbound.send(request, rules, &log).await.map(|_| ());
-    (result, log.snapshot().0)
+    (result, log.snapshot())
 }
 
 /// A pooled connection belongs to the runtime that opened it: a request

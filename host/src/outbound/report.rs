@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Requests recorded per call at most; a guest looping on requests should
-/// not grow its audit record without bound. Later ones are counted only.
+/// not grow its audit record without bound. Later ones are logged only.
 const MAX_RECORDED: usize = 100;
 
 /// One request as the audit sees it.
@@ -35,13 +35,7 @@ pub struct Exchange {
 /// The requests of one call; cheap to clone, shared with the tasks that
 /// stream response bodies.
 #[derive(Debug, Clone, Default)]
-pub struct Exchanges(Arc<Mutex<Log>>);
-
-#[derive(Debug, Default)]
-struct Log {
-    kept: Vec<Exchange>,
-    dropped: usize,
-}
+pub struct Exchanges(Arc<Mutex<Vec<Exchange>>>);
 
 impl Exchanges {
     pub(super) fn push(&self, exchange: Exchange) {
@@ -55,18 +49,20 @@ impl Exchanges {
             error = exchange.error.as_deref(),
             "outbound request"
         );
-        let mut log = self.0.lock().expect("exchange log");
-        if log.kept.len() < MAX_RECORDED {
-            log.kept.push(exchange);
-        } else {
-            log.dropped += 1;
+        let mut kept = self.0.lock().expect("exchange log");
+        if kept.len() < MAX_RECORDED {
+            kept.push(exchange);
+        } else if kept.len() == MAX_RECORDED {
+            tracing::warn!(
+                max = MAX_RECORDED,
+                "further outbound requests of this call are not kept in its receipt"
+            );
         }
     }
 
-    /// Everything recorded so far, and how many more were not kept.
-    pub fn snapshot(&self) -> (Vec<Exchange>, usize) {
-        let log = self.0.lock().expect("exchange log");
-        (log.kept.clone(), log.dropped)
+    /// Everything recorded so far (at most [`MAX_RECORDED`]).
+    pub fn snapshot(&self) -> Vec<Exchange> {
+        self.0.lock().expect("exchange log").clone()
     }
 }
 

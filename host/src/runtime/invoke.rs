@@ -81,11 +81,9 @@ pub struct Invocation {
     pub receipt: Receipt,
     /// What the sandbox refused, even if the skill recovered.
     pub denials: Vec<Denial>,
-    /// The outbound requests the call made (refused ones included), and
-    /// how many more were made than the receipt keeps.
+    /// The outbound requests the call made, refused ones included (the
+    /// first hundred).
     pub requests: Vec<Exchange>,
-    /// Requests beyond those kept in `requests`.
-    pub requests_dropped: usize,
     /// A command's stderr, or a guest's diagnostic output (bounded).
     pub stderr: String,
 }
@@ -166,14 +164,12 @@ pub(super) async fn run(
             peak,
             denials,
             requests,
-            requests_dropped,
             stderr,
         } = result.unwrap_or_else(|early| Finished {
             outcome: Err(early),
             peak: 0,
             denials: Vec::new(),
             requests: Vec::new(),
-            requests_dropped: 0,
             stderr: String::new(),
         });
         let output_bytes = outcome.as_ref().map(|o| o.body.len()).unwrap_or(0);
@@ -201,7 +197,6 @@ pub(super) async fn run(
             },
             denials,
             requests,
-            requests_dropped,
             stderr,
         }
     }
@@ -215,7 +210,6 @@ struct Finished {
     peak: usize,
     denials: Vec<Denial>,
     requests: Vec<Exchange>,
-    requests_dropped: usize,
     stderr: String,
 }
 
@@ -286,7 +280,7 @@ async fn execute(
     let state = store.data();
     let peak = state.limiter.peak;
     let denials = state.denials.snapshot();
-    let (requests, requests_dropped) = state.exchanges.snapshot();
+    let requests = state.exchanges.snapshot();
     let stderr_text = String::from_utf8_lossy(&stderr.contents()).into_owned();
     let stdout_bytes = stdout.contents();
     let stdout_over = stdout_bytes.len() > limits.output_bytes;
@@ -348,7 +342,6 @@ async fn execute(
         peak,
         denials,
         requests,
-        requests_dropped,
         stderr: tail(&stderr_text, STDERR_IN_MESSAGE).to_owned(),
     })
 }
