@@ -98,12 +98,6 @@ impl<K, V> Memo<K, V> {
     }
 }
 
-impl<K, V> Default for Memo<K, V> {
-    fn default() -> Self {
-        Memo::named("unnamed")
-    }
-}
-
 impl<K: Eq + Hash, V: Clone> Memo<K, V> {
     /// The entry for `key` if it was read under generation `now`.
     pub(super) fn get<Q>(&self, now: u64, key: &Q) -> Option<V>
@@ -159,7 +153,7 @@ mod tests {
     #[test]
     fn a_write_hides_every_entry_read_before_it() {
         let generation = Generation::default();
-        let memo: Memo<String, u32> = Memo::default();
+        let memo: Memo<String, u32> = Memo::named("test");
         let g = generation.current();
         memo.put(&generation, g, "a".into(), 1);
         assert_eq!(memo.get(generation.current(), "a"), Some(1));
@@ -170,7 +164,7 @@ mod tests {
     #[test]
     fn a_distrusted_cache_serves_and_keeps_nothing_until_trusted_again() {
         let generation = Generation::default();
-        let memo: Memo<String, u32> = Memo::default();
+        let memo: Memo<String, u32> = Memo::named("test");
         memo.put(&generation, generation.current(), "a".into(), 1);
         generation.distrust();
         assert_eq!(memo.get(generation.current(), "a"), None);
@@ -187,7 +181,7 @@ mod tests {
     #[test]
     fn a_row_read_during_a_write_is_not_kept() {
         let generation = Generation::default();
-        let memo: Memo<String, u32> = Memo::default();
+        let memo: Memo<String, u32> = Memo::named("test");
         let read_at = generation.current();
         // The write commits and bumps while the reader holds a stale row.
         generation.bump();
