@@ -414,6 +414,8 @@ async fn injected_headers_replace_the_callers_and_stay_on_their_origin() {
             .unwrap(),
         name: http::header::AUTHORIZATION,
         value: http::HeaderValue::from_static("Bearer from-the-host"),
+        secret: "host token".into(),
+        plain: skillhost::capability::SecretValue::new("from-the-host"),
     }];
     let rules = Rules {
         origins: Origins::Any,

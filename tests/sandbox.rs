@@ -3,7 +3,7 @@
 //! attack the same engine must still serve a normal call.
 use serde_json::json;
 use skillhost::InvokeError;
-use skillhost::capability::{Grant, GuestPath, NetworkPattern, SecretValue};
+use skillhost::capability::{Grant, GuestPath, NetworkPattern};
 use skillhost::manifest::LimitRequest;
 use skillhost_tests::{EchoServer, err_kind, fixture, ok_body};
 use std::path::PathBuf;
@@ -371,22 +371,39 @@ async fn env_only_declared_names_with_granted_values() {
 
 #[tokio::test]
 async fn secrets_declared_are_readable_and_undeclared_are_denied_without_values() {
-    let mut g = grant();
-    g.secrets
-        .insert("DECLARED_SECRET".into(), SecretValue::new("s3cr3t-value"));
+    let g = grant();
+    let secrets = [("DECLARED_SECRET", "s3cr3t-value")];
     let f = fixture();
+    // The guest reads the value; what it returns is redacted on the way out.
     let inv = f
-        .call(
+        .call_with_secrets(
             "hostile",
             "secret",
             json!({"target": "DECLARED_SECRET"}),
             &g,
+            &secrets,
         )
         .await;
-    assert_eq!(ok_body(&inv), "s3cr3t-value");
+    assert_eq!(ok_body(&inv), "[secret:DECLARED_SECRET]");
+    let inv = f
+        .call_with_secrets(
+            "hostile",
+            "secret_reversed",
+            json!({"target": "DECLARED_SECRET"}),
+            &g,
+            &secrets,
+        )
+        .await;
+    assert_eq!(ok_body(&inv), "eulav-t3rc3s");
 
     let inv = f
-        .call("hostile", "secret", json!({"target": "OTHER_SECRET"}), &g)
+        .call_with_secrets(
+            "hostile",
+            "secret",
+            json!({"target": "OTHER_SECRET"}),
+            &g,
+            &secrets,
+        )
         .await;
     match &inv.outcome {
         Err(

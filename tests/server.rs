@@ -813,14 +813,24 @@ async fn denials_are_recorded_and_the_restart_uses_the_compiled_cache() {
             .contains("cannot be opened")
             && !r.text.contains("/no/such")
     );
-    server
+    let r = server
+        .request(
+            "POST",
+            "/api/v1/secret/create",
+            Some(&admin),
+            Some(json!({"name": "hostile key", "value": "s3cr3t"})),
+        )
+        .await;
+    let secret_id = r.json["id"].as_str().unwrap().to_owned();
+    let r = server
         .request(
             "POST",
             &format!("/api/skills/{skill_id}/approve"),
             Some(&admin),
-            Some(json!({"secrets": {"DECLARED_SECRET": "s3cr3t"}})),
+            Some(json!({"secrets": {"DECLARED_SECRET": {"secretId": secret_id}}})),
         )
         .await;
+    assert_eq!(r.status, 200, "{}", r.text);
     server
         .request(
             "POST",
@@ -858,7 +868,17 @@ async fn denials_are_recorded_and_the_restart_uses_the_compiled_cache() {
             Some(json!({"ability": "secret", "args": {"target": "DECLARED_SECRET"}})),
         )
         .await;
-    assert_eq!(r.json["output"], "s3cr3t");
+    // The guest holds the value; what it returns is redacted.
+    assert_eq!(r.json["output"], "[secret:DECLARED_SECRET]", "{}", r.text);
+    let r = server
+        .request(
+            "POST",
+            path,
+            Some(&admin),
+            Some(json!({"ability": "secret_reversed", "args": {"target": "DECLARED_SECRET"}})),
+        )
+        .await;
+    assert_eq!(r.json["output"], "t3rc3s", "{}", r.text);
     // Secret values appear in no list or audit response.
     for p in [
         format!("/api/skills/{skill_id}"),

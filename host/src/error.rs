@@ -74,6 +74,23 @@ pub enum InvokeError {
 }
 
 impl InvokeError {
+    /// Replaces known secret values in the message texts.
+    pub fn redact(&mut self, redactor: &crate::capability::Redactor) {
+        match self {
+            InvokeError::InvalidInput { message }
+            | InvokeError::GuestTrap { message }
+            | InvokeError::Failed { message, .. }
+            | InvokeError::NotFound { message } => redactor.in_place(message),
+            InvokeError::CapabilityDenied {
+                target, message, ..
+            } => {
+                redactor.in_place(target);
+                redactor.in_place(message);
+            }
+            _ => {}
+        }
+    }
+
     /// The category name the API and CLI report.
     pub fn kind(&self) -> &'static str {
         match self {

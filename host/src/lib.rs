@@ -11,6 +11,7 @@
 //! - [`store`]: durable state (sqlx; SQLite by default).
 //! - [`server`]: the HTTP service (axum), one module per surface.
 //! - [`telemetry`]: the metrics recorder and cached metric handles.
+//! - [`vault`]: tenant secrets encrypted at rest.
 //! - [`cli`]: the `skillhost` command line.
 pub mod capability;
 pub mod cli;
@@ -24,5 +25,6 @@ pub mod server;
 pub mod source;
 pub mod store;
 pub mod telemetry;
+pub mod vault;
 
 pub use error::{InvokeError, LoadError};

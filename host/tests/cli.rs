@@ -163,7 +163,9 @@ fn run_flags_are_the_grant_and_cannot_widen_it() {
     assert!(ok);
     assert_eq!(report["output"], serde_json::json!([["ALLOWED_VAR", "1"]]));
 
-    // A secret by name only is read from this process's environment.
+    // A secret by name only is read from this process's environment. The
+    // guest holds it (reversed, it comes back); as is, it is redacted, as
+    // it would be for an agent.
     let result = run(bin()
         .arg("run")
         .arg(&file)
@@ -177,7 +179,21 @@ fn run_flags_are_the_grant_and_cannot_widen_it() {
         ])
         .arg(dir.join("data"))
         .env("DECLARED_SECRET", "from-env"));
-    assert_eq!(text(&result.stdout), "from-env\n");
+    assert_eq!(text(&result.stdout), "[secret:DECLARED_SECRET]\n");
+    let result = run(bin()
+        .arg("run")
+        .arg(&file)
+        .args([
+            "secret_reversed",
+            "--input",
+            r#"{"target":"DECLARED_SECRET"}"#,
+            "--secret",
+            "DECLARED_SECRET",
+            "--data-dir",
+        ])
+        .arg(dir.join("data"))
+        .env("DECLARED_SECRET", "from-env"));
+    assert_eq!(text(&result.stdout), "vne-morf\n");
 
     for (flag, value, needle) in [
         ("--env", "HOME=/root", "env `HOME` is not declared"),

@@ -145,6 +145,8 @@ async fn audit_cost(name: &str, backend: Option<&str>) -> (f64, f64) {
                         requests: json!([]),
                         input: None,
                         request_id: None,
+                        surface: Some("rest".into()),
+                        integration_id: None,
                         created_at: skillhost::store::now(),
                     })
                     .await

@@ -77,3 +77,17 @@ pub fn store_config(data_dir: &Path) -> StoreConfig {
         ..StoreConfig::default()
     }
 }
+
+/// A plain connection to the database of the server whose data directory
+/// is `data_dir`, for tests that look beneath the API (what is stored at
+/// rest, a row as an older release wrote it).
+pub async fn raw_connection(data_dir: &Path) -> sqlx::AnyConnection {
+    sqlx::any::install_default_drivers();
+    let url = match store_config(data_dir).database_url {
+        Some(url) => url,
+        None => format!("sqlite://{}", data_dir.join("skillhost.db").display()),
+    };
+    sqlx::AnyConnection::connect(&url)
+        .await
+        .expect("the test database opens")
+}

@@ -73,6 +73,10 @@ impl TestServer {
         let store = Store::connect(&data_dir, &config)
             .await
             .expect("store opens");
+        let vault = skillhost::vault::Vault::open(&data_dir, None, None).expect("secret key");
+        skillhost::server::prepare_secrets(&store, &vault)
+            .await
+            .expect("secrets prepared");
         bootstrap(&store, Some(OPERATOR_TOKEN))
             .await
             .expect("bootstrap");
@@ -93,6 +97,7 @@ impl TestServer {
                 store,
                 loader,
                 jwt,
+                vault,
                 options: std::sync::Arc::new(options),
             },
             async {

@@ -109,9 +109,40 @@ impl Fixture {
         grant: &Grant,
         session: Option<&str>,
     ) -> Invocation {
+        self.call_full(name, ability, input, grant, &[], session)
+            .await
+    }
+
+    /// Calls with declared secrets' values supplied.
+    pub async fn call_with_secrets(
+        &self,
+        name: &str,
+        ability: &str,
+        input: serde_json::Value,
+        grant: &Grant,
+        secrets: &[(&str, &str)],
+    ) -> Invocation {
+        self.call_full(name, ability, input, grant, secrets, None)
+            .await
+    }
+
+    async fn call_full(
+        &self,
+        name: &str,
+        ability: &str,
+        input: serde_json::Value,
+        grant: &Grant,
+        secrets: &[(&str, &str)],
+        session: Option<&str>,
+    ) -> Invocation {
         let skill = self.skill(name);
-        let policy = Policy::resolve(&skill.package.manifest, grant, self.runtime.limits())
+        let mut policy = Policy::resolve(&skill.package.manifest, grant, self.runtime.limits())
             .expect("grant resolves");
+        for (secret, value) in secrets {
+            policy
+                .supply_secret(secret, skillhost::capability::SecretValue::new(*value))
+                .expect("a declared secret");
+        }
         let session = session.map(|id| SessionScope {
             namespace: name.to_owned(),
             id: id.to_owned(),

@@ -44,6 +44,18 @@ impl Upstream {
         format!("http://{}{path}", self.addr)
     }
 
+    /// GETs `path` from the test itself (not through skillhost) and
+    /// returns the body.
+    pub fn get(&self, path: &str) -> String {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(self.addr).expect("upstream reachable");
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: test\r\n\r\n").unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        let (_, body) = reply.split_once("\r\n\r\n").expect("an HTTP answer");
+        body.to_owned()
+    }
+
     /// The same, naming the host `localhost` (for patterns that allow it).
     pub fn localhost_url(&self, path: &str) -> String {
         format!("http://localhost:{}{path}", self.addr.port())

@@ -24,6 +24,9 @@ Any route but /echo also answers POST, PUT, PATCH and DELETE, after reading
 the request body as Content-Length gives it (`X-Received-Length` says how
 much arrived).
   /hits          how many requests the server has handled, as text
+  /recorded      every /echo request so far (the same JSON objects, a list),
+                 so a test can see what arrived even when the answer it got
+                 back through skillhost was redacted
 """
 import argparse
 import json
@@ -35,6 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HITS = 0
 HITS_LOCK = threading.Lock()
+RECORDED = []
 
 
 def pattern(size):
@@ -185,14 +189,24 @@ class Handler(BaseHTTPRequestHandler):
     def route_echo(self, query, body):
         length = int(self.headers.get("Content-Length") or 0)
         received = self.rfile.read(length) if length else b""
-        reply = json.dumps(
-            {
-                "method": self.command,
-                "path": self.path,
-                "headers": {k.lower(): v for k, v in self.headers.items()},
-                "body": received.decode("utf-8", "replace"),
-            }
-        ).encode()
+        request = {
+            "method": self.command,
+            "path": self.path,
+            "headers": {k.lower(): v for k, v in self.headers.items()},
+            "body": received.decode("utf-8", "replace"),
+        }
+        with HITS_LOCK:
+            RECORDED.append(request)
+        reply = json.dumps(request).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def route_recorded(self, query, body):
+        with HITS_LOCK:
+            reply = json.dumps(RECORDED).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(reply)))

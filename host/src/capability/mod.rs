@@ -5,10 +5,12 @@
 //! checked once here; the runtime only translates a [`Policy`] into sandbox
 //! settings.
 mod network;
+mod redact;
 
 pub use network::{
     HostPattern, NetworkPattern, PatternError, PortPattern, Scheme, non_public_reason,
 };
+pub use redact::{MIN_REDACTED_LEN, Redactor};
 
 use crate::manifest::{LimitRequest, Manifest};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -158,9 +160,10 @@ impl fmt::Debug for SecretValue {
 }
 
 /// What the operator (or the CLI's flags) grants a skill. It may narrow the
-/// declaration, never widen it.
+/// declaration, never widen it. camelCase like the rest of the API; the
+/// first release's snake_case `allow_private_network` is accepted too.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Grant {
     /// `None` grants every declared pattern; a list grants only those
     /// patterns, each of which must lie within a declared one.
@@ -168,7 +171,7 @@ pub struct Grant {
     pub network: Option<Vec<NetworkPattern>>,
     /// Lets allowed names resolve to loopback, private, link-local and
     /// metadata addresses. Off by default: no SSRF through a skill.
-    #[serde(default)]
+    #[serde(default, alias = "allow_private_network")]
     pub allow_private_network: bool,
     /// Guest path → host directory, for declared fs paths only. A declared
     /// path without a mount does not exist in the sandbox.
@@ -177,15 +180,42 @@ pub struct Grant {
     /// Values for declared environment variables.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
-    /// Values for declared secrets.
+    /// Declared secret name → the tenant secret that supplies it. A grant
+    /// never holds a secret's value.
     #[serde(default)]
-    pub secrets: BTreeMap<String, SecretValue>,
+    pub secrets: BTreeMap<String, SecretBinding>,
+    /// Tenant secrets the host adds as headers to requests to one granted
+    /// origin; the guest never sees them.
+    #[serde(default)]
+    pub inject: Vec<InjectBinding>,
     /// Configuration the guest reads with `config(key)`.
     #[serde(default)]
     pub config: BTreeMap<String, String>,
     /// Limits for this grant, within the operator's maxima.
     #[serde(default)]
     pub limits: LimitRequest,
+}
+
+/// Which tenant secret supplies a declared secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SecretBinding {
+    /// The tenant secret's id.
+    pub secret_id: String,
+}
+
+/// A tenant secret sent as a request header to one origin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct InjectBinding {
+    /// Where: a pattern within the granted network (e.g.
+    /// `https://api.example.com`).
+    pub origin: NetworkPattern,
+    /// The header, e.g. `Authorization`.
+    pub header: String,
+    /// The tenant secret; its type renders the value (`bearer` →
+    /// `Bearer <value>`, `basic` → `Basic <base64>`).
+    pub secret_id: String,
 }
 
 /// Resource limits of one call.
@@ -295,15 +325,70 @@ pub struct Policy {
     pub mounts: Vec<Mount>,
     /// Environment visible to the guest.
     pub env: Vec<(String, String)>,
-    /// Secrets readable through the host interface.
+    /// Secrets readable through the host interface, supplied after
+    /// [`Policy::resolve`] with [`Policy::supply_secret`] (the server reads
+    /// them from the tenant's secrets, the CLI from its flags).
     pub secrets: BTreeMap<String, SecretValue>,
     /// Declared secret names (a declared but unsupplied secret is "not set",
     /// an undeclared one is "not declared").
     pub declared_secrets: Vec<String>,
+    /// Headers the host adds to requests to an origin, supplied like
+    /// `secrets`.
+    pub inject: Vec<Injection>,
     /// Configuration values.
     pub config: BTreeMap<String, String>,
     /// Resource limits.
     pub limits: Limits,
+}
+
+/// A header the host adds to every request to the origins a pattern
+/// matches, replacing whatever the caller set under that name.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Injection {
+    /// Where it applies.
+    pub origin: NetworkPattern,
+    /// Header name.
+    pub name: http::HeaderName,
+    /// Value (marked sensitive: never logged).
+    pub value: http::HeaderValue,
+    /// The secret it came from, for redaction.
+    pub secret: String,
+    /// The secret's own value (the header may wrap it, as `Bearer …`
+    /// does), also redacted.
+    pub plain: SecretValue,
+}
+
+impl fmt::Debug for Injection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Injection")
+            .field("origin", &self.origin)
+            .field("name", &self.name)
+            .field("secret", &self.secret)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Headers a grant may not inject: they frame the request itself.
+const FRAMING_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "upgrade",
+    "te",
+    "trailer",
+];
+
+/// Checks an injection's header name.
+pub fn injectable_header(name: &str) -> Result<http::HeaderName, GrantError> {
+    let header = http::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| GrantError::Widens(format!("`{name}` is not a valid header name")))?;
+    if FRAMING_HEADERS.contains(&header.as_str()) {
+        return Err(GrantError::Widens(format!(
+            "header `{header}` frames the request and cannot be injected"
+        )));
+    }
+    Ok(header)
 }
 
 impl Policy {
@@ -358,6 +443,15 @@ impl Policy {
                 )));
             }
         }
+        for binding in &grant.inject {
+            if !network.iter().any(|g| binding.origin.is_within(g)) {
+                return Err(GrantError::Widens(format!(
+                    "injection origin `{}` is not among the granted network patterns",
+                    binding.origin
+                )));
+            }
+            injectable_header(&binding.header)?;
+        }
         Ok(Policy {
             network,
             allow_private_network: grant.allow_private_network,
@@ -367,8 +461,9 @@ impl Policy {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
-            secrets: grant.secrets.clone(),
+            secrets: BTreeMap::new(),
             declared_secrets: declared.secrets.clone(),
+            inject: Vec::new(),
             config: grant.config.clone(),
             limits: resolve_limits(&manifest.limits, &grant.limits, limits)?,
         })
@@ -376,6 +471,32 @@ impl Policy {
 }
 
 impl Policy {
+    /// Supplies the value of declared secret `name`.
+    pub fn supply_secret(&mut self, name: &str, value: SecretValue) -> Result<(), GrantError> {
+        if !self.declared_secrets.iter().any(|d| d == name) {
+            return Err(GrantError::Widens(format!(
+                "secret `{name}` is not declared"
+            )));
+        }
+        self.secrets.insert(name.to_owned(), value);
+        Ok(())
+    }
+
+    /// A redactor for every secret this call can release or inject.
+    pub fn redactor(&self) -> Redactor {
+        let injected = self.inject.iter().flat_map(|i| {
+            let name = i.secret.as_str();
+            [
+                Some((name, i.plain.expose())),
+                i.value.to_str().ok().map(|v| (name, v)),
+            ]
+            .into_iter()
+            .flatten()
+        });
+        let released = self.secrets.iter().map(|(n, v)| (n.as_str(), v.expose()));
+        Redactor::new(released.chain(injected))
+    }
+
     /// Opens every mount the way the sandbox will, so a bad host directory
     /// fails when the grant is given (approval, CLI flags) with a clear
     /// message, not at a call. Calls do not repeat this.
@@ -552,7 +673,29 @@ memory_mb = 32
                 ..Grant::default()
             },
             Grant {
-                secrets: [("OTHER".into(), SecretValue::new("x"))].into(),
+                secrets: [(
+                    "OTHER".into(),
+                    SecretBinding {
+                        secret_id: "s".into(),
+                    },
+                )]
+                .into(),
+                ..Grant::default()
+            },
+            Grant {
+                inject: vec![InjectBinding {
+                    origin: NetworkPattern::parse("https://other.org").unwrap(),
+                    header: "Authorization".into(),
+                    secret_id: "s".into(),
+                }],
+                ..Grant::default()
+            },
+            Grant {
+                inject: vec![InjectBinding {
+                    origin: NetworkPattern::parse("https://api.example.com").unwrap(),
+                    header: "Host".into(),
+                    secret_id: "s".into(),
+                }],
                 ..Grant::default()
             },
         ];
@@ -678,11 +821,49 @@ memory_mb = 32
     fn secrets_never_print() {
         let s = SecretValue::new("hunter2");
         assert!(!format!("{s:?}").contains("hunter2"));
-        let grant = Grant {
-            secrets: [("KEY".into(), s)].into(),
-            ..Grant::default()
-        };
-        assert!(!format!("{grant:?}").contains("hunter2"));
+        let mut policy =
+            Policy::resolve(&manifest(), &Grant::default(), &LimitPolicy::default()).unwrap();
+        policy.supply_secret("KEY", s).unwrap();
+        policy.inject.push(Injection {
+            origin: NetworkPattern::parse("https://api.example.com").unwrap(),
+            name: http::header::AUTHORIZATION,
+            value: http::HeaderValue::from_static("Bearer hunter3"),
+            secret: "TOKEN".into(),
+            plain: SecretValue::new("hunter3"),
+        });
+        let printed = format!("{policy:?}");
+        assert!(
+            !printed.contains("hunter2") && !printed.contains("hunter3"),
+            "{printed}"
+        );
+        assert!(
+            policy
+                .supply_secret("UNDECLARED", SecretValue::new("x"))
+                .is_err()
+        );
+        let redactor = policy.redactor();
+        assert_eq!(
+            redactor.text("hunter2 and Bearer hunter3"),
+            "[secret:KEY] and [secret:TOKEN]"
+        );
+    }
+
+    #[test]
+    fn grants_speak_camel_case_and_accept_the_old_spelling() {
+        let new: Grant = serde_json::from_str(
+            r#"{"allowPrivateNetwork": true, "limits": {"timeoutMs": 5}, "secrets": {"KEY": {"secretId": "s1"}}}"#,
+        )
+        .unwrap();
+        let old: Grant =
+            serde_json::from_str(r#"{"allow_private_network": true, "limits": {"timeout_ms": 5}, "secrets": {"KEY": {"secretId": "s1"}}}"#)
+                .unwrap();
+        assert_eq!(new, old);
+        assert!(new.allow_private_network);
+        let written = serde_json::to_string(&new).unwrap();
+        assert!(
+            written.contains("allowPrivateNetwork") && written.contains("timeoutMs"),
+            "{written}"
+        );
     }
 
     #[test]

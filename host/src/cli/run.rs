@@ -58,7 +58,9 @@ fn pair<'a>(flag: &str, text: &'a str) -> Result<(&'a str, &'a str), CliError> {
         .ok_or_else(|| CliError::new(format!("--{flag} expects NAME=VALUE, got `{text}`")))
 }
 
-fn grant(args: &Args) -> Result<Grant, CliError> {
+/// The grant the flags describe, and the secret values they supply.
+fn grant(args: &Args) -> Result<(Grant, Vec<(String, SecretValue)>), CliError> {
+    let mut secrets = Vec::new();
     let mut grant = Grant {
         allow_private_network: args.allow_private_network,
         ..Grant::default()
@@ -82,7 +84,7 @@ fn grant(args: &Args) -> Result<Grant, CliError> {
                 (s.clone(), value)
             }
         };
-        grant.secrets.insert(name, SecretValue::new(value));
+        secrets.push((name, SecretValue::new(value)));
     }
     for c in &args.config {
         let (k, v) = pair("config", c)?;
@@ -93,7 +95,7 @@ fn grant(args: &Args) -> Result<Grant, CliError> {
         memory_mb: args.memory_mb,
         output_kb: args.output_kb,
     };
-    Ok(grant)
+    Ok((grant, secrets))
 }
 
 pub async fn run(args: Args) -> Result<ExitCode, CliError> {
@@ -102,7 +104,11 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     let bytes = read_file(&args.file)?;
     let runtime = local_runtime(&args.data)?;
     let skill = runtime.load(&bytes)?;
-    let policy = Policy::resolve(&skill.package.manifest, &grant(&args)?, runtime.limits())?;
+    let (grant, secrets) = grant(&args)?;
+    let mut policy = Policy::resolve(&skill.package.manifest, &grant, runtime.limits())?;
+    for (name, value) in secrets {
+        policy.supply_secret(&name, value)?;
+    }
     policy.verify_mounts()?;
     let session = args.session.clone().map(|id| SessionScope {
         namespace: skill.name().to_owned(),

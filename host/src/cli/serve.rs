@@ -2,8 +2,11 @@
 use super::CliError;
 use crate::outbound::{Outbound, OutboundConfig};
 use crate::runtime::{Runtime, RuntimeConfig};
-use crate::server::{AppState, JwtVerifier, Loader, ServiceOptions, bootstrap, preload, serve};
+use crate::server::{
+    AppState, JwtVerifier, Loader, ServiceOptions, bootstrap, preload, prepare_secrets, serve,
+};
 use crate::store::{Store, StoreConfig};
+use crate::vault::Vault;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -62,6 +65,16 @@ pub struct Args {
     /// listener.
     #[arg(long, env = "SKILLHOST_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Key that seals tenant secrets at rest: 32 bytes as base64 or hex
+    /// (`openssl rand -base64 32`). Unset, the server creates
+    /// `secret.key` (mode 0600) in the data directory on first start.
+    /// Replicas on one PostgreSQL must all be given the same key.
+    #[arg(long, env = "SKILLHOST_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// During a key rotation, the previous key: secrets sealed under it
+    /// still open, and are re-sealed under the new key at start.
+    #[arg(long, env = "SKILLHOST_SECRET_KEY_PREVIOUS", hide_env_values = true)]
+    secret_key_previous: Option<String>,
     /// Keep each invocation's input (`args`) in its audit record. Off by
     /// default: inputs may carry personal data.
     #[arg(long, env = "SKILLHOST_RECORD_INPUTS")]
@@ -81,6 +94,15 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     let store = Store::connect(&args.data_dir, &store_config)
         .await
         .map_err(|e| CliError::new(format!("cannot open the database: {e}")))?;
+    let vault = Vault::open(
+        &args.data_dir,
+        args.secret_key.as_deref(),
+        args.secret_key_previous.as_deref(),
+    )
+    .map_err(|e| CliError::new(e.to_string()))?;
+    prepare_secrets(&store, &vault)
+        .await
+        .map_err(|e| CliError::new(format!("cannot prepare the secrets: {e}")))?;
     if let Some(secret) = bootstrap(&store, args.admin_token.as_deref()).await? {
         // Printed once, to stdout only; the database keeps just a hash.
         println!("operator token (shown once, store it now): {secret}");
@@ -135,6 +157,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         store,
         loader,
         jwt,
+        vault,
         options: std::sync::Arc::new(options),
     };
     serve(listener, state, shutdown_signal()).await?;

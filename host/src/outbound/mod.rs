@@ -29,7 +29,7 @@ pub use report::{Exchange, Exchanges};
 use crate::capability::{NetworkPattern, Scheme};
 use address::CheckedResolver;
 use bytes::Bytes;
-use http::{HeaderName, HeaderValue, Method, StatusCode};
+use http::{Method, StatusCode};
 use ipnet::IpNet;
 use report::Pending;
 use std::net::IpAddr;
@@ -76,26 +76,7 @@ pub enum Origins<'a> {
     Only(&'a [NetworkPattern]),
 }
 
-/// A header the host adds to every request to the origins a pattern
-/// matches, replacing whatever the caller set under that name.
-#[derive(Clone)]
-pub struct Injection {
-    /// Where it applies.
-    pub origin: NetworkPattern,
-    /// Header name.
-    pub name: HeaderName,
-    /// Value (marked sensitive: never logged).
-    pub value: HeaderValue,
-}
-
-impl std::fmt::Debug for Injection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Injection")
-            .field("origin", &self.origin)
-            .field("name", &self.name)
-            .finish_non_exhaustive()
-    }
-}
+pub use crate::capability::Injection;
 
 /// The rules of one request.
 #[derive(Debug, Clone, Copy)]

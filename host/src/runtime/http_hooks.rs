@@ -73,7 +73,7 @@ impl WasiHttpHooks for OutboundHooks {
                 allow_private: policy.allow_private_network,
                 max_redirects: 0,
                 limits,
-                inject: &[],
+                inject: &policy.inject,
             };
             let request = http::Request::from_parts(parts, body);
             match outbound.send(request, &rules, &exchanges).await {

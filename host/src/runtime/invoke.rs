@@ -96,6 +96,7 @@ pub(super) fn empty_policy(limits: &LimitPolicy) -> Policy {
         env: Vec::new(),
         secrets: Default::default(),
         declared_secrets: Vec::new(),
+        inject: Vec::new(),
         config: Default::default(),
         limits: limits.default,
     }
@@ -160,11 +161,11 @@ pub(super) async fn run(
         let wall_time_us = started.elapsed().as_micros() as u64;
         CALL_SECONDS.record(wall_time_us as f64 / 1e6);
         let Finished {
-            outcome,
+            mut outcome,
             peak,
             denials,
             requests,
-            stderr,
+            mut stderr,
         } = result.unwrap_or_else(|early| Finished {
             outcome: Err(early),
             peak: 0,
@@ -172,6 +173,15 @@ pub(super) async fn run(
             requests: Vec::new(),
             stderr: String::new(),
         });
+        // Nothing the guest was given leaves the host in what it says.
+        if !policy.secrets.is_empty() || !policy.inject.is_empty() {
+            let redactor = policy.redactor();
+            match &mut outcome {
+                Ok(output) => redactor.in_place(&mut output.body),
+                Err(error) => error.redact(&redactor),
+            }
+            redactor.in_place(&mut stderr);
+        }
         let output_bytes = outcome.as_ref().map(|o| o.body.len()).unwrap_or(0);
         match &outcome {
             Ok(_) => tracing::info!(

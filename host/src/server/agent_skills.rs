@@ -39,12 +39,14 @@ pub fn router() -> Router<AppState> {
 /// (a declared mount the operator did not map is not a need met).
 fn needs(state: &AppState, skill: &SkillRow, assignment: &AssignmentRow) -> Value {
     let policy = effective_policy(state, skill, assignment).and_then(Result::ok);
+    // Granted secrets count as environment: values the guest is handed.
+    let secrets = skill.grant.as_ref().is_some_and(|g| !g.secrets.is_empty());
     let (network, read, write, env) = match &policy {
         Some(p) => (
             !p.network.is_empty(),
             p.mounts.iter().any(|m| !m.writable),
             p.mounts.iter().any(|m| m.writable),
-            !p.env.is_empty() || !p.secrets.is_empty(),
+            !p.env.is_empty() || secrets,
         ),
         None => (false, false, false, false),
     };

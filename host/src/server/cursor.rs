@@ -19,3 +19,66 @@ pub(super) fn decode<const N: usize>(cursor: &str) -> Result<[String; N], ApiErr
     let parts: Vec<String> = text.split('\n').map(str::to_owned).collect();
     parts.try_into().map_err(|_| bad())
 }
+
+/// Seed 002's list parameters: `cursor` (the id of the last item seen),
+/// `take` (1-100, default 50) and `order` (`desc`, the default, or `asc`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ListParams {
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Text, parsed here: numbers do not survive `#[serde(flatten)]` in
+    /// query strings.
+    #[serde(default)]
+    pub take: Option<String>,
+    #[serde(default)]
+    pub order: Option<String>,
+}
+
+impl ListParams {
+    /// The page these parameters ask for over a tenant's rows of `table`.
+    pub(super) async fn page(
+        &self,
+        state: &super::AppState,
+        table: &'static str,
+        tenant_id: &str,
+    ) -> Result<crate::store::Page, ApiError> {
+        use crate::store::{Order, Page};
+        let take = match self.take.as_deref() {
+            None => 50,
+            Some(text) => text.parse::<i64>().unwrap_or(0),
+        };
+        if !(1..=100).contains(&take) {
+            return Err(ApiError::bad_request(
+                "invalid_take",
+                "`take` must be between 1 and 100",
+            ));
+        }
+        let order = match self.order.as_deref() {
+            None | Some("desc") => Order::Desc,
+            Some("asc") => Order::Asc,
+            Some(other) => {
+                return Err(ApiError::bad_request(
+                    "invalid_order",
+                    format!("`order` must be `asc` or `desc`, not `{other}`"),
+                ));
+            }
+        };
+        let after = match &self.cursor {
+            None => None,
+            Some(id) => Some(
+                state
+                    .store
+                    .sort_key(table, tenant_id, id)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "invalid_cursor",
+                            "`cursor` must be the id of an item of an earlier page",
+                        )
+                    })?,
+            ),
+        };
+        Ok(Page { after, take, order })
+    }
+}

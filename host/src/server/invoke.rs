@@ -6,6 +6,7 @@ use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
 use super::skills::effective_policy;
+
 use crate::InvokeError;
 use crate::runtime::{Call, OutputKind, SessionScope};
 use crate::store::{InvocationRow, now};
@@ -84,6 +85,8 @@ async fn invoke(
         requests: json!([]),
         input: recorded_input,
         request_id,
+        surface: Some("rest".into()),
+        integration_id: None,
         created_at: now(),
     };
     let refuse = |error: ApiError, reason: &str| {
@@ -164,7 +167,7 @@ async fn invoke(
         ));
     }
     // Declared ∩ approved ∩ this assignment; its config reaches the guest.
-    let policy = match effective_policy(&state, &skill, &assignment) {
+    let mut policy = match effective_policy(&state, &skill, &assignment) {
         Some(Ok(policy)) => policy,
         Some(Err(e)) => {
             return Err(ApiError::Conflict {
@@ -176,6 +179,11 @@ async fn invoke(
         }
         None => return Err(ApiError::Internal),
     };
+    if let Some(grant) = &skill.grant
+        && (!grant.secrets.is_empty() || !grant.inject.is_empty())
+    {
+        super::skills::supply_secrets(&state, tenant, grant, &mut policy).await?;
+    }
     let loaded = state
         .loader
         .get(&state.store, tenant, &skill.digest)

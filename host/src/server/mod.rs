@@ -16,6 +16,7 @@ mod invoke;
 mod loader;
 mod metrics;
 mod preload;
+mod secrets;
 mod skills;
 mod tenants;
 mod tokens;
@@ -25,6 +26,7 @@ pub use bootstrap::{DEFAULT_TENANT, bootstrap};
 pub use error::ApiError;
 pub use loader::Loader;
 pub use preload::preload;
+pub use secrets::prepare_secrets;
 
 use crate::store::Store;
 use axum::Router;
@@ -49,6 +51,8 @@ pub struct AppState {
     pub loader: Loader,
     /// Verifies HS256 JWTs, when a signing secret is configured.
     pub jwt: Option<JwtVerifier>,
+    /// Seals and opens tenant secrets.
+    pub vault: crate::vault::Vault,
     /// Operator switches.
     pub options: Arc<ServiceOptions>,
 }
@@ -84,6 +88,7 @@ pub fn app(state: AppState) -> Router {
         .merge(agent_skills::router())
         .merge(attachments::router())
         .merge(audit::router())
+        .merge(secrets::router())
         .merge(metrics::router())
         .route_layer(metrics::Track)
         .fallback(|| async { ApiError::NotFound("route") })

@@ -5,10 +5,11 @@ use super::agents::find_agent;
 use super::auth::Principal;
 use super::cursor;
 use super::error::{ApiError, JsonBody};
-use crate::capability::{Grant, Narrowing, Policy};
+use crate::capability::{Grant, Injection, Narrowing, Policy, SecretValue, injectable_header};
 use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderValue;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
@@ -42,7 +43,8 @@ fn redacted(grant: &Grant) -> Value {
         "allowPrivateNetwork": grant.allow_private_network,
         "mounts": grant.mounts.keys().collect::<Vec<_>>(),
         "env": grant.env.keys().collect::<Vec<_>>(),
-        "secrets": grant.secrets.keys().collect::<Vec<_>>(),
+        "secrets": grant.secrets,
+        "inject": grant.inject,
         "limits": grant.limits,
     })
 }
@@ -208,6 +210,70 @@ pub(super) fn effective_policy(
             },
         ),
     )
+}
+
+/// Gives `policy` the values of the tenant secrets `grant` binds: declared
+/// secrets the guest may read, and headers the host injects. A binding to
+/// a deleted secret leaves the name unset (the guest is told so) and is
+/// logged.
+pub(super) async fn supply_secrets(
+    state: &AppState,
+    tenant_id: &str,
+    grant: &Grant,
+    policy: &mut Policy,
+) -> Result<(), ApiError> {
+    for (name, binding) in &grant.secrets {
+        match super::secrets::open_secret(state, tenant_id, &binding.secret_id).await? {
+            Some((_, value)) => policy
+                .supply_secret(name, SecretValue::new(value))
+                .map_err(|_| ApiError::Internal)?,
+            None => tracing::warn!(secret = %name, "a grant binds a secret that was deleted"),
+        }
+    }
+    for binding in &grant.inject {
+        let Some((secret, value)) =
+            super::secrets::open_secret(state, tenant_id, &binding.secret_id).await?
+        else {
+            tracing::warn!(header = %binding.header, "an injection binds a secret that was deleted");
+            continue;
+        };
+        let name = injectable_header(&binding.header).map_err(|_| ApiError::Internal)?;
+        let mut header =
+            HeaderValue::from_str(&secret.kind.render(&value)).map_err(|_| ApiError::Internal)?;
+        header.set_sensitive(true);
+        policy.inject.push(Injection {
+            origin: binding.origin.clone(),
+            name,
+            value: header,
+            secret: secret.name,
+            plain: SecretValue::new(value),
+        });
+    }
+    Ok(())
+}
+
+/// Checks that every secret a grant names exists in the tenant.
+async fn check_grant_secrets(
+    state: &AppState,
+    tenant_id: &str,
+    grant: &Grant,
+) -> Result<(), ApiError> {
+    let ids = grant
+        .secrets
+        .values()
+        .map(|b| &b.secret_id)
+        .chain(grant.inject.iter().map(|b| &b.secret_id));
+    for id in ids {
+        if state.store.secret(tenant_id, id).await?.is_none() {
+            return Err(ApiError::Unprocessable {
+                code: "invalid_grant",
+                message: format!(
+                    "secret `{id}` does not exist in this tenant; create it with POST /api/v1/secret/create"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Checks that a narrowing only takes away from what the skill has now.
@@ -410,13 +476,8 @@ async fn approve(
 ) -> Result<Json<Value>, ApiError> {
     principal.require("admin")?;
     let skill = find_skill(&state, &principal, &id).await?;
-    // An empty body grants the declaration as it stands.
-    let grant: Grant = if body.iter().all(u8::is_ascii_whitespace) {
-        Grant::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request("invalid_body", format!("invalid grant: {e}")))?
-    };
+    let grant = parse_grant(&body)?;
+    check_grant_secrets(&state, &principal.tenant_id, &grant).await?;
     Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits())
         .and_then(|p| p.verify_mounts())
         .map_err(|e| ApiError::Unprocessable {
@@ -432,6 +493,22 @@ async fn approve(
     super::install::promote_if_current(&state, &principal, &skill).await?;
     let assigned = state.store.assignment_count(&skill.id).await?;
     Ok(Json(json!({ "skill": view(&skill, assigned) })))
+}
+
+/// A grant body (camelCase; the first release's snake_case accepted). An
+/// empty body grants the declaration as it stands.
+pub(super) fn parse_grant(body: &[u8]) -> Result<Grant, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Grant::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let hint = if e.to_string().contains("expected struct SecretBinding") {
+            ": grants no longer hold secret values; create the secret with POST /api/v1/secret/create and bind it as {\"secrets\": {\"NAME\": {\"secretId\": \"…\"}}}"
+        } else {
+            ""
+        };
+        ApiError::bad_request("invalid_body", format!("invalid grant: {e}{hint}"))
+    })
 }
 
 #[derive(Deserialize)]

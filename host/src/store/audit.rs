@@ -49,6 +49,10 @@ pub struct InvocationRow {
     pub input: Option<serde_json::Value>,
     /// The HTTP request id.
     pub request_id: Option<String>,
+    /// The surface the call came through: `rest`, `skillserver`, `mcp`.
+    pub surface: Option<String>,
+    /// The integration that made the call, for skill server calls.
+    pub integration_id: Option<String>,
     /// When.
     pub created_at: String,
 }
@@ -76,7 +80,7 @@ pub struct AuditQuery {
 /// PostgreSQL 65535, and a record binds [`COLUMNS`].
 const BATCH: usize = 512;
 /// Values bound per record.
-const COLUMNS: usize = 16;
+const COLUMNS: usize = 18;
 
 /// How often the writer has the WAL folded into the database, beside it.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
@@ -218,7 +222,9 @@ async fn insert(
             .bind(&row.request_id)
             .bind(&row.created_at)
             .bind(row.input.as_ref().map(|v| v.to_string()))
-            .bind(row.requests.to_string());
+            .bind(row.requests.to_string())
+            .bind(&row.surface)
+            .bind(&row.integration_id);
     }
     if let Err(e) = query.execute(&mut **conn).await {
         // Start from a fresh connection next time.
@@ -234,7 +240,7 @@ async fn insert(
 fn insert_sql(backend: Backend, records: usize) -> String {
     let mut sql = String::from(
         "INSERT INTO invocations (id, tenant_id, agent_id, agent_name, skill_id, skill_name, ability, outcome, \
-         duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at, input, requests) VALUES ",
+         duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at, input, requests, surface, integration_id) VALUES ",
     );
     let mut n = 0;
     for r in 0..records {
@@ -327,6 +333,8 @@ impl Store {
                         .map(decode)
                         .transpose()?,
                     request_id: r.try_get("request_id")?,
+                    surface: r.try_get("surface")?,
+                    integration_id: r.try_get("integration_id")?,
                     created_at: r.try_get("created_at")?,
                 })
             })

@@ -7,12 +7,16 @@
 mod audit;
 mod cache;
 mod invalidation;
+mod page;
 mod records;
+mod secrets;
 mod sessions;
 mod skills;
 
 pub use audit::{AuditQuery, InvocationRow};
+pub use page::{Order, Page};
 pub use records::{Agent, Tenant, TokenRecord};
+pub use secrets::{NewSecret, SecretKind, SecretRow, reference_name};
 pub use skills::{AssignmentRow, SkillFilter, SkillRow, new_skill};
 
 use sqlx::any::AnyPoolOptions;
@@ -270,6 +274,27 @@ impl Store {
             // until their next invalidation. Say so loudly.
             tracing::error!(%error, "could not tell the other nodes about a write");
         }
+    }
+
+    /// The sort key `(created_at, id)` of a tenant's row `id` in `table`,
+    /// for turning a seed 002 cursor (the last id seen) into a page bound.
+    pub async fn sort_key(
+        &self,
+        table: &'static str,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT created_at, id FROM {table} WHERE tenant_id = $1 AND id = $2"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(row) => Some((row.try_get("created_at")?, row.try_get("id")?)),
+            None => None,
+        })
     }
 
     /// Live operator tokens, and operator tokens ever created (revoked

@@ -115,6 +115,12 @@ mod abilities {
         skillhost_sdk::secret(&input.target)
     }
 
+    /// Reads a secret and returns it reversed: proof that the guest holds
+    /// the value, in a form output redaction does not look for.
+    pub fn secret_reversed(input: Target) -> Result<String, Error> {
+        Ok(skillhost_sdk::secret(&input.target)?.chars().rev().collect())
+    }
+
     /// Reads a config value.
     pub fn config(input: Target) -> Result<String, Error> {
         skillhost_sdk::config(&input.target).ok_or_else(|| Error::failed("unset"))
