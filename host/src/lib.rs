@@ -2,6 +2,7 @@
 //!
 //! Layout:
 //! - [`manifest`]: `skill.toml`, parsed and validated.
+//! - [`ability`]: instruction abilities (seed 002's templates).
 //! - [`capability`]: declared capabilities, grants, and the per-call policy.
 //! - [`package`]: the manifest section inside a component; import checks.
 //! - [`pack`]: bare component + `skill.toml` → packaged skill.
@@ -13,6 +14,7 @@
 //! - [`telemetry`]: the metrics recorder and cached metric handles.
 //! - [`vault`]: tenant secrets encrypted at rest.
 //! - [`cli`]: the `skillhost` command line.
+pub mod ability;
 pub mod capability;
 pub mod cli;
 pub mod error;
