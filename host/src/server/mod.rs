@@ -18,6 +18,7 @@ mod metrics;
 mod preload;
 mod secrets;
 mod skills;
+mod skillsets;
 mod tenants;
 mod tokens;
 
@@ -89,6 +90,7 @@ pub fn app(state: AppState) -> Router {
         .merge(attachments::router())
         .merge(audit::router())
         .merge(secrets::router())
+        .merge(skillsets::router())
         .merge(metrics::router())
         .route_layer(metrics::Track)
         .fallback(|| async { ApiError::NotFound("route") })

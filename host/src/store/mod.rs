@@ -6,18 +6,22 @@
 //! where the types must (`migrations/sqlite`, `migrations/postgres`).
 mod audit;
 mod cache;
+mod integrations;
 mod invalidation;
 mod page;
 mod records;
 mod secrets;
 mod sessions;
 mod skills;
+mod skillsets;
 
 pub use audit::{AuditQuery, InvocationRow};
+pub use integrations::{IntegrationRow, NewIntegration};
 pub use page::{Order, Page};
 pub use records::{Agent, Tenant, TokenRecord};
 pub use secrets::{NewSecret, SecretKind, SecretRow, reference_name};
 pub use skills::{AssignmentRow, SkillFilter, SkillRow, new_skill};
+pub use skillsets::{AbilityDeclaration, AbilityRow, SkillsetRow};
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor, Row};
