@@ -19,7 +19,7 @@ Routes (query `size` = body bytes, default 1000):
   /trickle       the body a few bytes at a time (`delay_ms` between writes)
   /stall         head and part of the body, then nothing for 60 s
   /redirect      `n` redirects (302) to itself, then to `to` (default /keepalive)
-  /echo          any method: the request line, headers and body, as JSON
+  /echo[/…]      any method: the request line, headers and body, as JSON
 Any route but /echo also answers POST, PUT, PATCH and DELETE, after reading
 the request body as Content-Length gives it (`X-Received-Length` says how
 much arrived).
@@ -77,7 +77,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self._count()
         path, _ = self._query()
-        if path.strip("/") == "echo":
+        if path.strip("/").split("/")[0] == "echo":
             self.route_echo({}, b"")
             return
         # As most handlers written on http.server do: the request body is
@@ -92,7 +92,7 @@ class Handler(BaseHTTPRequestHandler):
         path, query = self._query()
         size = self._int(query, "size", 1000)
         body = pattern(size)
-        route = getattr(self, "route_" + path.strip("/").replace("-", "_"), None)
+        route = getattr(self, "route_" + path.strip("/").split("/")[0].replace("-", "_"), None)
         if route is None:
             self.send_error(404, "no such route")
             return

@@ -18,6 +18,7 @@ mod metrics;
 mod preload;
 mod secrets;
 mod skills;
+mod skillserver;
 mod skillsets;
 mod tenants;
 mod tokens;
@@ -91,6 +92,7 @@ pub fn app(state: AppState) -> Router {
         .merge(audit::router())
         .merge(secrets::router())
         .merge(skillsets::router())
+        .merge(skillserver::router())
         .merge(metrics::router())
         .route_layer(metrics::Track)
         .fallback(|| async { ApiError::NotFound("route") })

@@ -1,0 +1,315 @@
+//! The skill server's runtime URL: `GET` the manual, `POST` an invocation,
+//! both behind the integration's access token (compared in constant time).
+//! Answers are plain text for an agent to read unless JSON is asked for
+//! (`?format=json` or `Accept: application/json`), errors included.
+use super::{KIND, manual};
+use crate::runtime::OutputKind;
+use crate::server::AppState;
+use crate::server::auth::hash_token;
+use crate::server::error::ApiError;
+use crate::server::skillsets::run::{AbilityCall, CallError, run};
+use crate::store::IntegrationRow;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/integration/skillserver/{id}",
+            get(read_manual).post(invoke),
+        )
+        .route("/integration/skillserver/{id}/manual", get(read_manual))
+        .route(
+            "/integration/skillserver/{id}/invoke",
+            axum::routing::post(invoke),
+        )
+}
+
+/// How the caller wants answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RuntimeParams {
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    session: Option<String>,
+}
+
+fn format_of(params: &RuntimeParams, headers: &HeaderMap) -> Format {
+    match params.format.as_deref() {
+        Some("json") => Format::Json,
+        Some(_) => Format::Text,
+        None => {
+            let accept = headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if accept.contains("application/json") {
+                Format::Json
+            } else {
+                Format::Text
+            }
+        }
+    }
+}
+
+/// An error in the format asked for.
+fn failure(format: Format, status: StatusCode, code: &str, message: &str) -> Response {
+    let mut response = match format {
+        Format::Json => (
+            status,
+            Json(json!({ "result": null, "error": { "code": code, "message": message } })),
+        )
+            .into_response(),
+        Format::Text => (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("error ({code}): {message}\n"),
+        )
+            .into_response(),
+    };
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"skill server\""),
+        );
+    }
+    response
+}
+
+fn api_failure(format: Format, error: ApiError) -> Response {
+    failure(format, error.status(), error.code(), &error.to_string())
+}
+
+/// The integration whose token the request carries; `None` for no token,
+/// a wrong one, another integration's, or a deleted integration (all 401,
+/// never told apart).
+async fn authenticate(
+    state: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<Option<IntegrationRow>, ApiError> {
+    let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return Ok(None);
+    };
+    let presented = hash_token(token);
+    let Some(integration) = state.store.integration_by_id(KIND, id).await? else {
+        return Ok(None);
+    };
+    let equal: bool = presented
+        .as_bytes()
+        .ct_eq(integration.token_hash.as_bytes())
+        .into();
+    Ok(equal.then_some(integration))
+}
+
+/// Where the caller reached us, for the manual's examples.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .filter(|p| *p == "https" || *p == "http")
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+const UNAUTHORIZED: &str =
+    "send this skill server's access token as `Authorization: Bearer <token>`";
+
+async fn read_manual(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<RuntimeParams>,
+    headers: HeaderMap,
+) -> Response {
+    let format = format_of(&params, &headers);
+    let integration = match authenticate(&state, &id, &headers).await {
+        Ok(Some(i)) => i,
+        Ok(None) => {
+            return failure(
+                format,
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                UNAUTHORIZED,
+            );
+        }
+        Err(e) => return api_failure(format, e),
+    };
+    let url = format!(
+        "{}/integration/skillserver/{}",
+        base_url(&headers),
+        integration.id
+    );
+    match manual::write(&state, &integration, &url).await {
+        Ok(text) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response(),
+        Err(e) => api_failure(format, e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InvokeBody {
+    #[serde(default, alias = "name")]
+    ability: Option<String>,
+    #[serde(default)]
+    input: Option<Value>,
+}
+
+async fn invoke(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<RuntimeParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let format = format_of(&params, &headers);
+    let integration = match authenticate(&state, &id, &headers).await {
+        Ok(Some(i)) => i,
+        Ok(None) => {
+            return failure(
+                format,
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                UNAUTHORIZED,
+            );
+        }
+        Err(e) => return api_failure(format, e),
+    };
+    let bad = |message: String| failure(format, StatusCode::BAD_REQUEST, "invalid_body", &message);
+    let body: InvokeBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return bad(format!(
+                "the body must be JSON: {{\"ability\": NAME, \"input\": {{…}}}} ({e})"
+            ));
+        }
+    };
+    if let Some(session) = &params.session
+        && (session.is_empty() || session.len() > 128)
+    {
+        return failure(
+            format,
+            StatusCode::BAD_REQUEST,
+            "invalid_session",
+            "session ids are 1-128 characters",
+        );
+    }
+    let tenant = integration.tenant_id.clone();
+    let skillset = match state
+        .store
+        .skillset(&tenant, &integration.skillset_id)
+        .await
+    {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return failure(
+                format,
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "this skill server's skillset was deleted",
+            );
+        }
+        Err(e) => return api_failure(format, e.into()),
+    };
+    let Some(name) = body.ability.filter(|n| !n.is_empty()) else {
+        return bad("name the ability to call in `ability`; GET this URL for the manual".into());
+    };
+    let ability = match state
+        .store
+        .ability_by_name(&tenant, &skillset.id, &name)
+        .await
+    {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            let known = match state.store.skillset_abilities(&tenant, &skillset.id).await {
+                Ok(all) => all
+                    .into_iter()
+                    .map(|a| a.tool_name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Err(e) => return api_failure(format, e.into()),
+            };
+            return failure(
+                format,
+                StatusCode::NOT_FOUND,
+                "not_found",
+                &format!("no ability `{name}` here; this server offers: {known}"),
+            );
+        }
+        Err(e) => return api_failure(format, e.into()),
+    };
+    let call = AbilityCall {
+        tenant_id: &tenant,
+        skillset: &skillset,
+        ability: &ability,
+        input: body.input.unwrap_or_else(|| json!({})),
+        session: params.session.clone(),
+        surface: "skillserver",
+        integration_id: Some(&integration.id),
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let result = match run(&state, call).await {
+        Ok(r) => r,
+        Err(e) => return api_failure(format, e),
+    };
+    let mut response = match result.outcome {
+        Ok(output) => match format {
+            Format::Json => {
+                let value = match output.kind {
+                    OutputKind::Json => {
+                        serde_json::from_str(&output.body).unwrap_or(Value::String(output.body))
+                    }
+                    OutputKind::Text => Value::String(output.body),
+                };
+                Json(json!({ "result": value, "error": null })).into_response()
+            }
+            Format::Text => {
+                let text = match output.kind {
+                    OutputKind::Json => serde_json::from_str::<Value>(&output.body)
+                        .ok()
+                        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                        .unwrap_or(output.body),
+                    OutputKind::Text => output.body,
+                };
+                ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
+            }
+        },
+        Err(CallError {
+            code,
+            message,
+            status,
+        }) => failure(format, status, code, &message),
+    };
+    if let Ok(id) = HeaderValue::from_str(&result.invocation_id) {
+        response.headers_mut().insert("x-invocation-id", id);
+    }
+    response
+}
