@@ -458,3 +458,91 @@ async fn grant_values_of_the_first_release_move_into_tenant_secrets() {
         .get(0);
     assert!(!grant.contains("legacy-value-1"), "{grant}");
 }
+
+#[tokio::test]
+async fn a_key_rotation_reseals_every_secret_and_token_under_the_new_key() {
+    use skillhost::store::{NewIntegration, NewSecret, SecretKind, Store};
+    use skillhost::vault::Vault;
+    let dir = std::env::temp_dir().join(format!("skillhost-rotation-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    backend::fresh_database(&dir).await;
+    let store = Store::connect(&dir, &backend::store_config(&dir))
+        .await
+        .unwrap();
+    let tenant = store.create_tenant("acme").await.unwrap();
+    let old = Vault::from_keys(&[1; 32], None);
+    let meta = json!({});
+    let secret = store
+        .create_secret(
+            &old,
+            &tenant.id,
+            &NewSecret {
+                name: "k",
+                kind: SecretKind::Plain,
+                description: None,
+                meta: &meta,
+                value: "rotate-me-1",
+            },
+        )
+        .await
+        .unwrap();
+    let skillset = store
+        .create_skillset(&tenant.id, "s", "d", None, &meta)
+        .await
+        .unwrap();
+    let integration = store
+        .create_integration(
+            &old,
+            &tenant.id,
+            &NewIntegration {
+                kind: "skillserver",
+                skillset_id: &skillset.id,
+                name: None,
+                description: None,
+                blueprint_id: None,
+                meta: &meta,
+                token: "sks_token-1",
+                token_hash: "h1",
+            },
+        )
+        .await
+        .unwrap();
+
+    // A server with only the new key cannot read them, and says so.
+    let new_only = Vault::from_keys(&[2; 32], None);
+    assert_eq!(
+        store.secrets_under_unknown_keys(&new_only).await.unwrap(),
+        [old.key_id().to_owned()]
+    );
+    // New key plus the previous one: everything is re-sealed, once.
+    let rotating = Vault::from_keys(&[2; 32], Some(&[1; 32]));
+    assert_eq!(store.reseal_secrets(&rotating).await.unwrap(), 2);
+    assert_eq!(store.reseal_secrets(&rotating).await.unwrap(), 0);
+    // The old key can go.
+    assert!(
+        store
+            .secrets_under_unknown_keys(&new_only)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let row = store.secret(&tenant.id, &secret.id).await.unwrap().unwrap();
+    assert_eq!(
+        new_only
+            .open_sealed(&tenant.id, &row.id, &row.sealed)
+            .unwrap(),
+        "rotate-me-1"
+    );
+    let row = store
+        .integration(&tenant.id, "skillserver", &integration.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        new_only
+            .open_sealed(&tenant.id, &row.id, &row.token)
+            .unwrap(),
+        "sks_token-1"
+    );
+    assert!(old.open_sealed(&tenant.id, &row.id, &row.token).is_err());
+}

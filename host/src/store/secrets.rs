@@ -254,34 +254,53 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Re-seals, under the vault's current key, every secret sealed under
-    /// its previous one. Each row is swapped only if nobody changed it
-    /// meanwhile, so replicas rotating at once do no harm. Returns how many
-    /// rows this call re-sealed.
+    /// Re-seals, under the vault's current key, every secret and
+    /// integration token sealed under its previous one. Each row is swapped
+    /// only if nobody changed it meanwhile, so replicas rotating at once do
+    /// no harm. Returns how many rows this call re-sealed.
     pub async fn reseal_secrets(&self, vault: &Vault) -> Result<u64, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM secrets WHERE key_id <> $1"))
-            .bind(vault.key_id())
-            .fetch_all(self.pool())
-            .await?;
         let mut done = 0;
-        for row in rows.iter().map(secret) {
-            let row = row?;
-            if !vault.is_previous(&row.sealed.key_id) {
+        for (table, column) in [("secrets", "sealed"), ("integrations", "token_sealed")] {
+            done += self.reseal(vault, table, column).await?;
+        }
+        Ok(done)
+    }
+
+    async fn reseal(
+        &self,
+        vault: &Vault,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<u64, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT id, tenant_id, key_id, {column} AS sealed FROM {table} WHERE key_id <> $1"
+        ))
+        .bind(vault.key_id())
+        .fetch_all(self.pool())
+        .await?;
+        let mut done = 0;
+        for row in rows {
+            let (id, tenant): (String, String) = (row.try_get("id")?, row.try_get("tenant_id")?);
+            let old = Sealed {
+                key_id: row.try_get("key_id")?,
+                bytes: row.try_get("sealed")?,
+            };
+            if !vault.is_previous(&old.key_id) {
                 continue;
             }
-            let Ok(plain) = vault.open_sealed(&row.tenant_id, &row.id, &row.sealed) else {
-                tracing::error!(secret_id = %row.id, "a secret does not open under the previous key; left as it is");
+            let Ok(plain) = vault.open_sealed(&tenant, &id, &old) else {
+                tracing::error!(table, id = %id, "a sealed value does not open under the previous key; left as it is");
                 continue;
             };
-            let sealed = vault.seal(&row.tenant_id, &row.id, &plain);
-            let swapped = sqlx::query(
-                "UPDATE secrets SET key_id = $1, sealed = $2 WHERE id = $3 AND key_id = $4 AND sealed = $5",
-            )
+            let sealed = vault.seal(&tenant, &id, &plain);
+            let swapped = sqlx::query(&format!(
+                "UPDATE {table} SET key_id = $1, {column} = $2 WHERE id = $3 AND key_id = $4 AND {column} = $5"
+            ))
             .bind(&sealed.key_id)
             .bind(&sealed.bytes)
-            .bind(&row.id)
-            .bind(&row.sealed.key_id)
-            .bind(&row.sealed.bytes)
+            .bind(&id)
+            .bind(&old.key_id)
+            .bind(&old.bytes)
             .execute(self.pool())
             .await?;
             done += swapped.rows_affected();
