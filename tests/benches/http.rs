@@ -8,6 +8,9 @@
 //! `/healthz`, which shows what its middleware alone costs. The invoke runs
 //! on SQLite and, when `SKILLHOST_TEST_DATABASE_URL` names a PostgreSQL
 //! server, on PostgreSQL too; each prints its ratio to the bare handler.
+//! The skill server's runtime URL is driven too: a skillset ability backed
+//! by the same component, and an instruction ability whose upstream is the
+//! bare handler (so the figure is the host's cost plus one upstream call).
 //! Last, the audit cost per record on each backend: 64 writers committing
 //! records through the group-commit writer.
 use http_body_util::{BodyExt, Full};
@@ -106,6 +109,47 @@ async fn invoke_target(name: &str, backend: Option<&str>) -> (TestServer, Target
     (server, target)
 }
 
+/// Skill server targets on `server` (which has text-tools installed): a
+/// skillset with text-tools' `slugify` and an instruction that GETs the
+/// bare handler at `upstream`, behind one integration.
+async fn skillserver_targets(server: &TestServer, upstream: SocketAddr) -> (Target, Target) {
+    let token = Some(OPERATOR_TOKEN);
+    let r = server
+        .request("POST", "/api/v1/skillset/create", token, Some(json!({"name": "bench", "description": "bench"})))
+        .await;
+    let skillset = r.json["id"].as_str().unwrap().to_owned();
+    let abilities = format!("/api/v1/skillset/{skillset}/ability");
+    let r = server
+        .request("POST", &format!("{abilities}/create"), token, Some(json!({"name": "slug", "description": "d", "skillId": "text-tools", "ability": "slugify"})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let instruction = format!("```fetch\nGET http://{upstream}/\n```");
+    let r = server
+        .request("POST", &format!("{abilities}/create"), token, Some(json!({"name": "ping", "description": "d", "instruction": instruction})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let id = r.json["id"].as_str().unwrap();
+    let r = server
+        .request("POST", &format!("{abilities}/{id}/approve"), token, Some(json!({"allowPrivateNetwork": true})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = server
+        .request("POST", "/api/v1/integration/skillserver/create", token, Some(json!({"skillsetId": skillset})))
+        .await;
+    let path = format!("/integration/skillserver/{}", r.json["id"].as_str().unwrap());
+    let access = r.json["accessToken"].as_str().map(str::to_owned);
+    let target = |body: serde_json::Value| Target {
+        addr: server.addr,
+        path: path.clone(),
+        token: access.clone(),
+        body: Some(body.to_string()),
+    };
+    (
+        target(json!({"ability": "slug", "input": {"text": "Hello, World"}})),
+        target(json!({"ability": "ping", "input": {}})),
+    )
+}
+
 /// Records/s and µs per record of `RECORDS` audit records from 64
 /// concurrent writers.
 async fn audit_cost(name: &str, backend: Option<&str>) -> (f64, f64) {
@@ -173,7 +217,8 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         let postgres = skillhost_tests::backend::postgres_url();
-        let bare = Target { addr: bare_axum().await, path: "/".into(), token: None, body: None };
+        let bare_addr = bare_axum().await;
+        let bare = Target { addr: bare_addr, path: "/".into(), token: None, body: None };
         let (server, on_sqlite) = invoke_target("http-bench", None).await;
 
         println!("== {CONNECTIONS} connections, {DURATION:?} each, load generator in the same process ==");
@@ -184,6 +229,11 @@ fn main() {
         println!("skillhost GET /healthz      req/s={h_rps:>9.0}  p50={h_p50:>9.2?}  p99={h_p99:>9.2?}  (the service's middleware, no handler work)");
         let (rps, p50, p99) = load(&on_sqlite).await;
         println!("invoke on SQLite           req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare", 100.0 * rps / bare_rps);
+        let (component, instruction) = skillserver_targets(&server, bare_addr).await;
+        let (rps, p50, p99) = load(&component).await;
+        println!("skill server, component    req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare  (SQLite)", 100.0 * rps / bare_rps);
+        let (rps, p50, p99) = load(&instruction).await;
+        println!("skill server, instruction  req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare  (SQLite; its upstream is the bare handler)", 100.0 * rps / bare_rps);
         drop(server);
         match &postgres {
             Some(url) => {
