@@ -481,6 +481,44 @@ async fn the_skill_server_serves_a_manual_an_agent_can_follow_and_every_call_is_
     assert_eq!(r.json["accessToken"], token.as_str());
     let r = s.request("GET", &fetch, Some(&f.other), None).await;
     assert_eq!(r.status, 404);
+    // The management surface's refusals: no token, a wrong one, a missing
+    // scope, another tenant.
+    let reader = s.token(&f.admin, &["skills:read"]).await;
+    let update = format!("/api/v1/integration/skillserver/{server_id}/update");
+    let delete = format!("/api/v1/integration/skillserver/{server_id}/delete");
+    for (method, path, body) in [
+        (
+            "POST",
+            "/api/v1/integration/skillserver/create",
+            Some(json!({"skillsetId": f.skillset})),
+        ),
+        ("GET", "/api/v1/integration/skillserver/list", None),
+        ("GET", fetch.as_str(), None),
+        ("POST", update.as_str(), Some(json!({"name": "x"}))),
+        ("POST", delete.as_str(), None),
+    ] {
+        for token in [None, Some("shk_wrong")] {
+            let r = s.request(method, path, token, body.clone()).await;
+            assert_eq!(r.status, 401, "{path}: {}", r.text);
+        }
+        if method == "POST" {
+            let r = s.request(method, path, Some(&reader), body.clone()).await;
+            assert_eq!(r.status, 403, "{path}: {}", r.text);
+        }
+        if path.contains(&server_id) {
+            let r = s.request(method, path, Some(&f.other), body.clone()).await;
+            assert_eq!(r.status, 404, "{path}: {}", r.text);
+        }
+    }
+    let r = s
+        .request(
+            "POST",
+            "/api/v1/integration/skillserver/create",
+            Some(&f.other),
+            Some(json!({"skillsetId": f.skillset})),
+        )
+        .await;
+    assert_eq!(r.status, 404, "another tenant's skillset: {}", r.text);
 
     let url = format!("/integration/skillserver/{server_id}");
     // The admin's instruction is approved as declared, without private

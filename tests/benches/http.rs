@@ -115,7 +115,12 @@ async fn invoke_target(name: &str, backend: Option<&str>) -> (TestServer, Target
 async fn skillserver_targets(server: &TestServer, upstream: SocketAddr) -> (Target, Target) {
     let token = Some(OPERATOR_TOKEN);
     let r = server
-        .request("POST", "/api/v1/skillset/create", token, Some(json!({"name": "bench", "description": "bench"})))
+        .request(
+            "POST",
+            "/api/v1/skillset/create",
+            token,
+            Some(json!({"name": "bench", "description": "bench"})),
+        )
         .await;
     let skillset = r.json["id"].as_str().unwrap().to_owned();
     let abilities = format!("/api/v1/skillset/{skillset}/ability");
@@ -125,18 +130,36 @@ async fn skillserver_targets(server: &TestServer, upstream: SocketAddr) -> (Targ
     assert_eq!(r.status, 200, "{}", r.text);
     let instruction = format!("```fetch\nGET http://{upstream}/\n```");
     let r = server
-        .request("POST", &format!("{abilities}/create"), token, Some(json!({"name": "ping", "description": "d", "instruction": instruction})))
+        .request(
+            "POST",
+            &format!("{abilities}/create"),
+            token,
+            Some(json!({"name": "ping", "description": "d", "instruction": instruction})),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let id = r.json["id"].as_str().unwrap();
     let r = server
-        .request("POST", &format!("{abilities}/{id}/approve"), token, Some(json!({"allowPrivateNetwork": true})))
+        .request(
+            "POST",
+            &format!("{abilities}/{id}/approve"),
+            token,
+            Some(json!({"allowPrivateNetwork": true})),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let r = server
-        .request("POST", "/api/v1/integration/skillserver/create", token, Some(json!({"skillsetId": skillset})))
+        .request(
+            "POST",
+            "/api/v1/integration/skillserver/create",
+            token,
+            Some(json!({"skillsetId": skillset})),
+        )
         .await;
-    let path = format!("/integration/skillserver/{}", r.json["id"].as_str().unwrap());
+    let path = format!(
+        "/integration/skillserver/{}",
+        r.json["id"].as_str().unwrap()
+    );
     let access = r.json["accessToken"].as_str().map(str::to_owned);
     let target = |body: serde_json::Value| Target {
         addr: server.addr,

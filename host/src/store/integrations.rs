@@ -115,6 +115,7 @@ impl Store {
         .bind(&time)
         .fetch_one(self.pool())
         .await?;
+        self.changed().await;
         Ok(integration(&row)?)
     }
 
@@ -143,14 +144,18 @@ impl Store {
         kind: &str,
         id: &str,
     ) -> Result<Option<IntegrationRow>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM integrations WHERE kind = $1 AND id = $2"
-        ))
-        .bind(kind)
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.as_ref().map(integration).transpose()?)
+        let key = (kind.to_owned(), id.to_owned());
+        self.cached(|c| &c.integrations, key, async {
+            let row = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM integrations WHERE kind = $1 AND id = $2"
+            ))
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+            Ok(row.as_ref().map(integration).transpose()?)
+        })
+        .await
     }
 
     /// One page of a tenant's integrations of `kind`, filtered by blueprint
@@ -195,6 +200,7 @@ impl Store {
         .bind(&row.id)
         .execute(self.pool())
         .await?;
+        self.changed().await;
         Ok(())
     }
 
@@ -212,6 +218,7 @@ impl Store {
                 .bind(id)
                 .execute(self.pool())
                 .await?;
+        self.changed().await;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -103,6 +103,10 @@ struct ReadCache {
     agents: cache::Memo<(String, String), Agent>,
     skills: cache::Memo<(String, String), Arc<SkillRow>>,
     assignments: cache::Memo<(String, String, String), AssignmentRow>,
+    secrets: cache::Memo<(String, String), SecretRow>,
+    skillsets: cache::Memo<(String, String), SkillsetRow>,
+    abilities: cache::Memo<(String, String, String), AbilityRow>,
+    integrations: cache::Memo<(String, String), IntegrationRow>,
 }
 
 impl Default for ReadCache {
@@ -113,6 +117,10 @@ impl Default for ReadCache {
             agents: cache::Memo::named("agents"),
             skills: cache::Memo::named("skills"),
             assignments: cache::Memo::named("assignments"),
+            secrets: cache::Memo::named("secrets"),
+            skillsets: cache::Memo::named("skillsets"),
+            abilities: cache::Memo::named("abilities"),
+            integrations: cache::Memo::named("integrations"),
         }
     }
 }
@@ -263,6 +271,29 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// `memo`'s entry for `key`, else what `load` reads (kept unless a
+    /// write happened meanwhile; misses are not kept).
+    async fn cached<K, V, F>(
+        &self,
+        memo: impl Fn(&ReadCache) -> &cache::Memo<K, V>,
+        key: K,
+        load: F,
+    ) -> Result<Option<V>, StoreError>
+    where
+        K: Eq + std::hash::Hash,
+        V: Clone,
+        F: std::future::Future<Output = Result<Option<V>, StoreError>>,
+    {
+        let cache = &*self.cache;
+        let read_at = cache.generation.current();
+        if let Some(hit) = memo(cache).get(read_at, &key) {
+            return Ok(Some(hit));
+        }
+        let found = load.await?;
+        memo(cache).remember(&cache.generation, read_at, key, found.as_ref());
+        Ok(found)
     }
 
     /// Called after every committed write to a cached table: this node's

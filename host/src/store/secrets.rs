@@ -161,19 +161,24 @@ impl Store {
         .bind(&time)
         .fetch_one(self.pool())
         .await?;
+        self.changed().await;
         Ok(secret(&row)?)
     }
 
     /// A tenant's secret by id.
     pub async fn secret(&self, tenant_id: &str, id: &str) -> Result<Option<SecretRow>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM secrets WHERE tenant_id = $1 AND id = $2"
-        ))
-        .bind(tenant_id)
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.as_ref().map(secret).transpose()?)
+        let key = (tenant_id.to_owned(), format!("id:{id}"));
+        self.cached(|c| &c.secrets, key, async {
+            let row = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM secrets WHERE tenant_id = $1 AND id = $2"
+            ))
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+            Ok(row.as_ref().map(secret).transpose()?)
+        })
+        .await
     }
 
     /// A tenant's secret by its `${SECRET_…}` reference name.
@@ -182,14 +187,18 @@ impl Store {
         tenant_id: &str,
         reference: &str,
     ) -> Result<Option<SecretRow>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM secrets WHERE tenant_id = $1 AND ref_name = $2"
-        ))
-        .bind(tenant_id)
-        .bind(reference)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.as_ref().map(secret).transpose()?)
+        let key = (tenant_id.to_owned(), format!("ref:{reference}"));
+        self.cached(|c| &c.secrets, key, async {
+            let row = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM secrets WHERE tenant_id = $1 AND ref_name = $2"
+            ))
+            .bind(tenant_id)
+            .bind(reference)
+            .fetch_optional(self.pool())
+            .await?;
+            Ok(row.as_ref().map(secret).transpose()?)
+        })
+        .await
     }
 
     /// One page of a tenant's secrets.
@@ -241,6 +250,7 @@ impl Store {
         .bind(&row.id)
         .fetch_one(self.pool())
         .await?;
+        self.changed().await;
         Ok(secret(&updated)?)
     }
 
@@ -251,6 +261,7 @@ impl Store {
             .bind(id)
             .execute(self.pool())
             .await?;
+        self.changed().await;
         Ok(done.rows_affected() > 0)
     }
 
@@ -304,6 +315,9 @@ impl Store {
             .execute(self.pool())
             .await?;
             done += swapped.rows_affected();
+        }
+        if done > 0 {
+            self.changed().await;
         }
         Ok(done)
     }

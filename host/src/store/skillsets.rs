@@ -155,6 +155,7 @@ impl Store {
         .bind(&time)
         .fetch_one(self.pool())
         .await?;
+        self.changed().await;
         Ok(skillset(&row)?)
     }
 
@@ -164,14 +165,18 @@ impl Store {
         tenant_id: &str,
         id: &str,
     ) -> Result<Option<SkillsetRow>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {SKILLSET_COLUMNS} FROM skillsets WHERE tenant_id = $1 AND id = $2"
-        ))
-        .bind(tenant_id)
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.as_ref().map(skillset).transpose()?)
+        let key = (tenant_id.to_owned(), id.to_owned());
+        self.cached(|c| &c.skillsets, key, async {
+            let row = sqlx::query(&format!(
+                "SELECT {SKILLSET_COLUMNS} FROM skillsets WHERE tenant_id = $1 AND id = $2"
+            ))
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+            Ok(row.as_ref().map(skillset).transpose()?)
+        })
+        .await
     }
 
     /// One page of a tenant's skillsets.
@@ -211,6 +216,7 @@ impl Store {
         .bind(&row.id)
         .execute(self.pool())
         .await?;
+        self.changed().await;
         Ok(())
     }
 
@@ -232,6 +238,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.changed().await;
         Ok(done.rows_affected() > 0)
     }
 
@@ -284,6 +291,7 @@ impl Store {
             .bind(&row.updated_at)
             .execute(self.pool())
             .await?;
+        self.changed().await;
         Ok(())
     }
 
@@ -354,16 +362,24 @@ impl Store {
         skillset_id: &str,
         name: &str,
     ) -> Result<Option<AbilityRow>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {ABILITY_COLUMNS} FROM abilities WHERE tenant_id = $1 AND skillset_id = $2 \
-             AND (tool_name = $3 OR name = $3) ORDER BY CASE WHEN tool_name = $3 THEN 0 ELSE 1 END LIMIT 1"
-        ))
-        .bind(tenant_id)
-        .bind(skillset_id)
-        .bind(name)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.as_ref().map(ability).transpose()?)
+        let key = (
+            tenant_id.to_owned(),
+            skillset_id.to_owned(),
+            name.to_owned(),
+        );
+        self.cached(|c| &c.abilities, key, async {
+            let row = sqlx::query(&format!(
+                "SELECT {ABILITY_COLUMNS} FROM abilities WHERE tenant_id = $1 AND skillset_id = $2 \
+                 AND (tool_name = $3 OR name = $3) ORDER BY CASE WHEN tool_name = $3 THEN 0 ELSE 1 END LIMIT 1"
+            ))
+            .bind(tenant_id)
+            .bind(skillset_id)
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+            Ok(row.as_ref().map(ability).transpose()?)
+        })
+        .await
     }
 
     /// Deletes an ability.
@@ -381,6 +397,7 @@ impl Store {
         .bind(id)
         .execute(self.pool())
         .await?;
+        self.changed().await;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -232,10 +232,8 @@ async fn instruction(
     record: &mut InvocationRow,
 ) -> Result<Result<Output, CallError>, ApiError> {
     let ability = call.ability;
-    let parsed = Instruction::parse(text).map_err(|e| {
-        tracing::error!(error = %e, ability_id = %ability.id, "a stored instruction no longer parses");
-        ApiError::Internal
-    })?;
+    let compiled = compiled(ability, text)?;
+    let (parsed, validator) = (&compiled.0, &compiled.1);
     let grant = match (&ability.grant, ability.status.as_str()) {
         (Some(grant), "active") => grant.clone(),
         _ => {
@@ -249,7 +247,7 @@ async fn instruction(
             )));
         }
     };
-    if let Err(message) = check_input(&parsed.input_schema(), &call.input) {
+    if let Err(message) = check_input(validator, &call.input) {
         return Ok(Err(CallError::new(
             "invalid_input",
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -439,13 +437,41 @@ async fn instruction(
     }))
 }
 
+/// An instruction parsed, with its input validator compiled.
+type Compiled = Arc<(Instruction, jsonschema::Validator)>;
+
+/// Parsed instructions by (ability id, last change): parsing and compiling
+/// the schema once, not per call.
+fn compiled(ability: &AbilityRow, text: &str) -> Result<Compiled, ApiError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<(String, String), Compiled>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (ability.id.clone(), ability.updated_at.clone());
+    if let Some(hit) = cache.lock().expect("instruction cache").get(&key) {
+        return Ok(hit.clone());
+    }
+    let parsed = Instruction::parse(text).map_err(|e| {
+        tracing::error!(error = %e, ability_id = %ability.id, "a stored instruction no longer parses");
+        ApiError::Internal
+    })?;
+    let validator = jsonschema::validator_for(&parsed.input_schema()).map_err(|e| {
+        tracing::error!(error = %e, ability_id = %ability.id, "an instruction's input schema does not compile");
+        ApiError::Internal
+    })?;
+    let entry: Compiled = Arc::new((parsed, validator));
+    let mut map = cache.lock().expect("instruction cache");
+    // Bounded: old versions of edited abilities are dropped wholesale.
+    if map.len() >= 4096 {
+        map.clear();
+    }
+    map.insert(key, entry.clone());
+    Ok(entry)
+}
+
 /// Checks `input` against an ability's input schema; the message names
 /// each field that is wrong.
-pub(crate) fn check_input(schema: &Value, input: &Value) -> Result<(), String> {
-    let validator = jsonschema::validator_for(schema).map_err(|e| {
-        tracing::error!(error = %e, "an ability's input schema does not compile");
-        "this ability's input schema is broken".to_owned()
-    })?;
+fn check_input(validator: &jsonschema::Validator, input: &Value) -> Result<(), String> {
     if validator.is_valid(input) {
         return Ok(());
     }
