@@ -109,7 +109,12 @@ async fn invoke_target(name: &str, backend: Option<&str>) -> (TestServer, Target
     // One call first: the measured run is the steady state, not the
     // component's first compilation on this node.
     let r = server
-        .request("POST", &target.path, Some(OPERATOR_TOKEN), Some(json!({"ability": "slugify", "args": {"text": "warm"}})))
+        .request(
+            "POST",
+            &target.path,
+            Some(OPERATOR_TOKEN),
+            Some(json!({"ability": "slugify", "args": {"text": "warm"}})),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     (server, target)

@@ -398,11 +398,28 @@ fn validate(skill: &LoadedSkill, call: &Call<'_>) -> Result<(), InvokeError> {
     let Some(validator) = skill.validators.get(call.ability) else {
         return Ok(());
     };
-    if validator.is_valid(call.input) {
-        return Ok(());
+    match schema_problems(validator, call.input) {
+        None => Ok(()),
+        Some(problems) => Err(InvokeError::InvalidInput {
+            message: format!(
+                "input does not match the schema of `{}`: {problems}",
+                call.ability
+            ),
+        }),
+    }
+}
+
+/// What is wrong with `input` under `validator` (the first five problems,
+/// each with where it is), or `None` when it fits.
+pub(crate) fn schema_problems(
+    validator: &jsonschema::Validator,
+    input: &serde_json::Value,
+) -> Option<String> {
+    if validator.is_valid(input) {
+        return None;
     }
     let problems: Vec<String> = validator
-        .iter_errors(call.input)
+        .iter_errors(input)
         .take(5)
         .map(|e| {
             let path = e.instance_path().to_string();
@@ -413,17 +430,7 @@ fn validate(skill: &LoadedSkill, call: &Call<'_>) -> Result<(), InvokeError> {
             }
         })
         .collect();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(InvokeError::InvalidInput {
-            message: format!(
-                "input does not match the schema of `{}`: {}",
-                call.ability,
-                problems.join("; ")
-            ),
-        })
-    }
+    (!problems.is_empty()).then(|| problems.join("; "))
 }
 
 fn wasi_context(

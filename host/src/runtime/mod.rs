@@ -6,7 +6,7 @@ mod engine;
 mod host_api;
 mod http_hooks;
 mod invoke;
-pub(crate) use invoke::unique_id;
+pub(crate) use invoke::{schema_problems, unique_id};
 mod session;
 mod state;
 

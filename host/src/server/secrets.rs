@@ -5,6 +5,7 @@ use super::AppState;
 use super::auth::Principal;
 use super::cursor::ListParams;
 use super::error::{ApiError, JsonBody, QueryParams};
+use super::skillsets::check_meta;
 use crate::capability::MIN_REDACTED_LEN;
 use crate::store::{NewSecret, SecretKind, SecretRow, Store, StoreError, reference_name};
 use crate::vault::Vault;
@@ -116,16 +117,6 @@ fn check_value(kind: SecretKind, value: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_meta(meta: &Option<Value>) -> Result<(), ApiError> {
-    match meta {
-        None | Some(Value::Object(_)) => Ok(()),
-        Some(_) => Err(ApiError::bad_request(
-            "invalid_meta",
-            "`meta` must be an object",
-        )),
-    }
-}
-
 fn name_taken(name: &str) -> ApiError {
     ApiError::Conflict {
         code: "secret_exists",
@@ -145,7 +136,7 @@ async fn create(
     check_name(&body.name)?;
     let kind = body.kind.unwrap_or(SecretKind::Plain);
     check_value(kind, &body.value)?;
-    check_meta(&body.meta)?;
+    check_meta(body.meta.as_ref())?;
     let meta = body.meta.unwrap_or_else(|| json!({}));
     let new = NewSecret {
         name: &body.name,
@@ -216,21 +207,14 @@ async fn update(
         Some(value) => check_value(secret.kind, value)?,
         // A new kind must suit the stored value: `basic` needs a colon.
         None if body.kind == Some(SecretKind::Basic) => {
-            let value = state
-                .vault
-                .open_sealed(&secret.tenant_id, &secret.id, &secret.sealed)
-                .map_err(|e| {
-                    tracing::error!(error = %e, secret_id = %secret.id, "secret does not open");
-                    ApiError::Internal
-                })?;
-            check_value(SecretKind::Basic, &value)?;
+            check_value(SecretKind::Basic, &open_value(&state, &secret)?)?;
         }
         None => {}
     }
     if let Some(description) = body.description {
         secret.description = Some(description);
     }
-    check_meta(&body.meta)?;
+    check_meta(body.meta.as_ref())?;
     if let Some(meta) = body.meta {
         secret.meta = meta;
     }
@@ -269,12 +253,18 @@ pub(super) async fn open_secret(
     let Some(secret) = state.store.secret(tenant_id, id).await? else {
         return Ok(None);
     };
-    let value = state
+    let value = open_value(state, &secret)?;
+    Ok(Some((secret, value)))
+}
+
+/// A secret's plain value; a value that does not open is logged (never
+/// shown) and answered as an internal error.
+fn open_value(state: &AppState, secret: &SecretRow) -> Result<String, ApiError> {
+    state
         .vault
-        .open_sealed(tenant_id, &secret.id, &secret.sealed)
+        .open_sealed(&secret.tenant_id, &secret.id, &secret.sealed)
         .map_err(|e| {
             tracing::error!(error = %e, secret_id = %secret.id, "secret does not open");
             ApiError::Internal
-        })?;
-    Ok(Some((secret, value)))
+        })
 }

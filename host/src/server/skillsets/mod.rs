@@ -48,7 +48,7 @@ where
 }
 
 /// `meta` must be an object when given.
-pub(super) fn check_meta(meta: Option<&Value>) -> Result<(), ApiError> {
+pub(crate) fn check_meta(meta: Option<&Value>) -> Result<(), ApiError> {
     match meta {
         None | Some(Value::Object(_)) => Ok(()),
         Some(_) => Err(ApiError::bad_request(

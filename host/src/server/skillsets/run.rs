@@ -472,20 +472,8 @@ fn compiled(ability: &AbilityRow, text: &str) -> Result<Compiled, ApiError> {
 /// Checks `input` against an ability's input schema; the message names
 /// each field that is wrong.
 fn check_input(validator: &jsonschema::Validator, input: &Value) -> Result<(), String> {
-    if validator.is_valid(input) {
-        return Ok(());
+    match crate::runtime::schema_problems(validator, input) {
+        None => Ok(()),
+        Some(problems) => Err(problems),
     }
-    let problems: Vec<String> = validator
-        .iter_errors(input)
-        .take(5)
-        .map(|e| {
-            let path = e.instance_path().to_string();
-            if path.is_empty() {
-                e.to_string()
-            } else {
-                format!("at `{path}`: {e}")
-            }
-        })
-        .collect();
-    Err(problems.join("; "))
 }
