@@ -12,6 +12,7 @@ mod cursor;
 mod error;
 mod health;
 mod install;
+mod integrations;
 mod invoke;
 mod loader;
 mod metrics;
@@ -92,6 +93,7 @@ pub fn app(state: AppState) -> Router {
         .merge(audit::router())
         .merge(secrets::router())
         .merge(skillsets::router())
+        .merge(integrations::router())
         .merge(skillserver::router())
         .merge(metrics::router())
         .route_layer(metrics::Track)

@@ -2,11 +2,12 @@
 //! both behind the integration's access token (compared in constant time).
 //! Answers are plain text for an agent to read unless JSON is asked for
 //! (`?format=json` or `Accept: application/json`), errors included.
-use super::{KIND, manual};
+use super::manual;
 use crate::runtime::OutputKind;
 use crate::server::AppState;
 use crate::server::auth::hash_token;
 use crate::server::error::ApiError;
+use crate::server::integrations::Kind;
 use crate::server::skillsets::run::{AbilityCall, CallError, run};
 use crate::store::IntegrationRow;
 use axum::body::Bytes;
@@ -114,7 +115,11 @@ async fn authenticate(
         return Ok(None);
     };
     let presented = hash_token(token);
-    let Some(integration) = state.store.integration_by_id(KIND, id).await? else {
+    let Some(integration) = state
+        .store
+        .integration_by_id(Kind::SkillServer.as_str(), id)
+        .await?
+    else {
         return Ok(None);
     };
     let equal: bool = presented
