@@ -75,6 +75,22 @@ pub struct Args {
     /// still open, and are re-sealed under the new key at start.
     #[arg(long, env = "SKILLHOST_SECRET_KEY_PREVIOUS", hide_env_values = true)]
     secret_key_previous: Option<String>,
+    /// A `Host` name MCP clients reach this server by (a DNS-rebinding
+    /// guard). Unset: loopback names only. `*` allows any. Repeatable.
+    #[arg(
+        long = "mcp-allowed-host",
+        env = "SKILLHOST_MCP_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    mcp_allowed_hosts: Vec<String>,
+    /// An `Origin` (browser-based MCP clients) allowed to call the MCP
+    /// endpoints; requests with any other `Origin` get 403. Repeatable.
+    #[arg(
+        long = "mcp-allowed-origin",
+        env = "SKILLHOST_MCP_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    mcp_allowed_origins: Vec<String>,
     /// Keep each invocation's input (`args`) in its audit record. Off by
     /// default: inputs may carry personal data.
     #[arg(long, env = "SKILLHOST_RECORD_INPUTS")]
@@ -152,6 +168,8 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         allow_private_sources: args.allow_private_sources,
         record_inputs: args.record_inputs,
         metrics_token: args.metrics_token,
+        mcp_allowed_hosts: args.mcp_allowed_hosts,
+        mcp_allowed_origins: args.mcp_allowed_origins,
     };
     let state = AppState {
         store,

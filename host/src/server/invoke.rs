@@ -9,7 +9,7 @@ use super::skills::effective_policy;
 
 use crate::InvokeError;
 use crate::runtime::{Call, OutputKind, SessionScope};
-use crate::store::{InvocationRow, now};
+use crate::store::{Agent, InvocationRow, now};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
@@ -24,6 +24,14 @@ static INVOCATIONS: crate::telemetry::CounterFamily = crate::telemetry::CounterF
     "skill",
     "outcome",
     &[("surface", "rest")],
+);
+
+/// The same for calls through MCP.
+static MCP_INVOCATIONS: crate::telemetry::CounterFamily = crate::telemetry::CounterFamily::new(
+    "skillhost_invocations_total",
+    "skill",
+    "outcome",
+    &[("surface", "mcp")],
 );
 
 pub fn router() -> Router<AppState> {
@@ -52,21 +60,134 @@ async fn invoke(
     JsonBody(body): JsonBody<Invoke>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require("skills:read")?;
-    let tenant = &principal.tenant_id;
     let agent = find_agent(&state, &principal, &agent).await?;
+    let call = AgentCall {
+        agent,
+        skill,
+        ability: body.ability,
+        args: body.args,
+        session: body.session,
+        surface: Surface::Rest,
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let AgentCallResult { invocation, .. } =
+        call_assigned(&state, &principal.tenant_id, call).await?;
+    let execution_time_ms = invocation.receipt.wall_time_us as f64 / 1000.0;
+    Ok(match invocation.outcome {
+        Ok(output) => (
+            StatusCode::OK,
+            Json(json!({
+                "success": true,
+                "output": output.body,
+                "output_type": match output.kind { OutputKind::Json => "json", OutputKind::Text => "text" },
+                "exit_code": output.exit_code.unwrap_or(0),
+                "execution_time_ms": execution_time_ms,
+                "invocation_id": invocation.id,
+            })),
+        ),
+        Err(error) => {
+            let status = match &error {
+                InvokeError::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                InvokeError::NotFound { .. } => StatusCode::NOT_FOUND,
+                InvokeError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+                InvokeError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+                // The call ran and the skill failed: the request itself succeeded.
+                _ => StatusCode::OK,
+            };
+            let exit_code = match &error {
+                InvokeError::Failed { exit_code, .. } => exit_code.unwrap_or(1),
+                _ => 1,
+            };
+            (
+                status,
+                Json(json!({
+                    "success": false,
+                    "error": error.to_string(),
+                    "code": error.kind(),
+                    "output": invocation.stderr,
+                    "exit_code": exit_code,
+                    "execution_time_ms": execution_time_ms,
+                    "invocation_id": invocation.id,
+                })),
+            )
+        }
+    })
+}
+
+/// The surfaces an agent calls an assigned skill through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Surface {
+    /// `POST /api/agents/{agent}/skills/{skill}/invoke`.
+    Rest,
+    /// `tools/call` on `/mcp/agents/{agent}`.
+    Mcp,
+}
+
+impl Surface {
+    fn as_str(self) -> &'static str {
+        match self {
+            Surface::Rest => "rest",
+            Surface::Mcp => "mcp",
+        }
+    }
+
+    fn counter(self) -> &'static crate::telemetry::CounterFamily {
+        match self {
+            Surface::Rest => &INVOCATIONS,
+            Surface::Mcp => &MCP_INVOCATIONS,
+        }
+    }
+}
+
+/// One call of an assigned skill's ability.
+pub(crate) struct AgentCall {
+    /// The calling agent (already resolved in the caller's tenant).
+    pub agent: Agent,
+    /// Skill id or name.
+    pub skill: String,
+    /// Which ability; optional when the skill has only one.
+    pub ability: Option<String>,
+    /// Its input (seed 003's `args`).
+    pub args: Option<Value>,
+    /// Session id for session state.
+    pub session: Option<String>,
+    /// Where the call came from, for the audit and metrics.
+    pub surface: Surface,
+    /// The HTTP request id.
+    pub request_id: Option<String>,
+}
+
+/// What a call that reached the sandbox produced.
+pub(crate) struct AgentCallResult {
+    /// The sandbox's account of the call (output already redacted).
+    pub invocation: crate::runtime::Invocation,
+}
+
+/// The one path every agent surface takes: the agent must have the skill
+/// assigned and enabled, the skill must be approved; the policy is
+/// declared ∩ approved ∩ assignment; the call and every refusal are
+/// audited. A refusal is an `Err` (after its audit record is written); a
+/// call that ran, whatever its outcome, is `Ok`.
+pub(crate) async fn call_assigned(
+    state: &AppState,
+    tenant: &str,
+    call: AgentCall,
+) -> Result<AgentCallResult, ApiError> {
+    let tenant = &tenant.to_owned();
+    let agent = call.agent;
     let skill = state
         .store
-        .skill_shared(tenant, &skill)
+        .skill_shared(tenant, &call.skill)
         .await?
         .ok_or(ApiError::NotFound("skill"))?;
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let counter = call.surface.counter();
     let recorded_input = state
         .options
         .record_inputs
-        .then(|| body.args.clone().unwrap_or_else(|| json!({})));
+        .then(|| call.args.clone().unwrap_or_else(|| json!({})));
     // What every audit record of this request shares; a refusal before the
     // sandbox runs is recorded as it stands.
     let base = InvocationRow {
@@ -76,7 +197,7 @@ async fn invoke(
         agent_name: Some(agent.name.clone()),
         skill_id: Some(skill.id.clone()),
         skill_name: skill.manifest.name.clone(),
-        ability: body.ability.clone().unwrap_or_default(),
+        ability: call.ability.clone().unwrap_or_default(),
         outcome: "refused".into(),
         duration_us: 0,
         peak_memory_bytes: 0,
@@ -84,8 +205,8 @@ async fn invoke(
         denials: json!([]),
         requests: json!([]),
         input: recorded_input,
-        request_id,
-        surface: Some("rest".into()),
+        request_id: call.request_id,
+        surface: Some(call.surface.as_str().into()),
         integration_id: None,
         created_at: now(),
     };
@@ -135,12 +256,12 @@ async fn invoke(
         Ok(a) => a,
         Err((error, record)) => {
             state.store.record_invocation(record).await?;
-            INVOCATIONS.increment(&skill.manifest.name, "refused");
+            counter.increment(&skill.manifest.name, "refused");
             return Err(error);
         }
     };
     let abilities = &skill.manifest.abilities;
-    let ability = match (&body.ability, abilities.as_slice()) {
+    let ability = match (&call.ability, abilities.as_slice()) {
         (Some(name), _) => name.clone(),
         (None, [only]) => only.name.clone(),
         (None, _) => {
@@ -158,7 +279,7 @@ async fn invoke(
             ));
         }
     };
-    if let Some(session) = &body.session
+    if let Some(session) = &call.session
         && (session.is_empty() || session.len() > 128)
     {
         return Err(ApiError::bad_request(
@@ -167,7 +288,7 @@ async fn invoke(
         ));
     }
     // Declared ∩ approved ∩ this assignment; its config reaches the guest.
-    let mut policy = match effective_policy(&state, &skill, &assignment) {
+    let mut policy = match effective_policy(state, &skill, &assignment) {
         Some(Ok(policy)) => policy,
         Some(Err(e)) => {
             return Err(ApiError::Conflict {
@@ -182,35 +303,37 @@ async fn invoke(
     if let Some(grant) = &skill.grant
         && (!grant.secrets.is_empty() || !grant.inject.is_empty())
     {
-        super::skills::supply_secrets(&state, tenant, grant, &mut policy).await?;
+        super::skills::supply_secrets(state, tenant, grant, &mut policy).await?;
     }
     let loaded = state
         .loader
         .get(&state.store, tenant, &skill.digest)
         .await?;
-    let input = body.args.unwrap_or_else(|| json!({}));
-    let session = body.session.map(|id| SessionScope {
+    let input = call.args.unwrap_or_else(|| json!({}));
+    let session = call.session.map(|id| SessionScope {
         namespace: format!("{tenant}/{}", skill.manifest.name),
         id,
     });
-    let call = Call {
-        ability: &ability,
-        input: &input,
-        session,
-    };
     let invocation = state
         .loader
         .runtime()
-        .invoke(&loaded, Arc::new(policy), call)
+        .invoke(
+            &loaded,
+            Arc::new(policy),
+            Call {
+                ability: &ability,
+                input: &input,
+                session,
+            },
+        )
         .await;
-
     let outcome = match &invocation.outcome {
         Ok(_) => "success",
         Err(e) => e.kind(),
     };
     let record = InvocationRow {
         id: invocation.id.clone(),
-        ability: ability.clone(),
+        ability,
         outcome: outcome.to_owned(),
         duration_us: invocation.receipt.wall_time_us as i64,
         peak_memory_bytes: invocation.receipt.peak_memory_bytes as i64,
@@ -221,46 +344,6 @@ async fn invoke(
         ..base
     };
     state.store.record_invocation(record).await?;
-    INVOCATIONS.increment(&skill.manifest.name, outcome);
-
-    let execution_time_ms = invocation.receipt.wall_time_us as f64 / 1000.0;
-    Ok(match invocation.outcome {
-        Ok(output) => (
-            StatusCode::OK,
-            Json(json!({
-                "success": true,
-                "output": output.body,
-                "output_type": match output.kind { OutputKind::Json => "json", OutputKind::Text => "text" },
-                "exit_code": output.exit_code.unwrap_or(0),
-                "execution_time_ms": execution_time_ms,
-                "invocation_id": invocation.id,
-            })),
-        ),
-        Err(error) => {
-            let status = match &error {
-                InvokeError::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-                InvokeError::NotFound { .. } => StatusCode::NOT_FOUND,
-                InvokeError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-                InvokeError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-                // The call ran and the skill failed: the request itself succeeded.
-                _ => StatusCode::OK,
-            };
-            let exit_code = match &error {
-                InvokeError::Failed { exit_code, .. } => exit_code.unwrap_or(1),
-                _ => 1,
-            };
-            (
-                status,
-                Json(json!({
-                    "success": false,
-                    "error": error.to_string(),
-                    "code": error.kind(),
-                    "output": invocation.stderr,
-                    "exit_code": exit_code,
-                    "execution_time_ms": execution_time_ms,
-                    "invocation_id": invocation.id,
-                })),
-            )
-        }
-    })
+    counter.increment(&skill.manifest.name, outcome);
+    Ok(AgentCallResult { invocation })
 }

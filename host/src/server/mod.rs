@@ -15,6 +15,7 @@ mod install;
 mod integrations;
 mod invoke;
 mod loader;
+mod mcp;
 mod metrics;
 mod preload;
 mod secrets;
@@ -73,6 +74,12 @@ pub struct ServiceOptions {
     /// Bearer token `GET /metrics` requires; `None` leaves it open (the
     /// listener is loopback by default).
     pub metrics_token: Option<String>,
+    /// `Host` names MCP requests may carry (DNS-rebinding guard); empty is
+    /// loopback only, `*` any.
+    pub mcp_allowed_hosts: Vec<String>,
+    /// `Origin`s allowed to call MCP endpoints (browser clients); a request
+    /// with any other `Origin` is refused.
+    pub mcp_allowed_origins: Vec<String>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -81,6 +88,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn app(state: AppState) -> Router {
     crate::telemetry::recorder();
     Router::new()
+        .merge(mcp::router(state.clone()))
         .merge(health::router())
         .merge(tenants::router())
         .merge(tokens::router())

@@ -1,0 +1,132 @@
+//! The MCP handler of `/mcp/agents/{agent}`: lists the agent's tools and
+//! calls them through the same path as a REST invoke.
+use super::McpCaller;
+use super::tools::agent_tools;
+use crate::server::AppState;
+use crate::server::invoke::{AgentCall, Surface, call_assigned};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+use serde_json::Value;
+
+/// One request's handler (rmcp builds one per POST in stateless mode).
+#[derive(Clone)]
+pub(crate) struct AgentTools {
+    state: AppState,
+}
+
+impl AgentTools {
+    pub(crate) fn new(state: AppState) -> Self {
+        AgentTools { state }
+    }
+}
+
+/// The caller [`super::authorize`] admitted, and the request id.
+fn caller(ctx: &RequestContext<RoleServer>) -> Result<(McpCaller, Option<String>), McpError> {
+    let parts = ctx
+        .extensions
+        .get::<http::request::Parts>()
+        .ok_or_else(|| McpError::internal_error("not served over HTTP", None))?;
+    let caller = parts
+        .extensions
+        .get::<McpCaller>()
+        .cloned()
+        .ok_or_else(|| McpError::internal_error("request not authorized", None))?;
+    let request_id = parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Ok((caller, request_id))
+}
+
+fn internal(error: crate::server::ApiError) -> McpError {
+    McpError::internal_error(error.to_string(), None)
+}
+
+impl ServerHandler for AgentTools {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("skillhost", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "The skills assigned to this agent, each ability a tool named <skill>__<ability>. Every call runs in a fresh WebAssembly sandbox with exactly the capabilities the operator approved.",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        let (caller, _) = caller(&ctx)?;
+        let tools = agent_tools(&self.state, &caller.tenant_id, &caller.agent)
+            .await
+            .map_err(internal)?;
+        Ok(ListToolsResult::with_all_items(
+            tools.into_iter().map(|t| t.tool).collect(),
+        ))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let (caller, request_id) = caller(&ctx)?;
+        let tools = agent_tools(&self.state, &caller.tenant_id, &caller.agent)
+            .await
+            .map_err(internal)?;
+        let Some(found) = tools.into_iter().find(|t| t.tool.name == request.name) else {
+            return Err(McpError::invalid_params(
+                format!(
+                    "no tool `{}` for this agent; tools/list names the ones it may call",
+                    request.name
+                ),
+                None,
+            ));
+        };
+        let mut arguments = Value::Object(request.arguments.unwrap_or_default());
+        if found.wrapped {
+            arguments = arguments
+                .get("args")
+                .cloned()
+                .unwrap_or(Value::Array(Vec::new()));
+        }
+        let call = AgentCall {
+            agent: caller.agent,
+            skill: found.skill,
+            ability: Some(found.ability),
+            args: Some(arguments),
+            session: None,
+            surface: Surface::Mcp,
+            request_id,
+        };
+        let result = match call_assigned(&self.state, &caller.tenant_id, call).await {
+            // Refused since the list was read (disabled, no longer approved).
+            Err(error) => CallToolResult::error(vec![ContentBlock::text(format!(
+                "{}: {error}",
+                error.code()
+            ))]),
+            Ok(done) => match done.invocation.outcome {
+                Ok(output) => {
+                    // JSON answers (a command's stdout too, when it is a
+                    // JSON object) are also given as structured content.
+                    let structured = serde_json::from_str::<Value>(output.body.trim())
+                        .ok()
+                        .filter(Value::is_object);
+                    let mut result = CallToolResult::success(vec![ContentBlock::text(output.body)]);
+                    result.structured_content = structured;
+                    result
+                }
+                Err(error) => CallToolResult::error(vec![ContentBlock::text(format!(
+                    "{}: {error}",
+                    error.kind()
+                ))]),
+            },
+        };
+        Ok(result.into())
+    }
+}

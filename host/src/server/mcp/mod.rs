@@ -1,0 +1,170 @@
+//! MCP over streamable HTTP with the official Rust SDK (rmcp), stateless:
+//! every POST carries its own authorization and is served by whichever
+//! replica gets it, for `2026-07-28` clients (no sessions) and `2025-11-25`
+//! clients (an `initialize` that starts no server-side session) alike.
+//!
+//! `/mcp/agents/{agent}` (agent by id or name) serves one tool per ability
+//! of each enabled skill assigned to the agent. Authorization happens here,
+//! in axum, before rmcp sees the request: a bearer API token or JWT with
+//! `skills:read` in the agent's tenant; otherwise 401 with the
+//! `WWW-Authenticate` challenge that names the protected-resource document.
+mod agent;
+mod tools;
+
+use super::AppState;
+use super::auth::Principal;
+use super::error::ApiError;
+use crate::store::Agent;
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::json;
+use std::sync::Arc;
+
+/// Who is calling an agent's MCP endpoint, put into the request's
+/// extensions by [`authorize`] for the handler.
+#[derive(Debug, Clone)]
+pub(crate) struct McpCaller {
+    /// The caller's tenant.
+    pub tenant_id: String,
+    /// The agent whose tools these are.
+    pub agent: Agent,
+}
+
+/// The MCP routes; `state` builds each request's handler.
+pub fn router(state: AppState) -> Router<AppState> {
+    let hosts = &state.options.mcp_allowed_hosts;
+    let config = StreamableHttpServerConfig::default()
+        // Stateless: no Mcp-Session-Id, so any replica can answer any POST.
+        .with_legacy_session_mode(false)
+        .with_json_response(true);
+    // The Host header guards against DNS rebinding: loopback names unless
+    // the operator lists the names clients use (`*`: any).
+    let config = if hosts.iter().any(|h| h == "*") {
+        config.disable_allowed_hosts()
+    } else if hosts.is_empty() {
+        config
+    } else {
+        config.with_allowed_hosts(hosts.clone())
+    };
+    let handler_state = state.clone();
+    let service = StreamableHttpService::new(
+        move || Ok(agent::AgentTools::new(handler_state.clone())),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    );
+    Router::new()
+        .route_service("/mcp/agents/{agent}", service)
+        .route_layer(axum::middleware::from_fn_with_state(state, authorize))
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(resource_metadata),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource/{*resource}",
+            get(resource_metadata),
+        )
+}
+
+/// Where the caller reached us.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .filter(|p| *p == "https" || *p == "http")
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+/// RFC 9728's protected-resource document (plain and path-suffixed).
+async fn resource_metadata(headers: HeaderMap, request: Request) -> Response {
+    let base = base_url(&headers);
+    let suffix = request
+        .uri()
+        .path()
+        .strip_prefix("/.well-known/oauth-protected-resource")
+        .unwrap_or("");
+    axum::Json(json!({
+        "resource": format!("{base}{suffix}"),
+        "authorization_servers": [],
+        "bearer_methods_supported": ["header"],
+        "scopes_supported": ["skills:read"],
+        "resource_documentation": "API tokens or HS256 JWTs with the skills:read scope in the agent's tenant",
+    }))
+    .into_response()
+}
+
+/// 401 with the challenge MCP clients follow to the resource document.
+fn unauthorized(headers: &HeaderMap, path: &str, error: &ApiError) -> Response {
+    let challenge = format!(
+        "Bearer resource_metadata=\"{}/.well-known/oauth-protected-resource{path}\"",
+        base_url(headers)
+    );
+    let mut response = error_response(error);
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+fn error_response(error: &ApiError) -> Response {
+    let message = error.to_string();
+    (
+        error.status(),
+        axum::Json(json!({ "error": message, "code": error.code() })),
+    )
+        .into_response()
+}
+
+/// Origin, token, scope and agent, checked before rmcp runs. Another
+/// tenant's agent is 404, never a tool list.
+async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    if let Some(origin) = parts.headers.get(header::ORIGIN) {
+        let allowed = origin
+            .to_str()
+            .is_ok_and(|o| state.options.mcp_allowed_origins.iter().any(|a| a == o));
+        if !allowed {
+            return (
+                StatusCode::FORBIDDEN,
+                axum::Json(json!({
+                    "error": "this Origin may not call the MCP endpoint; the operator can allow it with --mcp-allowed-origin",
+                    "code": "origin_not_allowed",
+                })),
+            )
+                .into_response();
+        }
+    }
+    let path = parts.uri.path().to_owned();
+    let principal = match Principal::from_request_parts(&mut parts, &state).await {
+        Ok(p) => p,
+        Err(e) => return unauthorized(&parts.headers, &path, &e),
+    };
+    if let Err(e) = principal.require("skills:read") {
+        return error_response(&e);
+    }
+    let Ok(Path(key)) = Path::<String>::from_request_parts(&mut parts, &state).await else {
+        return error_response(&ApiError::NotFound("agent"));
+    };
+    let agent = match state.store.agent(&principal.tenant_id, &key).await {
+        Ok(Some(agent)) => agent,
+        Ok(None) => return error_response(&ApiError::NotFound("agent")),
+        Err(e) => return error_response(&e.into()),
+    };
+    parts.extensions.insert(McpCaller {
+        tenant_id: principal.tenant_id,
+        agent,
+    });
+    next.run(Request::from_parts(parts, body)).await
+}

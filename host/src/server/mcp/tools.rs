@@ -1,0 +1,112 @@
+//! An agent's skills as MCP tools.
+//!
+//! Naming: a tool is `<skill>__<ability>` — the skill's name (lowercase
+//! letters, digits and `-`) and the ability's name (lowercase letters,
+//! digits, `_` and `-`) joined by two underscores. Both parts are
+//! validated at install, so the name is stable, unique per agent and
+//! within MCP's `[A-Za-z0-9_.-]{1,128}` (and the stricter 64-character
+//! `[A-Za-z0-9_-]` many model APIs require, for names up to that length).
+use crate::server::AppState;
+use crate::server::error::ApiError;
+use crate::server::skills::effective_policy;
+use crate::store::Agent;
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// One callable tool and what it runs.
+pub(crate) struct AgentTool {
+    /// The MCP tool.
+    pub tool: Tool,
+    /// The skill's name (its current version is what the agent has).
+    pub skill: String,
+    /// The ability.
+    pub ability: String,
+    /// The ability takes an array (a command's arguments), wrapped as the
+    /// tool's `args` property.
+    pub wrapped: bool,
+}
+
+/// `<skill>__<ability>`.
+pub(crate) fn tool_name(skill: &str, ability: &str) -> String {
+    format!("{skill}__{ability}")
+}
+
+/// An MCP input schema is an object; anything else (a command's array of
+/// arguments) becomes the `args` property of one.
+fn object_schema(schema: &Value) -> (JsonObject, bool) {
+    let is_object = schema.get("type").and_then(Value::as_str) == Some("object")
+        || (schema.get("type").is_none() && schema.get("properties").is_some());
+    match schema {
+        Value::Object(map) if is_object => (map.clone(), false),
+        other => {
+            let wrapped = json!({
+                "type": "object",
+                "properties": { "args": other },
+                "required": ["args"],
+                "additionalProperties": false,
+            });
+            let Value::Object(map) = wrapped else {
+                unreachable!("a JSON object literal")
+            };
+            (map, true)
+        }
+    }
+}
+
+/// Every tool the agent may call now: each ability of each enabled
+/// assignment of an active, approved skill.
+pub(crate) async fn agent_tools(
+    state: &AppState,
+    tenant_id: &str,
+    agent: &Agent,
+) -> Result<Vec<AgentTool>, ApiError> {
+    let mut tools = Vec::new();
+    for (assignment, skill) in state.store.agent_skills(tenant_id, &agent.id).await? {
+        if !assignment.enabled || skill.status != "active" {
+            continue;
+        }
+        let Some(Ok(policy)) = effective_policy(state, &skill, &assignment) else {
+            continue;
+        };
+        let network = !policy.network.is_empty();
+        let writes = policy.mounts.iter().any(|m| m.writable);
+        let annotations = ToolAnnotations::new()
+            .read_only(!network && !writes)
+            .open_world(network);
+        let name = &skill.manifest.name;
+        for ability in &skill.manifest.abilities {
+            let (schema, wrapped) = object_schema(&ability.input_schema);
+            let tool = Tool::new(
+                tool_name(name, &ability.name),
+                ability.description.clone(),
+                Arc::new(schema),
+            )
+            .with_title(format!("{name}: {}", ability.name))
+            .with_annotations(annotations.clone());
+            tools.push(AgentTool {
+                tool,
+                skill: name.clone(),
+                ability: ability.name.clone(),
+                wrapped,
+            });
+        }
+    }
+    Ok(tools)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_schemas_pass_and_arrays_are_wrapped() {
+        let (s, wrapped) = object_schema(&json!({"type": "object", "properties": {"a": {}}}));
+        assert!(!wrapped && s["properties"]["a"].is_object());
+        let (s, wrapped) = object_schema(&json!({"type": "array", "items": {"type": "string"}}));
+        assert!(wrapped);
+        assert_eq!(s["properties"]["args"]["type"], "array");
+        assert_eq!(s["required"], json!(["args"]));
+        assert_eq!(tool_name("text-tools", "slugify"), "text-tools__slugify");
+    }
+}

@@ -1,0 +1,331 @@
+//! MCP end to end with the official clients: the Python SDK (`mcp`, which
+//! negotiates 2026-07-28, and its legacy mode, 2025-11-25) and the
+//! TypeScript SDK (2025-11-25, initialize without a session), against a
+//! real server (SQLite, or PostgreSQL with `SKILLHOST_TEST_DATABASE_URL`).
+//!
+//! The clients come from `tests/mcp` (pinned): `.ci/test` creates the
+//! Python venv and runs `npm ci`; `SKILLHOST_TEST_PYTHON` names the venv's
+//! python. Missing clients fail the tests: nothing is skipped silently.
+use serde_json::{Value, json};
+use skillhost_tests::http::TestServer;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn clients_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/mcp"))
+}
+
+fn python() -> String {
+    std::env::var("SKILLHOST_TEST_PYTHON").unwrap_or_else(|_| {
+        panic!(
+            "the MCP tests need the official Python SDK: run `bash .ci/test` (it makes the venv), \
+             or set SKILLHOST_TEST_PYTHON to a python with `pip install -r tests/mcp/requirements.txt`"
+        )
+    })
+}
+
+fn node_ready() {
+    assert!(
+        clients_dir()
+            .join("node_modules/@modelcontextprotocol/sdk")
+            .is_dir(),
+        "the MCP tests need the official TypeScript SDK: run `bash .ci/test`, or `npm ci` in tests/mcp"
+    );
+}
+
+/// Runs the Python client; `Err(stderr)` when the SDK raised.
+fn py(url: &str, token: &str, mode: &str, plan: Value) -> Result<Value, String> {
+    let out = Command::new(python())
+        .arg(clients_dir().join("client.py"))
+        .args([url, token, mode, &plan.to_string()])
+        .output()
+        .expect("python runs");
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).expect("the client prints JSON"))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// Runs the TypeScript client; `Err(stderr)` when the SDK threw.
+fn ts(url: &str, token: &str, plan: Value) -> Result<Value, String> {
+    node_ready();
+    let out = Command::new("node")
+        .arg(clients_dir().join("client.mjs"))
+        .args([url, token, &plan.to_string()])
+        .output()
+        .expect("node runs");
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).expect("the client prints JSON"))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn names(listing: &Value) -> Vec<String> {
+    listing["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn official_clients_list_and_call_an_agents_skills() {
+    let server = TestServer::start("mcp-clients").await;
+    let admin = server.tenant("acme").await;
+    server.install_for_agent(&admin, "text-tools", "bot").await;
+    let r = server.install(&admin, "calc").await;
+    let calc = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    for (path, body) in [
+        (format!("/api/skills/{calc}/approve"), None),
+        (
+            format!("/api/skills/{calc}/assign"),
+            Some(json!({"agentId": "bot"})),
+        ),
+    ] {
+        let r = server.request("POST", &path, Some(&admin), body).await;
+        assert!(r.status < 300, "{}", r.text);
+    }
+    let reader = server.token(&admin, &["skills:read"]).await;
+    let url = format!("http://{}/mcp/agents/bot", server.addr);
+    let plan = json!([
+        {"name": "text-tools__slugify", "arguments": {"text": "Hello, MCP World"}},
+        {"name": "calc__evaluate", "arguments": {"args": ["(1+2)*3"]}},
+        {"name": "calc__evaluate_json", "arguments": {"expression": "2^10"}},
+        {"name": "text-tools__slugify", "arguments": {"wrong": 1}},
+        {"name": "no_such_tool", "arguments": {}},
+    ]);
+
+    let (reader2, url2, plan2) = (reader.clone(), url.clone(), plan.clone());
+    let auto = tokio::task::spawn_blocking(move || py(&url2, &reader2, "auto", plan2))
+        .await
+        .unwrap()
+        .unwrap();
+    let (reader2, url2, plan2) = (reader.clone(), url.clone(), plan.clone());
+    let legacy = tokio::task::spawn_blocking(move || py(&url2, &reader2, "legacy", plan2))
+        .await
+        .unwrap()
+        .unwrap();
+    let (reader2, url2, plan2) = (reader.clone(), url.clone(), plan.clone());
+    let node = tokio::task::spawn_blocking(move || ts(&url2, &reader2, plan2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(auto["protocolVersion"], "2026-07-28", "{auto}");
+    assert_eq!(legacy["protocolVersion"], "2025-11-25", "{legacy}");
+    assert_eq!(node["protocolVersion"], "2025-11-25", "{node}");
+    assert_eq!(
+        node["sessionId"],
+        Value::Null,
+        "stateless: no session to pin to a replica"
+    );
+
+    for listing in [&auto, &legacy, &node] {
+        let mut listed = names(listing);
+        listed.sort();
+        assert!(
+            listed.contains(&"text-tools__slugify".to_owned()),
+            "{listing}"
+        );
+        assert!(
+            listed.contains(&"calc__evaluate".to_owned())
+                && listed.contains(&"calc__evaluate_json".to_owned())
+        );
+        let slug = listing["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "text-tools__slugify")
+            .unwrap();
+        assert_eq!(slug["inputSchema"]["type"], "object");
+        assert_eq!(slug["annotations"]["readOnlyHint"], true, "{slug}");
+        assert_eq!(slug["annotations"]["openWorldHint"], false, "{slug}");
+        // A command's array input is wrapped in one property.
+        let evaluate = listing["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "calc__evaluate")
+            .unwrap();
+        assert_eq!(
+            evaluate["inputSchema"]["properties"]["args"]["type"], "array",
+            "{evaluate}"
+        );
+
+        let calls = listing["calls"].as_array().unwrap();
+        assert_eq!(calls[0]["isError"], false, "{listing}");
+        assert_eq!(calls[0]["text"][0], "hello-mcp-world");
+        assert_eq!(calls[1]["isError"], false, "{listing}");
+        assert_eq!(calls[1]["text"][0].as_str().unwrap().trim(), "9");
+        assert_eq!(
+            calls[2]["structured"]["result"].as_f64(),
+            Some(1024.0),
+            "{listing}"
+        );
+        // A failed ability is a result with isError and its category.
+        assert_eq!(calls[3]["isError"], true, "{listing}");
+        assert!(
+            calls[3]["text"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("invalid_input"),
+            "{listing}"
+        );
+        // An unknown tool is a protocol error.
+        assert!(calls[4]["protocolError"].is_string(), "{listing}");
+    }
+
+    // Every call took the REST path: audited, with the surface.
+    let r = server
+        .request("GET", "/api/audit?limit=100", Some(&admin), None)
+        .await;
+    let mcp: Vec<&Value> = r.json["invocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["surface"] == "mcp")
+        .collect();
+    assert_eq!(mcp.len(), 12, "{}", r.text);
+    assert!(mcp.iter().all(|i| i["agentName"] == "bot"));
+
+    // What the caller can call changes with its assignments.
+    let r = server
+        .request(
+            "PATCH",
+            &format!("/api/skills/{calc}/assignments/bot"),
+            Some(&admin),
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let (reader2, url2) = (reader.clone(), url.clone());
+    let after = tokio::task::spawn_blocking(move || {
+        py(
+            &url2,
+            &reader2,
+            "auto",
+            json!([{"name": "calc__evaluate", "arguments": {"args": ["1"]}}]),
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let listed = names(&after);
+    assert!(
+        listed.iter().all(|n| n.starts_with("text-tools__")) && listed.len() == 4,
+        "{after}"
+    );
+    assert!(after["calls"][0]["protocolError"].is_string(), "{after}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mcp_refuses_missing_wrong_and_foreign_credentials() {
+    let server = TestServer::start("mcp-refusals").await;
+    let admin = server.tenant("acme").await;
+    let other = server.tenant("globex").await;
+    server.install_for_agent(&admin, "text-tools", "bot").await;
+    let writer_only = server.token(&admin, &["skills:write"]).await;
+    let url = format!("http://{}/mcp/agents/bot", server.addr);
+
+    // The official clients fail without a good token.
+    for token in ["", "shk_wrong"] {
+        let (u, t) = (url.clone(), token.to_owned());
+        let err = tokio::task::spawn_blocking(move || py(&u, &t, "auto", json!([])))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(!err.is_empty());
+        let (u, t) = (url.clone(), token.to_owned());
+        let err = tokio::task::spawn_blocking(move || ts(&u, &t, json!([])))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(!err.is_empty());
+    }
+
+    // On the wire: 401 with the challenge, 403 without the scope, 404 for
+    // another tenant's agent (never a tool list), 403 for a foreign Origin.
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}});
+    let post = |token: Option<String>, origin: Option<&'static str>| {
+        let init = init.clone();
+        let addr = server.addr;
+        async move {
+            use http_body_util::{BodyExt, Full};
+            let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let (mut sender, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                    .await
+                    .unwrap();
+            tokio::spawn(conn);
+            let mut b = hyper::Request::builder()
+                .method("POST")
+                .uri("/mcp/agents/bot")
+                .header("host", format!("127.0.0.1:{}", addr.port()))
+                .header("content-type", "application/json")
+                .header("accept", "application/json, text/event-stream")
+                .header("mcp-protocol-version", "2025-11-25");
+            if let Some(t) = token {
+                b = b.header("authorization", format!("Bearer {t}"));
+            }
+            if let Some(o) = origin {
+                b = b.header("origin", o);
+            }
+            let response = sender
+                .send_request(
+                    b.body(Full::new(bytes::Bytes::from(init.to_string())))
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let challenge = response
+                .headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            (
+                status,
+                challenge,
+                String::from_utf8_lossy(&body).into_owned(),
+            )
+        }
+    };
+    let (status, challenge, _) = post(None, None).await;
+    assert_eq!(status, 401);
+    let challenge = challenge.unwrap();
+    assert!(
+        challenge.starts_with("Bearer resource_metadata=\"http://127.0.0.1:")
+            && challenge.ends_with("/.well-known/oauth-protected-resource/mcp/agents/bot\""),
+        "{challenge}"
+    );
+    let (status, _, _) = post(Some("shk_wrong".into()), None).await;
+    assert_eq!(status, 401);
+    let (status, _, body) = post(Some(writer_only), None).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _, body) = post(Some(other), None).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(!body.contains("slugify"));
+    let (status, _, body) = post(Some(admin.clone()), Some("https://evil.example")).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _, body) = post(Some(admin), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("text-tools__slugify"), "{body}");
+
+    // The protected-resource document, plain and path-suffixed.
+    for path in [
+        "/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-protected-resource/mcp/agents/bot",
+    ] {
+        let r = server.request("GET", path, None, None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json["bearer_methods_supported"], json!(["header"]));
+        assert!(
+            r.json["resource"]
+                .as_str()
+                .unwrap()
+                .ends_with(path.trim_start_matches("/.well-known/oauth-protected-resource"))
+        );
+    }
+}
