@@ -329,3 +329,172 @@ async fn mcp_refuses_missing_wrong_and_foreign_credentials() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_mcp_server_integration_exposes_its_skillset_to_the_official_clients() {
+    let upstream = skillhost_tests::Upstream::start("127.0.0.1");
+    let server = TestServer::start("mcp-integration").await;
+    let admin = server.tenant("acme").await;
+    let r = server
+        .request(
+            "POST",
+            "/api/v1/secret/create",
+            Some(&admin),
+            Some(json!({"name": "echo key", "value": "ek-5f1d9c3a", "type": "bearer"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = server
+        .request(
+            "POST",
+            "/api/v1/skillset/create",
+            Some(&admin),
+            Some(json!({"name": "Tools", "description": "d"})),
+        )
+        .await;
+    let skillset = r.json["id"].as_str().unwrap().to_owned();
+    let instruction = format!(
+        "```fetch\nGET http://127.0.0.1:{}/echo?q=$[q euc!|what to echo]\nAuthorization: ${{SECRET_ECHO_KEY}}\n```",
+        upstream.addr.port()
+    );
+    let r = server
+        .request(
+            "POST",
+            &format!("/api/v1/skillset/{skillset}/ability/create"),
+            Some(&admin),
+            Some(json!({"name": "Echo It", "description": "Echoes", "instruction": instruction})),
+        )
+        .await;
+    let echo = r.json["id"].as_str().unwrap().to_owned();
+    let r = server
+        .request(
+            "POST",
+            &format!("/api/v1/skillset/{skillset}/ability/{echo}/approve"),
+            Some(&admin),
+            Some(json!({"allowPrivateNetwork": true})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = server.install(&admin, "calc").await;
+    let calc = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    server
+        .request(
+            "POST",
+            &format!("/api/skills/{calc}/approve"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    let r = server
+        .request("POST", &format!("/api/v1/skillset/{skillset}/ability/create"), Some(&admin), Some(json!({"name": "evaluate", "description": "Arithmetic", "skillId": calc, "ability": "evaluate"})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = server
+        .request(
+            "POST",
+            "/api/v1/integration/mcpserver/create",
+            Some(&admin),
+            Some(json!({"skillsetId": skillset, "name": "tools"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let id = r.json["id"].as_str().unwrap().to_owned();
+    let token = r.json["accessToken"].as_str().unwrap().to_owned();
+    let url = format!("http://{}/integration/mcpserver/{id}/mcp", server.addr);
+    let plan = json!([
+        {"name": "echo_it", "arguments": {"q": "hi there"}},
+        {"name": "evaluate", "arguments": {"args": ["6*7"]}},
+        {"name": "echo_it", "arguments": {}},
+    ]);
+    let (u, t, p) = (url.clone(), token.clone(), plan.clone());
+    let auto = tokio::task::spawn_blocking(move || py(&u, &t, "auto", p))
+        .await
+        .unwrap()
+        .unwrap();
+    let (u, t, p) = (url.clone(), token.clone(), plan.clone());
+    let node = tokio::task::spawn_blocking(move || ts(&u, &t, p))
+        .await
+        .unwrap()
+        .unwrap();
+    for listing in [&auto, &node] {
+        let mut listed = names(listing);
+        listed.sort();
+        assert_eq!(listed, ["echo_it", "evaluate"], "{listing}");
+        let echo_tool = listing["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "echo_it")
+            .unwrap();
+        assert_eq!(echo_tool["inputSchema"]["required"], json!(["q"]));
+        assert_eq!(echo_tool["annotations"]["openWorldHint"], true);
+        let calls = listing["calls"].as_array().unwrap();
+        assert_eq!(calls[0]["isError"], false, "{listing}");
+        // The upstream echoes the injected credential: redacted.
+        let text = calls[0]["text"][0].as_str().unwrap();
+        assert!(
+            text.contains("[secret:echo key]") && !text.contains("ek-5f1d9c3a"),
+            "{text}"
+        );
+        assert_eq!(calls[0]["structured"]["path"], "/echo?q=hi%20there");
+        assert_eq!(
+            calls[1]["text"][0].as_str().unwrap().trim(),
+            "42",
+            "{listing}"
+        );
+        assert_eq!(calls[2]["isError"], true);
+        assert!(
+            calls[2]["text"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("invalid_input"),
+            "{listing}"
+        );
+    }
+    let r = server
+        .request("GET", "/api/audit?limit=100", Some(&admin), None)
+        .await;
+    let ours = r.json["invocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["surface"] == "mcp" && i["integrationId"] == id.as_str())
+        .count();
+    assert_eq!(ours, 6, "{}", r.text);
+
+    // A wrong token, another integration's, or a deleted one: refused.
+    let r = server
+        .request(
+            "POST",
+            "/api/v1/integration/mcpserver/create",
+            Some(&admin),
+            Some(json!({"skillsetId": skillset})),
+        )
+        .await;
+    let other_token = r.json["accessToken"].as_str().unwrap().to_owned();
+    for bad in ["sks_wrong", other_token.as_str()] {
+        let (u, t) = (url.clone(), bad.to_owned());
+        assert!(
+            tokio::task::spawn_blocking(move || py(&u, &t, "auto", json!([])))
+                .await
+                .unwrap()
+                .is_err()
+        );
+    }
+    let r = server
+        .request(
+            "POST",
+            &format!("/api/v1/integration/mcpserver/{id}/delete"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let (u, t) = (url.clone(), token.clone());
+    assert!(
+        tokio::task::spawn_blocking(move || ts(&u, &t, json!([])))
+            .await
+            .unwrap()
+            .is_err()
+    );
+}

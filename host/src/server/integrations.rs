@@ -40,6 +40,40 @@ impl Kind {
     }
 }
 
+/// The integration of `kind` whose access token the request carries;
+/// `None` for no token, a wrong one, another integration's, or a deleted
+/// integration (all 401, never told apart). The token's hash is compared
+/// in constant time.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    kind: Kind,
+    id: &str,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<IntegrationRow>, ApiError> {
+    use subtle::ConstantTimeEq;
+    let Some(token) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return Ok(None);
+    };
+    let presented = hash_token(token);
+    let Some(integration) = state.store.integration_by_id(kind.as_str(), id).await? else {
+        return Ok(None);
+    };
+    let equal: bool = presented
+        .as_bytes()
+        .ct_eq(integration.token_hash.as_bytes())
+        .into();
+    Ok(equal.then_some(integration))
+}
+
 /// The management endpoints of every kind.
 pub fn router() -> Router<AppState> {
     [Kind::SkillServer, Kind::McpServer]

@@ -1,12 +1,12 @@
 //! The MCP handler of `/mcp/agents/{agent}`: lists the agent's tools and
 //! calls them through the same path as a REST invoke.
 use super::McpCaller;
-use super::tools::agent_tools;
+use super::tools::{agent_tools, failure, success};
 use crate::server::AppState;
 use crate::server::invoke::{AgentCall, Surface, call_assigned};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -106,25 +106,10 @@ impl ServerHandler for AgentTools {
         };
         let result = match call_assigned(&self.state, &caller.tenant_id, call).await {
             // Refused since the list was read (disabled, no longer approved).
-            Err(error) => CallToolResult::error(vec![ContentBlock::text(format!(
-                "{}: {error}",
-                error.code()
-            ))]),
+            Err(error) => failure(error.code(), &error),
             Ok(done) => match done.invocation.outcome {
-                Ok(output) => {
-                    // JSON answers (a command's stdout too, when it is a
-                    // JSON object) are also given as structured content.
-                    let structured = serde_json::from_str::<Value>(output.body.trim())
-                        .ok()
-                        .filter(Value::is_object);
-                    let mut result = CallToolResult::success(vec![ContentBlock::text(output.body)]);
-                    result.structured_content = structured;
-                    result
-                }
-                Err(error) => CallToolResult::error(vec![ContentBlock::text(format!(
-                    "{}: {error}",
-                    error.kind()
-                ))]),
+                Ok(output) => success(output.body),
+                Err(error) => failure(error.kind(), &error),
             },
         };
         Ok(result.into())

@@ -9,6 +9,7 @@
 //! `skills:read` in the agent's tenant; otherwise 401 with the
 //! `WWW-Authenticate` challenge that names the protected-resource document.
 mod agent;
+mod integration;
 mod tools;
 
 use super::AppState;
@@ -53,14 +54,30 @@ pub fn router(state: AppState) -> Router<AppState> {
         config.with_allowed_hosts(hosts.clone())
     };
     let handler_state = state.clone();
-    let service = StreamableHttpService::new(
+    let agents = StreamableHttpService::new(
         move || Ok(agent::AgentTools::new(handler_state.clone())),
+        Arc::new(NeverSessionManager::default()),
+        config.clone(),
+    );
+    let handler_state = state.clone();
+    let integrations = StreamableHttpService::new(
+        move || Ok(integration::SkillsetTools::new(handler_state.clone())),
         Arc::new(NeverSessionManager::default()),
         config,
     );
+    let agent_routes = Router::new()
+        .route_service("/mcp/agents/{agent}", agents)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            authorize,
+        ));
     Router::new()
-        .route_service("/mcp/agents/{agent}", service)
-        .route_layer(axum::middleware::from_fn_with_state(state, authorize))
+        .route_service("/integration/mcpserver/{id}/mcp", integrations)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            authorize_integration,
+        ))
+        .merge(agent_routes)
         .route(
             "/.well-known/oauth-protected-resource",
             get(resource_metadata),
@@ -127,24 +144,75 @@ fn error_response(error: &ApiError) -> Response {
         .into_response()
 }
 
+/// 403 unless a present `Origin` is one the operator allowed.
+fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let allowed = origin
+        .to_str()
+        .is_ok_and(|o| state.options.mcp_allowed_origins.iter().any(|a| a == o));
+    if allowed {
+        return Ok(());
+    }
+    Err((
+        StatusCode::FORBIDDEN,
+        axum::Json(json!({
+            "error": "this Origin may not call the MCP endpoint; the operator can allow it with --mcp-allowed-origin",
+            "code": "origin_not_allowed",
+        })),
+    )
+        .into_response())
+}
+
+/// Origin and the integration's static token, checked before rmcp runs.
+async fn authorize_integration(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    if let Err(refused) = check_origin(&state, &parts.headers) {
+        return refused;
+    }
+    let path = parts.uri.path().to_owned();
+    let Ok(Path(id)) = Path::<String>::from_request_parts(&mut parts, &state).await else {
+        return error_response(&ApiError::NotFound("MCP server"));
+    };
+    let kind = crate::server::integrations::Kind::McpServer;
+    let integration =
+        match crate::server::integrations::authenticate(&state, kind, &id, &parts.headers).await {
+            Ok(Some(i)) => i,
+            Ok(None) => {
+                let error = ApiError::Unauthorized(
+                    "send this MCP server's access token as `Authorization: Bearer <token>`",
+                );
+                return unauthorized(&parts.headers, &path, &error);
+            }
+            Err(e) => return error_response(&e),
+        };
+    let skillset = match state
+        .store
+        .skillset(&integration.tenant_id, &integration.skillset_id)
+        .await
+    {
+        Ok(Some(s)) => s,
+        Ok(None) => return error_response(&ApiError::NotFound("skillset")),
+        Err(e) => return error_response(&e.into()),
+    };
+    parts.extensions.insert(integration::IntegrationCaller {
+        integration,
+        skillset,
+    });
+    next.run(Request::from_parts(parts, body)).await
+}
+
 /// Origin, token, scope and agent, checked before rmcp runs. Another
 /// tenant's agent is 404, never a tool list.
 async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    if let Some(origin) = parts.headers.get(header::ORIGIN) {
-        let allowed = origin
-            .to_str()
-            .is_ok_and(|o| state.options.mcp_allowed_origins.iter().any(|a| a == o));
-        if !allowed {
-            return (
-                StatusCode::FORBIDDEN,
-                axum::Json(json!({
-                    "error": "this Origin may not call the MCP endpoint; the operator can allow it with --mcp-allowed-origin",
-                    "code": "origin_not_allowed",
-                })),
-            )
-                .into_response();
-        }
+    if let Err(refused) = check_origin(&state, &parts.headers) {
+        return refused;
     }
     let path = parts.uri.path().to_owned();
     let principal = match Principal::from_request_parts(&mut parts, &state).await {

@@ -6,11 +6,12 @@
 //! validated at install, so the name is stable, unique per agent and
 //! within MCP's `[A-Za-z0-9_.-]{1,128}` (and the stricter 64-character
 //! `[A-Za-z0-9_-]` many model APIs require, for names up to that length).
+use crate::capability::Policy;
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::skills::effective_policy;
 use crate::store::Agent;
-use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -34,7 +35,7 @@ pub(crate) fn tool_name(skill: &str, ability: &str) -> String {
 
 /// An MCP input schema is an object; anything else (a command's array of
 /// arguments) becomes the `args` property of one.
-fn object_schema(schema: &Value) -> (JsonObject, bool) {
+pub(crate) fn object_schema(schema: &Value) -> (JsonObject, bool) {
     let is_object = schema.get("type").and_then(Value::as_str) == Some("object")
         || (schema.get("type").is_none() && schema.get("properties").is_some());
     match schema {
@@ -54,6 +55,32 @@ fn object_schema(schema: &Value) -> (JsonObject, bool) {
     }
 }
 
+/// Hints from what a call may do: open world with network; read-only with
+/// neither network nor a writable mount.
+pub(crate) fn annotations(policy: &Policy) -> ToolAnnotations {
+    let network = !policy.network.is_empty();
+    let writes = policy.mounts.iter().any(|m| m.writable);
+    ToolAnnotations::new()
+        .read_only(!network && !writes)
+        .open_world(network)
+}
+
+/// A call's output as a tool result: the text, and the same as structured
+/// content when it is a JSON object (a command's stdout included).
+pub(crate) fn success(body: String) -> CallToolResult {
+    let structured = serde_json::from_str::<Value>(body.trim())
+        .ok()
+        .filter(Value::is_object);
+    let mut result = CallToolResult::success(vec![ContentBlock::text(body)]);
+    result.structured_content = structured;
+    result
+}
+
+/// A failed call as a tool result: `isError` with its category first.
+pub(crate) fn failure(code: &str, message: impl std::fmt::Display) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(format!("{code}: {message}"))])
+}
+
 /// Every tool the agent may call now: each ability of each enabled
 /// assignment of an active, approved skill.
 pub(crate) async fn agent_tools(
@@ -69,11 +96,7 @@ pub(crate) async fn agent_tools(
         let Some(Ok(policy)) = effective_policy(state, &skill, &assignment) else {
             continue;
         };
-        let network = !policy.network.is_empty();
-        let writes = policy.mounts.iter().any(|m| m.writable);
-        let annotations = ToolAnnotations::new()
-            .read_only(!network && !writes)
-            .open_world(network);
+        let hints = annotations(&policy);
         let name = &skill.manifest.name;
         for ability in &skill.manifest.abilities {
             let (schema, wrapped) = object_schema(&ability.input_schema);
@@ -83,7 +106,7 @@ pub(crate) async fn agent_tools(
                 Arc::new(schema),
             )
             .with_title(format!("{name}: {}", ability.name))
-            .with_annotations(annotations.clone());
+            .with_annotations(hints.clone());
             tools.push(AgentTool {
                 tool,
                 skill: name.clone(),

@@ -1,7 +1,6 @@
 //! The skill server's manual: plain text, generated from the skillset at
 //! request time, enough for an agent that has read nothing else to call
 //! every ability correctly.
-use crate::ability::instruction::Instruction;
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::store::{AbilityRow, IntegrationRow};
@@ -18,33 +17,22 @@ struct Entry {
 }
 
 async fn entry(state: &AppState, tenant_id: &str, ability: &AbilityRow) -> Result<Entry, ApiError> {
-    let mut entry = Entry {
+    let (schema, guidance) =
+        crate::server::skillsets::ability_interface(state, tenant_id, ability).await?;
+    let note = if ability.instruction.is_some() && ability.status != "active" {
+        Some("awaiting an admin's approval: calls fail until then".to_owned())
+    } else if schema.is_none() {
+        Some("its skill is no longer installed: calls fail".to_owned())
+    } else {
+        None
+    };
+    Ok(Entry {
         name: ability.tool_name.clone(),
         description: ability.description.clone(),
-        schema: json!({"type": "object", "properties": {}}),
-        guidance: String::new(),
-        note: None,
-    };
-    if let Some(text) = &ability.instruction {
-        if let Ok(parsed) = Instruction::parse(text) {
-            entry.schema = parsed.input_schema();
-            entry.guidance = parsed.guidance;
-        }
-        if ability.status != "active" {
-            entry.note = Some("awaiting an admin's approval: calls fail until then".into());
-        }
-    } else if let Some(skill_id) = &ability.skill_id {
-        match state.store.skill_shared(tenant_id, skill_id).await? {
-            Some(skill) => {
-                let name = ability.ability.as_deref().unwrap_or_default();
-                if let Some(spec) = skill.manifest.abilities.iter().find(|a| a.name == name) {
-                    entry.schema = spec.input_schema.clone();
-                }
-            }
-            None => entry.note = Some("its skill is no longer installed: calls fail".into()),
-        }
-    }
-    Ok(entry)
+        schema: schema.unwrap_or_else(|| json!({"type": "object", "properties": {}})),
+        guidance,
+        note,
+    })
 }
 
 /// A placeholder value of a schema's type, for examples.

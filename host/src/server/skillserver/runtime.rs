@@ -5,11 +5,10 @@
 use super::manual;
 use crate::runtime::OutputKind;
 use crate::server::AppState;
-use crate::server::auth::hash_token;
 use crate::server::error::ApiError;
 use crate::server::integrations::Kind;
+use crate::server::integrations::authenticate;
 use crate::server::skillsets::run::{AbilityCall, CallError, run};
-use crate::store::IntegrationRow;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -18,7 +17,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use subtle::ConstantTimeEq;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -94,41 +92,6 @@ fn api_failure(format: Format, error: ApiError) -> Response {
     failure(format, error.status(), error.code(), &error.to_string())
 }
 
-/// The integration whose token the request carries; `None` for no token,
-/// a wrong one, another integration's, or a deleted integration (all 401,
-/// never told apart).
-async fn authenticate(
-    state: &AppState,
-    id: &str,
-    headers: &HeaderMap,
-) -> Result<Option<IntegrationRow>, ApiError> {
-    let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    else {
-        return Ok(None);
-    };
-    let presented = hash_token(token);
-    let Some(integration) = state
-        .store
-        .integration_by_id(Kind::SkillServer.as_str(), id)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let equal: bool = presented
-        .as_bytes()
-        .ct_eq(integration.token_hash.as_bytes())
-        .into();
-    Ok(equal.then_some(integration))
-}
-
 /// Where the caller reached us, for the manual's examples.
 fn base_url(headers: &HeaderMap) -> String {
     let host = headers
@@ -153,7 +116,7 @@ async fn read_manual(
     headers: HeaderMap,
 ) -> Response {
     let format = format_of(&params, &headers);
-    let integration = match authenticate(&state, &id, &headers).await {
+    let integration = match authenticate(&state, Kind::SkillServer, &id, &headers).await {
         Ok(Some(i)) => i,
         Ok(None) => {
             return failure(
@@ -193,7 +156,7 @@ async fn invoke(
     body: Bytes,
 ) -> Response {
     let format = format_of(&params, &headers);
-    let integration = match authenticate(&state, &id, &headers).await {
+    let integration = match authenticate(&state, Kind::SkillServer, &id, &headers).await {
         Ok(Some(i)) => i,
         Ok(None) => {
             return failure(

@@ -37,6 +37,41 @@ pub(crate) async fn find_skillset(
         .ok_or(ApiError::NotFound("skillset"))
 }
 
+/// What callers see of an ability: its input schema and, for an
+/// instruction, the guidance around the template. `None` for the schema
+/// when the skill behind a skill ability is gone.
+pub(crate) async fn ability_interface(
+    state: &AppState,
+    tenant_id: &str,
+    ability: &crate::store::AbilityRow,
+) -> Result<(Option<Value>, String), ApiError> {
+    if let Some(text) = &ability.instruction {
+        return Ok(
+            match crate::ability::instruction::Instruction::parse(text) {
+                Ok(parsed) => (Some(parsed.input_schema()), parsed.guidance),
+                Err(_) => (None, String::new()),
+            },
+        );
+    }
+    let Some(skill_id) = &ability.skill_id else {
+        return Ok((None, String::new()));
+    };
+    let schema = state
+        .store
+        .skill_shared(tenant_id, skill_id)
+        .await?
+        .and_then(|skill| {
+            let name = ability.ability.as_deref().unwrap_or_default();
+            skill
+                .manifest
+                .abilities
+                .iter()
+                .find(|a| a.name == name)
+                .map(|a| a.input_schema.clone())
+        });
+    Ok((schema, String::new()))
+}
+
 /// For `Option<Option<T>>` fields with `#[serde(default)]`: absent is
 /// `None` (keep), `null` is `Some(None)` (clear).
 pub(super) fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>

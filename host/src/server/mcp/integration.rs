@@ -1,0 +1,197 @@
+//! The MCP handler of `/integration/mcpserver/{id}/mcp`: the linked
+//! skillset's abilities as tools, called through the one ability runner
+//! (audited with the integration as the caller).
+use super::tools::{annotations, failure, object_schema, success};
+use crate::capability::Policy;
+use crate::server::AppState;
+use crate::server::skillsets::ability_interface;
+use crate::server::skillsets::run::{AbilityCall, CallError, run};
+use crate::store::{AbilityRow, IntegrationRow, SkillsetRow};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The integration [`super::authorize_integration`] admitted.
+#[derive(Debug, Clone)]
+pub(crate) struct IntegrationCaller {
+    /// The integration.
+    pub integration: IntegrationRow,
+    /// Its skillset now.
+    pub skillset: SkillsetRow,
+}
+
+/// One request's handler.
+#[derive(Clone)]
+pub(crate) struct SkillsetTools {
+    state: AppState,
+}
+
+impl SkillsetTools {
+    pub(crate) fn new(state: AppState) -> Self {
+        SkillsetTools { state }
+    }
+}
+
+fn caller(
+    ctx: &RequestContext<RoleServer>,
+) -> Result<(IntegrationCaller, Option<String>), McpError> {
+    let parts = ctx
+        .extensions
+        .get::<http::request::Parts>()
+        .ok_or_else(|| McpError::internal_error("not served over HTTP", None))?;
+    let caller = parts
+        .extensions
+        .get::<IntegrationCaller>()
+        .cloned()
+        .ok_or_else(|| McpError::internal_error("request not authorized", None))?;
+    let request_id = parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Ok((caller, request_id))
+}
+
+fn internal(error: impl std::fmt::Display) -> McpError {
+    McpError::internal_error(error.to_string(), None)
+}
+
+/// An ability as a tool; `None` when it cannot be called (its skill is
+/// gone). Returns whether its input is wrapped.
+async fn tool(
+    state: &AppState,
+    tenant: &str,
+    ability: &AbilityRow,
+) -> Result<Option<(Tool, bool)>, McpError> {
+    let (schema, _) = ability_interface(state, tenant, ability)
+        .await
+        .map_err(internal)?;
+    let Some(schema) = schema else {
+        return Ok(None);
+    };
+    let (schema, wrapped) = object_schema(&schema);
+    let hints = if ability.instruction.is_some() {
+        // An instruction reaches its one origin.
+        ToolAnnotations::new().read_only(false).open_world(true)
+    } else {
+        match skill_policy(state, tenant, ability).await? {
+            Some(policy) => annotations(&policy),
+            None => ToolAnnotations::new(),
+        }
+    };
+    let tool = Tool::new(
+        ability.tool_name.clone(),
+        ability.description.clone(),
+        Arc::new(schema),
+    )
+    .with_title(ability.name.clone())
+    .with_annotations(hints);
+    Ok(Some((tool, wrapped)))
+}
+
+/// The approved policy of the skill behind a skill ability.
+async fn skill_policy(
+    state: &AppState,
+    tenant: &str,
+    ability: &AbilityRow,
+) -> Result<Option<Policy>, McpError> {
+    let Some(skill_id) = &ability.skill_id else {
+        return Ok(None);
+    };
+    let skill = state
+        .store
+        .skill_shared(tenant, skill_id)
+        .await
+        .map_err(internal)?;
+    Ok(skill.and_then(|s| {
+        let grant = s.grant.as_ref()?;
+        Policy::resolve(&s.manifest, grant, state.loader.runtime().limits()).ok()
+    }))
+}
+
+impl ServerHandler for SkillsetTools {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("skillhost", env!("CARGO_PKG_VERSION")))
+            .with_instructions("The abilities of one skillset, each a tool.")
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        let (caller, _) = caller(&ctx)?;
+        let tenant = &caller.integration.tenant_id;
+        let abilities = self
+            .state
+            .store
+            .skillset_abilities(tenant, &caller.skillset.id)
+            .await
+            .map_err(internal)?;
+        let mut tools = Vec::new();
+        for ability in &abilities {
+            if let Some((tool, _)) = tool(&self.state, tenant, ability).await? {
+                tools.push(tool);
+            }
+        }
+        Ok(ListToolsResult::with_all_items(tools))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let (caller, request_id) = caller(&ctx)?;
+        let tenant = caller.integration.tenant_id.clone();
+        let unknown = || {
+            McpError::invalid_params(
+                format!(
+                    "no tool `{}` here; tools/list names the ones this server offers",
+                    request.name
+                ),
+                None,
+            )
+        };
+        let ability = self
+            .state
+            .store
+            .ability_by_name(&tenant, &caller.skillset.id, &request.name)
+            .await
+            .map_err(internal)?
+            .filter(|a| a.tool_name == request.name)
+            .ok_or_else(unknown)?;
+        let Some((_, wrapped)) = tool(&self.state, &tenant, &ability).await? else {
+            return Err(unknown());
+        };
+        let mut input = Value::Object(request.arguments.unwrap_or_default());
+        if wrapped {
+            input = input
+                .get("args")
+                .cloned()
+                .unwrap_or(Value::Array(Vec::new()));
+        }
+        let call = AbilityCall {
+            tenant_id: &tenant,
+            skillset: &caller.skillset,
+            ability: &ability,
+            input,
+            session: None,
+            surface: "mcp",
+            integration_id: Some(&caller.integration.id),
+            request_id,
+        };
+        let done = run(&self.state, call).await.map_err(internal)?;
+        let result = match done.outcome {
+            Ok(output) => success(output.body),
+            Err(CallError { code, message, .. }) => failure(code, message),
+        };
+        Ok(result.into())
+    }
+}
