@@ -498,3 +498,216 @@ async fn an_mcp_server_integration_exposes_its_skillset_to_the_official_clients(
             .is_err()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_001_tools_discover_request_and_an_admin_approves() {
+    let server = TestServer::start("mcp-seed001").await;
+    let admin = server.tenant("acme").await;
+    let other = server.tenant("globex").await;
+    server.install_for_agent(&admin, "text-tools", "bot").await;
+    let mut ids = Vec::new();
+    for guest in ["calc", "hostile"] {
+        let r = server.install(&admin, guest).await;
+        let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+        server
+            .request(
+                "POST",
+                &format!("/api/skills/{id}/approve"),
+                Some(&admin),
+                None,
+            )
+            .await;
+        ids.push(id);
+    }
+    let calc = ids[0].clone();
+    let agent_token = server.token(&admin, &["skills:read"]).await;
+    let url = format!("http://{}/mcp/agents/bot", server.addr);
+    let plan = json!([
+        {"name": "skill_discover", "arguments": {}},
+        {"name": "skill_discover", "arguments": {"query": "ARITHMETIC"}},
+        {"name": "skill_query", "arguments": {"skillId": "text-tools", "query": "how do I slugify?"}},
+        {"name": "skill_query", "arguments": {"skillId": calc}},
+        {"name": "skill_request", "arguments": {"skillId": calc, "reason": "I need to do sums"}},
+        {"name": "skill_request", "arguments": {"skillId": calc, "reason": "asking twice"}},
+        {"name": "connector_discover", "arguments": {}},
+        {"name": "connector_request", "arguments": {"integrationId": "github", "reason": "to read issues"}},
+        {"name": "skill_request", "arguments": {"skillId": "text-tools", "reason": "have it"}},
+    ]);
+    let (u, t, p) = (url.clone(), agent_token.clone(), plan);
+    let out = tokio::task::spawn_blocking(move || py(&u, &t, "auto", p))
+        .await
+        .unwrap()
+        .unwrap();
+    let listed = names(&out);
+    for tool in [
+        "skill_query",
+        "skill_discover",
+        "skill_request",
+        "connector_discover",
+        "connector_request",
+    ] {
+        assert!(listed.contains(&tool.to_owned()), "{tool}: {out}");
+    }
+    let calls = out["calls"].as_array().unwrap();
+    let discovered = &calls[0]["structured"]["skills"];
+    let by_name = |n: &str| {
+        discovered
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == n)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_name("text-tools")["assignedToMe"], true, "{out}");
+    assert_eq!(by_name("calc")["assignedToMe"], false);
+    assert_eq!(by_name("calc")["version"], "1.0.0");
+    assert_eq!(calls[1]["structured"]["total"], 1, "{out}");
+    let query = &calls[2]["structured"];
+    assert_eq!(query["skill"]["name"], "text-tools", "{out}");
+    assert!(
+        query["instructions"]
+            .as_str()
+            .unwrap()
+            .contains("text-tools__slugify")
+    );
+    assert_eq!(query["availableReferences"], json!([]));
+    assert_eq!(calls[3]["isError"], true);
+    assert!(
+        calls[3]["text"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("not_assigned"),
+        "{out}"
+    );
+    let task = calls[4]["structured"]["taskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(calls[4]["structured"]["status"], "pending");
+    assert_eq!(
+        calls[5]["structured"]["taskId"],
+        task.as_str(),
+        "a second identical request returns the first task"
+    );
+    let connectors = &calls[6]["structured"];
+    assert!(
+        connectors["available"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "declared_secret"),
+        "{connectors}"
+    );
+    assert!(
+        connectors["suggestedSkills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["integrationId"] == "declared_secret"
+                && s["suggestedSkills"] == json!(["hostile"]))
+    );
+    let connector_task = calls[7]["structured"]["taskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        calls[8]["text"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("already_assigned"),
+        "{out}"
+    );
+
+    // The agent's token can ask, never decide; another tenant sees nothing.
+    for (method, path) in [
+        ("GET", "/api/tasks".to_owned()),
+        ("POST", format!("/api/tasks/{task}/approve")),
+    ] {
+        let r = server
+            .request(method, &path, Some(&agent_token), None)
+            .await;
+        assert_eq!(r.status, 403, "{path}: {}", r.text);
+        let r = server.request(method, &path, None, None).await;
+        assert_eq!(r.status, 401);
+    }
+    let r = server
+        .request(
+            "POST",
+            &format!("/api/tasks/{task}/approve"),
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let r = server
+        .request("GET", "/api/tasks", Some(&other), None)
+        .await;
+    assert_eq!(r.json["total"], 0);
+
+    let r = server
+        .request("GET", "/api/tasks?status=pending", Some(&admin), None)
+        .await;
+    assert_eq!(r.json["total"], 2, "{}", r.text);
+    let r = server
+        .request(
+            "POST",
+            &format!("/api/tasks/{task}/approve"),
+            Some(&admin),
+            Some(json!({"note": "ok"})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["task"]["status"].as_str()),
+        (200, Some("approved")),
+        "{}",
+        r.text
+    );
+    let r = server
+        .request(
+            "POST",
+            &format!("/api/tasks/{task}/approve"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (409, Some("task_decided"))
+    );
+    let r = server
+        .request(
+            "POST",
+            &format!("/api/tasks/{connector_task}/deny"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.json["task"]["status"], "denied", "{}", r.text);
+    let r = server
+        .request("GET", "/api/tasks?status=bogus", Some(&admin), None)
+        .await;
+    assert_eq!(r.status, 400);
+
+    // Approved: the skill is the agent's, and its tools are listed.
+    let (u, t) = (url.clone(), agent_token.clone());
+    let after = tokio::task::spawn_blocking(move || {
+        ts(
+            &u,
+            &t,
+            json!([{"name": "calc__evaluate", "arguments": {"args": ["2+2"]}}]),
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(
+        names(&after).contains(&"calc__evaluate".to_owned()),
+        "{after}"
+    );
+    assert_eq!(
+        after["calls"][0]["text"][0].as_str().unwrap().trim(),
+        "4",
+        "{after}"
+    );
+}

@@ -22,6 +22,7 @@ mod secrets;
 mod skills;
 mod skillserver;
 mod skillsets;
+mod tasks;
 mod tenants;
 mod tokens;
 
@@ -102,6 +103,7 @@ pub fn app(state: AppState) -> Router {
         .merge(secrets::router())
         .merge(skillsets::router())
         .merge(integrations::router())
+        .merge(tasks::router())
         .merge(skillserver::router())
         .merge(metrics::router())
         .route_layer(metrics::Track)

@@ -14,6 +14,7 @@ mod secrets;
 mod sessions;
 mod skills;
 mod skillsets;
+mod tasks;
 
 pub use audit::{AuditQuery, InvocationRow};
 pub use integrations::{IntegrationRow, NewIntegration};
@@ -22,6 +23,7 @@ pub use records::{Agent, Tenant, TokenRecord};
 pub use secrets::{NewSecret, SecretKind, SecretRow, reference_name};
 pub use skills::{AssignmentRow, SkillFilter, SkillRow, new_skill};
 pub use skillsets::{AbilityDeclaration, AbilityRow, SkillsetRow};
+pub use tasks::TaskRow;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor, Row};

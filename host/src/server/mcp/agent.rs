@@ -65,9 +65,9 @@ impl ServerHandler for AgentTools {
         let tools = agent_tools(&self.state, &caller.tenant_id, &caller.agent)
             .await
             .map_err(internal)?;
-        Ok(ListToolsResult::with_all_items(
-            tools.into_iter().map(|t| t.tool).collect(),
-        ))
+        let mut listed: Vec<_> = tools.into_iter().map(|t| t.tool).collect();
+        listed.extend(super::discovery::tools());
+        Ok(ListToolsResult::with_all_items(listed))
     }
 
     async fn call_tool(
@@ -76,6 +76,13 @@ impl ServerHandler for AgentTools {
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let (caller, request_id) = caller(&ctx)?;
+        if super::discovery::NAMES.contains(&request.name.as_ref()) {
+            let args = request.arguments.unwrap_or_default();
+            let result = super::discovery::call(&self.state, &caller, &request.name, &args)
+                .await
+                .unwrap_or_else(|error| failure(error.code(), &error));
+            return Ok(result.into());
+        }
         let tools = agent_tools(&self.state, &caller.tenant_id, &caller.agent)
             .await
             .map_err(internal)?;

@@ -9,6 +9,7 @@
 //! `skills:read` in the agent's tenant; otherwise 401 with the
 //! `WWW-Authenticate` challenge that names the protected-resource document.
 mod agent;
+mod discovery;
 mod integration;
 mod tools;
 
