@@ -8,7 +8,8 @@
 //! `/healthz`, which shows what its middleware alone costs. The invoke runs
 //! on SQLite and, when `SKILLHOST_TEST_DATABASE_URL` names a PostgreSQL
 //! server, on PostgreSQL too; each prints its ratio to the bare handler.
-//! The skill server's runtime URL is driven too: a skillset ability backed
+//! MCP `tools/call` of the same ability on the agent's MCP endpoint, and
+//! the skill server's runtime URL are driven too: a skillset ability backed
 //! by the same component, and an instruction ability whose upstream is the
 //! bare handler (so the figure is the host's cost plus one upstream call).
 //! Last, the audit cost per record on each backend: 64 writers committing
@@ -31,17 +32,20 @@ struct Target {
     path: String,
     token: Option<String>,
     body: Option<String>,
+    /// Extra request headers.
+    headers: Vec<(&'static str, &'static str)>,
 }
 
 async fn load(target: &Target) -> (f64, Duration, Duration) {
     let deadline = Instant::now() + DURATION;
     let mut tasks = Vec::new();
     for _ in 0..CONNECTIONS {
-        let (addr, path, token, body) = (
+        let (addr, path, token, body, headers) = (
             target.addr,
             target.path.clone(),
             target.token.clone(),
             target.body.clone(),
+            target.headers.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -57,6 +61,9 @@ async fn load(target: &Target) -> (f64, Duration, Duration) {
                     .header("host", addr.to_string());
                 if let Some(t) = &token {
                     b = b.header("authorization", format!("Bearer {t}"));
+                }
+                for (name, value) in &headers {
+                    b = b.header(*name, *value);
                 }
                 let request = match &body {
                     Some(body) => b
@@ -105,6 +112,7 @@ async fn invoke_target(name: &str, backend: Option<&str>) -> (TestServer, Target
         path: "/api/agents/bench/skills/text-tools/invoke".into(),
         token: Some(OPERATOR_TOKEN.into()),
         body: Some(json!({"ability": "slugify", "args": {"text": "Hello, World"}}).to_string()),
+        headers: Vec::new(),
     };
     // One call first: the measured run is the steady state, not the
     // component's first compilation on this node.
@@ -177,6 +185,7 @@ async fn skillserver_targets(server: &TestServer, upstream: SocketAddr) -> (Targ
         path: path.clone(),
         token: access.clone(),
         body: Some(body.to_string()),
+        headers: Vec::new(),
     };
     (
         target(json!({"ability": "slug", "input": {"text": "Hello, World"}})),
@@ -252,17 +261,27 @@ fn main() {
     rt.block_on(async {
         let postgres = skillhost_tests::backend::postgres_url();
         let bare_addr = bare_axum().await;
-        let bare = Target { addr: bare_addr, path: "/".into(), token: None, body: None };
+        let bare = Target { addr: bare_addr, path: "/".into(), token: None, body: None, headers: Vec::new() };
         let (server, on_sqlite) = invoke_target("http-bench", None).await;
 
         println!("== {CONNECTIONS} connections, {DURATION:?} each, load generator in the same process ==");
         let (bare_rps, bare_p50, bare_p99) = load(&bare).await;
         println!("bare axum constant         req/s={bare_rps:>9.0}  p50={bare_p50:>9.2?}  p99={bare_p99:>9.2?}");
-        let health = Target { addr: server.addr, path: "/healthz".into(), token: None, body: None };
+        let health = Target { addr: server.addr, path: "/healthz".into(), token: None, body: None, headers: Vec::new() };
         let (h_rps, h_p50, h_p99) = load(&health).await;
         println!("skillhost GET /healthz      req/s={h_rps:>9.0}  p50={h_p50:>9.2?}  p99={h_p99:>9.2?}  (the service's middleware, no handler work)");
         let (rps, p50, p99) = load(&on_sqlite).await;
         println!("invoke on SQLite           req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare", 100.0 * rps / bare_rps);
+        let mcp = Target {
+            addr: server.addr,
+            path: "/mcp/agents/bench".into(),
+            token: Some(OPERATOR_TOKEN.into()),
+            body: Some(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": "text-tools__slugify", "arguments": {"text": "Hello, World"}}}).to_string()),
+            headers: vec![("accept", "application/json, text/event-stream"), ("mcp-protocol-version", "2025-11-25")],
+        };
+        let (rps, p50, p99) = load(&mcp).await;
+        println!("MCP tools/call            req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare  (SQLite, the same ability, stateless 2025-11-25)", 100.0 * rps / bare_rps);
         let (component, instruction) = skillserver_targets(&server, bare_addr).await;
         let (rps, p50, p99) = load(&component).await;
         println!("skill server, component    req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare  (SQLite)", 100.0 * rps / bare_rps);
