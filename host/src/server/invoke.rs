@@ -288,7 +288,7 @@ pub(crate) async fn call_assigned(
         ));
     }
     // Declared ∩ approved ∩ this assignment; its config reaches the guest.
-    let mut policy = match effective_policy(state, &skill, &assignment) {
+    let policy = match effective_policy(state, &skill, &assignment) {
         Some(Ok(policy)) => policy,
         Some(Err(e)) => {
             return Err(ApiError::Conflict {
@@ -300,33 +300,17 @@ pub(crate) async fn call_assigned(
         }
         None => return Err(ApiError::Internal),
     };
-    if let Some(grant) = &skill.grant
-        && (!grant.secrets.is_empty() || !grant.inject.is_empty())
-    {
-        super::skills::supply_secrets(state, tenant, grant, &mut policy).await?;
-    }
-    let loaded = state
-        .loader
-        .get(&state.store, tenant, &skill.digest)
-        .await?;
     let input = call.args.unwrap_or_else(|| json!({}));
-    let session = call.session.map(|id| SessionScope {
-        namespace: format!("{tenant}/{}", skill.manifest.name),
-        id,
-    });
-    let invocation = state
-        .loader
-        .runtime()
-        .invoke(
-            &loaded,
-            Arc::new(policy),
-            Call {
-                ability: &ability,
-                input: &input,
-                session,
-            },
-        )
-        .await;
+    let invocation = run_in_sandbox(
+        state,
+        tenant,
+        &skill,
+        policy,
+        &ability,
+        &input,
+        call.session,
+    )
+    .await?;
     let outcome = match &invocation.outcome {
         Ok(_) => "success",
         Err(e) => e.kind(),
@@ -346,4 +330,45 @@ pub(crate) async fn call_assigned(
     state.store.record_invocation(record).await?;
     counter.increment(&skill.manifest.name, outcome);
     Ok(AgentCallResult { invocation })
+}
+
+/// Runs `ability` of `skill` in a fresh sandbox under `policy` (declared ∩
+/// approved ∩ whatever narrowed it), with the secrets the grant binds
+/// supplied and session state scoped to the tenant and skill. Every
+/// surface's skill calls end here.
+pub(crate) async fn run_in_sandbox(
+    state: &AppState,
+    tenant: &str,
+    skill: &crate::store::SkillRow,
+    mut policy: crate::capability::Policy,
+    ability: &str,
+    input: &Value,
+    session: Option<String>,
+) -> Result<crate::runtime::Invocation, ApiError> {
+    if let Some(grant) = &skill.grant
+        && (!grant.secrets.is_empty() || !grant.inject.is_empty())
+    {
+        super::skills::supply_secrets(state, tenant, grant, &mut policy).await?;
+    }
+    let loaded = state
+        .loader
+        .get(&state.store, tenant, &skill.digest)
+        .await?;
+    let session = session.map(|id| SessionScope {
+        namespace: format!("{tenant}/{}", skill.manifest.name),
+        id,
+    });
+    Ok(state
+        .loader
+        .runtime()
+        .invoke(
+            &loaded,
+            Arc::new(policy),
+            Call {
+                ability,
+                input,
+                session,
+            },
+        )
+        .await)
 }

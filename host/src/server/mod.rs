@@ -118,6 +118,21 @@ pub fn app(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestId))
 }
 
+/// Where the caller reached us (scheme from `X-Forwarded-Proto` behind a
+/// proxy), for URLs the service writes into its answers.
+pub(crate) fn base_url(headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .filter(|p| *p == "https" || *p == "http")
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
 /// Request ids in the UUID format without a system call per request.
 #[derive(Clone, Copy)]
 struct MakeRequestId;

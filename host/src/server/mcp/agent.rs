@@ -24,25 +24,6 @@ impl AgentTools {
     }
 }
 
-/// The caller [`super::authorize`] admitted, and the request id.
-fn caller(ctx: &RequestContext<RoleServer>) -> Result<(McpCaller, Option<String>), McpError> {
-    let parts = ctx
-        .extensions
-        .get::<http::request::Parts>()
-        .ok_or_else(|| McpError::internal_error("not served over HTTP", None))?;
-    let caller = parts
-        .extensions
-        .get::<McpCaller>()
-        .cloned()
-        .ok_or_else(|| McpError::internal_error("request not authorized", None))?;
-    let request_id = parts
-        .headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    Ok((caller, request_id))
-}
-
 fn internal(error: crate::server::ApiError) -> McpError {
     McpError::internal_error(error.to_string(), None)
 }
@@ -61,7 +42,7 @@ impl ServerHandler for AgentTools {
         _request: Option<PaginatedRequestParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let (caller, _) = caller(&ctx)?;
+        let (caller, _) = super::admitted::<McpCaller>(&ctx)?;
         let tools = agent_tools(&self.state, &caller.tenant_id, &caller.agent)
             .await
             .map_err(internal)?;
@@ -75,7 +56,7 @@ impl ServerHandler for AgentTools {
         request: CallToolRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let (caller, request_id) = caller(&ctx)?;
+        let (caller, request_id) = super::admitted::<McpCaller>(&ctx)?;
         if super::discovery::NAMES.contains(&request.name.as_ref()) {
             let args = request.arguments.unwrap_or_default();
             let result = super::discovery::call(&self.state, &caller, &request.name, &args)

@@ -37,26 +37,6 @@ impl SkillsetTools {
     }
 }
 
-fn caller(
-    ctx: &RequestContext<RoleServer>,
-) -> Result<(IntegrationCaller, Option<String>), McpError> {
-    let parts = ctx
-        .extensions
-        .get::<http::request::Parts>()
-        .ok_or_else(|| McpError::internal_error("not served over HTTP", None))?;
-    let caller = parts
-        .extensions
-        .get::<IntegrationCaller>()
-        .cloned()
-        .ok_or_else(|| McpError::internal_error("request not authorized", None))?;
-    let request_id = parts
-        .headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    Ok((caller, request_id))
-}
-
 fn internal(error: impl std::fmt::Display) -> McpError {
     McpError::internal_error(error.to_string(), None)
 }
@@ -126,7 +106,7 @@ impl ServerHandler for SkillsetTools {
         _request: Option<PaginatedRequestParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let (caller, _) = caller(&ctx)?;
+        let (caller, _) = super::admitted::<IntegrationCaller>(&ctx)?;
         let tenant = &caller.integration.tenant_id;
         let abilities = self
             .state
@@ -148,7 +128,7 @@ impl ServerHandler for SkillsetTools {
         request: CallToolRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let (caller, request_id) = caller(&ctx)?;
+        let (caller, request_id) = super::admitted::<IntegrationCaller>(&ctx)?;
         let tenant = caller.integration.tenant_id.clone();
         let unknown = || {
             McpError::invalid_params(

@@ -38,6 +38,28 @@ pub(crate) struct McpCaller {
     pub agent: Agent,
 }
 
+/// What [`authorize`] or [`authorize_integration`] put into the request
+/// for the handler, and the request id.
+pub(crate) fn admitted<T: Clone + Send + Sync + 'static>(
+    ctx: &rmcp::service::RequestContext<rmcp::RoleServer>,
+) -> Result<(T, Option<String>), rmcp::ErrorData> {
+    let parts = ctx
+        .extensions
+        .get::<http::request::Parts>()
+        .ok_or_else(|| rmcp::ErrorData::internal_error("not served over HTTP", None))?;
+    let caller = parts
+        .extensions
+        .get::<T>()
+        .cloned()
+        .ok_or_else(|| rmcp::ErrorData::internal_error("request not authorized", None))?;
+    let request_id = parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Ok((caller, request_id))
+}
+
 /// The MCP routes; `state` builds each request's handler.
 pub fn router(state: AppState) -> Router<AppState> {
     let hosts = &state.options.mcp_allowed_hosts;
@@ -89,23 +111,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
 }
 
-/// Where the caller reached us.
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .filter(|p| *p == "https" || *p == "http")
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
-}
-
 /// RFC 9728's protected-resource document (plain and path-suffixed).
 async fn resource_metadata(headers: HeaderMap, request: Request) -> Response {
-    let base = base_url(&headers);
+    let base = crate::server::base_url(&headers);
     let suffix = request
         .uri()
         .path()
@@ -125,7 +133,7 @@ async fn resource_metadata(headers: HeaderMap, request: Request) -> Response {
 fn unauthorized(headers: &HeaderMap, path: &str, error: &ApiError) -> Response {
     let challenge = format!(
         "Bearer resource_metadata=\"{}/.well-known/oauth-protected-resource{path}\"",
-        base_url(headers)
+        crate::server::base_url(headers)
     );
     let mut response = error_response(error);
     if let Ok(value) = HeaderValue::from_str(&challenge) {

@@ -92,20 +92,6 @@ fn api_failure(format: Format, error: ApiError) -> Response {
     failure(format, error.status(), error.code(), &error.to_string())
 }
 
-/// Where the caller reached us, for the manual's examples.
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .filter(|p| *p == "https" || *p == "http")
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
-}
-
 const UNAUTHORIZED: &str =
     "send this skill server's access token as `Authorization: Bearer <token>`";
 
@@ -130,7 +116,7 @@ async fn read_manual(
     };
     let url = format!(
         "{}/integration/skillserver/{}",
-        base_url(&headers),
+        crate::server::base_url(&headers),
         integration.id
     );
     match manual::write(&state, &integration, &url).await {

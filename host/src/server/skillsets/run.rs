@@ -6,7 +6,7 @@
 use crate::ability::instruction::{Instruction, RenderError};
 use crate::capability::{Policy, Redactor};
 use crate::outbound::{Exchanges, Limits, Origins, OutboundError, Rules};
-use crate::runtime::{Call, Output, OutputKind, SessionScope};
+use crate::runtime::{Output, OutputKind};
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::store::{AbilityRow, InvocationRow, SkillsetRow, now};
@@ -187,34 +187,21 @@ async fn skill(
         )));
     };
     let ability = call.ability.ability.clone().unwrap_or_default();
-    let mut policy = Policy::resolve(&skill.manifest, grant, state.loader.runtime().limits()).map_err(|e| {
-        tracing::error!(error = %e, skill_id = %skill.id, "an approved grant no longer resolves");
-        ApiError::Internal
-    })?;
-    if !grant.secrets.is_empty() || !grant.inject.is_empty() {
-        crate::server::skills::supply_secrets(state, call.tenant_id, grant, &mut policy).await?;
-    }
-    let loaded = state
-        .loader
-        .get(store, call.tenant_id, &skill.digest)
-        .await?;
-    let session = call.session.clone().map(|id| SessionScope {
-        namespace: format!("{}/{}", call.tenant_id, skill.manifest.name),
-        id,
-    });
-    let invocation = state
-        .loader
-        .runtime()
-        .invoke(
-            &loaded,
-            Arc::new(policy),
-            Call {
-                ability: &ability,
-                input: &call.input,
-                session,
-            },
-        )
-        .await;
+    let policy = Policy::resolve(&skill.manifest, grant, state.loader.runtime().limits())
+        .map_err(|e| {
+            tracing::error!(error = %e, skill_id = %skill.id, "an approved grant no longer resolves");
+            ApiError::Internal
+        })?;
+    let invocation = crate::server::invoke::run_in_sandbox(
+        state,
+        call.tenant_id,
+        &skill,
+        policy,
+        &ability,
+        &call.input,
+        call.session.clone(),
+    )
+    .await?;
     record.id = invocation.id.clone();
     record.duration_us = invocation.receipt.wall_time_us as i64;
     record.peak_memory_bytes = invocation.receipt.peak_memory_bytes as i64;
