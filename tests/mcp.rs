@@ -714,3 +714,57 @@ async fn seed_001_tools_discover_request_and_an_admin_approves() {
         "{after}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_listening_client_hears_that_its_tools_changed() {
+    use std::io::{BufRead, BufReader};
+    let server = TestServer::start("mcp-listen").await;
+    let admin = server.tenant("acme").await;
+    server.install_for_agent(&admin, "text-tools", "bot").await;
+    let r = server.install(&admin, "calc").await;
+    let calc = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    server
+        .request(
+            "POST",
+            &format!("/api/skills/{calc}/approve"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    let url = format!("http://{}/mcp/agents/bot", server.addr);
+    let mut child = Command::new(python())
+        .arg(clients_dir().join("listen.py"))
+        .args([&url, &admin])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::task::spawn_blocking(move || {
+        let first = lines.next().and_then(Result::ok);
+        (first, lines)
+    })
+    .await
+    .unwrap();
+    let (ready, mut lines) = first;
+    assert_eq!(ready.as_deref(), Some("listening"));
+    // An assignment on the REST surface changes what the agent may call.
+    let r = server
+        .request(
+            "POST",
+            &format!("/api/skills/{calc}/assign"),
+            Some(&admin),
+            Some(json!({"agentId": "bot"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let heard = tokio::task::spawn_blocking(move || lines.next().and_then(Result::ok))
+        .await
+        .unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "{stderr}");
+    let names: Vec<String> = serde_json::from_str(&heard.expect("a notification")).unwrap();
+    assert!(names.contains(&"calc__evaluate".to_owned()), "{names:?}");
+}

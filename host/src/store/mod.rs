@@ -236,6 +236,13 @@ impl Store {
         })
     }
 
+    /// A number that changes whenever a cached table may have changed, on
+    /// this node or (on PostgreSQL, by notification) any other: a cheap
+    /// signal to look again.
+    pub fn change_generation(&self) -> u64 {
+        self.cache.generation.current()
+    }
+
     /// The backend in use.
     pub fn backend(&self) -> Backend {
         self.backend

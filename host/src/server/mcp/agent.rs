@@ -4,11 +4,12 @@ use super::McpCaller;
 use super::tools::{agent_tools, failure, success};
 use crate::server::AppState;
 use crate::server::invoke::{AgentCall, Surface, call_assigned};
+use rmcp::model::SubscriptionFilter;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
     PaginatedRequestParams, ServerCapabilities, ServerConfig,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::Value;
 
@@ -30,11 +31,66 @@ fn internal(error: crate::server::ApiError) -> McpError {
 
 impl ServerHandler for AgentTools {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .build(),
+        )
             .with_server_info(Implementation::new("skillhost", env!("CARGO_PKG_VERSION")))
             .with_instructions(
                 "The skills assigned to this agent, each ability a tool named <skill>__<ability>. Every call runs in a fresh WebAssembly sandbox with exactly the capabilities the operator approved.",
             )
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        _requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        Some(SubscriptionFilter::builder().tools_list_changed().build())
+    }
+
+    /// `subscriptions/listen` (2026-07-28): `notifications/tools/list_changed`
+    /// whenever what this caller may call changes — an assignment, an
+    /// approval, an update — on any replica (writes elsewhere reach this
+    /// node's change generation through PostgreSQL notifications). Looks
+    /// again at each change, and every few seconds regardless.
+    async fn listen(&self, ctx: SubscriptionContext) -> Result<(), McpError> {
+        let (caller, _) = super::admitted::<McpCaller>(ctx.request_context())?;
+        let fingerprint = || async {
+            let tools = agent_tools(&self.state, &caller.tenant_id, &caller.agent)
+                .await
+                .map_err(internal)?;
+            Ok::<_, McpError>(
+                tools
+                    .iter()
+                    .map(|t| serde_json::to_string(&t.tool).unwrap_or_default())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let mut seen = fingerprint().await?;
+        let mut generation = self.state.store.change_generation();
+        let mut since_look = std::time::Instant::now();
+        loop {
+            tokio::select! {
+                _ = ctx.cancelled() => return Ok(()),
+                _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+            }
+            let now = self.state.store.change_generation();
+            if now == generation && since_look.elapsed() < std::time::Duration::from_secs(5) {
+                continue;
+            }
+            generation = now;
+            since_look = std::time::Instant::now();
+            let current = fingerprint().await?;
+            if current != seen {
+                seen = current;
+                ctx.sink()
+                    .notify_tool_list_changed()
+                    .await
+                    .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+            }
+        }
     }
 
     async fn list_tools(
