@@ -220,7 +220,15 @@ async fn official_clients_list_and_call_an_agents_skills() {
         skills.iter().all(|n| n.starts_with("text-tools__")) && skills.len() == 4,
         "{after}"
     );
-    assert!(after["calls"][0]["protocolError"].is_string(), "{after}");
+    // Calling it anyway: refused and audited, as on REST.
+    assert_eq!(after["calls"][0]["isError"], true, "{after}");
+    assert!(
+        after["calls"][0]["text"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("assignment_disabled"),
+        "{after}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,8 +1,9 @@
 //! The MCP handler of `/mcp/agents/{agent}`: lists the agent's tools and
 //! calls them through the same path as a REST invoke.
 use super::McpCaller;
-use super::tools::{agent_tools, failure, success};
+use super::tools::{agent_tools, failure, object_schema, success};
 use crate::server::AppState;
+use crate::server::error::ApiError;
 use crate::server::invoke::{AgentCall, Surface, call_assigned};
 use rmcp::model::SubscriptionFilter;
 use rmcp::model::{
@@ -25,7 +26,7 @@ impl AgentTools {
     }
 }
 
-fn internal(error: crate::server::ApiError) -> McpError {
+fn internal(error: impl std::fmt::Display) -> McpError {
     McpError::internal_error(error.to_string(), None)
 }
 
@@ -64,7 +65,7 @@ impl ServerHandler for AgentTools {
             Ok::<_, McpError>(
                 tools
                     .iter()
-                    .map(|t| serde_json::to_string(&t.tool).unwrap_or_default())
+                    .map(|t| serde_json::to_string(t).unwrap_or_default())
                     .collect::<Vec<_>>(),
             )
         };
@@ -102,7 +103,7 @@ impl ServerHandler for AgentTools {
         let tools = agent_tools(&self.state, &caller.tenant_id, &caller.agent)
             .await
             .map_err(internal)?;
-        let mut listed: Vec<_> = tools.into_iter().map(|t| t.tool).collect();
+        let mut listed = tools;
         listed.extend(super::discovery::tools());
         Ok(ListToolsResult::with_all_items(listed))
     }
@@ -120,20 +121,36 @@ impl ServerHandler for AgentTools {
                 .unwrap_or_else(|error| failure(error.code(), &error));
             return Ok(result.into());
         }
-        let tools = agent_tools(&self.state, &caller.tenant_id, &caller.agent)
-            .await
-            .map_err(internal)?;
-        let Some(found) = tools.into_iter().find(|t| t.tool.name == request.name) else {
-            return Err(McpError::invalid_params(
+        // `<skill>__<ability>`: skill names have no underscores, so the
+        // first double underscore splits. Whether the agent may call it is
+        // the invoke path's to say (and to audit), as for REST.
+        let unknown = || {
+            McpError::invalid_params(
                 format!(
                     "no tool `{}` for this agent; tools/list names the ones it may call",
                     request.name
                 ),
                 None,
-            ));
+            )
         };
+        let (skill_name, ability_name) = request.name.split_once("__").ok_or_else(unknown)?;
+        let skill = self
+            .state
+            .store
+            .skill_shared(&caller.tenant_id, skill_name)
+            .await
+            .map_err(internal)?
+            .filter(|s| s.manifest.name == skill_name)
+            .ok_or_else(unknown)?;
+        let spec = skill
+            .manifest
+            .abilities
+            .iter()
+            .find(|a| a.name == ability_name)
+            .ok_or_else(unknown)?;
+        let (_, wrapped) = object_schema(&spec.input_schema);
         let mut arguments = Value::Object(request.arguments.unwrap_or_default());
-        if found.wrapped {
+        if wrapped {
             arguments = arguments
                 .get("args")
                 .cloned()
@@ -141,15 +158,17 @@ impl ServerHandler for AgentTools {
         }
         let call = AgentCall {
             agent: caller.agent,
-            skill: found.skill,
-            ability: Some(found.ability),
+            skill: skill.manifest.name.clone(),
+            ability: Some(spec.name.clone()),
             args: Some(arguments),
             session: None,
             surface: Surface::Mcp,
             request_id,
         };
         let result = match call_assigned(&self.state, &caller.tenant_id, call).await {
-            // Refused since the list was read (disabled, no longer approved).
+            // Not this agent's skill: as unknown as any other name.
+            Err(ApiError::NotFound(_)) => return Err(unknown()),
+            // Disabled for this agent, or not approved (yet, or any more).
             Err(error) => failure(error.code(), &error),
             Ok(done) => match done.invocation.outcome {
                 Ok(output) => success(output.body),

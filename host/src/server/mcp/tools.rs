@@ -15,19 +15,6 @@ use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotation
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// One callable tool and what it runs.
-pub(crate) struct AgentTool {
-    /// The MCP tool.
-    pub tool: Tool,
-    /// The skill's name (its current version is what the agent has).
-    pub skill: String,
-    /// The ability.
-    pub ability: String,
-    /// The ability takes an array (a command's arguments), wrapped as the
-    /// tool's `args` property.
-    pub wrapped: bool,
-}
-
 /// `<skill>__<ability>`.
 pub(crate) fn tool_name(skill: &str, ability: &str) -> String {
     format!("{skill}__{ability}")
@@ -87,7 +74,7 @@ pub(crate) async fn agent_tools(
     state: &AppState,
     tenant_id: &str,
     agent: &Agent,
-) -> Result<Vec<AgentTool>, ApiError> {
+) -> Result<Vec<Tool>, ApiError> {
     let mut tools = Vec::new();
     for (assignment, skill) in state.store.agent_skills(tenant_id, &agent.id).await? {
         if !assignment.enabled || skill.status != "active" {
@@ -99,7 +86,7 @@ pub(crate) async fn agent_tools(
         let hints = annotations(&policy);
         let name = &skill.manifest.name;
         for ability in &skill.manifest.abilities {
-            let (schema, wrapped) = object_schema(&ability.input_schema);
+            let (schema, _) = object_schema(&ability.input_schema);
             let tool = Tool::new(
                 tool_name(name, &ability.name),
                 ability.description.clone(),
@@ -107,12 +94,7 @@ pub(crate) async fn agent_tools(
             )
             .with_title(format!("{name}: {}", ability.name))
             .with_annotations(hints.clone());
-            tools.push(AgentTool {
-                tool,
-                skill: name.clone(),
-                ability: ability.name.clone(),
-                wrapped,
-            });
+            tools.push(tool);
         }
     }
     Ok(tools)
