@@ -36,8 +36,19 @@ struct Target {
     headers: Vec<(&'static str, &'static str)>,
 }
 
+/// A target's figures: one second of unmeasured load first (the sandbox
+/// pool's slots, connections and caches warm up; without it whichever
+/// target runs first pays for that), then `DURATION` measured.
 async fn load(target: &Target) -> (f64, Duration, Duration) {
-    let deadline = Instant::now() + DURATION;
+    measure(target, WARM_UP).await;
+    measure(target, DURATION).await
+}
+
+/// Unmeasured load before each measured run.
+const WARM_UP: Duration = Duration::from_secs(1);
+
+async fn measure(target: &Target, duration: Duration) -> (f64, Duration, Duration) {
+    let deadline = Instant::now() + duration;
     let mut tasks = Vec::new();
     for _ in 0..CONNECTIONS {
         let (addr, path, token, body, headers) = (
@@ -89,7 +100,7 @@ async fn load(target: &Target) -> (f64, Duration, Duration) {
     }
     all.sort();
     let p = |q: f64| all[((all.len() - 1) as f64 * q) as usize];
-    (all.len() as f64 / DURATION.as_secs_f64(), p(0.5), p(0.99))
+    (all.len() as f64 / duration.as_secs_f64(), p(0.5), p(0.99))
 }
 
 async fn bare_axum() -> SocketAddr {
@@ -264,7 +275,7 @@ fn main() {
         let bare = Target { addr: bare_addr, path: "/".into(), token: None, body: None, headers: Vec::new() };
         let (server, on_sqlite) = invoke_target("http-bench", None).await;
 
-        println!("== {CONNECTIONS} connections, {DURATION:?} each, load generator in the same process ==");
+        println!("== {CONNECTIONS} connections, {DURATION:?} each after {WARM_UP:?} of warm-up, load generator in the same process ==");
         let (bare_rps, bare_p50, bare_p99) = load(&bare).await;
         println!("bare axum constant         req/s={bare_rps:>9.0}  p50={bare_p50:>9.2?}  p99={bare_p99:>9.2?}");
         let health = Target { addr: server.addr, path: "/healthz".into(), token: None, body: None, headers: Vec::new() };
