@@ -34,11 +34,12 @@ fn node_ready() {
 }
 
 /// Runs the Python client; `Err(stderr)` when the SDK raised.
-fn py(url: &str, token: &str, mode: &str, plan: Value) -> Result<Value, String> {
-    let out = Command::new(python())
+async fn py(url: &str, token: &str, mode: &str, plan: Value) -> Result<Value, String> {
+    let out = tokio::process::Command::new(python())
         .arg(clients_dir().join("client.py"))
         .args([url, token, mode, &plan.to_string()])
         .output()
+        .await
         .expect("python runs");
     if out.status.success() {
         Ok(serde_json::from_slice(&out.stdout).expect("the client prints JSON"))
@@ -48,12 +49,13 @@ fn py(url: &str, token: &str, mode: &str, plan: Value) -> Result<Value, String> 
 }
 
 /// Runs the TypeScript client; `Err(stderr)` when the SDK threw.
-fn ts(url: &str, token: &str, plan: Value) -> Result<Value, String> {
+async fn ts(url: &str, token: &str, plan: Value) -> Result<Value, String> {
     node_ready();
-    let out = Command::new("node")
+    let out = tokio::process::Command::new("node")
         .arg(clients_dir().join("client.mjs"))
         .args([url, token, &plan.to_string()])
         .output()
+        .await
         .expect("node runs");
     if out.status.success() {
         Ok(serde_json::from_slice(&out.stdout).expect("the client prints JSON"))
@@ -99,20 +101,11 @@ async fn official_clients_list_and_call_an_agents_skills() {
     ]);
 
     let (reader2, url2, plan2) = (reader.clone(), url.clone(), plan.clone());
-    let auto = tokio::task::spawn_blocking(move || py(&url2, &reader2, "auto", plan2))
-        .await
-        .unwrap()
-        .unwrap();
+    let auto = py(&url2, &reader2, "auto", plan2).await.unwrap();
     let (reader2, url2, plan2) = (reader.clone(), url.clone(), plan.clone());
-    let legacy = tokio::task::spawn_blocking(move || py(&url2, &reader2, "legacy", plan2))
-        .await
-        .unwrap()
-        .unwrap();
+    let legacy = py(&url2, &reader2, "legacy", plan2).await.unwrap();
     let (reader2, url2, plan2) = (reader.clone(), url.clone(), plan.clone());
-    let node = tokio::task::spawn_blocking(move || ts(&url2, &reader2, plan2))
-        .await
-        .unwrap()
-        .unwrap();
+    let node = ts(&url2, &reader2, plan2).await.unwrap();
     assert_eq!(auto["protocolVersion"], "2026-07-28", "{auto}");
     assert_eq!(legacy["protocolVersion"], "2025-11-25", "{legacy}");
     assert_eq!(node["protocolVersion"], "2025-11-25", "{node}");
@@ -201,16 +194,13 @@ async fn official_clients_list_and_call_an_agents_skills() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let (reader2, url2) = (reader.clone(), url.clone());
-    let after = tokio::task::spawn_blocking(move || {
-        py(
-            &url2,
-            &reader2,
-            "auto",
-            json!([{"name": "calc__evaluate", "arguments": {"args": ["1"]}}]),
-        )
-    })
+    let after = py(
+        &url2,
+        &reader2,
+        "auto",
+        json!([{"name": "calc__evaluate", "arguments": {"args": ["1"]}}]),
+    )
     .await
-    .unwrap()
     .unwrap();
     let skills: Vec<String> = names(&after)
         .into_iter()
@@ -243,16 +233,10 @@ async fn mcp_refuses_missing_wrong_and_foreign_credentials() {
     // The official clients fail without a good token.
     for token in ["", "shk_wrong"] {
         let (u, t) = (url.clone(), token.to_owned());
-        let err = tokio::task::spawn_blocking(move || py(&u, &t, "auto", json!([])))
-            .await
-            .unwrap()
-            .unwrap_err();
+        let err = py(&u, &t, "auto", json!([])).await.unwrap_err();
         assert!(!err.is_empty());
         let (u, t) = (url.clone(), token.to_owned());
-        let err = tokio::task::spawn_blocking(move || ts(&u, &t, json!([])))
-            .await
-            .unwrap()
-            .unwrap_err();
+        let err = ts(&u, &t, json!([])).await.unwrap_err();
         assert!(!err.is_empty());
     }
 
@@ -418,15 +402,9 @@ async fn an_mcp_server_integration_exposes_its_skillset_to_the_official_clients(
         {"name": "echo_it", "arguments": {}},
     ]);
     let (u, t, p) = (url.clone(), token.clone(), plan.clone());
-    let auto = tokio::task::spawn_blocking(move || py(&u, &t, "auto", p))
-        .await
-        .unwrap()
-        .unwrap();
+    let auto = py(&u, &t, "auto", p).await.unwrap();
     let (u, t, p) = (url.clone(), token.clone(), plan.clone());
-    let node = tokio::task::spawn_blocking(move || ts(&u, &t, p))
-        .await
-        .unwrap()
-        .unwrap();
+    let node = ts(&u, &t, p).await.unwrap();
     for listing in [&auto, &node] {
         let mut listed = names(listing);
         listed.sort();
@@ -485,12 +463,7 @@ async fn an_mcp_server_integration_exposes_its_skillset_to_the_official_clients(
     let other_token = r.json["accessToken"].as_str().unwrap().to_owned();
     for bad in ["sks_wrong", other_token.as_str()] {
         let (u, t) = (url.clone(), bad.to_owned());
-        assert!(
-            tokio::task::spawn_blocking(move || py(&u, &t, "auto", json!([])))
-                .await
-                .unwrap()
-                .is_err()
-        );
+        assert!(py(&u, &t, "auto", json!([])).await.is_err());
     }
     let r = server
         .request(
@@ -502,12 +475,7 @@ async fn an_mcp_server_integration_exposes_its_skillset_to_the_official_clients(
         .await;
     assert_eq!(r.status, 200);
     let (u, t) = (url.clone(), token.clone());
-    assert!(
-        tokio::task::spawn_blocking(move || ts(&u, &t, json!([])))
-            .await
-            .unwrap()
-            .is_err()
-    );
+    assert!(ts(&u, &t, json!([])).await.is_err());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -545,10 +513,7 @@ async fn seed_001_tools_discover_request_and_an_admin_approves() {
         {"name": "skill_request", "arguments": {"skillId": "text-tools", "reason": "have it"}},
     ]);
     let (u, t, p) = (url.clone(), agent_token.clone(), plan);
-    let out = tokio::task::spawn_blocking(move || py(&u, &t, "auto", p))
-        .await
-        .unwrap()
-        .unwrap();
+    let out = py(&u, &t, "auto", p).await.unwrap();
     let listed = names(&out);
     for tool in [
         "skill_query",
@@ -702,15 +667,12 @@ async fn seed_001_tools_discover_request_and_an_admin_approves() {
 
     // Approved: the skill is the agent's, and its tools are listed.
     let (u, t) = (url.clone(), agent_token.clone());
-    let after = tokio::task::spawn_blocking(move || {
-        ts(
-            &u,
-            &t,
-            json!([{"name": "calc__evaluate", "arguments": {"args": ["2+2"]}}]),
-        )
-    })
+    let after = ts(
+        &u,
+        &t,
+        json!([{"name": "calc__evaluate", "arguments": {"args": ["2+2"]}}]),
+    )
     .await
-    .unwrap()
     .unwrap();
     assert!(
         names(&after).contains(&"calc__evaluate".to_owned()),
