@@ -154,17 +154,15 @@ fn error_response(error: &ApiError) -> Response {
 }
 
 /// 403 unless a present `Origin` is one the operator allowed.
-fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return Ok(());
-    };
+fn check_origin(state: &AppState, headers: &HeaderMap) -> Option<Response> {
+    let origin = headers.get(header::ORIGIN)?;
     let allowed = origin
         .to_str()
         .is_ok_and(|o| state.options.mcp_allowed_origins.iter().any(|a| a == o));
     if allowed {
-        return Ok(());
+        return None;
     }
-    Err((
+    Some((
         StatusCode::FORBIDDEN,
         axum::Json(json!({
             "error": "this Origin may not call the MCP endpoint; the operator can allow it with --mcp-allowed-origin",
@@ -181,7 +179,7 @@ async fn authorize_integration(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    if let Err(refused) = check_origin(&state, &parts.headers) {
+    if let Some(refused) = check_origin(&state, &parts.headers) {
         return refused;
     }
     let path = parts.uri.path().to_owned();
@@ -220,7 +218,7 @@ async fn authorize_integration(
 /// tenant's agent is 404, never a tool list.
 async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    if let Err(refused) = check_origin(&state, &parts.headers) {
+    if let Some(refused) = check_origin(&state, &parts.headers) {
         return refused;
     }
     let path = parts.uri.path().to_owned();
