@@ -370,6 +370,69 @@ async fn skillsets_and_abilities_follow_seed_002_and_refuse_what_cannot_run() {
         (Some("pending"), Some("https://other.example"))
     );
 
+    // Which secret `${SECRET_DEFAULT}` stands for is part of the approval:
+    // pointing an approved ability at another secret waits for an admin.
+    let mut secrets = Vec::new();
+    for name in ["key one", "key two"] {
+        let r = s
+            .request(
+                "POST",
+                "/api/v1/secret/create",
+                Some(&f.admin),
+                Some(json!({"name": name, "value": format!("{name}-value")})),
+            )
+            .await;
+        secrets.push(r.json["id"].as_str().unwrap().to_owned());
+    }
+    let r = f
+        .ability(&f.admin, json!({"name": "uses default", "description": "d", "secretId": secrets[0],
+            "instruction": format!("```fetch\nGET {origin}/echo\nX-Key: ${{SECRET_DEFAULT}}\n```")}))
+        .await;
+    let default_user = r.json["id"].as_str().unwrap().to_owned();
+    let r = s
+        .request(
+            "GET",
+            &format!("{base}/{default_user}/fetch"),
+            Some(&reader),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            r.json["status"].as_str(),
+            r.json["declaration"]["defaultSecretId"].as_str()
+        ),
+        (Some("active"), Some(secrets[0].as_str())),
+        "{}",
+        r.text
+    );
+    let r = s
+        .request(
+            "POST",
+            &format!("{base}/{default_user}/update"),
+            Some(&f.writer),
+            Some(json!({"secretId": secrets[1]})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = s
+        .request(
+            "GET",
+            &format!("{base}/{default_user}/fetch"),
+            Some(&reader),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            r.json["status"].as_str(),
+            r.json["declaration"]["defaultSecretId"].as_str()
+        ),
+        (Some("pending"), Some(secrets[1].as_str())),
+        "{}",
+        r.text
+    );
+
     let r = s
         .request(
             "POST",

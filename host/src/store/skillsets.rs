@@ -41,6 +41,12 @@ pub struct AbilityDeclaration {
     /// Secret references (`API_KEY`, `DEFAULT`).
     #[serde(default)]
     pub secrets: Vec<String>,
+    /// The secret `${SECRET_DEFAULT}` stands for (the ability's
+    /// `secretId`), when the template uses it: pointing it at another
+    /// secret changes what the ability sends, so it is part of what an
+    /// admin approves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_secret_id: Option<String>,
 }
 
 /// An ability of a skillset.

@@ -131,16 +131,23 @@ fn view(a: &AbilityRow) -> Value {
     v
 }
 
-/// What an instruction declares, or a 422 naming the line and column.
-fn declare(text: &str) -> Result<AbilityDeclaration, ApiError> {
+/// What an instruction declares with `secret_id` as its default secret, or
+/// a 422 naming the line and column.
+fn declare(text: &str, secret_id: Option<&str>) -> Result<AbilityDeclaration, ApiError> {
     check_text("instruction", text, 64 << 10)?;
     let parsed = Instruction::parse(text).map_err(|e| ApiError::Unprocessable {
         code: "invalid_instruction",
         message: e.to_string(),
     })?;
+    let default_secret_id = parsed
+        .secrets
+        .contains("DEFAULT")
+        .then(|| secret_id.map(str::to_owned))
+        .flatten();
     Ok(AbilityDeclaration {
         origin: Some(parsed.origin.to_string()),
         secrets: parsed.secrets.into_iter().collect(),
+        default_secret_id,
     })
 }
 
@@ -250,7 +257,7 @@ async fn create(
         &body.skill_id,
     ) {
         (Some(text), None) => {
-            let declaration = declare(text)?;
+            let declaration = declare(text, body.secret_id.as_deref())?;
             let (status, grant) = approval(&principal);
             (Some(text.clone()), None, None, declaration, status, grant)
         }
@@ -398,12 +405,9 @@ async fn update(
             ));
         }
         (Some(text), None) => {
-            let declaration = declare(&text)?;
-            // A new origin or new secrets need a new approval.
-            if row.instruction.is_none() || declaration != row.declaration {
-                (row.status, row.grant) = approval(&principal);
+            if row.instruction.is_none() {
+                row.declaration = AbilityDeclaration::default();
             }
-            row.declaration = declaration;
             row.instruction = Some(text);
             row.skill_id = None;
             row.ability = None;
@@ -423,6 +427,15 @@ async fn update(
                 row.ability =
                     Some(check_skill_ability(&state, &tenant, skill_id, Some(&name)).await?);
             }
+        }
+    }
+    // A new origin, new secrets or another default secret need a new
+    // approval, whichever field changed them.
+    if let Some(text) = &row.instruction {
+        let declaration = declare(text, row.secret_id.as_deref())?;
+        if declaration != row.declaration {
+            (row.status, row.grant) = approval(&principal);
+            row.declaration = declaration;
         }
     }
     row.updated_at = now();
