@@ -6,7 +6,6 @@ use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
 use super::skills::effective_policy;
-
 use crate::InvokeError;
 use crate::runtime::{Call, OutputKind, SessionScope};
 use crate::store::{Agent, InvocationRow, now};
@@ -33,6 +32,15 @@ static MCP_INVOCATIONS: crate::telemetry::CounterFamily = crate::telemetry::Coun
     "outcome",
     &[("surface", "mcp")],
 );
+
+/// The same for calls through a skill server.
+static SKILLSERVER_INVOCATIONS: crate::telemetry::CounterFamily =
+    crate::telemetry::CounterFamily::new(
+        "skillhost_invocations_total",
+        "skill",
+        "outcome",
+        &[("surface", "skillserver")],
+    );
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/agents/{agent}/skills/{skill}/invoke", post(invoke))
@@ -73,8 +81,7 @@ async fn invoke(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };
-    let AgentCallResult { invocation, .. } =
-        call_assigned(&state, &principal.tenant_id, call).await?;
+    let invocation = call_assigned(&state, &principal.tenant_id, call).await?;
     let execution_time_ms = invocation.receipt.wall_time_us as f64 / 1000.0;
     Ok(match invocation.outcome {
         Ok(output) => (
@@ -117,27 +124,33 @@ async fn invoke(
     })
 }
 
-/// The surfaces an agent calls an assigned skill through.
+/// The surfaces calls come through, as the audit trail and the metrics
+/// name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Surface {
     /// `POST /api/agents/{agent}/skills/{skill}/invoke`.
     Rest,
-    /// `tools/call` on `/mcp/agents/{agent}`.
+    /// `tools/call` on an MCP endpoint.
     Mcp,
+    /// A skill server's runtime URL.
+    SkillServer,
 }
 
 impl Surface {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Surface::Rest => "rest",
             Surface::Mcp => "mcp",
+            Surface::SkillServer => "skillserver",
         }
     }
 
-    fn counter(self) -> &'static crate::telemetry::CounterFamily {
+    /// `skillhost_invocations_total` with this surface's label.
+    pub(crate) fn counter(self) -> &'static crate::telemetry::CounterFamily {
         match self {
             Surface::Rest => &INVOCATIONS,
             Surface::Mcp => &MCP_INVOCATIONS,
+            Surface::SkillServer => &SKILLSERVER_INVOCATIONS,
         }
     }
 }
@@ -160,23 +173,17 @@ pub(crate) struct AgentCall {
     pub request_id: Option<String>,
 }
 
-/// What a call that reached the sandbox produced.
-pub(crate) struct AgentCallResult {
-    /// The sandbox's account of the call (output already redacted).
-    pub invocation: crate::runtime::Invocation,
-}
-
 /// The one path every agent surface takes: the agent must have the skill
 /// assigned and enabled, the skill must be approved; the policy is
 /// declared ∩ approved ∩ assignment; the call and every refusal are
 /// audited. A refusal is an `Err` (after its audit record is written); a
-/// call that ran, whatever its outcome, is `Ok`.
+/// call that ran, whatever its outcome, is `Ok` with the sandbox's account
+/// of it (output already redacted).
 pub(crate) async fn call_assigned(
     state: &AppState,
     tenant: &str,
     call: AgentCall,
-) -> Result<AgentCallResult, ApiError> {
-    let tenant = &tenant.to_owned();
+) -> Result<crate::runtime::Invocation, ApiError> {
     let agent = call.agent;
     let skill = state
         .store
@@ -192,7 +199,7 @@ pub(crate) async fn call_assigned(
     // sandbox runs is recorded as it stands.
     let base = InvocationRow {
         id: crate::store::new_id(),
-        tenant_id: tenant.clone(),
+        tenant_id: tenant.to_owned(),
         agent_id: Some(agent.id.clone()),
         agent_name: Some(agent.name.clone()),
         skill_id: Some(skill.id.clone()),
@@ -329,7 +336,7 @@ pub(crate) async fn call_assigned(
     };
     state.store.record_invocation(record).await?;
     counter.increment(&skill.manifest.name, outcome);
-    Ok(AgentCallResult { invocation })
+    Ok(invocation)
 }
 
 /// Runs `ability` of `skill` in a fresh sandbox under `policy` (declared ∩

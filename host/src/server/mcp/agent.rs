@@ -170,7 +170,7 @@ impl ServerHandler for AgentTools {
             Err(ApiError::NotFound(_)) => return Err(unknown()),
             // Disabled for this agent, or not approved (yet, or any more).
             Err(error) => failure(error.code(), &error),
-            Ok(done) => match done.invocation.outcome {
+            Ok(invocation) => match invocation.outcome {
                 Ok(output) => success(output.body),
                 Err(error) => failure(error.kind(), &error),
             },

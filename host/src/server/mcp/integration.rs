@@ -163,7 +163,7 @@ impl ServerHandler for SkillsetTools {
             ability: &ability,
             input,
             session: None,
-            surface: "mcp",
+            surface: crate::server::invoke::Surface::Mcp,
             integration_id: Some(&caller.integration.id),
             request_id,
         };

@@ -223,7 +223,7 @@ async fn invoke(
         ability: &ability,
         input: body.input.unwrap_or_else(|| json!({})),
         session: params.session.clone(),
-        surface: "skillserver",
+        surface: crate::server::invoke::Surface::SkillServer,
         integration_id: Some(&integration.id),
         request_id: headers
             .get("x-request-id")

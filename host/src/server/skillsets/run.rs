@@ -9,20 +9,13 @@ use crate::outbound::{Exchanges, Limits, Origins, OutboundError, Rules};
 use crate::runtime::{Output, OutputKind};
 use crate::server::AppState;
 use crate::server::error::ApiError;
+use crate::server::invoke::Surface;
 use crate::store::{AbilityRow, InvocationRow, SkillsetRow, now};
 use axum::http::StatusCode;
 use bytes::Bytes;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// `skillhost_invocations_total{skill,outcome,surface}` for skillset calls.
-static INVOCATIONS: crate::telemetry::CounterFamily = crate::telemetry::CounterFamily::new(
-    "skillhost_invocations_total",
-    "skill",
-    "outcome",
-    &[("surface", "skillset")],
-);
 
 /// Largest answer an instruction reads from its API: more than any model
 /// context wants (the platform seed 002 comes from caps it at 0.5 MB too).
@@ -42,8 +35,8 @@ pub(crate) struct AbilityCall<'a> {
     pub input: Value,
     /// Session id, for skill abilities that keep state.
     pub session: Option<String>,
-    /// `skillserver`, `mcp`.
-    pub surface: &'static str,
+    /// Where the call came from.
+    pub surface: Surface,
     /// The integration making the call.
     pub integration_id: Option<&'a str>,
     /// The HTTP request id.
@@ -117,7 +110,7 @@ pub(crate) async fn run(
         requests: json!([]),
         input: state.options.record_inputs.then(|| call.input.clone()),
         request_id: call.request_id.clone(),
-        surface: Some(call.surface.to_owned()),
+        surface: Some(call.surface.as_str().to_owned()),
         integration_id: call.integration_id.map(str::to_owned),
         created_at: String::new(),
     };
@@ -142,8 +135,10 @@ pub(crate) async fn run(
     record.created_at = now();
     let invocation_id = record.id.clone();
     let skill_label = record.skill_name.clone();
-    INVOCATIONS.increment(&skill_label, outcome_label);
-    tracing::info!(invocation_id = %invocation_id, ability = %call.ability.tool_name, outcome = %record.outcome, surface = call.surface, "ability called");
+    call.surface
+        .counter()
+        .increment(&skill_label, outcome_label);
+    tracing::info!(invocation_id = %invocation_id, ability = %call.ability.tool_name, outcome = %record.outcome, surface = call.surface.as_str(), "ability called");
     state.store.record_invocation(record).await?;
     Ok(AbilityResult {
         invocation_id,
