@@ -326,6 +326,22 @@ async fn an_injected_credential_reaches_only_its_origin_and_never_the_guest_or_t
             "POST",
             &approve,
             Some(&admin),
+            Some(json!({"secrets": {"API_TOKEN": "a value"}})),
+        )
+        .await;
+    assert!(
+        r.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("grants no longer hold secret values"),
+        "{}",
+        r.text
+    );
+    let r = server
+        .request(
+            "POST",
+            &approve,
+            Some(&admin),
             Some(inject("http://localhost:*", "Authorization", &secret)),
         )
         .await;

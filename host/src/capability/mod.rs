@@ -198,10 +198,36 @@ pub struct Grant {
 
 /// Which tenant secret supplies a declared secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(try_from = "BindingForm", rename_all = "camelCase")]
 pub struct SecretBinding {
     /// The tenant secret's id.
     pub secret_id: String,
+}
+
+/// What a grant body may say for a secret: the binding, or (as the first
+/// release's grants did) a value, which is refused with what to do instead.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum BindingForm {
+    Binding {
+        #[serde(rename = "secretId")]
+        secret_id: String,
+    },
+    // Matched only to be refused; the value itself is never kept.
+    Value(#[allow(dead_code)] String),
+}
+
+impl TryFrom<BindingForm> for SecretBinding {
+    type Error = &'static str;
+
+    fn try_from(form: BindingForm) -> Result<Self, Self::Error> {
+        match form {
+            BindingForm::Binding { secret_id } => Ok(SecretBinding { secret_id }),
+            BindingForm::Value(_) => Err(
+                "grants no longer hold secret values: create the secret with POST /api/v1/secret/create and bind it as {\"secretId\": \"…\"}",
+            ),
+        }
+    }
 }
 
 /// A tenant secret sent as a request header to one origin.

@@ -501,14 +501,8 @@ pub(super) fn parse_grant(body: &[u8]) -> Result<Grant, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Grant::default());
     }
-    serde_json::from_slice(body).map_err(|e| {
-        let hint = if e.to_string().contains("expected struct SecretBinding") {
-            ": grants no longer hold secret values; create the secret with POST /api/v1/secret/create and bind it as {\"secrets\": {\"NAME\": {\"secretId\": \"…\"}}}"
-        } else {
-            ""
-        };
-        ApiError::bad_request("invalid_body", format!("invalid grant: {e}{hint}"))
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("invalid_body", format!("invalid grant: {e}")))
 }
 
 #[derive(Deserialize)]
