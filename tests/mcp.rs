@@ -243,48 +243,33 @@ async fn mcp_refuses_missing_wrong_and_foreign_credentials() {
     // On the wire: 401 with the challenge, 403 without the scope, 404 for
     // another tenant's agent (never a tool list), 403 for a foreign Origin.
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}});
+    let body = init.to_string();
     let post = |token: Option<String>, origin: Option<&'static str>| {
-        let init = init.clone();
-        let addr = server.addr;
+        let body = body.clone();
+        let server = &server;
         async move {
-            use http_body_util::{BodyExt, Full};
-            let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-            let (mut sender, conn) =
-                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                    .await
-                    .unwrap();
-            tokio::spawn(conn);
-            let mut b = hyper::Request::builder()
-                .method("POST")
-                .uri("/mcp/agents/bot")
-                .header("host", format!("127.0.0.1:{}", addr.port()))
-                .header("content-type", "application/json")
-                .header("accept", "application/json, text/event-stream")
-                .header("mcp-protocol-version", "2025-11-25");
-            if let Some(t) = token {
-                b = b.header("authorization", format!("Bearer {t}"));
-            }
+            let mut headers = vec![
+                ("content-type", "application/json"),
+                ("accept", "application/json, text/event-stream"),
+                ("mcp-protocol-version", "2025-11-25"),
+            ];
             if let Some(o) = origin {
-                b = b.header("origin", o);
+                headers.push(("origin", o));
             }
-            let response = sender
-                .send_request(
-                    b.body(Full::new(bytes::Bytes::from(init.to_string())))
-                        .unwrap(),
+            let r = server
+                .send(
+                    "POST",
+                    "/mcp/agents/bot",
+                    token.as_deref(),
+                    &headers,
+                    Some(body.as_bytes()),
                 )
-                .await
-                .unwrap();
-            let status = response.status().as_u16();
-            let challenge = response
-                .headers()
+                .await;
+            let challenge = r
+                .headers
                 .get("www-authenticate")
                 .map(|v| v.to_str().unwrap().to_owned());
-            let body = response.into_body().collect().await.unwrap().to_bytes();
-            (
-                status,
-                challenge,
-                String::from_utf8_lossy(&body).into_owned(),
-            )
+            (r.status, challenge, r.text)
         }
     };
     let (status, challenge, _) = post(None, None).await;

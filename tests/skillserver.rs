@@ -96,44 +96,29 @@ impl Fixture {
         body: Option<Value>,
         accept: Option<&str>,
     ) -> (u16, String, Option<String>) {
-        use http_body_util::{BodyExt, Full};
-        let stream = tokio::net::TcpStream::connect(self.server.addr)
-            .await
-            .unwrap();
-        let (mut sender, conn) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                .await
-                .unwrap();
-        tokio::spawn(conn);
-        let mut b = hyper::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", self.server.addr.to_string());
-        if let Some(t) = token {
-            b = b.header("authorization", format!("Bearer {t}"));
-        }
+        let body = body.map(|b| b.to_string());
+        let mut headers = Vec::new();
         if let Some(a) = accept {
-            b = b.header("accept", a);
+            headers.push(("accept", a));
         }
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        if !body.is_empty() {
-            b = b.header("content-type", "application/json");
+        if body.is_some() {
+            headers.push(("content-type", "application/json"));
         }
-        let response = sender
-            .send_request(b.body(Full::new(bytes::Bytes::from(body))).unwrap())
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
+        let r = self
+            .server
+            .send(
+                method,
+                path,
+                token,
+                &headers,
+                body.as_deref().map(str::as_bytes),
+            )
+            .await;
+        let content_type = r
+            .headers
             .get("content-type")
             .map(|v| v.to_str().unwrap().to_owned());
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            String::from_utf8_lossy(&bytes).into_owned(),
-            content_type,
-        )
+        (r.status, r.text, content_type)
     }
 }
 

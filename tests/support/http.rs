@@ -216,6 +216,23 @@ impl TestServer {
         body: Option<&[u8]>,
         content_type: Option<&str>,
     ) -> Reply {
+        let headers: Vec<(&str, &str)> = match (body, content_type) {
+            (Some(_), Some(ct)) => vec![("content-type", ct)],
+            _ => Vec::new(),
+        };
+        self.send(method, path, token, &headers, body).await
+    }
+
+    /// Sends a request with these extra headers (and the bearer token, if
+    /// any), for tests that look at the protocol itself.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Reply {
         let stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
@@ -228,18 +245,16 @@ impl TestServer {
         if let Some(token) = token {
             builder = builder.header("authorization", format!("Bearer {token}"));
         }
-        if body.is_some()
-            && let Some(ct) = content_type
-        {
-            builder = builder.header("content-type", ct);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
         }
         let request = builder
             .body(Full::new(Bytes::from(body.unwrap_or_default().to_vec())))
             .unwrap();
         let response = sender.send_request(request).await.unwrap();
         let status = response.status().as_u16();
-        let request_id = response
-            .headers()
+        let headers = response.headers().clone();
+        let request_id = headers
             .get("x-request-id")
             .map(|v| v.to_str().unwrap().to_owned());
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
@@ -249,6 +264,7 @@ impl TestServer {
             json,
             text: String::from_utf8_lossy(&bytes).into_owned(),
             request_id,
+            headers,
         }
     }
 }
@@ -275,6 +291,8 @@ pub struct Reply {
     pub text: String,
     /// The `x-request-id` header.
     pub request_id: Option<String>,
+    /// Every response header.
+    pub headers: http::HeaderMap,
 }
 
 /// What a [`FileServer`] path answers.
