@@ -244,18 +244,16 @@ async fn mcp_refuses_missing_wrong_and_foreign_credentials() {
     // another tenant's agent (never a tool list), 403 for a foreign Origin.
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}});
     let body = init.to_string();
-    let post = |token: Option<String>, origin: Option<&'static str>| {
+    let post = |token: Option<String>, extra: &'static [(&'static str, &'static str)]| {
         let body = body.clone();
         let server = &server;
         async move {
-            let mut headers = vec![
+            let mut headers: Vec<(&str, &str)> = vec![
                 ("content-type", "application/json"),
                 ("accept", "application/json, text/event-stream"),
                 ("mcp-protocol-version", "2025-11-25"),
             ];
-            if let Some(o) = origin {
-                headers.push(("origin", o));
-            }
+            headers.extend_from_slice(extra);
             let r = server
                 .send(
                     "POST",
@@ -272,7 +270,7 @@ async fn mcp_refuses_missing_wrong_and_foreign_credentials() {
             (r.status, challenge, r.text)
         }
     };
-    let (status, challenge, _) = post(None, None).await;
+    let (status, challenge, _) = post(None, &[]).await;
     assert_eq!(status, 401);
     let challenge = challenge.unwrap();
     assert!(
@@ -280,16 +278,18 @@ async fn mcp_refuses_missing_wrong_and_foreign_credentials() {
             && challenge.ends_with("/.well-known/oauth-protected-resource/mcp/agents/bot\""),
         "{challenge}"
     );
-    let (status, _, _) = post(Some("shk_wrong".into()), None).await;
+    let (status, _, _) = post(Some("shk_wrong".into()), &[]).await;
     assert_eq!(status, 401);
-    let (status, _, body) = post(Some(writer_only), None).await;
+    let (status, _, body) = post(Some(writer_only), &[]).await;
     assert_eq!(status, 403, "{body}");
-    let (status, _, body) = post(Some(other), None).await;
+    let (status, _, body) = post(Some(other), &[]).await;
     assert_eq!(status, 404, "{body}");
     assert!(!body.contains("slugify"));
-    let (status, _, body) = post(Some(admin.clone()), Some("https://evil.example")).await;
+    let (status, _, body) = post(Some(admin.clone()), &[("origin", "https://evil.example")]).await;
     assert_eq!(status, 403, "{body}");
-    let (status, _, body) = post(Some(admin), None).await;
+    let (status, _, body) = post(Some(admin.clone()), &[("host", "rebound.example")]).await;
+    assert_eq!(status, 403, "a Host the operator did not allow: {body}");
+    let (status, _, body) = post(Some(admin), &[]).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("text-tools__slugify"), "{body}");
 

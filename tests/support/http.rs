@@ -238,10 +238,13 @@ impl TestServer {
             .await
             .unwrap();
         tokio::spawn(conn);
-        let mut builder = hyper::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", self.addr.to_string());
+        let mut builder = hyper::Request::builder().method(method).uri(path);
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        {
+            builder = builder.header("host", self.addr.to_string());
+        }
         if let Some(token) = token {
             builder = builder.header("authorization", format!("Bearer {token}"));
         }
