@@ -158,8 +158,8 @@ impl Store {
         .await
     }
 
-    /// One page of a tenant's integrations of `kind`, filtered by blueprint
-    /// and by metadata entries (each must match).
+    /// One page of a tenant's integrations of `kind`, optionally of one
+    /// blueprint.
     pub async fn list_integrations(
         &self,
         tenant_id: &str,

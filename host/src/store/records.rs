@@ -170,6 +170,8 @@ impl Store {
 
     /// The live token whose secret hashes to `token_hash`.
     pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRecord>, StoreError> {
+        // Not through `cached`: every request looks its token up, and a hit
+        // here borrows the key instead of allocating one.
         let read_at = self.cache.generation.current();
         if let Some(hit) = self.cache.tokens.get(read_at, token_hash) {
             return Ok(Some(hit));
@@ -252,24 +254,18 @@ impl Store {
         tenant_id: &str,
         id_or_name: &str,
     ) -> Result<Option<Agent>, StoreError> {
-        let read_at = self.cache.generation.current();
         let key = (tenant_id.to_owned(), id_or_name.to_owned());
-        if let Some(hit) = self.cache.agents.get(read_at, &key) {
-            return Ok(Some(hit));
-        }
-        let row = sqlx::query(
-            "SELECT id, tenant_id, name, created_at FROM agents WHERE tenant_id = $1 AND (id = $2 OR name = $2)",
-        )
-        .bind(tenant_id)
-        .bind(id_or_name)
-        .fetch_optional(self.pool())
-        .await?;
-        let found = row.as_ref().map(agent).transpose()?;
-        let cache = &self.cache;
-        cache
-            .agents
-            .remember(&cache.generation, read_at, key, found.as_ref());
-        Ok(found)
+        self.cached(|c| &c.agents, key, async {
+            let row = sqlx::query(
+                "SELECT id, tenant_id, name, created_at FROM agents WHERE tenant_id = $1 AND (id = $2 OR name = $2)",
+            )
+            .bind(tenant_id)
+            .bind(id_or_name)
+            .fetch_optional(self.pool())
+            .await?;
+            Ok(row.as_ref().map(agent).transpose()?)
+        })
+        .await
     }
 
     /// Deletes a tenant's agent; false when absent.

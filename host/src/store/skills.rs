@@ -252,25 +252,19 @@ impl Store {
         tenant_id: &str,
         id_or_name: &str,
     ) -> Result<Option<Arc<SkillRow>>, StoreError> {
-        let read_at = self.cache.generation.current();
         let key = (tenant_id.to_owned(), id_or_name.to_owned());
-        if let Some(hit) = self.cache.skills.get(read_at, &key) {
-            return Ok(Some(hit));
-        }
-        let row = sqlx::query(&format!(
-            "SELECT {SKILL_COLUMNS} FROM skills WHERE tenant_id = $1 AND (id = $2 OR name = $2) \
-             ORDER BY CASE WHEN status = 'active' THEN 0 ELSE 1 END, created_at DESC, id DESC LIMIT 1"
-        ))
-        .bind(tenant_id)
-        .bind(id_or_name)
-        .fetch_optional(self.pool())
-        .await?;
-        let found = row.as_ref().map(skill).transpose()?.map(Arc::new);
-        let cache = &self.cache;
-        cache
-            .skills
-            .remember(&cache.generation, read_at, key, found.as_ref());
-        Ok(found)
+        self.cached(|c| &c.skills, key, async {
+            let row = sqlx::query(&format!(
+                "SELECT {SKILL_COLUMNS} FROM skills WHERE tenant_id = $1 AND (id = $2 OR name = $2) \
+                 ORDER BY CASE WHEN status = 'active' THEN 0 ELSE 1 END, created_at DESC, id DESC LIMIT 1"
+            ))
+            .bind(tenant_id)
+            .bind(id_or_name)
+            .fetch_optional(self.pool())
+            .await?;
+            Ok(row.as_ref().map(skill).transpose()?.map(Arc::new))
+        })
+        .await
     }
 
     /// A tenant's skill `name` at exactly `version`.
@@ -464,29 +458,23 @@ impl Store {
         skill_id: &str,
         agent_id: &str,
     ) -> Result<Option<AssignmentRow>, StoreError> {
-        let read_at = self.cache.generation.current();
         let key = (
             tenant_id.to_owned(),
             skill_id.to_owned(),
             agent_id.to_owned(),
         );
-        if let Some(hit) = self.cache.assignments.get(read_at, &key) {
-            return Ok(Some(hit));
-        }
-        let row = sqlx::query(&format!(
-            "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE tenant_id = $1 AND skill_id = $2 AND agent_id = $3"
-        ))
-        .bind(tenant_id)
-        .bind(skill_id)
-        .bind(agent_id)
-        .fetch_optional(self.pool())
-        .await?;
-        let found = row.as_ref().map(assignment).transpose()?;
-        let cache = &self.cache;
-        cache
-            .assignments
-            .remember(&cache.generation, read_at, key, found.as_ref());
-        Ok(found)
+        self.cached(|c| &c.assignments, key, async {
+            let row = sqlx::query(&format!(
+                "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE tenant_id = $1 AND skill_id = $2 AND agent_id = $3"
+            ))
+            .bind(tenant_id)
+            .bind(skill_id)
+            .bind(agent_id)
+            .fetch_optional(self.pool())
+            .await?;
+            Ok(row.as_ref().map(assignment).transpose()?)
+        })
+        .await
     }
 
     /// An agent's assignments, highest priority first.
