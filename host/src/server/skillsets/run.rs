@@ -123,7 +123,8 @@ pub(crate) async fn run(
             "this ability has neither an instruction nor a skill",
         )),
     };
-    if record.duration_us == 0 {
+    // A sandbox call reports its own wall time; an instruction's is this.
+    if call.ability.instruction.is_some() {
         record.duration_us = started.elapsed().as_micros() as i64;
     }
     let outcome_label: &'static str = match &outcome {
