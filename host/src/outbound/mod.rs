@@ -19,11 +19,13 @@
 pub mod address;
 mod body;
 mod error;
+mod mcp;
 mod report;
 
 pub use address::{AddressRefused, AddressRule};
 pub use body::ResponseBody;
 pub use error::{OutboundError, Phase};
+pub use mcp::GuardedMcpHttp;
 pub use report::{Exchange, Exchanges};
 
 use crate::capability::{NetworkPattern, Scheme};

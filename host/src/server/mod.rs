@@ -2,6 +2,7 @@
 //! `router()`, merged in [`app`]. `app` is separate from [`serve`] so tests
 //! can drive it, and `serve` takes its listener and shutdown signal so tests
 //! bind port 0.
+mod agent_mcp;
 mod agent_skills;
 mod agents;
 mod attachments;
@@ -98,6 +99,7 @@ pub fn app(state: AppState) -> Router {
         .merge(install::router())
         .merge(invoke::router())
         .merge(agent_skills::router())
+        .merge(agent_mcp::router())
         .merge(attachments::router())
         .merge(audit::router())
         .merge(secrets::router())

@@ -4,6 +4,7 @@
 //! Queries use `$N` placeholders and portable types (TEXT ids and times,
 //! BIGINT/INTEGER numbers and booleans, bytes); only the migrations differ
 //! where the types must (`migrations/sqlite`, `migrations/postgres`).
+mod agent_links;
 mod audit;
 mod cache;
 mod integrations;
@@ -16,6 +17,7 @@ mod skills;
 mod skillsets;
 mod tasks;
 
+pub use agent_links::McpServerRow;
 pub use audit::{AuditQuery, InvocationRow};
 pub use integrations::{IntegrationRow, NewIntegration};
 pub use page::{Order, Page};

@@ -229,7 +229,7 @@ impl Store {
     /// Deletes a skillset with its abilities and integrations.
     pub async fn delete_skillset(&self, tenant_id: &str, id: &str) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin().await?;
-        for table in ["integrations", "abilities"] {
+        for table in ["integrations", "abilities", "agent_skillsets"] {
             sqlx::query(&format!(
                 "DELETE FROM {table} WHERE tenant_id = $1 AND skillset_id = $2"
             ))

@@ -1,0 +1,502 @@
+//! Seed 003's MCP servers of an agent: remote MCP endpoints the agent's
+//! tools extend to, reached only through the outbound guard.
+//!
+//! - `GET/POST /api/agents/{agent}/mcp/servers`, `DELETE …/{server}`,
+//!   `POST …/{server}/approve` (admin), `POST …/{server}/refresh`;
+//! - `GET /api/agents/{agent}/mcp/tools`: the cached tool lists;
+//! - `POST /api/agents/{agent}/mcp/invoke {server, tool, arguments}`.
+//!
+//! A server added by an admin is approved; one added with `skills:write`
+//! waits for an admin, as an instruction's origin does. Only an admin may
+//! let a server reach private addresses. A `command` (stdio) server is
+//! refused: the host starts no processes.
+pub(crate) mod remote;
+
+use super::AppState;
+use super::agents::find_agent;
+use super::auth::Principal;
+use super::error::{ApiError, JsonBody};
+use super::invoke::Surface;
+use crate::outbound::Exchanges;
+use crate::store::{Agent, InvocationRow, McpServerRow, StoreError, new_id, now};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use rmcp::model::CallToolResult;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+pub fn router() -> Router<AppState> {
+    let base = "/api/agents/{agent}/mcp";
+    Router::new()
+        .route(&format!("{base}/servers"), get(list).post(create))
+        .route(&format!("{base}/servers/{{server}}"), delete(remove))
+        .route(&format!("{base}/servers/{{server}}/approve"), post(approve))
+        .route(&format!("{base}/servers/{{server}}/refresh"), post(refresh))
+        .route(&format!("{base}/tools"), get(tools))
+        .route(&format!("{base}/invoke"), post(invoke))
+}
+
+/// A server as the API shows it (seed 003's snake_case fields).
+fn view(server: &McpServerRow) -> Value {
+    json!({
+        "name": server.name,
+        "url": server.url,
+        "status": server.status,
+        "tools_count": server.tools.len(),
+        "approval": server.approval,
+        "error": server.error,
+        "headers": server.headers,
+        "secret_id": server.secret_id,
+        "secret_header": server.secret_header,
+        "allow_private_network": server.allow_private_network,
+        "refreshed_at": server.refreshed_at,
+        "created_at": server.created_at,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewServer {
+    name: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default, alias = "secretId")]
+    secret_id: Option<String>,
+    #[serde(default, alias = "secretHeader")]
+    secret_header: Option<String>,
+    #[serde(default, alias = "allowPrivateNetwork")]
+    allow_private_network: bool,
+    // Seed 003's stdio form, accepted only to be refused precisely.
+    #[serde(default)]
+    command: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    args: Option<Vec<String>>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    env: Option<Map<String, Value>>,
+}
+
+fn invalid(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::Unprocessable {
+        code,
+        message: message.into(),
+    }
+}
+
+fn is_admin(principal: &Principal) -> bool {
+    principal.require("admin").is_ok()
+}
+
+async fn server_of(
+    state: &AppState,
+    principal: &Principal,
+    agent: &Agent,
+    name: &str,
+) -> Result<McpServerRow, ApiError> {
+    state
+        .store
+        .mcp_server(&principal.tenant_id, &agent.id, name)
+        .await?
+        .ok_or(ApiError::NotFound("MCP server"))
+}
+
+/// Lists the server's tools now and records the outcome.
+async fn refresh_tools(state: &AppState, server: &mut McpServerRow) -> Result<(), ApiError> {
+    match remote::list_tools(state, server).await? {
+        Ok(tools) => {
+            state
+                .store
+                .record_mcp_tools(&server.tenant_id, &server.id, Ok(&tools))
+                .await?;
+            server.status = "connected".into();
+            server.error = None;
+            server.tools = tools;
+        }
+        Err(error) => {
+            tracing::warn!(server = %server.name, code = error.code, error = %error.message, "listing a remote MCP server's tools failed");
+            state
+                .store
+                .record_mcp_tools(&server.tenant_id, &server.id, Err(&error.message))
+                .await?;
+            server.status = "error".into();
+            server.error = Some(error.message);
+        }
+    }
+    server.refreshed_at = Some(now());
+    Ok(())
+}
+
+async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(agent): Path<String>,
+    JsonBody(body): JsonBody<NewServer>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require("skills:write")?;
+    let agent = find_agent(&state, &principal, &agent).await?;
+    if body.command.is_some() {
+        return Err(invalid(
+            "stdio_transport_unsupported",
+            "a `command` (stdio) MCP server would run as a process on the host, and skillhost starts no host processes: \
+             run the server remotely and give its streamable HTTP endpoint as `url`, or build its tools as a skill component",
+        ));
+    }
+    if !crate::manifest::is_slug(&body.name, 48) {
+        return Err(invalid(
+            "invalid_name",
+            format!(
+                "server name `{}` must be 1-48 lowercase letters, digits and single hyphens (it prefixes the server's tool names)",
+                body.name
+            ),
+        ));
+    }
+    let Some(url_text) = body.url.as_deref() else {
+        return Err(invalid(
+            "url_required",
+            "`url` is required: the server's streamable HTTP endpoint, e.g. https://mcp.example.com/mcp",
+        ));
+    };
+    let url = url::Url::parse(url_text)
+        .map_err(|e| invalid("invalid_url", format!("`url` is not a valid URL: {e}")))?;
+    remote::origin_of(&url).map_err(|e| invalid("invalid_url", format!("`url`: {e}")))?;
+    for (name, value) in &body.headers {
+        let lower = name.to_ascii_lowercase();
+        if remote::RESERVED_HEADERS.contains(&lower.as_str()) {
+            return Err(invalid(
+                "reserved_header",
+                format!(
+                    "header `{name}` cannot be set in `headers`: put a credential in a tenant secret and name it in `secret_id` (with `secret_header` for a header other than Authorization)"
+                ),
+            ));
+        }
+        if http::HeaderName::from_bytes(name.as_bytes()).is_err()
+            || http::HeaderValue::from_str(value).is_err()
+        {
+            return Err(invalid(
+                "invalid_header",
+                format!("header `{name}` is not a valid HTTP header name and value"),
+            ));
+        }
+    }
+    if let Some(header) = &body.secret_header
+        && crate::capability::injectable_header(header).is_err()
+    {
+        return Err(invalid(
+            "invalid_header",
+            format!("`secret_header` `{header}` is not a header a credential can be sent in"),
+        ));
+    }
+    if let Some(id) = &body.secret_id
+        && state.store.secret(&principal.tenant_id, id).await?.is_none()
+    {
+        return Err(invalid(
+            "secret_not_found",
+            format!("secret `{id}` does not exist in this tenant: create it at /api/v1/secret/create first"),
+        ));
+    }
+    if body.allow_private_network && !is_admin(&principal) {
+        return Err(ApiError::Forbidden("admin"));
+    }
+    // Tool names are `<server>__<tool>` beside `<skill>__<ability>`: a
+    // server may not take an installed skill's name.
+    if state
+        .store
+        .skill(&principal.tenant_id, &body.name)
+        .await?
+        .is_some_and(|s| s.manifest.name == body.name)
+    {
+        return Err(ApiError::Conflict {
+            code: "name_taken",
+            message: format!(
+                "`{}` is the name of an installed skill, and tool names would collide: choose another server name",
+                body.name
+            ),
+        });
+    }
+    let admin = is_admin(&principal);
+    let at = now();
+    let mut server = McpServerRow {
+        id: new_id(),
+        tenant_id: principal.tenant_id.clone(),
+        agent_id: agent.id.clone(),
+        name: body.name,
+        url: url.to_string(),
+        headers: body.headers,
+        secret_id: body.secret_id,
+        secret_header: body.secret_header,
+        allow_private_network: body.allow_private_network,
+        approval: if admin { "approved" } else { "pending" }.into(),
+        approved_by: admin.then(|| principal.token_id.clone()),
+        status: "pending".into(),
+        error: None,
+        tools: Vec::new(),
+        refreshed_at: None,
+        created_at: at.clone(),
+        updated_at: at,
+    };
+    match state.store.create_mcp_server(&server).await {
+        Err(StoreError::Conflict) => {
+            return Err(ApiError::Conflict {
+                code: "server_exists",
+                message: format!(
+                    "agent `{}` already has an MCP server named `{}`: delete it first or choose another name",
+                    agent.name, server.name
+                ),
+            });
+        }
+        other => other?,
+    }
+    if admin {
+        refresh_tools(&state, &mut server).await?;
+    }
+    tracing::info!(agent = %agent.name, server = %server.name, approval = %server.approval, "MCP server added");
+    Ok((StatusCode::CREATED, Json(view(&server))))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    refresh: bool,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(agent): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:read")?;
+    let agent = find_agent(&state, &principal, &agent).await?;
+    let mut servers = state
+        .store
+        .mcp_servers(&principal.tenant_id, &agent.id)
+        .await?;
+    if query.refresh {
+        for server in servers.iter_mut().filter(|s| s.approval == "approved") {
+            refresh_tools(&state, server).await?;
+        }
+    }
+    Ok(Json(json!({ "servers": servers.iter().map(view).collect::<Vec<_>>() })))
+}
+
+async fn refresh(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((agent, name)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:read")?;
+    let agent = find_agent(&state, &principal, &agent).await?;
+    let mut server = server_of(&state, &principal, &agent, &name).await?;
+    if server.approval != "approved" {
+        return Err(not_approved(&server));
+    }
+    refresh_tools(&state, &mut server).await?;
+    Ok(Json(view(&server)))
+}
+
+fn not_approved(server: &McpServerRow) -> ApiError {
+    ApiError::Conflict {
+        code: "approval_pending",
+        message: format!(
+            "MCP server `{}` waits for an admin to approve it (POST …/mcp/servers/{}/approve)",
+            server.name, server.name
+        ),
+    }
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((agent, name)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("admin")?;
+    let agent = find_agent(&state, &principal, &agent).await?;
+    let mut server = server_of(&state, &principal, &agent, &name).await?;
+    state
+        .store
+        .approve_mcp_server(&principal.tenant_id, &server.id, &principal.token_id)
+        .await?;
+    server.approval = "approved".into();
+    refresh_tools(&state, &mut server).await?;
+    tracing::info!(agent = %agent.name, server = %server.name, "MCP server approved");
+    Ok(Json(view(&server)))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((agent, name)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    principal.require("skills:write")?;
+    let agent = find_agent(&state, &principal, &agent).await?;
+    if !state
+        .store
+        .delete_mcp_server(&principal.tenant_id, &agent.id, &name)
+        .await?
+    {
+        return Err(ApiError::NotFound("MCP server"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn tools(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(agent): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:read")?;
+    let agent = find_agent(&state, &principal, &agent).await?;
+    let mut listed = Vec::new();
+    for server in state
+        .store
+        .mcp_servers(&principal.tenant_id, &agent.id)
+        .await?
+        .iter()
+        .filter(|s| s.approval == "approved")
+    {
+        for tool in &server.tools {
+            listed.push(json!({
+                "server": server.name,
+                "name": tool["name"],
+                "description": tool.get("description").cloned().unwrap_or(Value::Null),
+                "input_schema": tool.get("inputSchema").cloned().unwrap_or(json!({"type": "object"})),
+            }));
+        }
+    }
+    Ok(Json(json!({ "tools": listed })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Invoke {
+    server: String,
+    tool: String,
+    #[serde(default)]
+    arguments: Option<Map<String, Value>>,
+}
+
+async fn invoke(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Path(agent): Path<String>,
+    JsonBody(body): JsonBody<Invoke>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:read")?;
+    let agent = find_agent(&state, &principal, &agent).await?;
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let call = RemoteCall {
+        agent: &agent,
+        server: &body.server,
+        tool: &body.tool,
+        arguments: body.arguments.unwrap_or_default(),
+        surface: Surface::Rest,
+        request_id,
+    };
+    match call_remote(&state, call).await? {
+        Ok(result) => {
+            let mut answer = json!({
+                "success": !result.is_error.unwrap_or(false),
+                "content": result.content,
+            });
+            if let Some(structured) = result.structured_content {
+                answer["structured_content"] = structured;
+            }
+            Ok(Json(answer))
+        }
+        Err(error) => Err(ApiError::BadGateway {
+            code: error.code,
+            message: error.message,
+        }),
+    }
+}
+
+/// One call of a remote server's tool on an agent's behalf.
+pub(crate) struct RemoteCall<'a> {
+    /// The calling agent.
+    pub agent: &'a Agent,
+    /// The server's name.
+    pub server: &'a str,
+    /// The tool's name on that server.
+    pub tool: &'a str,
+    /// Its arguments.
+    pub arguments: Map<String, Value>,
+    /// Where the call came from.
+    pub surface: Surface,
+    /// The HTTP request id.
+    pub request_id: Option<String>,
+}
+
+/// Calls a remote tool and records the call in the audit trail: refused
+/// (404 for an unknown server or tool, 409 while not approved) before any
+/// request is made.
+pub(crate) async fn call_remote(
+    state: &AppState,
+    call: RemoteCall<'_>,
+) -> Result<Result<CallToolResult, remote::RemoteError>, ApiError> {
+    let tenant = &call.agent.tenant_id;
+    let server = state
+        .store
+        .mcp_server(tenant, &call.agent.id, call.server)
+        .await?
+        .ok_or(ApiError::NotFound("MCP server"))?;
+    if server.approval != "approved" {
+        return Err(not_approved(&server));
+    }
+    if !server.tools.iter().any(|t| t["name"] == call.tool) {
+        return Err(ApiError::NotFound("MCP tool (refresh the server if it is new)"));
+    }
+    let started = Instant::now();
+    let log = Exchanges::default();
+    let input = state
+        .options
+        .record_inputs
+        .then(|| Value::Object(call.arguments.clone()));
+    let outcome = remote::call_tool(state, &server, call.tool, call.arguments, &log).await?;
+    let outcome_label = match &outcome {
+        Ok(result) if result.is_error == Some(true) => "tool_error",
+        Ok(_) => "success",
+        Err(error) => error.code,
+    };
+    let skill_label = format!("mcp:{}", server.name);
+    let output_bytes = match &outcome {
+        Ok(result) => serde_json::to_string(&result.content).map_or(0, |t| t.len() as i64),
+        Err(_) => 0,
+    };
+    let record = InvocationRow {
+        id: new_id(),
+        tenant_id: tenant.clone(),
+        agent_id: Some(call.agent.id.clone()),
+        agent_name: Some(call.agent.name.clone()),
+        skill_id: None,
+        skill_name: skill_label.clone(),
+        ability: call.tool.to_owned(),
+        outcome: outcome_label.to_owned(),
+        duration_us: started.elapsed().as_micros() as i64,
+        peak_memory_bytes: 0,
+        output_bytes,
+        denials: json!([]),
+        requests: serde_json::to_value(log.snapshot()).unwrap_or_default(),
+        input,
+        request_id: call.request_id,
+        surface: Some(call.surface.as_str().to_owned()),
+        integration_id: None,
+        created_at: now(),
+    };
+    call.surface
+        .counter()
+        .increment(&skill_label, outcome_label);
+    tracing::info!(invocation_id = %record.id, server = %server.name, tool = %call.tool, outcome = outcome_label, surface = call.surface.as_str(), "remote MCP tool called");
+    state.store.record_invocation(record).await?;
+    Ok(outcome)
+}
