@@ -1,7 +1,9 @@
 //! The MCP handler of `/mcp/agents/{agent}`: lists the agent's tools and
 //! calls them through the same path as a REST invoke.
 use super::McpCaller;
-use super::tools::{agent_tools, failure, object_schema, success};
+use super::tools::{ability_tool, agent_tools, attached_abilities, failure, object_schema, success};
+use crate::server::agent_mcp::{RemoteCall, call_remote};
+use crate::server::skillsets::run::{AbilityCall, CallError, run};
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::invoke::{AgentCall, Surface, call_assigned};
@@ -28,6 +30,60 @@ impl AgentTools {
 
 fn internal(error: impl std::fmt::Display) -> McpError {
     McpError::internal_error(error.to_string(), None)
+}
+
+impl AgentTools {
+    /// Calls an ability of a skillset attached to the agent.
+    async fn call_attached(
+        &self,
+        caller: McpCaller,
+        request: CallToolRequestParams,
+        request_id: Option<String>,
+    ) -> Result<CallToolResponse, McpError> {
+        let tenant = &caller.tenant_id;
+        let attached = attached_abilities(&self.state, tenant, &caller.agent)
+            .await
+            .map_err(internal)?;
+        let Some((skillset, ability)) = attached
+            .into_iter()
+            .find(|(_, a)| a.tool_name == request.name)
+        else {
+            return Err(McpError::invalid_params(
+                format!(
+                    "no tool `{}` for this agent; tools/list names the ones it may call",
+                    request.name
+                ),
+                None,
+            ));
+        };
+        let wrapped = ability_tool(&self.state, tenant, &ability)
+            .await?
+            .is_some_and(|(_, wrapped)| wrapped);
+        let mut input = Value::Object(request.arguments.unwrap_or_default());
+        if wrapped {
+            input = input
+                .get("args")
+                .cloned()
+                .unwrap_or(Value::Array(Vec::new()));
+        }
+        let call = AbilityCall {
+            tenant_id: tenant,
+            skillset: &skillset,
+            ability: &ability,
+            input,
+            session: None,
+            surface: Surface::Mcp,
+            agent: Some(&caller.agent),
+            integration_id: None,
+            request_id,
+        };
+        let done = run(&self.state, call).await.map_err(internal)?;
+        let result = match done.outcome {
+            Ok(output) => success(output.body),
+            Err(CallError { code, message, .. }) => failure(code, message),
+        };
+        Ok(result.into())
+    }
 }
 
 impl ServerHandler for AgentTools {
@@ -121,9 +177,6 @@ impl ServerHandler for AgentTools {
                 .unwrap_or_else(|error| failure(error.code(), &error));
             return Ok(result.into());
         }
-        // `<skill>__<ability>`: skill names have no underscores, so the
-        // first double underscore splits. Whether the agent may call it is
-        // the invoke path's to say (and to audit), as for REST.
         let unknown = || {
             McpError::invalid_params(
                 format!(
@@ -133,15 +186,48 @@ impl ServerHandler for AgentTools {
                 None,
             )
         };
-        let (skill_name, ability_name) = request.name.split_once("__").ok_or_else(unknown)?;
-        let skill = self
-            .state
-            .store
-            .skill_shared(&caller.tenant_id, skill_name)
-            .await
-            .map_err(internal)?
-            .filter(|s| s.manifest.name == skill_name)
-            .ok_or_else(unknown)?;
+        let tenant = caller.tenant_id.clone();
+        // `<skill>__<ability>` or `<server>__<tool>`: skill and server names
+        // have no underscores, so the first double underscore splits (and
+        // a server may not take a skill's name). Anything else is an
+        // attached skillset's ability.
+        let mut skill = None;
+        if let Some((prefix, rest)) = request.name.split_once("__") {
+            skill = self
+                .state
+                .store
+                .skill_shared(&tenant, prefix)
+                .await
+                .map_err(internal)?
+                .filter(|s| s.manifest.name == prefix)
+                .map(|s| (s, rest.to_owned()));
+            if skill.is_none()
+                && let Some(server) = self
+                    .state
+                    .store
+                    .mcp_server(&tenant, &caller.agent.id, prefix)
+                    .await
+                    .map_err(internal)?
+            {
+                let call = RemoteCall {
+                    agent: &caller.agent,
+                    server: &server.name,
+                    tool: rest,
+                    arguments: request.arguments.unwrap_or_default(),
+                    surface: Surface::Mcp,
+                    request_id,
+                };
+                return match call_remote(&self.state, call).await {
+                    Ok(Ok(result)) => Ok(result.into()),
+                    Ok(Err(error)) => Ok(failure(error.code, &error.message).into()),
+                    Err(ApiError::NotFound(_)) => Err(unknown()),
+                    Err(error) => Ok(failure(error.code(), &error).into()),
+                };
+            }
+        }
+        let Some((skill, ability_name)) = skill else {
+            return self.call_attached(caller, request, request_id).await;
+        };
         let spec = skill
             .manifest
             .abilities

@@ -1,20 +1,17 @@
 //! The MCP handler of `/integration/mcpserver/{id}/mcp`: the linked
 //! skillset's abilities as tools, called through the one ability runner
 //! (audited with the integration as the caller).
-use super::tools::{annotations, failure, object_schema, success};
-use crate::capability::Policy;
+use super::tools::{ability_tool as tool, failure, success};
 use crate::server::AppState;
-use crate::server::skillsets::ability_interface;
 use crate::server::skillsets::run::{AbilityCall, CallError, run};
-use crate::store::{AbilityRow, IntegrationRow, SkillsetRow};
+use crate::store::{IntegrationRow, SkillsetRow};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::Value;
-use std::sync::Arc;
 
 /// The integration [`super::authorize_integration`] admitted.
 #[derive(Debug, Clone)]
@@ -39,59 +36,6 @@ impl SkillsetTools {
 
 fn internal(error: impl std::fmt::Display) -> McpError {
     McpError::internal_error(error.to_string(), None)
-}
-
-/// An ability as a tool; `None` when it cannot be called (its skill is
-/// gone). Returns whether its input is wrapped.
-async fn tool(
-    state: &AppState,
-    tenant: &str,
-    ability: &AbilityRow,
-) -> Result<Option<(Tool, bool)>, McpError> {
-    let (schema, _) = ability_interface(state, tenant, ability)
-        .await
-        .map_err(internal)?;
-    let Some(schema) = schema else {
-        return Ok(None);
-    };
-    let (schema, wrapped) = object_schema(&schema);
-    let hints = if ability.instruction.is_some() {
-        // An instruction reaches its one origin.
-        ToolAnnotations::new().read_only(false).open_world(true)
-    } else {
-        match skill_policy(state, tenant, ability).await? {
-            Some(policy) => annotations(&policy),
-            None => ToolAnnotations::new(),
-        }
-    };
-    let tool = Tool::new(
-        ability.tool_name.clone(),
-        ability.description.clone(),
-        Arc::new(schema),
-    )
-    .with_title(ability.name.clone())
-    .with_annotations(hints);
-    Ok(Some((tool, wrapped)))
-}
-
-/// The approved policy of the skill behind a skill ability.
-async fn skill_policy(
-    state: &AppState,
-    tenant: &str,
-    ability: &AbilityRow,
-) -> Result<Option<Policy>, McpError> {
-    let Some(skill_id) = &ability.skill_id else {
-        return Ok(None);
-    };
-    let skill = state
-        .store
-        .skill_shared(tenant, skill_id)
-        .await
-        .map_err(internal)?;
-    Ok(skill.and_then(|s| {
-        let grant = s.grant.as_ref()?;
-        Policy::resolve(&s.manifest, grant, state.loader.runtime().limits()).ok()
-    }))
 }
 
 impl ServerHandler for SkillsetTools {
@@ -164,6 +108,7 @@ impl ServerHandler for SkillsetTools {
             input,
             session: None,
             surface: crate::server::invoke::Surface::Mcp,
+            agent: None,
             integration_id: Some(&caller.integration.id),
             request_id,
         };

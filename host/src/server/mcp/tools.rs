@@ -11,6 +11,9 @@ use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::skills::effective_policy;
 use crate::store::Agent;
+use crate::server::skillsets::ability_interface;
+use crate::store::{AbilityRow, SkillsetRow};
+use rmcp::ErrorData as McpError;
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -68,8 +71,12 @@ pub(crate) fn failure(code: &str, message: impl std::fmt::Display) -> CallToolRe
     CallToolResult::error(vec![ContentBlock::text(format!("{code}: {message}"))])
 }
 
-/// Every tool the agent may call now: each ability of each enabled
-/// assignment of an active, approved skill.
+/// Every tool the agent may call now, in this order (a later tool whose
+/// name is taken is left out): each ability of each enabled assignment of
+/// an active, approved skill; each tool of each approved remote MCP server
+/// (`<server>__<tool>`, from the cached list); each active ability of each
+/// attached skillset (its own tool name; one dedicated to another agent
+/// is left out).
 pub(crate) async fn agent_tools(
     state: &AppState,
     tenant_id: &str,
@@ -97,7 +104,115 @@ pub(crate) async fn agent_tools(
             tools.push(tool);
         }
     }
+    let mut taken: std::collections::HashSet<String> =
+        tools.iter().map(|t| t.name.to_string()).collect();
+    for server in state.store.mcp_servers(tenant_id, &agent.id).await? {
+        if server.approval != "approved" {
+            continue;
+        }
+        for remote in &server.tools {
+            let Ok(mut tool) = serde_json::from_value::<Tool>(remote.clone()) else {
+                continue;
+            };
+            let name = tool_name(&server.name, &tool.name);
+            if name.len() > 128 || !taken.insert(name.clone()) {
+                continue;
+            }
+            tool.name = name.into();
+            tools.push(tool);
+        }
+    }
+    for (_, ability) in attached_abilities(state, tenant_id, agent).await? {
+        if taken.contains(&ability.tool_name) {
+            continue;
+        }
+        let tool = ability_tool(state, tenant_id, &ability)
+            .await
+            .map_err(|_| ApiError::Internal)?;
+        if let Some((tool, _)) = tool {
+            taken.insert(ability.tool_name.clone());
+            tools.push(tool);
+        }
+    }
     Ok(tools)
+}
+
+/// The active abilities of the skillsets attached to `agent` that it may
+/// call, in attach order.
+pub(crate) async fn attached_abilities(
+    state: &AppState,
+    tenant_id: &str,
+    agent: &Agent,
+) -> Result<Vec<(SkillsetRow, AbilityRow)>, ApiError> {
+    let mut out = Vec::new();
+    for id in state.store.agent_skillset_ids(tenant_id, &agent.id).await? {
+        let Some(skillset) = state.store.skillset(tenant_id, &id).await? else {
+            continue;
+        };
+        for ability in state.store.skillset_abilities(tenant_id, &id).await? {
+            let dedicated_elsewhere = ability
+                .bot_id
+                .as_ref()
+                .is_some_and(|bot| bot != &agent.id && bot != &agent.name);
+            if ability.status == "active" && !dedicated_elsewhere {
+                out.push((skillset.clone(), ability));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// An ability as a tool; `None` when it cannot be called (its skill is
+/// gone). Returns whether its input is wrapped.
+pub(crate) async fn ability_tool(
+    state: &AppState,
+    tenant: &str,
+    ability: &AbilityRow,
+) -> Result<Option<(Tool, bool)>, McpError> {
+    let (schema, _) = ability_interface(state, tenant, ability)
+        .await
+        .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+    let Some(schema) = schema else {
+        return Ok(None);
+    };
+    let (schema, wrapped) = object_schema(&schema);
+    let hints = if ability.instruction.is_some() {
+        // An instruction reaches its one origin.
+        ToolAnnotations::new().read_only(false).open_world(true)
+    } else {
+        match skill_policy(state, tenant, ability).await? {
+            Some(policy) => annotations(&policy),
+            None => ToolAnnotations::new(),
+        }
+    };
+    let tool = Tool::new(
+        ability.tool_name.clone(),
+        ability.description.clone(),
+        Arc::new(schema),
+    )
+    .with_title(ability.name.clone())
+    .with_annotations(hints);
+    Ok(Some((tool, wrapped)))
+}
+
+/// The approved policy of the skill behind a skill ability.
+async fn skill_policy(
+    state: &AppState,
+    tenant: &str,
+    ability: &AbilityRow,
+) -> Result<Option<Policy>, McpError> {
+    let Some(skill_id) = &ability.skill_id else {
+        return Ok(None);
+    };
+    let skill = state
+        .store
+        .skill_shared(tenant, skill_id)
+        .await
+        .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+    Ok(skill.and_then(|s| {
+        let grant = s.grant.as_ref()?;
+        Policy::resolve(&s.manifest, grant, state.loader.runtime().limits()).ok()
+    }))
 }
 
 #[cfg(test)]

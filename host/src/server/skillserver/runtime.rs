@@ -218,6 +218,7 @@ async fn invoke(
         Err(e) => return api_failure(format, e.into()),
     };
     let call = AbilityCall {
+        agent: None,
         tenant_id: &tenant,
         skillset: &skillset,
         ability: &ability,

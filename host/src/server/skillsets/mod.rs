@@ -1,6 +1,7 @@
 //! Skillsets and their abilities in seed 002's paths and shapes, and the
 //! one place an ability runs ([`run`]).
 mod abilities;
+mod agents;
 pub(crate) mod run;
 
 use super::AppState;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/skillset/{id}/update", post(update))
         .route("/api/v1/skillset/{id}/delete", post(delete))
         .merge(abilities::router())
+        .merge(agents::router())
 }
 
 /// A tenant's skillset, or 404.

@@ -37,6 +37,8 @@ pub(crate) struct AbilityCall<'a> {
     pub session: Option<String>,
     /// Where the call came from.
     pub surface: Surface,
+    /// The agent making the call (an attached skillset's ability).
+    pub agent: Option<&'a crate::store::Agent>,
     /// The integration making the call.
     pub integration_id: Option<&'a str>,
     /// The HTTP request id.
@@ -97,8 +99,8 @@ pub(crate) async fn run(
     let mut record = InvocationRow {
         id: crate::store::new_id(),
         tenant_id: call.tenant_id.to_owned(),
-        agent_id: None,
-        agent_name: None,
+        agent_id: call.agent.map(|a| a.id.clone()),
+        agent_name: call.agent.map(|a| a.name.clone()),
         skill_id: call.ability.skill_id.clone(),
         skill_name: format!("skillset:{}", call.skillset.name),
         ability: call.ability.tool_name.clone(),
