@@ -5,6 +5,7 @@
 //! - [`ability`]: instruction abilities (seed 002's templates).
 //! - [`capability`]: declared capabilities, grants, and the per-call policy.
 //! - [`package`]: the manifest section inside a component; import checks.
+//! - [`docs`]: a skill folder's SKILL.md, references and scripts, packaged.
 //! - [`pack`]: bare component + `skill.toml` → packaged skill.
 //! - [`outbound`]: the one guard every outbound HTTP request goes through.
 //! - [`runtime`]: wasmtime engine, compile cache, and one sandboxed call.
@@ -17,6 +18,7 @@
 pub mod ability;
 pub mod capability;
 pub mod cli;
+pub mod docs;
 pub mod error;
 pub mod manifest;
 pub mod outbound;

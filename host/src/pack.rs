@@ -1,5 +1,6 @@
-//! Packaging: turns a bare component and its `skill.toml` into one
-//! self-describing skill file.
+//! Packaging: turns a bare component and its `skill.toml` (and the skill
+//! folder's documents, when it has any) into one self-describing skill file.
+use crate::docs::SkillDocs;
 use crate::error::LoadError;
 use crate::manifest::{Manifest, SkillKind};
 use crate::package::{self, PackageError};
@@ -32,6 +33,16 @@ pub async fn pack(
     component: &[u8],
     skill_toml: &str,
 ) -> Result<Vec<u8>, PackError> {
+    pack_with_docs(runtime, component, skill_toml, None).await
+}
+
+/// [`pack`], also embedding `docs` (SKILL.md, references, script names).
+pub async fn pack_with_docs(
+    runtime: &Runtime,
+    component: &[u8],
+    skill_toml: &str,
+    docs: Option<&SkillDocs>,
+) -> Result<Vec<u8>, PackError> {
     let mut manifest = Manifest::from_toml(skill_toml)?;
     let kind = package::kind_of(component)?;
     match kind {
@@ -52,7 +63,7 @@ pub async fn pack(
             }
         }
     }
-    let packed = package::embed(component, kind, &manifest)?;
+    let packed = package::embed_with_docs(component, kind, &manifest, docs)?;
     runtime.load(&packed)?;
     Ok(packed)
 }

@@ -1,14 +1,20 @@
 //! A skill travels as one self-describing `.wasm` file: the component plus
-//! a top-level custom section holding its manifest. This module reads and
-//! writes that section and inspects a component's imports and exports
-//! without compiling or running anything.
+//! a top-level custom section holding its manifest, and optionally a second
+//! one holding its documents (SKILL.md, references, script names; see
+//! [`crate::docs`]). This module reads and writes those sections and
+//! inspects a component's imports and exports without compiling or running
+//! anything.
+use crate::docs::{DocsError, SkillDocs};
 use crate::manifest::{Manifest, ManifestError, SkillKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use wasmparser::{Encoding, Parser, Payload};
 
 /// Name of the custom section carrying the manifest.
 pub const MANIFEST_SECTION: &str = "skillhost:manifest";
+/// Name of the optional custom section carrying the skill's documents.
+pub const DOCS_SECTION: &str = "skillhost:docs";
 /// Version of the section's JSON layout.
 const FORMAT: u32 = 1;
 
@@ -49,8 +55,11 @@ pub struct Package {
     pub imports: Vec<String>,
     /// The component's top-level export names.
     pub exports: Vec<String>,
-    /// Lowercase hex sha256 of the whole file.
+    /// Lowercase hex sha256 of the whole file (documents included).
     pub digest: String,
+    /// The documents packaged with it, checked; `None` for a package
+    /// without them (every package made before they existed).
+    pub docs: Option<Arc<SkillDocs>>,
 }
 
 /// Why a file is not an installable skill. Each message names the offending
@@ -77,6 +86,9 @@ pub enum PackageError {
     /// The exports do not match the skill kind.
     #[error("{0}")]
     WrongExports(String),
+    /// The documents section is unusable.
+    #[error("{0}")]
+    Docs(#[from] DocsError),
 }
 
 /// Lowercase hex sha256 of `bytes`.
@@ -88,6 +100,7 @@ struct Scan<'a> {
     imports: Vec<String>,
     exports: Vec<String>,
     manifest: Option<&'a [u8]>,
+    docs: Option<&'a [u8]>,
 }
 
 fn scan(bytes: &[u8]) -> Result<Scan<'_>, PackageError> {
@@ -95,6 +108,7 @@ fn scan(bytes: &[u8]) -> Result<Scan<'_>, PackageError> {
         imports: Vec::new(),
         exports: Vec::new(),
         manifest: None,
+        docs: None,
     };
     let mut depth = 0usize;
     for payload in Parser::new(0).parse_all(bytes) {
@@ -128,6 +142,14 @@ fn scan(bytes: &[u8]) -> Result<Scan<'_>, PackageError> {
                     ));
                 }
                 scan.manifest = Some(section.data());
+            }
+            Payload::CustomSection(section) if depth == 1 && section.name() == DOCS_SECTION => {
+                if scan.docs.is_some() {
+                    return Err(PackageError::NotAComponent(
+                        "two skill documents sections".into(),
+                    ));
+                }
+                scan.docs = Some(section.data());
             }
             _ => {}
         }
@@ -164,6 +186,11 @@ pub fn read(bytes: &[u8]) -> Result<Package, PackageError> {
         imports: scan.imports,
         exports: scan.exports,
         digest: digest(bytes),
+        docs: scan
+            .docs
+            .map(SkillDocs::from_section)
+            .transpose()?
+            .map(Arc::new),
     };
     check_exports(&package.exports, package.kind)?;
     check_imports(&package.imports, &package.manifest)?;
@@ -175,6 +202,13 @@ pub fn read(bytes: &[u8]) -> Result<Package, PackageError> {
         .into());
     }
     Ok(package)
+}
+
+/// Only the documents of a packaged skill, e.g. from stored bytes that
+/// [`read`] accepted when they were installed.
+pub fn read_docs(bytes: &[u8]) -> Result<Option<SkillDocs>, PackageError> {
+    let scan = scan(bytes)?;
+    Ok(scan.docs.map(SkillDocs::from_section).transpose()?)
 }
 
 /// Which kind a bare component is, from its exports.
@@ -249,6 +283,17 @@ pub fn embed(
     kind: SkillKind,
     manifest: &Manifest,
 ) -> Result<Vec<u8>, PackageError> {
+    embed_with_docs(component, kind, manifest, None)
+}
+
+/// Appends the manifest section, and the documents section when `docs`
+/// has anything to carry, to a bare component.
+pub fn embed_with_docs(
+    component: &[u8],
+    kind: SkillKind,
+    manifest: &Manifest,
+    docs: Option<&SkillDocs>,
+) -> Result<Vec<u8>, PackageError> {
     let found = kind_of(component)?;
     if found != kind {
         return Err(PackageError::WrongExports(format!(
@@ -264,16 +309,25 @@ pub fn embed(
     let data = serde_json::to_vec(&section).expect("a manifest serialises");
     let mut out = Vec::with_capacity(component.len() + data.len() + 32);
     out.extend_from_slice(component);
-    let mut payload = Vec::with_capacity(data.len() + 24);
-    leb128(&mut payload, MANIFEST_SECTION.len() as u64);
-    payload.extend_from_slice(MANIFEST_SECTION.as_bytes());
-    payload.extend_from_slice(&data);
-    out.push(0); // custom section id
-    leb128(&mut out, payload.len() as u64);
-    out.extend_from_slice(&payload);
+    custom_section(&mut out, MANIFEST_SECTION, &data);
+    if let Some(docs) = docs.filter(|d| !d.is_empty()) {
+        docs.check()?;
+        custom_section(&mut out, DOCS_SECTION, &docs.to_section());
+    }
     let package = read(&out)?;
     debug_assert_eq!(package.kind, kind);
     Ok(out)
+}
+
+/// Appends a custom section named `name` holding `data`.
+fn custom_section(out: &mut Vec<u8>, name: &str, data: &[u8]) {
+    let mut payload = Vec::with_capacity(data.len() + name.len() + 8);
+    leb128(&mut payload, name.len() as u64);
+    payload.extend_from_slice(name.as_bytes());
+    payload.extend_from_slice(data);
+    out.push(0); // custom section id
+    leb128(out, payload.len() as u64);
+    out.extend_from_slice(&payload);
 }
 
 fn leb128(out: &mut Vec<u8>, mut value: u64) {
@@ -347,6 +401,74 @@ mod tests {
             "skillhost:skill/host@0.1.0".to_owned(),
         ];
         assert!(check_imports(&fine, &manifest(false)).is_ok());
+    }
+
+    fn calc() -> (Vec<u8>, Manifest) {
+        let guest = skillhost_guests::CALC;
+        let manifest = Manifest::from_toml(&guest.manifest_text()).unwrap();
+        (guest.component_bytes(), manifest)
+    }
+
+    fn docs() -> SkillDocs {
+        SkillDocs {
+            skill_md: Some("---\nname: calc\n---\n# Calc\n\nUse evaluate.\n".into()),
+            references: [("references/grammar.md".to_owned(), "expr := ...".to_owned())].into(),
+            scripts: vec!["scripts/check.sh".into()],
+        }
+    }
+
+    #[test]
+    fn documents_round_trip_and_are_covered_by_the_digest() {
+        let (component, manifest) = calc();
+        let plain = embed(&component, SkillKind::Command, &manifest).unwrap();
+        assert_eq!(read(&plain).unwrap().docs, None);
+        assert_eq!(read_docs(&plain).unwrap(), None);
+
+        let packed =
+            embed_with_docs(&component, SkillKind::Command, &manifest, Some(&docs())).unwrap();
+        let package = read(&packed).unwrap();
+        assert_eq!(package.docs.as_deref(), Some(&docs()));
+        assert_eq!(read_docs(&packed).unwrap(), Some(docs()));
+        assert_eq!(package.digest, digest(&packed));
+        assert_ne!(package.digest, read(&plain).unwrap().digest);
+
+        let empty = SkillDocs::default();
+        let packed =
+            embed_with_docs(&component, SkillKind::Command, &manifest, Some(&empty)).unwrap();
+        assert_eq!(packed, plain, "nothing to carry adds no section");
+    }
+
+    #[test]
+    fn documents_over_a_limit_or_outside_their_folders_are_refused() {
+        let (component, manifest) = calc();
+        let mut big = docs();
+        big.references.insert(
+            "references/huge.md".into(),
+            "x".repeat(crate::docs::MAX_TOTAL_BYTES),
+        );
+        assert!(matches!(
+            embed_with_docs(&component, SkillKind::Command, &manifest, Some(&big)),
+            Err(PackageError::Docs(DocsError::TooLarge { .. }))
+        ));
+
+        // A hand-made section is checked when the package is read.
+        let mut packed = embed(&component, SkillKind::Command, &manifest).unwrap();
+        custom_section(
+            &mut packed,
+            DOCS_SECTION,
+            br#"{"format":1,"docs":{"references":{"references/../../etc/passwd":"x"}}}"#,
+        );
+        let err = read(&packed).unwrap_err();
+        assert!(
+            matches!(&err, PackageError::Docs(DocsError::BadPath { .. })),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("`..`"), "{err}");
+
+        let mut twice =
+            embed_with_docs(&component, SkillKind::Command, &manifest, Some(&docs())).unwrap();
+        custom_section(&mut twice, DOCS_SECTION, &docs().to_section());
+        assert!(matches!(read(&twice), Err(PackageError::NotAComponent(m)) if m.contains("two")));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `skillhost build`: cargo build for wasm32-wasip2, then package the
-//! component with the crate's skill.toml.
+//! component with the crate's skill.toml and, when the folder has them, its
+//! SKILL.md, references/ and scripts/ (names only).
 use super::{CliError, DataDir, local_runtime, read_file};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -33,13 +34,15 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     }
     let skill_toml = String::from_utf8(read_file(&skill_toml_path)?)
         .map_err(|_| CliError::new("skill.toml is not UTF-8"))?;
-    // Fail fast on a bad manifest before a long compile.
+    // Fail fast on a bad manifest or documents before a long compile.
     crate::manifest::Manifest::from_toml(&skill_toml)?;
+    let docs = crate::docs::SkillDocs::from_dir(&args.dir)?;
     ensure_target()?;
     let component_path = cargo_build(&manifest_path, args.debug)?;
     let component = read_file(&component_path)?;
     let runtime = local_runtime(&args.data)?;
-    let packed = crate::pack::pack(&runtime, &component, &skill_toml).await?;
+    let packed =
+        crate::pack::pack_with_docs(&runtime, &component, &skill_toml, docs.as_ref()).await?;
     let package = crate::package::read(&packed)?;
     let output = args.output.unwrap_or_else(|| {
         component_path.with_file_name(format!("{}.skill.wasm", package.manifest.name))
@@ -60,6 +63,9 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
             .join(", "),
         output.display()
     );
+    if let Some(docs) = &package.docs {
+        println!("  {}", super::inspect::docs_line(docs));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

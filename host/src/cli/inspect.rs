@@ -42,7 +42,33 @@ pub fn to_json(p: &Package) -> serde_json::Value {
         "abilities": p.manifest.abilities,
         "imports": p.imports,
         "exports": p.exports,
+        "docs": p.docs.as_ref().map(|d| serde_json::json!({
+            "skillMd": d.skill_md.is_some(),
+            "references": d.references.keys().collect::<Vec<_>>(),
+            "scripts": d.scripts,
+        })),
     })
+}
+
+/// One line saying which documents a package carries.
+pub fn docs_line(docs: &crate::docs::SkillDocs) -> String {
+    let list = |items: Vec<&str>| {
+        if items.is_empty() {
+            "none".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    format!(
+        "docs: {}; references: {}; scripts: {}",
+        if docs.skill_md.is_some() {
+            "SKILL.md"
+        } else {
+            "no SKILL.md"
+        },
+        list(docs.references.keys().map(String::as_str).collect()),
+        list(docs.scripts.iter().map(String::as_str).collect()),
+    )
 }
 
 fn to_text(p: &Package) -> String {
@@ -99,6 +125,9 @@ fn to_text(p: &Package) -> String {
             a.description.replace('\n', " "),
             a.input_schema
         );
+    }
+    if let Some(docs) = &p.docs {
+        out += &format!("\n{}\n", docs_line(docs));
     }
     out += "\nimports:\n";
     for i in &p.imports {

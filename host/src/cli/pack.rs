@@ -1,4 +1,5 @@
-//! `skillhost pack`: any WASI 0.2 component + skill.toml → a skill file.
+//! `skillhost pack`: any WASI 0.2 component + skill.toml (+ optionally a
+//! SKILL.md with the references/ and scripts/ beside it) → a skill file.
 use super::{CliError, DataDir, local_runtime, read_file};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,6 +9,10 @@ pub struct Args {
     /// The skill.toml describing the program.
     #[arg(long)]
     manifest: PathBuf,
+    /// A SKILL.md to embed, with the other .md files, references/ and the
+    /// names under scripts/ beside it.
+    #[arg(long)]
+    skill_md: Option<PathBuf>,
     /// The component: a `wasi:cli/run` program or an SDK-world component.
     component: PathBuf,
     /// Where to write the packaged skill.
@@ -21,8 +26,14 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     let component = read_file(&args.component)?;
     let manifest = String::from_utf8(read_file(&args.manifest)?)
         .map_err(|_| CliError::new(format!("{} is not UTF-8", args.manifest.display())))?;
+    let docs = args
+        .skill_md
+        .as_deref()
+        .map(crate::docs::SkillDocs::from_skill_md)
+        .transpose()?;
     let runtime = local_runtime(&args.data)?;
-    let packed = crate::pack::pack(&runtime, &component, &manifest).await?;
+    let packed =
+        crate::pack::pack_with_docs(&runtime, &component, &manifest, docs.as_ref()).await?;
     std::fs::write(&args.output, &packed)
         .map_err(|e| CliError::new(format!("cannot write {}: {e}", args.output.display())))?;
     let package = crate::package::read(&packed)?;
@@ -35,5 +46,8 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         args.output.display(),
         package.digest
     );
+    if let Some(docs) = &package.docs {
+        println!("{}", super::inspect::docs_line(docs));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,8 +1,11 @@
 //! Loaded skills by digest: compiled (or read from the on-disk cache) once
 //! per node, then shared by every call. At most [`MAX_LOADED`] stay loaded;
 //! the least recently used one is dropped first, and loads again from the
-//! compile cache (about a millisecond) when it is next called.
+//! compile cache (about a millisecond) when it is next called. A skill's
+//! packaged documents (for `skill_query`) are read from its stored bytes
+//! without compiling, and kept by digest the same way.
 use super::error::ApiError;
+use crate::docs::SkillDocs;
 use crate::runtime::{LoadedSkill, Runtime};
 use crate::store::Store;
 use std::collections::HashMap;
@@ -19,6 +22,8 @@ pub struct Loader {
     capacity: usize,
     loaded: Arc<Mutex<HashMap<String, Entry>>>,
     clock: Arc<AtomicU64>,
+    /// Documents of skills not loaded, by digest (`None`: it has none).
+    docs: Arc<Mutex<HashMap<String, Option<Arc<SkillDocs>>>>>,
 }
 
 struct Entry {
@@ -45,6 +50,7 @@ impl Loader {
             capacity: capacity.max(1),
             loaded: Arc::default(),
             clock: Arc::default(),
+            docs: Arc::default(),
         }
     }
 
@@ -110,5 +116,44 @@ impl Loader {
             tracing::error!(%digest, error = %e, "stored component no longer loads");
             ApiError::Internal
         })
+    }
+
+    /// The documents packaged with a tenant's component (SKILL.md,
+    /// references, script names), `None` when it carries none. A loaded
+    /// skill already holds them; otherwise they are read from the stored
+    /// bytes' custom section (nothing is compiled) and kept by digest — a
+    /// digest's bytes never change.
+    pub async fn docs(
+        &self,
+        store: &Store,
+        tenant_id: &str,
+        digest: &str,
+    ) -> Result<Option<Arc<SkillDocs>>, ApiError> {
+        if let Some(entry) = self.loaded.lock().expect("loader lock").get(digest) {
+            return Ok(entry.skill.package.docs.clone());
+        }
+        if let Some(docs) = self.docs.lock().expect("docs lock").get(digest) {
+            return Ok(docs.clone());
+        }
+        let bytes = store.component(tenant_id, digest).await?.ok_or_else(|| {
+            tracing::error!(%digest, "component bytes missing for an installed skill");
+            ApiError::Internal
+        })?;
+        let docs = tokio::task::spawn_blocking(move || crate::package::read_docs(&bytes))
+            .await
+            .expect("docs task")
+            .map_err(|e| {
+                tracing::error!(%digest, error = %e, "stored component's documents no longer read");
+                ApiError::Internal
+            })?
+            .map(Arc::new);
+        let mut cached = self.docs.lock().expect("docs lock");
+        // As many entries as loaded skills; past that the map starts over,
+        // which costs each skill one more read of its stored bytes.
+        if cached.len() >= self.capacity {
+            cached.clear();
+        }
+        cached.insert(digest.to_owned(), docs.clone());
+        Ok(docs)
     }
 }

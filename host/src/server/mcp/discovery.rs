@@ -144,21 +144,55 @@ pub(crate) async fn call(
                     ),
                 ));
             };
-            if let Some(file) = arg(args, "referenceFile") {
-                return Ok(failure(
-                    "not_found",
-                    format!(
-                        "skill `{}` has no reference file `{file}` (availableReferences lists its files)",
-                        skill.manifest.name
-                    ),
-                ));
-            }
+            let docs = state
+                .loader
+                .docs(&state.store, tenant, &skill.digest)
+                .await?;
+            let none = crate::docs::SkillDocs::default();
+            let docs = docs.as_deref().unwrap_or(&none);
+            let available: Vec<&str> = docs.references.keys().map(String::as_str).collect();
+            let references: Vec<Value> = match arg(args, "referenceFile") {
+                Some(file) => match docs.reference(file) {
+                    Some((path, content)) => vec![json!({"path": path, "content": content})],
+                    None => {
+                        let files = if available.is_empty() {
+                            "it has none".to_owned()
+                        } else {
+                            format!("its reference files: {}", available.join(", "))
+                        };
+                        return Ok(failure(
+                            "not_found",
+                            format!(
+                                "skill `{}` has no reference file `{file}`; {files}",
+                                skill.manifest.name
+                            ),
+                        ));
+                    }
+                },
+                // Without a file named, a query brings the references whose
+                // path or text contains it (case-insensitively): a plain
+                // substring match, not a ranking.
+                None => match arg(args, "query").map(str::to_lowercase) {
+                    Some(query) => docs
+                        .references
+                        .iter()
+                        .filter(|(path, text)| {
+                            path.to_lowercase().contains(&query)
+                                || text.to_lowercase().contains(&query)
+                        })
+                        .map(|(path, content)| json!({"path": path, "content": content}))
+                        .collect(),
+                    None => Vec::new(),
+                },
+            };
             Ok(json_result(json!({
                 "skill": summary(&skill),
-                "instructions": instructions(&skill),
-                "references": [],
-                "availableReferences": [],
-                "availableScripts": [],
+                "instructions": docs
+                    .instructions()
+                    .map_or_else(|| instructions(&skill), str::to_owned),
+                "references": references,
+                "availableReferences": available,
+                "availableScripts": &docs.scripts,
             })))
         }
         "skill_discover" => {
@@ -261,8 +295,8 @@ fn summary(skill: &SkillRow) -> Value {
     })
 }
 
-/// A skill's instructions, written from its description and abilities
-/// (a skill that ships a SKILL.md will bring its own).
+/// A skill's instructions, written from its description and abilities,
+/// for a skill that carries no SKILL.md (or one with an empty body).
 fn instructions(skill: &SkillRow) -> String {
     let m = &skill.manifest;
     let mut out = format!("# {}\n\n{}\n\n## Abilities\n", m.name, m.description);
