@@ -454,3 +454,48 @@ fn run_into_a_closed_pipe_exits_quietly() {
 fn libc_sigpipe() -> i32 {
     13
 }
+
+#[test]
+fn pack_embeds_a_skill_md_with_its_references_and_script_names() {
+    let dir = work_dir("skill-md");
+    let guest = guests::TEXT_TOOLS;
+    let folder = Path::new(guest.manifest).parent().unwrap();
+    let out = dir.join("text-tools.skill.wasm");
+    let pack = |skill_md: &Path| {
+        run(bin()
+            .args(["pack", "--manifest", guest.manifest, guest.component, "-o"])
+            .arg(&out)
+            .arg("--skill-md")
+            .arg(skill_md)
+            .arg("--data-dir")
+            .arg(dir.join("data")))
+    };
+    let result = pack(&folder.join("SKILL.md"));
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    let docs_line = "docs: SKILL.md; references: references/json-pointer.md, \
+                     references/regex-syntax.md; scripts: scripts/text-input.py";
+    assert!(
+        text(&result.stdout).contains(docs_line),
+        "{}",
+        text(&result.stdout)
+    );
+    let result = run(bin().arg("inspect").arg(&out).arg("--json"));
+    let info: Value = serde_json::from_slice(&result.stdout).unwrap();
+    assert_eq!(info["docs"]["skillMd"], true);
+    assert_eq!(info["docs"]["scripts"][0], "scripts/text-input.py");
+
+    // A reference that is not text is refused by name, and nothing is written.
+    let copy = dir.join("copy");
+    std::fs::create_dir_all(copy.join("references")).unwrap();
+    std::fs::copy(folder.join("SKILL.md"), copy.join("SKILL.md")).unwrap();
+    std::fs::write(copy.join("references/logo.png"), [0x89, b'P', 0xff]).unwrap();
+    std::fs::remove_file(&out).unwrap();
+    let result = pack(&copy.join("SKILL.md"));
+    assert!(!result.status.success());
+    assert!(
+        text(&result.stderr).contains("references/logo.png is not UTF-8 text"),
+        "{}",
+        text(&result.stderr)
+    );
+    assert!(!out.exists());
+}
