@@ -723,3 +723,305 @@ async fn a_listening_client_hears_that_its_tools_changed() {
     let names: Vec<String> = serde_json::from_str(&heard.expect("a notification")).unwrap();
     assert!(names.contains(&"calc__evaluate".to_owned()), "{names:?}");
 }
+
+/// The official Python SDK's MCP server (`tests/mcp/remote_server.py`) on
+/// 127.0.0.1; killed when dropped.
+struct RemoteMcpServer {
+    url: String,
+    child: std::process::Child,
+}
+
+impl RemoteMcpServer {
+    fn start() -> RemoteMcpServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(python())
+            .arg(clients_dir().join("remote_server.py"))
+            .arg(port.to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python runs");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the remote MCP server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        RemoteMcpServer {
+            url: format!("http://127.0.0.1:{port}/mcp"),
+            child,
+        }
+    }
+}
+
+impl Drop for RemoteMcpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const REMOTE_SECRET: &str = "rk-5f0c9a1e77d2";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
+    let remote = RemoteMcpServer::start();
+    let upstream = skillhost_tests::Upstream::start("127.0.0.1");
+    let s = TestServer::start("mcp-remote").await;
+    let admin = s.tenant("acme").await;
+    let other = s.tenant("globex").await;
+    s.install_for_agent(&admin, "text-tools", "bot").await;
+    let writer = s.token(&admin, &["skills:read", "skills:write"]).await;
+    let reader = s.token(&admin, &["skills:read"]).await;
+    let r = s
+        .request(
+            "POST",
+            "/api/v1/secret/create",
+            Some(&admin),
+            Some(json!({"name": "remote key", "value": REMOTE_SECRET, "type": "bearer"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let secret = r.json["id"].as_str().unwrap().to_owned();
+    let servers = "/api/agents/bot/mcp/servers";
+    let good = json!({"name": "remote", "url": remote.url, "headers": {"X-Team": "blue"}, "secretId": secret});
+
+    // Refusals, each precise, none stored.
+    for (token, body, status, code) in [
+        (
+            &writer,
+            json!({"name": "pg", "command": "mcp-postgres", "args": ["postgresql://u:p@db/x"], "env": {}}),
+            422,
+            "stdio_transport_unsupported",
+        ),
+        (&writer, json!({"name": "remote"}), 422, "url_required"),
+        (
+            &writer,
+            json!({"name": "Bad_Name", "url": remote.url}),
+            422,
+            "invalid_name",
+        ),
+        (
+            &writer,
+            json!({"name": "remote", "url": "ftp://example.com/mcp"}),
+            422,
+            "invalid_url",
+        ),
+        (
+            &writer,
+            json!({"name": "remote", "url": remote.url, "headers": {"Authorization": "Bearer x"}}),
+            422,
+            "reserved_header",
+        ),
+        (
+            &writer,
+            json!({"name": "remote", "url": remote.url, "secretId": "nope"}),
+            422,
+            "secret_not_found",
+        ),
+        (
+            &writer,
+            json!({"name": "text-tools", "url": remote.url}),
+            409,
+            "name_taken",
+        ),
+        (
+            &writer,
+            json!({"name": "remote", "url": remote.url, "allowPrivateNetwork": true}),
+            403,
+            "",
+        ),
+        (&reader, good.clone(), 403, ""),
+    ] {
+        let r = s.request("POST", servers, Some(token), Some(body.clone())).await;
+        assert_eq!(r.status, status, "{body}: {}", r.text);
+        if !code.is_empty() {
+            assert_eq!(r.json["code"], code, "{}", r.text);
+        }
+    }
+    let r = s.request("POST", servers, Some(&writer), Some(json!({"name": "pg", "command": "x"}))).await;
+    assert!(r.json["error"].as_str().unwrap().contains("starts no host processes"), "{}", r.text);
+    for token in [None, Some("shk_wrong")] {
+        let r = s.request("GET", servers, token, None).await;
+        assert_eq!(r.status, 401, "{}", r.text);
+    }
+    let r = s.request("POST", servers, Some(&other), Some(good.clone())).await;
+    assert_eq!(r.status, 404, "another tenant's agent: {}", r.text);
+    let r = s.request("GET", servers, Some(&admin), None).await;
+    assert_eq!(r.json["servers"], json!([]), "{}", r.text);
+
+    // Added by a writer: pending until an admin approves; nothing is called.
+    let r = s.request("POST", servers, Some(&writer), Some(good.clone())).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json["approval"], "pending");
+    assert!(!r.text.contains(REMOTE_SECRET));
+    let r = s.request("POST", servers, Some(&writer), Some(good.clone())).await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    let invoke = "/api/agents/bot/mcp/invoke";
+    let add = json!({"server": "remote", "tool": "add", "arguments": {"a": 2, "b": 3}});
+    let r = s.request("POST", invoke, Some(&reader), Some(add.clone())).await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert_eq!(r.json["code"], "approval_pending");
+    let approve = "/api/agents/bot/mcp/servers/remote/approve";
+    let r = s.request("POST", approve, Some(&writer), None).await;
+    assert_eq!(r.status, 403, "only an admin approves: {}", r.text);
+    let r = s.request("POST", approve, Some(&other), None).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+
+    // Approved as it is, 127.0.0.1 stays out of reach: the guard says why.
+    let r = s.request("POST", approve, Some(&admin), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["status"], "error", "{}", r.text);
+    let why = r.json["error"].as_str().unwrap();
+    assert!(why.contains("127.0.0.1"), "{why}");
+    // An admin lets it reach the private network.
+    let r = s
+        .request("POST", approve, Some(&admin), Some(json!({"allowPrivateNetwork": true})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["status"], "connected", "{}", r.text);
+    assert_eq!(r.json["tools_count"], 3, "{}", r.text);
+    let r = s.request("GET", servers, Some(&reader), None).await;
+    assert_eq!(r.json["servers"][0]["name"], "remote");
+    assert_eq!(r.json["servers"][0]["status"], "connected");
+    assert_eq!(r.json["servers"][0]["tools_count"], 3);
+    let r = s.request("GET", "/api/agents/bot/mcp/tools", Some(&reader), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let tools = r.json["tools"].as_array().unwrap();
+    let add_tool = tools.iter().find(|t| t["name"] == "add").unwrap();
+    assert_eq!(add_tool["server"], "remote");
+    assert_eq!(add_tool["input_schema"]["properties"]["a"]["type"], "integer", "{add_tool}");
+
+    // Seed 003's invoke: the credential is injected by the host and
+    // redacted from what the server echoes.
+    let r = s.request("POST", invoke, Some(&reader), Some(add.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["success"], true);
+    assert_eq!(r.json["content"][0]["type"], "text");
+    assert_eq!(r.json["content"][0]["text"], "5", "{}", r.text);
+    let whoami = json!({"server": "remote", "tool": "whoami", "arguments": {}});
+    let r = s.request("POST", invoke, Some(&reader), Some(whoami)).await;
+    let text = r.json["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("authorization=Bearer [secret:remote key]"), "{text}");
+    assert!(text.contains("team=blue"), "{text}");
+    assert!(!r.text.contains(REMOTE_SECRET));
+    let fail = json!({"server": "remote", "tool": "fail", "arguments": {"reason": "test"}});
+    let r = s.request("POST", invoke, Some(&reader), Some(fail)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["success"], false, "{}", r.text);
+    assert!(r.text.contains("Error executing tool fail"), "{}", r.text);
+    for (body, status) in [
+        (json!({"server": "remote", "tool": "nope"}), 404),
+        (json!({"server": "nope", "tool": "add"}), 404),
+        (json!({"server": "remote"}), 400),
+    ] {
+        let r = s.request("POST", invoke, Some(&reader), Some(body.clone())).await;
+        assert_eq!(r.status, status, "{body}: {}", r.text);
+    }
+    let r = s.request("POST", invoke, Some(&other), Some(add.clone())).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = s.request("POST", invoke, None, Some(add.clone())).await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    // Audited, with the requests made and without the credential.
+    let r = s.request("GET", "/api/audit?skill=mcp:remote", Some(&admin), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!r.text.contains(REMOTE_SECRET));
+    let outcomes: Vec<&str> = r.json["invocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["outcome"].as_str().unwrap())
+        .collect();
+    assert!(outcomes.contains(&"success") && outcomes.contains(&"tool_error"), "{}", r.text);
+
+    // An instruction ability, through a skillset attached to the agent.
+    let r = s
+        .request(
+            "POST",
+            "/api/v1/skillset/create",
+            Some(&admin),
+            Some(json!({"name": "Bytes", "description": "Byte patterns"})),
+        )
+        .await;
+    let skillset = r.json["id"].as_str().unwrap().to_owned();
+    let instruction = format!(
+        "```fetch\nhttp://127.0.0.1:{}/keepalive?size=$[size num default<10>]\n```",
+        upstream.addr.port()
+    );
+    let r = s
+        .request(
+            "POST",
+            &format!("/api/v1/skillset/{skillset}/ability/create"),
+            Some(&admin),
+            Some(json!({"name": "pattern", "description": "A byte pattern", "instruction": instruction})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let ability = r.json["id"].as_str().unwrap().to_owned();
+    let r = s
+        .request(
+            "POST",
+            &format!("/api/v1/skillset/{skillset}/ability/{ability}/approve"),
+            Some(&admin),
+            Some(json!({"allowPrivateNetwork": true})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let attach = format!("/api/agents/bot/skillsets/{skillset}");
+    let r = s.request("PUT", &attach, Some(&reader), None).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let r = s.request("PUT", &attach, Some(&other), None).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = s.request("PUT", &attach, Some(&writer), None).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = s.request("PUT", &attach, Some(&writer), None).await;
+    assert_eq!(r.status, 200, "attaching again changes nothing: {}", r.text);
+    let r = s.request("GET", "/api/agents/bot/skillsets", Some(&reader), None).await;
+    assert_eq!(r.json["skillsets"][0]["id"], skillset.as_str(), "{}", r.text);
+
+    // The official clients see and call all three kinds.
+    let url = format!("http://{}/mcp/agents/bot", s.addr);
+    let plan = json!([
+        {"name": "text-tools__slugify", "arguments": {"text": "Remote And Local"}},
+        {"name": "remote__add", "arguments": {"a": 20, "b": 22}},
+        {"name": "remote__whoami", "arguments": {}},
+        {"name": "pattern", "arguments": {"size": 16}},
+        {"name": "remote__fail", "arguments": {"reason": "x"}},
+    ]);
+    let auto = py(&url, &reader, "auto", plan.clone()).await.unwrap();
+    let node = ts(&url, &reader, plan).await.unwrap();
+    for listing in [&auto, &node] {
+        let listed = names(listing);
+        for name in ["text-tools__slugify", "remote__add", "remote__whoami", "pattern", "skill_query"] {
+            assert!(listed.contains(&name.to_owned()), "{name}: {listing}");
+        }
+        let calls = listing["calls"].as_array().unwrap();
+        assert_eq!(calls[0]["text"][0], "remote-and-local", "{listing}");
+        assert_eq!(calls[1]["text"][0], "42", "{listing}");
+        let who = calls[2]["text"][0].as_str().unwrap();
+        assert!(who.contains("[secret:remote key]") && !who.contains(REMOTE_SECRET), "{who}");
+        assert_eq!(calls[3]["isError"], false, "{listing}");
+        assert_eq!(calls[3]["text"][0], "abcdefghijklmnop", "{listing}");
+        assert_eq!(calls[4]["isError"], true, "{listing}");
+    }
+
+    // Detached and deleted: gone from the agent's tools.
+    let r = s.request("DELETE", &attach, Some(&writer), None).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let r = s.request("DELETE", "/api/agents/bot/mcp/servers/remote", Some(&reader), None).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let r = s.request("DELETE", "/api/agents/bot/mcp/servers/remote", Some(&writer), None).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let r = s.request("DELETE", "/api/agents/bot/mcp/servers/remote", Some(&writer), None).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let after = py(&url, &reader, "auto", json!([])).await.unwrap();
+    let listed = names(&after);
+    assert!(listed.contains(&"text-tools__slugify".to_owned()));
+    assert!(!listed.iter().any(|n| n.starts_with("remote__") || n == "pattern"), "{after}");
+}

@@ -206,18 +206,21 @@ impl Store {
         Ok(row.as_ref().map(server).transpose()?)
     }
 
-    /// Records an admin's approval.
+    /// Records an admin's approval, with whether the server may be on a
+    /// private network.
     pub async fn approve_mcp_server(
         &self,
         tenant_id: &str,
         id: &str,
         approved_by: &str,
+        allow_private: bool,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE mcp_servers SET approval = 'approved', approved_by = $1, updated_at = $2 \
-             WHERE tenant_id = $3 AND id = $4",
+            "UPDATE mcp_servers SET approval = 'approved', approved_by = $1, allow_private = $2, \
+             updated_at = $3 WHERE tenant_id = $4 AND id = $5",
         )
         .bind(approved_by)
+        .bind(allow_private as i64)
         .bind(now())
         .bind(tenant_id)
         .bind(id)

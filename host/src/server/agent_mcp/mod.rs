@@ -311,17 +311,45 @@ fn not_approved(server: &McpServerRow) -> ApiError {
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Approval {
+    /// Lets the server reach non-public addresses (it is on a private
+    /// network the operator trusts).
+    #[serde(default, alias = "allowPrivateNetwork")]
+    allow_private_network: Option<bool>,
+}
+
+/// Approves the server's origin (an admin), optionally deciding whether it
+/// may be on a private network; an empty body keeps that as it is.
 async fn approve(
     State(state): State<AppState>,
     principal: Principal,
     Path((agent, name)): Path<(String, String)>,
+    body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("admin")?;
+    let approval: Approval = if body.iter().all(u8::is_ascii_whitespace) {
+        Approval::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
+            code: "invalid_json",
+            message: format!("the approval is not valid: {e}; send {{}} or {{\"allow_private_network\": true}}"),
+        })?
+    };
     let agent = find_agent(&state, &principal, &agent).await?;
     let mut server = server_of(&state, &principal, &agent, &name).await?;
+    if let Some(allow) = approval.allow_private_network {
+        server.allow_private_network = allow;
+    }
     state
         .store
-        .approve_mcp_server(&principal.tenant_id, &server.id, &principal.token_id)
+        .approve_mcp_server(
+            &principal.tenant_id,
+            &server.id,
+            &principal.token_id,
+            server.allow_private_network,
+        )
         .await?;
     server.approval = "approved".into();
     refresh_tools(&state, &mut server).await?;

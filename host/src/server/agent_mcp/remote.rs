@@ -217,7 +217,11 @@ pub(crate) async fn call_tool(
 ) -> Result<Result<CallToolResult, RemoteError>, ApiError> {
     let params = CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments);
     let answer = with_session(state, server, log, async |peer| peer.call_tool(params).await).await?;
-    Ok(answer.outcome.and_then(|result| {
+    Ok(answer.outcome.and_then(|mut result| {
+        // rmcp's `call_tool` yields only complete results; a 2025 server
+        // leaves the field out, and a 2026-07-28 client requires it when
+        // the result is passed on (rmcp drops it again for older clients).
+        result.result_type = Some(rmcp::model::ResultType::COMPLETE);
         if answer.redactor.is_empty() {
             return Ok(result);
         }

@@ -119,6 +119,10 @@ pub(crate) async fn agent_tools(
                 continue;
             }
             tool.name = name.into();
+            // It runs outside the sandbox, somewhere on the network.
+            if tool.annotations.is_none() {
+                tool.annotations = Some(ToolAnnotations::new().open_world(true));
+            }
             tools.push(tool);
         }
     }
