@@ -115,7 +115,13 @@ pub(crate) async fn agent_tools(
                 continue;
             };
             let name = tool_name(&server.name, &tool.name);
-            if name.len() > 128 || !taken.insert(name.clone()) {
+            // A remote may name tools as it likes; ours stay valid MCP names.
+            let valid = name.len() <= 128
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+            if !valid || !taken.insert(name.clone()) {
+                tracing::debug!(server = %server.name, tool = %tool.name, "remote tool left out: its name is invalid or taken");
                 continue;
             }
             tool.name = name.into();
