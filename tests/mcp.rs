@@ -839,33 +839,57 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
         ),
         (&reader, good.clone(), 403, ""),
     ] {
-        let r = s.request("POST", servers, Some(token), Some(body.clone())).await;
+        let r = s
+            .request("POST", servers, Some(token), Some(body.clone()))
+            .await;
         assert_eq!(r.status, status, "{body}: {}", r.text);
         if !code.is_empty() {
             assert_eq!(r.json["code"], code, "{}", r.text);
         }
     }
-    let r = s.request("POST", servers, Some(&writer), Some(json!({"name": "pg", "command": "x"}))).await;
-    assert!(r.json["error"].as_str().unwrap().contains("starts no host processes"), "{}", r.text);
+    let r = s
+        .request(
+            "POST",
+            servers,
+            Some(&writer),
+            Some(json!({"name": "pg", "command": "x"})),
+        )
+        .await;
+    assert!(
+        r.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("starts no host processes"),
+        "{}",
+        r.text
+    );
     for token in [None, Some("shk_wrong")] {
         let r = s.request("GET", servers, token, None).await;
         assert_eq!(r.status, 401, "{}", r.text);
     }
-    let r = s.request("POST", servers, Some(&other), Some(good.clone())).await;
+    let r = s
+        .request("POST", servers, Some(&other), Some(good.clone()))
+        .await;
     assert_eq!(r.status, 404, "another tenant's agent: {}", r.text);
     let r = s.request("GET", servers, Some(&admin), None).await;
     assert_eq!(r.json["servers"], json!([]), "{}", r.text);
 
     // Added by a writer: pending until an admin approves; nothing is called.
-    let r = s.request("POST", servers, Some(&writer), Some(good.clone())).await;
+    let r = s
+        .request("POST", servers, Some(&writer), Some(good.clone()))
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.json["approval"], "pending");
     assert!(!r.text.contains(REMOTE_SECRET));
-    let r = s.request("POST", servers, Some(&writer), Some(good.clone())).await;
+    let r = s
+        .request("POST", servers, Some(&writer), Some(good.clone()))
+        .await;
     assert_eq!(r.status, 409, "{}", r.text);
     let invoke = "/api/agents/bot/mcp/invoke";
     let add = json!({"server": "remote", "tool": "add", "arguments": {"a": 2, "b": 3}});
-    let r = s.request("POST", invoke, Some(&reader), Some(add.clone())).await;
+    let r = s
+        .request("POST", invoke, Some(&reader), Some(add.clone()))
+        .await;
     assert_eq!(r.status, 409, "{}", r.text);
     assert_eq!(r.json["code"], "approval_pending");
     let approve = "/api/agents/bot/mcp/servers/remote/approve";
@@ -882,7 +906,12 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
     assert!(why.contains("127.0.0.1"), "{why}");
     // An admin lets it reach the private network.
     let r = s
-        .request("POST", approve, Some(&admin), Some(json!({"allowPrivateNetwork": true})))
+        .request(
+            "POST",
+            approve,
+            Some(&admin),
+            Some(json!({"allowPrivateNetwork": true})),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["status"], "connected", "{}", r.text);
@@ -891,16 +920,23 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
     assert_eq!(r.json["servers"][0]["name"], "remote");
     assert_eq!(r.json["servers"][0]["status"], "connected");
     assert_eq!(r.json["servers"][0]["tools_count"], 3);
-    let r = s.request("GET", "/api/agents/bot/mcp/tools", Some(&reader), None).await;
+    let r = s
+        .request("GET", "/api/agents/bot/mcp/tools", Some(&reader), None)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let tools = r.json["tools"].as_array().unwrap();
     let add_tool = tools.iter().find(|t| t["name"] == "add").unwrap();
     assert_eq!(add_tool["server"], "remote");
-    assert_eq!(add_tool["input_schema"]["properties"]["a"]["type"], "integer", "{add_tool}");
+    assert_eq!(
+        add_tool["input_schema"]["properties"]["a"]["type"], "integer",
+        "{add_tool}"
+    );
 
     // Seed 003's invoke: the credential is injected by the host and
     // redacted from what the server echoes.
-    let r = s.request("POST", invoke, Some(&reader), Some(add.clone())).await;
+    let r = s
+        .request("POST", invoke, Some(&reader), Some(add.clone()))
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["success"], true);
     assert_eq!(r.json["content"][0]["type"], "text");
@@ -908,7 +944,10 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
     let whoami = json!({"server": "remote", "tool": "whoami", "arguments": {}});
     let r = s.request("POST", invoke, Some(&reader), Some(whoami)).await;
     let text = r.json["content"][0]["text"].as_str().unwrap();
-    assert!(text.contains("authorization=Bearer [secret:remote key]"), "{text}");
+    assert!(
+        text.contains("authorization=Bearer [secret:remote key]"),
+        "{text}"
+    );
     assert!(text.contains("team=blue"), "{text}");
     assert!(!r.text.contains(REMOTE_SECRET));
     let fail = json!({"server": "remote", "tool": "fail", "arguments": {"reason": "test"}});
@@ -921,15 +960,21 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
         (json!({"server": "nope", "tool": "add"}), 404),
         (json!({"server": "remote"}), 400),
     ] {
-        let r = s.request("POST", invoke, Some(&reader), Some(body.clone())).await;
+        let r = s
+            .request("POST", invoke, Some(&reader), Some(body.clone()))
+            .await;
         assert_eq!(r.status, status, "{body}: {}", r.text);
     }
-    let r = s.request("POST", invoke, Some(&other), Some(add.clone())).await;
+    let r = s
+        .request("POST", invoke, Some(&other), Some(add.clone()))
+        .await;
     assert_eq!(r.status, 404, "{}", r.text);
     let r = s.request("POST", invoke, None, Some(add.clone())).await;
     assert_eq!(r.status, 401, "{}", r.text);
     // Audited, with the requests made and without the credential.
-    let r = s.request("GET", "/api/audit?skill=mcp:remote", Some(&admin), None).await;
+    let r = s
+        .request("GET", "/api/audit?skill=mcp:remote", Some(&admin), None)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(!r.text.contains(REMOTE_SECRET));
     let outcomes: Vec<&str> = r.json["invocations"]
@@ -938,7 +983,11 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
         .iter()
         .map(|i| i["outcome"].as_str().unwrap())
         .collect();
-    assert!(outcomes.contains(&"success") && outcomes.contains(&"tool_error"), "{}", r.text);
+    assert!(
+        outcomes.contains(&"success") && outcomes.contains(&"tool_error"),
+        "{}",
+        r.text
+    );
 
     // An instruction ability, through a skillset attached to the agent.
     let r = s
@@ -982,8 +1031,15 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
     assert_eq!(r.status, 201, "{}", r.text);
     let r = s.request("PUT", &attach, Some(&writer), None).await;
     assert_eq!(r.status, 200, "attaching again changes nothing: {}", r.text);
-    let r = s.request("GET", "/api/agents/bot/skillsets", Some(&reader), None).await;
-    assert_eq!(r.json["skillsets"][0]["id"], skillset.as_str(), "{}", r.text);
+    let r = s
+        .request("GET", "/api/agents/bot/skillsets", Some(&reader), None)
+        .await;
+    assert_eq!(
+        r.json["skillsets"][0]["id"],
+        skillset.as_str(),
+        "{}",
+        r.text
+    );
 
     // The official clients see and call all three kinds.
     let url = format!("http://{}/mcp/agents/bot", s.addr);
@@ -998,14 +1054,23 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
     let node = ts(&url, &reader, plan).await.unwrap();
     for listing in [&auto, &node] {
         let listed = names(listing);
-        for name in ["text-tools__slugify", "remote__add", "remote__whoami", "pattern", "skill_query"] {
+        for name in [
+            "text-tools__slugify",
+            "remote__add",
+            "remote__whoami",
+            "pattern",
+            "skill_query",
+        ] {
             assert!(listed.contains(&name.to_owned()), "{name}: {listing}");
         }
         let calls = listing["calls"].as_array().unwrap();
         assert_eq!(calls[0]["text"][0], "remote-and-local", "{listing}");
         assert_eq!(calls[1]["text"][0], "42", "{listing}");
         let who = calls[2]["text"][0].as_str().unwrap();
-        assert!(who.contains("[secret:remote key]") && !who.contains(REMOTE_SECRET), "{who}");
+        assert!(
+            who.contains("[secret:remote key]") && !who.contains(REMOTE_SECRET),
+            "{who}"
+        );
         assert_eq!(calls[3]["isError"], false, "{listing}");
         assert_eq!(calls[3]["text"][0], "abcdefghijklmnop", "{listing}");
         assert_eq!(calls[4]["isError"], true, "{listing}");
@@ -1014,14 +1079,40 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
     // Detached and deleted: gone from the agent's tools.
     let r = s.request("DELETE", &attach, Some(&writer), None).await;
     assert_eq!(r.status, 204, "{}", r.text);
-    let r = s.request("DELETE", "/api/agents/bot/mcp/servers/remote", Some(&reader), None).await;
+    let r = s
+        .request(
+            "DELETE",
+            "/api/agents/bot/mcp/servers/remote",
+            Some(&reader),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 403, "{}", r.text);
-    let r = s.request("DELETE", "/api/agents/bot/mcp/servers/remote", Some(&writer), None).await;
+    let r = s
+        .request(
+            "DELETE",
+            "/api/agents/bot/mcp/servers/remote",
+            Some(&writer),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 204, "{}", r.text);
-    let r = s.request("DELETE", "/api/agents/bot/mcp/servers/remote", Some(&writer), None).await;
+    let r = s
+        .request(
+            "DELETE",
+            "/api/agents/bot/mcp/servers/remote",
+            Some(&writer),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 404, "{}", r.text);
     let after = py(&url, &reader, "auto", json!([])).await.unwrap();
     let listed = names(&after);
     assert!(listed.contains(&"text-tools__slugify".to_owned()));
-    assert!(!listed.iter().any(|n| n.starts_with("remote__") || n == "pattern"), "{after}");
+    assert!(
+        !listed
+            .iter()
+            .any(|n| n.starts_with("remote__") || n == "pattern"),
+        "{after}"
+    );
 }

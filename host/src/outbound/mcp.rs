@@ -61,7 +61,8 @@ impl GuardedMcpHttp {
                 error,
             ))
         };
-        let url = url::Url::parse(uri).map_err(|e| refuse(OutboundError::InvalidUrl(e.to_string())))?;
+        let url =
+            url::Url::parse(uri).map_err(|e| refuse(OutboundError::InvalidUrl(e.to_string())))?;
         let target = Target::of(&url).map_err(refuse)?;
         let pending = Pending {
             method: method.to_owned(),
@@ -107,7 +108,10 @@ fn classify(
 ) -> OutboundError {
     match error {
         StreamableHttpError::Client(e) => OutboundError::from_client(e, origin, limits),
-        StreamableHttpError::Io(e) => match e.get_ref().and_then(|inner| inner.downcast_ref::<OutboundError>()) {
+        StreamableHttpError::Io(e) => match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<OutboundError>())
+        {
             Some(refused) => refused.clone(),
             None => OutboundError::Protocol(e.to_string()),
         },

@@ -194,11 +194,17 @@ async fn create(
         ));
     }
     if let Some(id) = &body.secret_id
-        && state.store.secret(&principal.tenant_id, id).await?.is_none()
+        && state
+            .store
+            .secret(&principal.tenant_id, id)
+            .await?
+            .is_none()
     {
         return Err(invalid(
             "secret_not_found",
-            format!("secret `{id}` does not exist in this tenant: create it at /api/v1/secret/create first"),
+            format!(
+                "secret `{id}` does not exist in this tenant: create it at /api/v1/secret/create first"
+            ),
         ));
     }
     if body.allow_private_network && !is_admin(&principal) {
@@ -283,7 +289,9 @@ async fn list(
             refresh_tools(&state, server).await?;
         }
     }
-    Ok(Json(json!({ "servers": servers.iter().map(view).collect::<Vec<_>>() })))
+    Ok(Json(
+        json!({ "servers": servers.iter().map(view).collect::<Vec<_>>() }),
+    ))
 }
 
 async fn refresh(
@@ -334,7 +342,9 @@ async fn approve(
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
             code: "invalid_json",
-            message: format!("the approval is not valid: {e}; send {{}} or {{\"allow_private_network\": true}}"),
+            message: format!(
+                "the approval is not valid: {e}; send {{}} or {{\"allow_private_network\": true}}"
+            ),
         })?
     };
     let agent = find_agent(&state, &principal, &agent).await?;
@@ -482,7 +492,9 @@ pub(crate) async fn call_remote(
         return Err(not_approved(&server));
     }
     if !server.tools.iter().any(|t| t["name"] == call.tool) {
-        return Err(ApiError::NotFound("MCP tool (refresh the server if it is new)"));
+        return Err(ApiError::NotFound(
+            "MCP tool (refresh the server if it is new)",
+        ));
     }
     let started = Instant::now();
     let log = Exchanges::default();

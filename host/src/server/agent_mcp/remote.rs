@@ -193,7 +193,10 @@ pub(crate) async fn list_tools(
     server: &McpServerRow,
 ) -> Result<Result<Vec<serde_json::Value>, RemoteError>, ApiError> {
     let log = Exchanges::default();
-    let answer = with_session(state, server, &log, async |peer| peer.list_all_tools().await).await?;
+    let answer = with_session(state, server, &log, async |peer| {
+        peer.list_all_tools().await
+    })
+    .await?;
     Ok(answer.outcome.map(|tools: Vec<Tool>| {
         tools
             .into_iter()
@@ -216,7 +219,10 @@ pub(crate) async fn call_tool(
     log: &Exchanges,
 ) -> Result<Result<CallToolResult, RemoteError>, ApiError> {
     let params = CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments);
-    let answer = with_session(state, server, log, async |peer| peer.call_tool(params).await).await?;
+    let answer = with_session(state, server, log, async |peer| {
+        peer.call_tool(params).await
+    })
+    .await?;
     Ok(answer.outcome.and_then(|mut result| {
         // rmcp's `call_tool` yields only complete results; a 2025 server
         // leaves the field out, and a 2026-07-28 client requires it when
@@ -231,7 +237,10 @@ pub(crate) async fn call_tool(
         // an error.
         serde_json::from_value(value).map_err(|e| RemoteError {
             code: "remote_error",
-            message: format!("MCP server `{}` gave a result that could not be redacted: {e}", server.name),
+            message: format!(
+                "MCP server `{}` gave a result that could not be redacted: {e}",
+                server.name
+            ),
         })
     }))
 }

@@ -1,12 +1,15 @@
 //! The MCP handler of `/mcp/agents/{agent}`: lists the agent's tools and
 //! calls them through the same path as a REST invoke.
 use super::McpCaller;
-use super::tools::{ability_tool, agent_tools, attached_abilities, failure, object_schema, success};
-use crate::server::agent_mcp::{RemoteCall, call_remote};
-use crate::server::skillsets::run::{AbilityCall, CallError, run};
+use super::tools::{
+    ability_result, ability_tool, agent_tools, attached_abilities, failure, object_schema, success,
+    tool_input,
+};
 use crate::server::AppState;
+use crate::server::agent_mcp::{RemoteCall, call_remote};
 use crate::server::error::ApiError;
 use crate::server::invoke::{AgentCall, Surface, call_assigned};
+use crate::server::skillsets::run::AbilityCall;
 use rmcp::model::SubscriptionFilter;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
@@ -14,7 +17,6 @@ use rmcp::model::{
 };
 use rmcp::service::{RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
-use serde_json::Value;
 
 /// One request's handler (rmcp builds one per POST in stateless mode).
 #[derive(Clone)]
@@ -26,6 +28,15 @@ impl AgentTools {
     pub(crate) fn new(state: AppState) -> Self {
         AgentTools { state }
     }
+}
+
+/// A name that is none of this agent's tools (or not this agent's to call:
+/// never told apart).
+fn unknown_tool(name: &str) -> McpError {
+    McpError::invalid_params(
+        format!("no tool `{name}` for this agent; tools/list names the ones it may call"),
+        None,
+    )
 }
 
 fn internal(error: impl std::fmt::Display) -> McpError {
@@ -48,40 +59,23 @@ impl AgentTools {
             .into_iter()
             .find(|(_, a)| a.tool_name == request.name)
         else {
-            return Err(McpError::invalid_params(
-                format!(
-                    "no tool `{}` for this agent; tools/list names the ones it may call",
-                    request.name
-                ),
-                None,
-            ));
+            return Err(unknown_tool(&request.name));
         };
         let wrapped = ability_tool(&self.state, tenant, &ability)
             .await?
             .is_some_and(|(_, wrapped)| wrapped);
-        let mut input = Value::Object(request.arguments.unwrap_or_default());
-        if wrapped {
-            input = input
-                .get("args")
-                .cloned()
-                .unwrap_or(Value::Array(Vec::new()));
-        }
         let call = AbilityCall {
             tenant_id: tenant,
             skillset: &skillset,
             ability: &ability,
-            input,
+            input: tool_input(request.arguments, wrapped),
             session: None,
             surface: Surface::Mcp,
             agent: Some(&caller.agent),
             integration_id: None,
             request_id,
         };
-        let done = run(&self.state, call).await.map_err(internal)?;
-        let result = match done.outcome {
-            Ok(output) => success(output.body),
-            Err(CallError { code, message, .. }) => failure(code, message),
-        };
+        let result = ability_result(&self.state, call).await?;
         Ok(result.into())
     }
 }
@@ -177,15 +171,7 @@ impl ServerHandler for AgentTools {
                 .unwrap_or_else(|error| failure(error.code(), &error));
             return Ok(result.into());
         }
-        let unknown = || {
-            McpError::invalid_params(
-                format!(
-                    "no tool `{}` for this agent; tools/list names the ones it may call",
-                    request.name
-                ),
-                None,
-            )
-        };
+        let unknown = || unknown_tool(&request.name);
         let tenant = caller.tenant_id.clone();
         // `<skill>__<ability>` or `<server>__<tool>`: skill and server names
         // have no underscores, so the first double underscore splits (and
@@ -235,13 +221,7 @@ impl ServerHandler for AgentTools {
             .find(|a| a.name == ability_name)
             .ok_or_else(unknown)?;
         let (_, wrapped) = object_schema(&spec.input_schema);
-        let mut arguments = Value::Object(request.arguments.unwrap_or_default());
-        if wrapped {
-            arguments = arguments
-                .get("args")
-                .cloned()
-                .unwrap_or(Value::Array(Vec::new()));
-        }
+        let arguments = tool_input(request.arguments, wrapped);
         let call = AgentCall {
             agent: caller.agent,
             skill: skill.manifest.name.clone(),

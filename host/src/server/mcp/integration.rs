@@ -1,9 +1,9 @@
 //! The MCP handler of `/integration/mcpserver/{id}/mcp`: the linked
 //! skillset's abilities as tools, called through the one ability runner
 //! (audited with the integration as the caller).
-use super::tools::{ability_tool as tool, failure, success};
+use super::tools::{ability_result, ability_tool as tool, tool_input};
 use crate::server::AppState;
-use crate::server::skillsets::run::{AbilityCall, CallError, run};
+use crate::server::skillsets::run::AbilityCall;
 use crate::store::{IntegrationRow, SkillsetRow};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
@@ -11,7 +11,6 @@ use rmcp::model::{
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
-use serde_json::Value;
 
 /// The integration [`super::authorize_integration`] admitted.
 #[derive(Debug, Clone)]
@@ -94,29 +93,17 @@ impl ServerHandler for SkillsetTools {
         let Some((_, wrapped)) = tool(&self.state, &tenant, &ability).await? else {
             return Err(unknown());
         };
-        let mut input = Value::Object(request.arguments.unwrap_or_default());
-        if wrapped {
-            input = input
-                .get("args")
-                .cloned()
-                .unwrap_or(Value::Array(Vec::new()));
-        }
         let call = AbilityCall {
             tenant_id: &tenant,
             skillset: &caller.skillset,
             ability: &ability,
-            input,
+            input: tool_input(request.arguments, wrapped),
             session: None,
             surface: crate::server::invoke::Surface::Mcp,
             agent: None,
             integration_id: Some(&caller.integration.id),
             request_id,
         };
-        let done = run(&self.state, call).await.map_err(internal)?;
-        let result = match done.outcome {
-            Ok(output) => success(output.body),
-            Err(CallError { code, message, .. }) => failure(code, message),
-        };
-        Ok(result.into())
+        Ok(ability_result(&self.state, call).await?.into())
     }
 }

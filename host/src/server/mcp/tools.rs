@@ -10,8 +10,9 @@ use crate::capability::Policy;
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::skills::effective_policy;
-use crate::store::Agent;
 use crate::server::skillsets::ability_interface;
+use crate::server::skillsets::run::{AbilityCall, CallError, run};
+use crate::store::Agent;
 use crate::store::{AbilityRow, SkillsetRow};
 use rmcp::ErrorData as McpError;
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
@@ -64,6 +65,34 @@ pub(crate) fn success(body: String) -> CallToolResult {
     let mut result = CallToolResult::success(vec![ContentBlock::text(body)]);
     result.structured_content = structured;
     result
+}
+
+/// A tool call's arguments as the ability's input: the `args` property
+/// when the tool wraps a command's array input.
+pub(crate) fn tool_input(arguments: Option<JsonObject>, wrapped: bool) -> Value {
+    let input = Value::Object(arguments.unwrap_or_default());
+    if wrapped {
+        input
+            .get("args")
+            .cloned()
+            .unwrap_or(Value::Array(Vec::new()))
+    } else {
+        input
+    }
+}
+
+/// Runs a skillset ability through the one runner, as a tool result.
+pub(crate) async fn ability_result(
+    state: &AppState,
+    call: AbilityCall<'_>,
+) -> Result<CallToolResult, McpError> {
+    let done = run(state, call)
+        .await
+        .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+    Ok(match done.outcome {
+        Ok(output) => success(output.body),
+        Err(CallError { code, message, .. }) => failure(code, message),
+    })
 }
 
 /// A failed call as a tool result: `isError` with its category first.

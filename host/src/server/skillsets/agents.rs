@@ -64,7 +64,11 @@ async fn attach(
         .store
         .attach_skillset(&principal.tenant_id, &agent.id, &skillset.id)
         .await?;
-    let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((
         status,
         Json(json!({ "agent": agent.name, "skillsetId": skillset.id, "attached": true })),
