@@ -3,7 +3,7 @@
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use skillhost::server::{AppState, Loader, ServiceOptions, bootstrap, serve};
+use skillhost::server::{AppState, Loader, ServiceOptions, Services, bootstrap, serve};
 use skillhost::store::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -93,13 +93,13 @@ impl TestServer {
         let jwt = Some(skillhost::server::JwtVerifier::new(JWT_SECRET.as_bytes()));
         let task = tokio::spawn(serve(
             listener,
-            AppState {
+            AppState::new(Services {
                 store,
                 loader,
                 jwt,
                 vault,
                 options: std::sync::Arc::new(options),
-            },
+            }),
             async {
                 let _ = rx.await;
             },

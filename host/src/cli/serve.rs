@@ -3,7 +3,8 @@ use super::CliError;
 use crate::outbound::{Outbound, OutboundConfig};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::server::{
-    AppState, JwtVerifier, Loader, ServiceOptions, bootstrap, preload, prepare_secrets, serve,
+    AppState, JwtVerifier, Loader, ServiceOptions, Services, bootstrap, preload, prepare_secrets,
+    serve,
 };
 use crate::store::{Store, StoreConfig};
 use crate::vault::Vault;
@@ -171,13 +172,13 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         mcp_allowed_hosts: args.mcp_allowed_hosts,
         mcp_allowed_origins: args.mcp_allowed_origins,
     };
-    let state = AppState {
+    let state = AppState::new(Services {
         store,
         loader,
         jwt,
         vault,
         options: std::sync::Arc::new(options),
-    };
+    });
     serve(listener, state, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }

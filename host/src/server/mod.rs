@@ -48,9 +48,29 @@ use tower_http::trace::TraceLayer;
 /// 32 MiB fits any reasonable one.
 pub const MAX_BODY_BYTES: usize = 32 << 20;
 
-/// Shared state of the service.
+/// Shared state of the service. One `Arc`: axum clones the state for
+/// every request (the router's handler service, each `State` extractor),
+/// and a clone per field was a dozen contended atomic counts per clone.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    /// The state over `services`.
+    pub fn new(services: Services) -> AppState {
+        AppState(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What the handlers share.
+pub struct Services {
     /// The database.
     pub store: Store,
     /// The sandbox runtime and this node's loaded skills.
