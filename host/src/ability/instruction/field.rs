@@ -531,7 +531,7 @@ mod tests {
         );
         assert_eq!(f.description.as_deref(), Some("the city name"));
         let f = field("!units enum<metric, imperial> : which units");
-        assert!(f.required && f.must_be_given() == false);
+        assert!(f.required && !f.must_be_given());
         assert_eq!(f.default_value(), Some(json!("metric")));
         let f = field("limit num default<10> min<1> max<50>|how many");
         assert_eq!(
