@@ -1076,6 +1076,46 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
         assert_eq!(calls[4]["isError"], true, "{listing}");
     }
 
+    // Its secret deleted: the server is in error, saying why, and a call
+    // is refused as ours to fix.
+    let r = s
+        .request(
+            "POST",
+            &format!("/api/v1/secret/{secret}/delete"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = s
+        .request(
+            "POST",
+            "/api/agents/bot/mcp/servers/remote/refresh",
+            Some(&reader),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["status"], "error", "{}", r.text);
+    assert!(
+        r.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("no longer exists"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        r.json["tools_count"], 3,
+        "the last good list is kept: {}",
+        r.text
+    );
+    let r = s
+        .request("POST", invoke, Some(&reader), Some(add.clone()))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.json["code"], "secret_missing", "{}", r.text);
+
     // Detached and deleted: gone from the agent's tools.
     let r = s.request("DELETE", &attach, Some(&writer), None).await;
     assert_eq!(r.status, 204, "{}", r.text);

@@ -24,7 +24,8 @@ use std::time::Instant;
 pub struct GuardedMcpHttp {
     client: reqwest::Client,
     outbound: Outbound,
-    origins: Vec<crate::capability::NetworkPattern>,
+    /// `None`: any origin (the address rule still applies).
+    origins: Option<Vec<crate::capability::NetworkPattern>>,
     allow_private: bool,
     log: Exchanges,
 }
@@ -35,8 +36,8 @@ impl Outbound {
     /// rmcp custom headers).
     pub fn mcp_http(&self, rules: &Rules<'_>, log: &Exchanges) -> GuardedMcpHttp {
         let origins = match rules.origins {
-            super::Origins::Any => Vec::new(),
-            super::Origins::Only(patterns) => patterns.to_vec(),
+            super::Origins::Any => None,
+            super::Origins::Only(patterns) => Some(patterns.to_vec()),
         };
         GuardedMcpHttp {
             client: self.client(rules.allow_private),
@@ -71,7 +72,10 @@ impl GuardedMcpHttp {
             sink: self.log.clone(),
         };
         let rules = Rules {
-            origins: super::Origins::Only(&self.origins),
+            origins: match &self.origins {
+                None => super::Origins::Any,
+                Some(patterns) => super::Origins::Only(patterns),
+            },
             allow_private: self.allow_private,
             max_redirects: 0,
             limits: self.outbound.limits(),

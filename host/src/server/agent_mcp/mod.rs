@@ -452,6 +452,8 @@ async fn invoke(
             }
             Ok(Json(answer))
         }
+        // Ours to fix, not the remote's.
+        Err(error) if error.code == "secret_missing" => Err(invalid(error.code, error.message)),
         Err(error) => Err(ApiError::BadGateway {
             code: error.code,
             message: error.message,

@@ -117,7 +117,18 @@ async fn with_session<T>(
     log: &Exchanges,
     operation: impl AsyncFnOnce(&rmcp::service::Peer<rmcp::RoleClient>) -> Result<T, rmcp::ServiceError>,
 ) -> Result<Answer<T>, ApiError> {
-    let link = link(state, server).await?;
+    let link = match link(state, server).await {
+        Ok(link) => link,
+        // A server whose secret is gone is a server in error, not a failed
+        // request: its listing shows why.
+        Err(ApiError::Unprocessable { code, message }) => {
+            return Ok(Answer {
+                outcome: Err(RemoteError { code, message }),
+                redactor: Redactor::default(),
+            });
+        }
+        Err(other) => return Err(other),
+    };
     let origins = [link.origin.clone()];
     let rules = Rules {
         origins: Origins::Only(&origins),

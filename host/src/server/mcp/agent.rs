@@ -2,8 +2,8 @@
 //! calls them through the same path as a REST invoke.
 use super::McpCaller;
 use super::tools::{
-    ability_result, ability_tool, agent_tools, attached_abilities, failure, object_schema, success,
-    tool_input,
+    ability_call_input, ability_result, agent_tools, attached_ability, failure, object_schema,
+    success, tool_input,
 };
 use crate::server::AppState;
 use crate::server::agent_mcp::{RemoteCall, call_remote};
@@ -52,23 +52,23 @@ impl AgentTools {
         request_id: Option<String>,
     ) -> Result<CallToolResponse, McpError> {
         let tenant = &caller.tenant_id;
-        let attached = attached_abilities(&self.state, tenant, &caller.agent)
-            .await
-            .map_err(internal)?;
-        let Some((skillset, ability)) = attached
-            .into_iter()
-            .find(|(_, a)| a.tool_name == request.name)
+        let Some((skillset, ability)) =
+            attached_ability(&self.state, tenant, &caller.agent, &request.name)
+                .await
+                .map_err(internal)?
         else {
             return Err(unknown_tool(&request.name));
         };
-        let wrapped = ability_tool(&self.state, tenant, &ability)
-            .await?
-            .is_some_and(|(_, wrapped)| wrapped);
+        let Some(input) =
+            ability_call_input(&self.state, tenant, &ability, request.arguments).await?
+        else {
+            return Err(unknown_tool(&request.name));
+        };
         let call = AbilityCall {
             tenant_id: tenant,
             skillset: &skillset,
             ability: &ability,
-            input: tool_input(request.arguments, wrapped),
+            input,
             session: None,
             surface: Surface::Mcp,
             agent: Some(&caller.agent),

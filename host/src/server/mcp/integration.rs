@@ -1,7 +1,7 @@
 //! The MCP handler of `/integration/mcpserver/{id}/mcp`: the linked
 //! skillset's abilities as tools, called through the one ability runner
 //! (audited with the integration as the caller).
-use super::tools::{ability_result, ability_tool as tool, tool_input};
+use super::tools::{ability_call_input, ability_result, ability_tool as tool};
 use crate::server::AppState;
 use crate::server::skillsets::run::AbilityCall;
 use crate::store::{IntegrationRow, SkillsetRow};
@@ -59,7 +59,7 @@ impl ServerHandler for SkillsetTools {
             .map_err(internal)?;
         let mut tools = Vec::new();
         for ability in &abilities {
-            if let Some((tool, _)) = tool(&self.state, tenant, ability).await? {
+            if let Some(tool) = tool(&self.state, tenant, ability).await? {
                 tools.push(tool);
             }
         }
@@ -90,14 +90,16 @@ impl ServerHandler for SkillsetTools {
             .map_err(internal)?
             .filter(|a| a.tool_name == request.name)
             .ok_or_else(unknown)?;
-        let Some((_, wrapped)) = tool(&self.state, &tenant, &ability).await? else {
+        let Some(input) =
+            ability_call_input(&self.state, &tenant, &ability, request.arguments).await?
+        else {
             return Err(unknown());
         };
         let call = AbilityCall {
             tenant_id: &tenant,
             skillset: &caller.skillset,
             ability: &ability,
-            input: tool_input(request.arguments, wrapped),
+            input,
             session: None,
             surface: crate::server::invoke::Surface::Mcp,
             agent: None,

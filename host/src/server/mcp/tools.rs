@@ -161,14 +161,14 @@ pub(crate) async fn agent_tools(
             tools.push(tool);
         }
     }
-    for (_, ability) in attached_abilities(state, tenant_id, agent).await? {
+    for ability in attached_abilities(state, tenant_id, agent).await? {
         if taken.contains(&ability.tool_name) {
             continue;
         }
         let tool = ability_tool(state, tenant_id, &ability)
             .await
             .map_err(|_| ApiError::Internal)?;
-        if let Some((tool, _)) = tool {
+        if let Some(tool) = tool {
             taken.insert(ability.tool_name.clone());
             tools.push(tool);
         }
@@ -176,45 +176,90 @@ pub(crate) async fn agent_tools(
     Ok(tools)
 }
 
-/// The active abilities of the skillsets attached to `agent` that it may
-/// call, in attach order.
-pub(crate) async fn attached_abilities(
+/// Whether an attached skillset's ability is one `agent` may call.
+fn callable_by(ability: &AbilityRow, agent: &Agent) -> bool {
+    let dedicated_elsewhere = ability
+        .bot_id
+        .as_ref()
+        .is_some_and(|bot| bot != &agent.id && bot != &agent.name);
+    ability.status == "active" && !dedicated_elsewhere
+}
+
+/// The first ability called `tool_name` of the skillsets attached to
+/// `agent` that it may call (cached lookups by name: the call path reads
+/// no whole skillset).
+pub(crate) async fn attached_ability(
     state: &AppState,
     tenant_id: &str,
     agent: &Agent,
-) -> Result<Vec<(SkillsetRow, AbilityRow)>, ApiError> {
+    tool_name: &str,
+) -> Result<Option<(SkillsetRow, AbilityRow)>, ApiError> {
+    for id in state.store.agent_skillset_ids(tenant_id, &agent.id).await? {
+        let found = state
+            .store
+            .ability_by_name(tenant_id, &id, tool_name)
+            .await?;
+        if let Some(ability) = found.filter(|a| a.tool_name == tool_name && callable_by(a, agent))
+            && let Some(skillset) = state.store.skillset(tenant_id, &id).await?
+        {
+            return Ok(Some((skillset, ability)));
+        }
+    }
+    Ok(None)
+}
+
+/// The active abilities of the skillsets attached to `agent` that it may
+/// call, in attach order.
+async fn attached_abilities(
+    state: &AppState,
+    tenant_id: &str,
+    agent: &Agent,
+) -> Result<Vec<AbilityRow>, ApiError> {
     let mut out = Vec::new();
     for id in state.store.agent_skillset_ids(tenant_id, &agent.id).await? {
-        let Some(skillset) = state.store.skillset(tenant_id, &id).await? else {
-            continue;
-        };
-        for ability in state.store.skillset_abilities(tenant_id, &id).await? {
-            let dedicated_elsewhere = ability
-                .bot_id
-                .as_ref()
-                .is_some_and(|bot| bot != &agent.id && bot != &agent.name);
-            if ability.status == "active" && !dedicated_elsewhere {
-                out.push((skillset.clone(), ability));
-            }
-        }
+        let abilities = state.store.skillset_abilities(tenant_id, &id).await?;
+        out.extend(abilities.into_iter().filter(|a| callable_by(a, agent)));
     }
     Ok(out)
 }
 
+/// An ability's input schema as a tool's (an object), and whether the
+/// ability's own input is wrapped in it; `None` when it cannot be called
+/// (its skill is gone).
+async fn ability_schema(
+    state: &AppState,
+    tenant: &str,
+    ability: &AbilityRow,
+) -> Result<Option<(JsonObject, bool)>, McpError> {
+    let (schema, _) = ability_interface(state, tenant, ability)
+        .await
+        .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+    Ok(schema.map(|s| object_schema(&s)))
+}
+
+/// A call's input for an ability, or `None` when it cannot be called: the
+/// call path needs only this, not the whole tool.
+pub(crate) async fn ability_call_input(
+    state: &AppState,
+    tenant: &str,
+    ability: &AbilityRow,
+    arguments: Option<JsonObject>,
+) -> Result<Option<Value>, McpError> {
+    Ok(ability_schema(state, tenant, ability)
+        .await?
+        .map(|(_, wrapped)| tool_input(arguments, wrapped)))
+}
+
 /// An ability as a tool; `None` when it cannot be called (its skill is
-/// gone). Returns whether its input is wrapped.
+/// gone).
 pub(crate) async fn ability_tool(
     state: &AppState,
     tenant: &str,
     ability: &AbilityRow,
-) -> Result<Option<(Tool, bool)>, McpError> {
-    let (schema, _) = ability_interface(state, tenant, ability)
-        .await
-        .map_err(|e| McpError::internal_error(e.to_string(), None))?;
-    let Some(schema) = schema else {
+) -> Result<Option<Tool>, McpError> {
+    let Some((schema, _)) = ability_schema(state, tenant, ability).await? else {
         return Ok(None);
     };
-    let (schema, wrapped) = object_schema(&schema);
     let hints = if ability.instruction.is_some() {
         // An instruction reaches its one origin.
         ToolAnnotations::new().read_only(false).open_world(true)
@@ -231,7 +276,7 @@ pub(crate) async fn ability_tool(
     )
     .with_title(ability.name.clone())
     .with_annotations(hints);
-    Ok(Some((tool, wrapped)))
+    Ok(Some(tool))
 }
 
 /// The approved policy of the skill behind a skill ability.

@@ -48,12 +48,12 @@ pub(crate) async fn ability_interface(
     ability: &crate::store::AbilityRow,
 ) -> Result<(Option<Value>, String), ApiError> {
     if let Some(text) = &ability.instruction {
-        return Ok(
-            match crate::ability::instruction::Instruction::parse(text) {
-                Ok(parsed) => (Some(parsed.input_schema()), parsed.guidance),
-                Err(_) => (None, String::new()),
-            },
-        );
+        // The runner's parse cache: an instruction is parsed once, not
+        // once for its interface and again for the call.
+        return Ok(match run::compiled(ability, text) {
+            Ok(compiled) => (Some(compiled.0.input_schema()), compiled.0.guidance.clone()),
+            Err(_) => (None, String::new()),
+        });
     }
     let Some(skill_id) = &ability.skill_id else {
         return Ok((None, String::new()));

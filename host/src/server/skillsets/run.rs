@@ -423,11 +423,11 @@ async fn instruction(
 }
 
 /// An instruction parsed, with its input validator compiled.
-type Compiled = Arc<(Instruction, jsonschema::Validator)>;
+pub(crate) type Compiled = Arc<(Instruction, jsonschema::Validator)>;
 
 /// Parsed instructions by (ability id, last change): parsing and compiling
 /// the schema once, not per call.
-fn compiled(ability: &AbilityRow, text: &str) -> Result<Compiled, ApiError> {
+pub(crate) fn compiled(ability: &AbilityRow, text: &str) -> Result<Compiled, ApiError> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     static CACHE: OnceLock<Mutex<HashMap<(String, String), Compiled>>> = OnceLock::new();
