@@ -1013,6 +1013,17 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let ability = r.json["id"].as_str().unwrap().to_owned();
+    // A second ability an admin never approves: attached with the
+    // skillset, it is neither listed nor callable.
+    let r = s
+        .request(
+            "POST",
+            &format!("/api/v1/skillset/{skillset}/ability/create"),
+            Some(&writer),
+            Some(json!({"name": "unapproved", "description": "Waits for an admin", "instruction": instruction})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
     let r = s
         .request(
             "POST",
@@ -1049,6 +1060,7 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
         {"name": "remote__whoami", "arguments": {}},
         {"name": "pattern", "arguments": {"size": 16}},
         {"name": "remote__fail", "arguments": {"reason": "x"}},
+        {"name": "unapproved", "arguments": {"size": 4}},
     ]);
     let auto = py(&url, &reader, "auto", plan.clone()).await.unwrap();
     let node = ts(&url, &reader, plan).await.unwrap();
@@ -1074,6 +1086,14 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
         assert_eq!(calls[3]["isError"], false, "{listing}");
         assert_eq!(calls[3]["text"][0], "abcdefghijklmnop", "{listing}");
         assert_eq!(calls[4]["isError"], true, "{listing}");
+        assert!(!listed.contains(&"unapproved".to_owned()), "{listing}");
+        assert!(
+            calls[5]["protocolError"]
+                .as_str()
+                .unwrap()
+                .contains("no tool `unapproved`"),
+            "{listing}"
+        );
     }
 
     // Its secret deleted: the server is in error, saying why, and a call
