@@ -174,9 +174,11 @@ impl ServerHandler for AgentTools {
         let unknown = || unknown_tool(&request.name);
         let tenant = caller.tenant_id.clone();
         // `<skill>__<ability>` or `<server>__<tool>`: skill and server names
-        // have no underscores, so the first double underscore splits (and
-        // a server may not take a skill's name). Anything else is an
-        // attached skillset's ability.
+        // have no underscores, so the first double underscore splits. A
+        // server may not take an installed skill's name; a skill installed
+        // later under a server's name claims only its own abilities' names,
+        // as the tool list does. Anything else is an attached skillset's
+        // ability.
         let mut skill = None;
         if let Some((prefix, rest)) = request.name.split_once("__") {
             skill = self
@@ -185,7 +187,9 @@ impl ServerHandler for AgentTools {
                 .skill_shared(&tenant, prefix)
                 .await
                 .map_err(internal)?
-                .filter(|s| s.manifest.name == prefix)
+                // A skill installed after a server took its name does not
+                // hide the server's tools: only an ability it has is its.
+                .filter(|s| s.manifest.name == prefix && s.manifest.ability(rest).is_some())
                 .map(|s| (s, rest.to_owned()));
             if skill.is_none()
                 && let Some(server) = self
@@ -214,12 +218,7 @@ impl ServerHandler for AgentTools {
         let Some((skill, ability_name)) = skill else {
             return self.call_attached(caller, request, request_id).await;
         };
-        let spec = skill
-            .manifest
-            .abilities
-            .iter()
-            .find(|a| a.name == ability_name)
-            .ok_or_else(unknown)?;
+        let spec = skill.manifest.ability(&ability_name).ok_or_else(unknown)?;
         let (_, wrapped) = object_schema(&spec.input_schema);
         let arguments = tool_input(request.arguments, wrapped);
         let call = AgentCall {
