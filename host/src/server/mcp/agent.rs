@@ -191,6 +191,19 @@ impl ServerHandler for AgentTools {
                 // hide the server's tools: only an ability it has is its.
                 .filter(|s| s.manifest.name == prefix && s.manifest.ability(rest).is_some())
                 .map(|s| (s, rest.to_owned()));
+            // Not this agent's skill: its name is the server's, as in the
+            // tool list.
+            if let Some((found, _)) = &skill
+                && self
+                    .state
+                    .store
+                    .assignment(&tenant, &found.id, &caller.agent.id)
+                    .await
+                    .map_err(internal)?
+                    .is_none()
+            {
+                skill = None;
+            }
             if skill.is_none()
                 && let Some(server) = self
                     .state
@@ -231,7 +244,7 @@ impl ServerHandler for AgentTools {
             request_id,
         };
         let result = match call_assigned(&self.state, &caller.tenant_id, call).await {
-            // Not this agent's skill: as unknown as any other name.
+            // Gone since the lookup: as unknown as any other name.
             Err(ApiError::NotFound(_)) => return Err(unknown()),
             // Disabled for this agent, or not approved (yet, or any more).
             Err(error) => failure(error.code(), &error),
