@@ -8,21 +8,8 @@
 //! python. Missing clients fail the tests: nothing is skipped silently.
 use serde_json::{Value, json};
 use skillhost_tests::http::TestServer;
-use std::path::PathBuf;
+use skillhost_tests::mcp::{RemoteMcpServer, clients_dir, py_client, python};
 use std::process::Command;
-
-fn clients_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/mcp"))
-}
-
-fn python() -> String {
-    std::env::var("SKILLHOST_TEST_PYTHON").unwrap_or_else(|_| {
-        panic!(
-            "the MCP tests need the official Python SDK: run `bash .ci/test` (it makes the venv), \
-             or set SKILLHOST_TEST_PYTHON to a python with `pip install -r tests/mcp/requirements.txt`"
-        )
-    })
-}
 
 fn node_ready() {
     assert!(
@@ -35,17 +22,7 @@ fn node_ready() {
 
 /// Runs the Python client; `Err(stderr)` when the SDK raised.
 async fn py(url: &str, token: &str, mode: &str, plan: Value) -> Result<Value, String> {
-    let out = tokio::process::Command::new(python())
-        .arg(clients_dir().join("client.py"))
-        .args([url, token, mode, &plan.to_string()])
-        .output()
-        .await
-        .expect("python runs");
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).expect("the client prints JSON"))
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    py_client(url, token, mode, plan).await
 }
 
 /// Runs the TypeScript client; `Err(stderr)` when the SDK threw.
@@ -722,49 +699,6 @@ async fn a_listening_client_hears_that_its_tools_changed() {
     assert!(status.success(), "{stderr}");
     let names: Vec<String> = serde_json::from_str(&heard.expect("a notification")).unwrap();
     assert!(names.contains(&"calc__evaluate".to_owned()), "{names:?}");
-}
-
-/// The official Python SDK's MCP server (`tests/mcp/remote_server.py`) on
-/// 127.0.0.1; killed when dropped.
-struct RemoteMcpServer {
-    url: String,
-    child: std::process::Child,
-}
-
-impl RemoteMcpServer {
-    fn start() -> RemoteMcpServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(python())
-            .arg(clients_dir().join("remote_server.py"))
-            .arg(port.to_string())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("python runs");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the remote MCP server did not start"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        RemoteMcpServer {
-            url: format!("http://127.0.0.1:{port}/mcp"),
-            child,
-        }
-    }
-}
-
-impl Drop for RemoteMcpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 const REMOTE_SECRET: &str = "rk-5f0c9a1e77d2";

@@ -27,6 +27,7 @@ pub mod package;
 pub mod runtime;
 pub mod server;
 pub mod source;
+pub mod sources;
 pub mod store;
 pub mod telemetry;
 pub mod vault;

@@ -50,6 +50,14 @@ pub enum FetchError {
         /// What went wrong.
         reason: String,
     },
+    /// The source answered with an error status.
+    #[error("fetching {url} failed: the server answered {status}")]
+    Status {
+        /// The URL (without query string).
+        url: String,
+        /// The status it answered.
+        status: http::StatusCode,
+    },
     /// The body does not have the pinned digest.
     #[error("the fetched component's sha256 is {actual}, but the install pinned {expected}")]
     DigestMismatch {
@@ -89,6 +97,29 @@ pub async fn fetch(
     pin: Option<&str>,
     policy: FetchPolicy,
 ) -> Result<Fetched, FetchError> {
+    let fetched = fetch_as(outbound, url, "application/wasm, */*", policy).await?;
+    if let Some(expected) = pin
+        && fetched.sha256 != expected
+    {
+        return Err(FetchError::DigestMismatch {
+            expected: expected.to_owned(),
+            actual: fetched.sha256,
+        });
+    }
+    Ok(fetched)
+}
+
+/// Fetches `url` through the outbound guard, asking for `accept`, with
+/// the same rules as a component: any public origin (private ones only
+/// when the operator allows private sources), checked redirects, bounded
+/// time and size. Seed 004's sources (SKILL.md folders, OpenAPI documents,
+/// registries) are fetched here too.
+pub async fn fetch_as(
+    outbound: &Outbound,
+    url: &url::Url,
+    accept: &str,
+    policy: FetchPolicy,
+) -> Result<Fetched, FetchError> {
     let rules = Rules {
         origins: Origins::Any,
         allow_private: policy.allow_private,
@@ -105,7 +136,7 @@ pub async fn fetch(
         reason,
     };
     let (status, body) = outbound
-        .get_bytes(url, "application/wasm, */*", &rules, &Exchanges::default())
+        .get_bytes(url, accept, &rules, &Exchanges::default())
         .await
         .map_err(|e| match e {
             OutboundError::InvalidUrl(m) => FetchError::InvalidUrl(m),
@@ -117,17 +148,12 @@ pub async fn fetch(
             other => failed(other.to_string()),
         })?;
     if !status.is_success() {
-        return Err(failed(format!("the server answered {status}")));
-    }
-    let sha256 = hex::encode(Sha256::digest(&body));
-    if let Some(expected) = pin
-        && sha256 != expected
-    {
-        return Err(FetchError::DigestMismatch {
-            expected: expected.to_owned(),
-            actual: sha256,
+        return Err(FetchError::Status {
+            url: display(url),
+            status,
         });
     }
+    let sha256 = hex::encode(Sha256::digest(&body));
     Ok(Fetched {
         bytes: body.to_vec(),
         sha256,

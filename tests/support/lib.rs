@@ -16,6 +16,7 @@ pub use skillhost_guests as guests;
 
 pub mod backend;
 pub mod http;
+pub mod mcp;
 pub mod upstream;
 pub use upstream::{Upstream, pattern};
 

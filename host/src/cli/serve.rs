@@ -92,6 +92,39 @@ pub struct Args {
         value_delimiter = ','
     )]
     mcp_allowed_origins: Vec<String>,
+    /// The GitHub web address SKILL.md repository URLs start with (GitHub
+    /// Enterprise: its own address).
+    #[arg(
+        long,
+        env = "SKILLHOST_GITHUB_URL",
+        default_value = "https://github.com"
+    )]
+    github_url: url::Url,
+    /// The GitHub REST API repository archives are fetched from (GitHub
+    /// Enterprise: `https://HOST/api/v3`).
+    #[arg(
+        long,
+        env = "SKILLHOST_GITHUB_API_URL",
+        default_value = "https://api.github.com"
+    )]
+    github_api_url: url::Url,
+    /// An MCP registry (e.g. https://registry.modelcontextprotocol.io)
+    /// that `GET /api/skills/browse` searches. Repeatable.
+    #[arg(
+        long = "mcp-registry",
+        env = "SKILLHOST_MCP_REGISTRIES",
+        value_delimiter = ','
+    )]
+    mcp_registries: Vec<url::Url>,
+    /// A repository whose folders hold SKILL.md files (a GitHub repository
+    /// URL, or a .tar.gz/.zip URL) that `GET /api/skills/browse` lists.
+    /// Repeatable.
+    #[arg(
+        long = "skill-repo",
+        env = "SKILLHOST_SKILL_REPOS",
+        value_delimiter = ','
+    )]
+    skill_repos: Vec<String>,
     /// Keep each invocation's input (`args`) in its audit record. Off by
     /// default: inputs may carry personal data.
     #[arg(long, env = "SKILLHOST_RECORD_INPUTS")]
@@ -171,6 +204,12 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         metrics_token: args.metrics_token,
         mcp_allowed_hosts: args.mcp_allowed_hosts,
         mcp_allowed_origins: args.mcp_allowed_origins,
+        github: crate::sources::github::GithubConfig {
+            web: args.github_url,
+            api: args.github_api_url,
+        },
+        mcp_registries: args.mcp_registries,
+        skill_repos: args.skill_repos,
     };
     let state = AppState::new(Services {
         store,

@@ -241,7 +241,7 @@ fn check_path(path: &str) -> Result<(), DocsError> {
 /// Splits `SKILL.md` into its YAML frontmatter (between a first line `---`
 /// and the next `---` line) and its body. Without a first `---` line it is
 /// all body.
-fn split_frontmatter(text: &str) -> Result<(Option<&str>, &str), DocsError> {
+pub(crate) fn split_frontmatter(text: &str) -> Result<(Option<&str>, &str), DocsError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Some(rest) = text
         .strip_prefix("---\n")

@@ -1,5 +1,8 @@
-//! Agents: named principals per tenant. Seed 003 addresses them by name,
-//! seeds 001 and 004 by id; every path accepts either.
+//! Agents and runners: named principals per tenant. Seed 003 addresses
+//! agents by name, seeds 001 and 004 by id; every path accepts either.
+//! Runners (seed 004) are managed at `/api/runners` and are otherwise
+//! principals like agents: skills are attached to them and they call
+//! abilities through the same surfaces.
 use super::AppState;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
@@ -13,8 +16,47 @@ use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/agents", get(list).post(create))
-        .route("/api/agents/{agent}", get(fetch).delete(remove))
+        .route("/api/agents", get(list::<Agents>).post(create::<Agents>))
+        .route(
+            "/api/agents/{agent}",
+            get(fetch::<Agents>).delete(remove::<Agents>),
+        )
+        .route("/api/runners", get(list::<Runners>).post(create::<Runners>))
+        .route(
+            "/api/runners/{runner}",
+            get(fetch::<Runners>).delete(remove::<Runners>),
+        )
+}
+
+/// Which principals a management route serves.
+pub(super) trait Kind: Send + Sync + 'static {
+    /// The stored kind.
+    const KIND: &'static str;
+    /// The JSON key of one.
+    const ONE: &'static str;
+    /// The JSON key of a list.
+    const MANY: &'static str;
+    /// The word in messages.
+    const NOUN: &'static str;
+}
+
+/// Seed 001/003's agents.
+pub(super) struct Agents;
+/// Seed 004's runners.
+pub(super) struct Runners;
+
+impl Kind for Agents {
+    const KIND: &'static str = "agent";
+    const ONE: &'static str = "agent";
+    const MANY: &'static str = "agents";
+    const NOUN: &'static str = "Agent";
+}
+
+impl Kind for Runners {
+    const KIND: &'static str = "runner";
+    const ONE: &'static str = "runner";
+    const MANY: &'static str = "runners";
+    const NOUN: &'static str = "Runner";
 }
 
 #[derive(Deserialize)]
@@ -32,7 +74,7 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
 }
 
-async fn create(
+async fn create<K: Kind>(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(body): JsonBody<NewAgent>,
@@ -41,24 +83,31 @@ async fn create(
     if !valid_name(&body.name) {
         return Err(ApiError::bad_request(
             "invalid_name",
-            "agent name must be 1-64 characters: letters, digits, `-`, `_` or `.`",
+            format!(
+                "{} name must be 1-64 characters: letters, digits, `-`, `_` or `.`",
+                K::ONE
+            ),
         ));
     }
     let agent = state
         .store
-        .create_agent(&principal.tenant_id, &body.name)
+        .create_agent(&principal.tenant_id, &body.name, K::KIND)
         .await
         .map_err(|e| match e {
             StoreError::Conflict => ApiError::Conflict {
                 code: "agent_exists",
-                message: format!("an agent named `{}` already exists", body.name),
+                message: format!(
+                    "an agent or runner named `{}` already exists (they share names within a tenant)",
+                    body.name
+                ),
             },
             other => other.into(),
         })?;
-    Ok((StatusCode::CREATED, Json(json!({ "agent": agent }))))
+    Ok((StatusCode::CREATED, Json(json!({ K::ONE: agent }))))
 }
 
-/// A tenant's agent by id or name, or 404.
+/// A tenant's agent or runner by id or name, or 404: the call surfaces
+/// serve both.
 pub(super) async fn find_agent(
     state: &AppState,
     principal: &Principal,
@@ -71,38 +120,55 @@ pub(super) async fn find_agent(
         .ok_or(ApiError::NotFound("agent"))
 }
 
-async fn list(
+/// A tenant's principal of kind `K` by id or name, or 404.
+pub(super) async fn find_kind<K: Kind>(
+    state: &AppState,
+    principal: &Principal,
+    key: &str,
+) -> Result<crate::store::Agent, ApiError> {
+    state
+        .store
+        .agent(&principal.tenant_id, key)
+        .await?
+        .filter(|a| a.kind == K::KIND)
+        .ok_or(ApiError::NotFound(K::ONE))
+}
+
+async fn list<K: Kind>(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
-    let agents = state.store.list_agents(&principal.tenant_id).await?;
-    Ok(Json(json!({ "agents": agents, "total": agents.len() })))
+    let agents = state
+        .store
+        .list_agents(&principal.tenant_id, K::KIND)
+        .await?;
+    Ok(Json(json!({ K::MANY: agents, "total": agents.len() })))
 }
 
-async fn fetch(
+async fn fetch<K: Kind>(
     State(state): State<AppState>,
     principal: Principal,
     Path(agent): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
     Ok(Json(
-        json!({ "agent": find_agent(&state, &principal, &agent).await? }),
+        json!({ K::ONE: find_kind::<K>(&state, &principal, &agent).await? }),
     ))
 }
 
-async fn remove(
+async fn remove<K: Kind>(
     State(state): State<AppState>,
     principal: Principal,
     Path(agent): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:write")?;
-    let found = find_agent(&state, &principal, &agent).await?;
+    let found = find_kind::<K>(&state, &principal, &agent).await?;
     state
         .store
         .delete_agent(&principal.tenant_id, &found.id)
         .await?;
     Ok(Json(
-        json!({ "success": true, "message": format!("Agent '{}' deleted", found.name) }),
+        json!({ "success": true, "message": format!("{} '{}' deleted", K::NOUN, found.name) }),
     ))
 }

@@ -1,9 +1,12 @@
-//! Seed 004's attach/detach of skills to agents, with `promptOverride` and
-//! `credentialId`. Seed 003 already owns `/api/agents/{agent}/skills`, so
-//! these shapes live at `/api/agents/{agent}/attached-skills`; both surfaces
-//! read and write the same assignments.
+//! Seed 004's attach/detach of skills to agents and runners, with
+//! `promptOverride` and `credentialId`, and the context an agent runtime
+//! loads at its next message. Seed 003 already owns
+//! `/api/agents/{agent}/skills`, so an agent's attachments live at
+//! `/api/agents/{agent}/attached-skills`; a runner's at seed 004's
+//! `/api/runners/{runner}/skills`. Both read and write the same
+//! assignments as seed 001's assign.
 use super::AppState;
-use super::agents::find_agent;
+use super::agents::{Agents, Kind, Runners, find_kind};
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
 use super::skills::find_skill;
@@ -16,31 +19,38 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/api/agents/{agent}/attached-skills",
-        get(list).post(attach).delete(detach),
-    )
+    Router::new()
+        .route(
+            "/api/agents/{agent}/attached-skills",
+            get(list::<Agents>)
+                .post(attach::<Agents>)
+                .delete(detach::<Agents>),
+        )
+        .route("/api/agents/{agent}/context", get(context::<Agents>))
+        .route(
+            "/api/runners/{runner}/skills",
+            get(list::<Runners>)
+                .post(attach::<Runners>)
+                .delete(detach::<Runners>),
+        )
+        .route("/api/runners/{runner}/context", get(context::<Runners>))
 }
 
 /// Seed 004's Skill object.
 fn skill_object(skill: &SkillRow) -> Value {
-    json!({
+    let mut v = json!({
         "id": skill.id,
         "name": skill.manifest.name,
         "slug": skill.manifest.name,
         "description": skill.manifest.description,
-        "iconUrl": null,
-        "author": null,
-        "version": skill.manifest.version.to_string(),
-        "source": "custom",
-        "sourceUrl": skill.public_source_url(),
         "category": skill.manifest.category,
-        "tags": [],
-        "authType": null,
-        "status": skill.status,
-        "lastSyncedAt": skill.synced_at,
         "createdAt": skill.created_at,
-    })
+    });
+    if let (Value::Object(into), Value::Object(seed)) = (&mut v, super::sources::seed_fields(skill))
+    {
+        into.extend(seed);
+    }
+    v
 }
 
 fn attached(a: &AssignmentRow, skill: &SkillRow) -> Value {
@@ -56,13 +66,13 @@ fn attached(a: &AssignmentRow, skill: &SkillRow) -> Value {
     })
 }
 
-async fn list(
+async fn list<K: Kind>(
     State(state): State<AppState>,
     principal: Principal,
     Path(agent): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
-    let agent = find_agent(&state, &principal, &agent).await?;
+    let agent = find_kind::<K>(&state, &principal, &agent).await?;
     let mut out = Vec::new();
     for (a, skill) in state
         .store
@@ -84,15 +94,18 @@ struct Attach {
     credential_id: Option<String>,
 }
 
-async fn attach(
+async fn attach<K: Kind>(
     State(state): State<AppState>,
     principal: Principal,
     Path(agent): Path<String>,
     JsonBody(body): JsonBody<Attach>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require("skills:write")?;
-    let agent = find_agent(&state, &principal, &agent).await?;
+    let agent = find_kind::<K>(&state, &principal, &agent).await?;
     let skill = find_skill(&state, &principal, &body.skill_id).await?;
+    // A credential sends a tenant secret to the skill's origin: an admin's
+    // decision, like approving the origin itself.
+    super::sources::check_credential(&state, &principal, body.credential_id.as_deref()).await?;
     if body
         .prompt_override
         .as_ref()
@@ -121,8 +134,10 @@ async fn attach(
             StoreError::Conflict => ApiError::Conflict {
                 code: "SKILL_ALREADY_ATTACHED",
                 message: format!(
-                    "skill `{}` is already attached to agent `{}`",
-                    skill.manifest.name, agent.name
+                    "skill `{}` is already attached to {} `{}`",
+                    skill.manifest.name,
+                    K::ONE,
+                    agent.name
                 ),
             },
             other => other.into(),
@@ -136,14 +151,14 @@ struct Detach {
     skill_id: String,
 }
 
-async fn detach(
+async fn detach<K: Kind>(
     State(state): State<AppState>,
     principal: Principal,
     Path(agent): Path<String>,
     JsonBody(body): JsonBody<Detach>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:write")?;
-    let agent = find_agent(&state, &principal, &agent).await?;
+    let agent = find_kind::<K>(&state, &principal, &agent).await?;
     let skill = find_skill(&state, &principal, &body.skill_id).await?;
     if !state
         .store
@@ -153,4 +168,55 @@ async fn detach(
         return Err(ApiError::NotFound("attachment"));
     }
     Ok(Json(json!({ "success": true })))
+}
+
+/// What an agent runtime loads at its next message, with no restart: the
+/// system prompt composed from each enabled attachment of an active skill
+/// (highest priority first: its `promptOverride`, else a SKILL.md skill's
+/// instructions) and the tool list as the agent's MCP endpoint lists it.
+async fn context<K: Kind>(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(agent): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("skills:read")?;
+    let agent = find_kind::<K>(&state, &principal, &agent).await?;
+    let tenant = &principal.tenant_id;
+    let mut sections = Vec::new();
+    let mut skills = Vec::new();
+    for (a, skill) in state.store.agent_skills(tenant, &agent.id).await? {
+        if !a.enabled || skill.status != "active" {
+            continue;
+        }
+        let own = skill
+            .detail
+            .as_deref()
+            .and_then(|d| d.docs())
+            .and_then(|docs| docs.instructions())
+            .map(str::to_owned);
+        let prompt = a.prompt_override.clone().or(own);
+        if let Some(text) = &prompt {
+            sections.push(format!(
+                "## Skill: {}\n\n{}",
+                skill.manifest.name,
+                text.trim()
+            ));
+        }
+        skills.push(json!({
+            "skillId": skill.id,
+            "name": skill.manifest.name,
+            "source": super::sources::seed_fields(&skill)["source"],
+            "promptOverride": a.prompt_override.is_some(),
+            "prompt": prompt,
+            "abilities": skill.manifest.abilities.iter().map(|x| &x.name).collect::<Vec<_>>(),
+        }));
+    }
+    let mut tools = super::mcp::tools::agent_tools(&state, tenant, &agent).await?;
+    tools.extend(super::mcp::discovery::tools());
+    Ok(Json(json!({
+        K::ONE: agent,
+        "systemPrompt": sections.join("\n\n"),
+        "skills": skills,
+        "tools": tools,
+    })))
 }

@@ -27,6 +27,15 @@ pub enum ApiError {
     /// 404: absent, or another tenant's (never told apart).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// 404 with its own code: a named thing outside the tenant is absent
+    /// (seed 004's `REGISTRY_SERVER_NOT_FOUND`).
+    #[error("{message}")]
+    NotFoundWith {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What is absent, and where it was looked for.
+        message: String,
+    },
     /// 409: conflicts with existing state.
     #[error("{message}")]
     Conflict {
@@ -85,6 +94,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::NotFoundWith { code, .. } => (StatusCode::NOT_FOUND, code),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),

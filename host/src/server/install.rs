@@ -70,7 +70,30 @@ async fn install(
     request: Request,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require("skills:write")?;
-    let (bytes, origin) = component_from_request(&state, &principal, request).await?;
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/json"));
+    let (bytes, origin) = if is_json {
+        let JsonBody(body) = JsonBody::<Value>::from_request(request, &state).await?;
+        // Seed 004's sources are skills of their own kind; its answer is
+        // the Skill object itself.
+        if body
+            .get("source")
+            .and_then(Value::as_str)
+            .and_then(crate::sources::SourceKind::parse)
+            .is_some()
+        {
+            let row = super::sources::install(&state, &principal, body).await?;
+            return Ok((StatusCode::CREATED, Json(view(&row, 0))));
+        }
+        let spec: SourceSpec = serde_json::from_value(body)
+            .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+        component_from_source(&state, &principal, spec).await?
+    } else {
+        component_from_request(&state, &principal, request).await?
+    };
     let row = install_component(&state, &principal, bytes, origin).await?;
     Ok((StatusCode::CREATED, Json(json!({ "skill": view(&row, 0) }))))
 }
@@ -165,8 +188,9 @@ async fn component_from_source(
         return Err(ApiError::Unprocessable {
             code: "unsupported_source",
             message: format!(
-                "source `{kind}` is not supported: skillhost installs packaged WebAssembly \
-                 components; give their `sourceUrl` (http or https) or, as an operator, a `path`"
+                "source `{kind}` is not supported: give `skill_md`, `openapi_action` or \
+                 `mcp_registry` (seed 004), or a packaged component's `sourceUrl` (http or https) \
+                 or, as an operator, its `path`"
             ),
         });
     }
@@ -242,7 +266,7 @@ pub(super) fn read_package(bytes: &[u8]) -> Result<crate::package::Package, ApiE
     })
 }
 
-fn fetch_policy(state: &AppState) -> FetchPolicy {
+pub(super) fn fetch_policy(state: &AppState) -> FetchPolicy {
     FetchPolicy {
         allow_private: state.options.allow_private_sources,
         max_bytes: super::MAX_BODY_BYTES,
@@ -250,7 +274,7 @@ fn fetch_policy(state: &AppState) -> FetchPolicy {
 }
 
 /// Install-time mapping of fetch failures.
-fn fetch_error(error: FetchError) -> ApiError {
+pub(super) fn fetch_error(error: FetchError) -> ApiError {
     let message = error.to_string();
     match error {
         FetchError::InvalidUrl(_) => ApiError::bad_request("invalid_source_url", message),
@@ -262,7 +286,7 @@ fn fetch_error(error: FetchError) -> ApiError {
             code: "digest_mismatch",
             message,
         },
-        FetchError::Failed { .. } => ApiError::BadGateway {
+        FetchError::Failed { .. } | FetchError::Status { .. } => ApiError::BadGateway {
             code: "fetch_failed",
             message,
         },
@@ -321,6 +345,22 @@ pub(super) async fn install_component(
     origin: Origin,
 ) -> Result<SkillRow, ApiError> {
     let package = read_package(&bytes)?;
+    // A source skill's name is not a component's to take a new version of.
+    if let Some(existing) = state
+        .store
+        .skill(&principal.tenant_id, &package.manifest.name)
+        .await?
+        && existing.manifest.name == package.manifest.name
+        && !existing.is_component()
+    {
+        return Err(ApiError::Conflict {
+            code: "SKILL_ALREADY_INSTALLED",
+            message: format!(
+                "`{}` is the name of a {} skill installed from a source; uninstall it or rename the component",
+                existing.manifest.name, existing.kind
+            ),
+        });
+    }
     // Compile and link now, so a component that cannot run is refused at
     // install with wasmtime's reason rather than at the first call.
     state
@@ -433,6 +473,9 @@ async fn sync(
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:write")?;
     let skill = find_skill(&state, &principal, &id).await?;
+    if !skill.is_component() {
+        return Ok(Json(super::sources::sync(&state, &principal, skill).await?));
+    }
     let (Some(location), "url") = (&skill.source_url, skill.source.as_str()) else {
         return Err(ApiError::Conflict {
             code: "not_syncable",

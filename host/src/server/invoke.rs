@@ -271,6 +271,8 @@ pub(crate) async fn call_assigned(
     let ability = match (&call.ability, abilities.as_slice()) {
         (Some(name), _) => name.clone(),
         (None, [only]) => only.name.clone(),
+        // Nothing to call (a SKILL.md bundle): the executor says so.
+        (None, []) => String::new(),
         (None, _) => {
             return Err(ApiError::bad_request(
                 "ability_required",
@@ -308,7 +310,7 @@ pub(crate) async fn call_assigned(
         None => return Err(ApiError::Internal),
     };
     let input = call.args.unwrap_or_else(|| json!({}));
-    let invocation = run_in_sandbox(
+    let invocation = execute(
         state,
         tenant,
         &skill,
@@ -316,6 +318,7 @@ pub(crate) async fn call_assigned(
         &ability,
         &input,
         call.session,
+        assignment.credential_id.as_deref(),
     )
     .await?;
     let outcome = match &invocation.outcome {
@@ -339,11 +342,33 @@ pub(crate) async fn call_assigned(
     Ok(invocation)
 }
 
+/// Runs `ability` of `skill` with its kind's executor: a component in the
+/// sandbox, a source skill (seed 004) by the host through the outbound
+/// guard, with `credential_id` as its credential. Every surface's skill
+/// calls end here.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn execute(
+    state: &AppState,
+    tenant: &str,
+    skill: &crate::store::SkillRow,
+    policy: crate::capability::Policy,
+    ability: &str,
+    input: &Value,
+    session: Option<String>,
+    credential_id: Option<&str>,
+) -> Result<crate::runtime::Invocation, ApiError> {
+    if skill.is_component() {
+        run_in_sandbox(state, tenant, skill, policy, ability, input, session).await
+    } else {
+        super::sources::call::run(state, tenant, skill, &policy, ability, input, credential_id)
+            .await
+    }
+}
+
 /// Runs `ability` of `skill` in a fresh sandbox under `policy` (declared ∩
 /// approved ∩ whatever narrowed it), with the secrets the grant binds
-/// supplied and session state scoped to the tenant and skill. Every
-/// surface's skill calls end here.
-pub(crate) async fn run_in_sandbox(
+/// supplied and session state scoped to the tenant and skill.
+async fn run_in_sandbox(
     state: &AppState,
     tenant: &str,
     skill: &crate::store::SkillRow,

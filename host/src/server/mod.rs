@@ -23,6 +23,7 @@ mod secrets;
 mod skills;
 mod skillserver;
 mod skillsets;
+mod sources;
 mod tasks;
 mod tenants;
 mod tokens;
@@ -102,6 +103,12 @@ pub struct ServiceOptions {
     /// `Origin`s allowed to call MCP endpoints (browser clients); a request
     /// with any other `Origin` is refused.
     pub mcp_allowed_origins: Vec<String>,
+    /// Where GitHub repositories of SKILL.md skills are fetched from.
+    pub github: crate::sources::github::GithubConfig,
+    /// MCP registries `GET /api/skills/browse` searches.
+    pub mcp_registries: Vec<url::Url>,
+    /// Repositories of SKILL.md folders `GET /api/skills/browse` lists.
+    pub skill_repos: Vec<String>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -117,6 +124,7 @@ pub fn app(state: AppState) -> Router {
         .merge(agents::router())
         .merge(skills::router())
         .merge(install::router())
+        .merge(sources::router())
         .merge(invoke::router())
         .merge(agent_skills::router())
         .merge(agent_mcp::router())

@@ -25,7 +25,7 @@ pub async fn preload(
     {
         Some(a) => a,
         None => store
-            .create_agent(&tenant.id, "demo")
+            .create_agent(&tenant.id, "demo", "agent")
             .await
             .map_err(|e| e.to_string())?,
     };
@@ -61,7 +61,7 @@ pub async fn preload(
             Err(e) => return Err(e.to_string()),
         }
         store
-            .approve_skill(&tenant.id, &row.id, &Grant::default())
+            .approve_skill(&tenant.id, &row.id, &Grant::default(), None)
             .await
             .map_err(|e| e.to_string())?;
         let assignment = AssignmentRow::new(&tenant.id, &row.id, &agent.id, "preload");

@@ -52,7 +52,7 @@ fn redacted(grant: &Grant) -> Value {
 /// Seed 001's skill object plus what a sandbox adds.
 pub(super) fn view(skill: &SkillRow, assigned: i64) -> Value {
     let m = &skill.manifest;
-    json!({
+    let mut v = json!({
         "id": skill.id,
         "name": m.name,
         "slug": m.name,
@@ -81,7 +81,14 @@ pub(super) fn view(skill: &SkillRow, assigned: i64) -> Value {
         "grant": skill.grant.as_ref().map(redacted),
         "capabilityDiff": skill.capability_diff,
         "assignedAgentsCount": assigned,
-    })
+    });
+    // Seed 004's fields (`source` is the kind of source; a component's is
+    // seed 001's `custom`).
+    if let (Value::Object(into), Value::Object(seed)) = (&mut v, super::sources::seed_fields(skill))
+    {
+        into.extend(seed);
+    }
+    v
 }
 
 #[derive(Deserialize)]
@@ -113,16 +120,22 @@ async fn list(
     };
     // Seed 001's `source` is `custom` for every tenant-installed skill; the
     // origins below narrow it.
-    let source = match query.source.as_deref() {
-        None | Some("custom") => None,
-        Some(s @ ("upload" | "url" | "path")) => Some(s.to_owned()),
+    let (source, kind) = match query.source.as_deref() {
+        None => (None, None),
+        // Seed 001's and 004's `custom`: every component.
+        Some("custom") => (None, Some("custom".to_owned())),
+        Some(s @ ("upload" | "url" | "path")) => (Some(s.to_owned()), None),
+        Some(s) if crate::sources::SourceKind::parse(s).is_some() => (None, Some(s.to_owned())),
         Some(other) => {
             return Err(ApiError::bad_request(
                 "invalid_source",
-                format!("source `{other}` is not one of custom, upload, url, path"),
+                format!(
+                    "source `{other}` is not one of custom, skill_md, openapi_action, mcp_registry, upload, url, path"
+                ),
             ));
         }
     };
+
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request(
@@ -144,11 +157,13 @@ async fn list(
                 category: query.category,
                 status,
                 source,
+                kind,
                 after,
                 limit: Some(limit + 1),
             },
         )
         .await?;
+
     let next = if skills.len() as i64 > limit {
         skills.truncate(limit as usize);
         skills
@@ -478,7 +493,11 @@ async fn approve(
     let skill = find_skill(&state, &principal, &id).await?;
     let grant = parse_grant(&body)?;
     check_grant_secrets(&state, &principal.tenant_id, &grant).await?;
-    Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits())
+    // A source skill's synced content waiting for approval is what the
+    // grant is for.
+    let pending = skill.pending_source.as_ref();
+    let manifest = pending.map_or(&skill.manifest, |p| &p.manifest);
+    Policy::resolve(manifest, &grant, state.loader.runtime().limits())
         .and_then(|p| p.verify_mounts())
         .map_err(|e| ApiError::Unprocessable {
             code: "invalid_grant",
@@ -486,7 +505,7 @@ async fn approve(
         })?;
     state
         .store
-        .approve_skill(&principal.tenant_id, &skill.id, &grant)
+        .approve_skill(&principal.tenant_id, &skill.id, &grant, pending)
         .await?;
     tracing::info!(skill_id = %skill.id, "skill approved");
     let skill = find_skill(&state, &principal, &skill.id).await?;

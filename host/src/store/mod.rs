@@ -23,7 +23,7 @@ pub use integrations::{IntegrationRow, NewIntegration};
 pub use page::{Order, Page};
 pub use records::{Agent, Tenant, TokenRecord};
 pub use secrets::{NewSecret, SecretKind, SecretRow, reference_name};
-pub use skills::{AssignmentRow, SkillFilter, SkillRow, new_skill};
+pub use skills::{AssignmentRow, PendingSource, SkillFilter, SkillRow, new_skill};
 pub use skillsets::{AbilityDeclaration, AbilityRow, SkillsetRow};
 pub use tasks::TaskRow;
 

@@ -46,6 +46,8 @@ pub struct Agent {
     pub tenant_id: String,
     /// Name, unique within the tenant.
     pub name: String,
+    /// `agent`, or `runner` (seed 004's other principal).
+    pub kind: String,
     /// Creation time.
     pub created_at: String,
 }
@@ -76,6 +78,7 @@ fn agent(row: &AnyRow) -> Result<Agent, sqlx::Error> {
         id: row.try_get("id")?,
         tenant_id: row.try_get("tenant_id")?,
         name: row.try_get("name")?,
+        kind: row.try_get("kind")?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -218,31 +221,41 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Creates an agent.
-    pub async fn create_agent(&self, tenant_id: &str, name: &str) -> Result<Agent, StoreError> {
+    /// Creates an agent, or a runner (`kind`).
+    pub async fn create_agent(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        kind: &str,
+    ) -> Result<Agent, StoreError> {
         let a = Agent {
             id: new_id(),
             tenant_id: tenant_id.to_owned(),
             name: name.to_owned(),
+            kind: kind.to_owned(),
             created_at: now(),
         };
-        sqlx::query("INSERT INTO agents (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(&a.id)
-            .bind(&a.tenant_id)
-            .bind(&a.name)
-            .bind(&a.created_at)
+        sqlx::query(
+            "INSERT INTO agents (id, tenant_id, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&a.id)
+        .bind(&a.tenant_id)
+        .bind(&a.name)
+        .bind(&a.kind)
+        .bind(&a.created_at)
             .execute(self.pool())
             .await?;
         self.changed().await;
         Ok(a)
     }
 
-    /// A tenant's agents, by name.
-    pub async fn list_agents(&self, tenant_id: &str) -> Result<Vec<Agent>, StoreError> {
+    /// A tenant's agents (or runners: `kind`), by name.
+    pub async fn list_agents(&self, tenant_id: &str, kind: &str) -> Result<Vec<Agent>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, tenant_id, name, created_at FROM agents WHERE tenant_id = $1 ORDER BY name",
+            "SELECT id, tenant_id, name, kind, created_at FROM agents WHERE tenant_id = $1 AND kind = $2 ORDER BY name",
         )
         .bind(tenant_id)
+        .bind(kind)
         .fetch_all(self.pool())
         .await?;
         Ok(rows.iter().map(agent).collect::<Result<_, _>>()?)
@@ -257,7 +270,7 @@ impl Store {
         let key = (tenant_id.to_owned(), id_or_name.to_owned());
         self.cached(|c| &c.agents, key, async {
             let row = sqlx::query(
-                "SELECT id, tenant_id, name, created_at FROM agents WHERE tenant_id = $1 AND (id = $2 OR name = $2)",
+                "SELECT id, tenant_id, name, kind, created_at FROM agents WHERE tenant_id = $1 AND (id = $2 OR name = $2)",
             )
             .bind(tenant_id)
             .bind(id_or_name)

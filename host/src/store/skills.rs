@@ -2,6 +2,7 @@
 use super::{Store, StoreError, decode, new_id, now};
 use crate::capability::{Capabilities, Grant, Narrowing};
 use crate::manifest::Manifest;
+use crate::sources::SourceDetail;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::sync::Arc;
@@ -35,17 +36,40 @@ pub struct SkillRow {
     pub synced_at: Option<String>,
     /// Why the last sync failed, until one succeeds.
     pub sync_error: Option<String>,
+    /// What a source skill (seed 004) was made from; `None` for a component.
+    pub detail: Option<Arc<SourceDetail>>,
+    /// A synced source that asks for more than was approved, waiting for
+    /// an admin's approval.
+    pub pending_source: Option<PendingSource>,
     /// Creation time.
     pub created_at: String,
     /// Last change.
     pub updated_at: String,
 }
 
+/// A source skill's synced content awaiting approval.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PendingSource {
+    /// The manifest it would have.
+    pub manifest: Manifest,
+    /// What it was made from.
+    pub detail: SourceDetail,
+    /// The digest of what was fetched.
+    pub digest: String,
+}
+
 impl SkillRow {
+    /// Whether this is a component (run in the sandbox), not a source.
+    pub fn is_component(&self) -> bool {
+        self.detail.is_none()
+    }
+
     /// The source URL as clients may see it: only for URL installs (a path
     /// install's location is the operator's server path).
     pub fn public_source_url(&self) -> Option<&str> {
-        self.source_url.as_deref().filter(|_| self.source == "url")
+        self.source_url
+            .as_deref()
+            .filter(|_| self.source == "url" || self.detail.is_some())
     }
 }
 
@@ -100,7 +124,7 @@ impl AssignmentRow {
 }
 
 const SKILL_COLUMNS: &str = "id, tenant_id, kind, digest, manifest, status, grant_json, source, source_url, \
-     created_at, updated_at, capability_diff, source_sha256, synced_at, sync_error";
+     created_at, updated_at, capability_diff, source_sha256, synced_at, sync_error, source_detail, pending_source";
 
 fn skill(row: &AnyRow) -> Result<SkillRow, sqlx::Error> {
     let manifest: String = row.try_get("manifest")?;
@@ -123,6 +147,17 @@ fn skill(row: &AnyRow) -> Result<SkillRow, sqlx::Error> {
         source_sha256: row.try_get("source_sha256")?,
         synced_at: row.try_get("synced_at")?,
         sync_error: row.try_get("sync_error")?,
+        detail: row
+            .try_get::<Option<String>, _>("source_detail")?
+            .as_deref()
+            .map(decode)
+            .transpose()?
+            .map(Arc::new),
+        pending_source: row
+            .try_get::<Option<String>, _>("pending_source")?
+            .as_deref()
+            .map(decode)
+            .transpose()?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -156,8 +191,11 @@ pub struct SkillFilter {
     pub category: Option<String>,
     /// Only this status; `None` means every status.
     pub status: Option<String>,
-    /// Only this source (upload, url, path).
+    /// Only this origin (upload, url, path).
     pub source: Option<String>,
+    /// Only this kind (sdk, command, or a seed 004 source kind; `custom`
+    /// for every component).
+    pub kind: Option<String>,
     /// Only skills after this (name, created_at, id): the cursor.
     pub after: Option<(String, String, String)>,
     /// Page size; `None` for all.
@@ -205,8 +243,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO skills (id, tenant_id, name, version, description, category, kind, digest, manifest, \
              status, grant_json, source, source_url, created_at, updated_at, capability_diff, \
-             source_sha256, synced_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+             source_sha256, synced_at, source_detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         )
         .bind(&row.id)
         .bind(&row.tenant_id)
@@ -226,8 +264,47 @@ impl Store {
         .bind(row.capability_diff.as_ref().map(|d| serde_json::to_string(d).expect("JSON")))
         .bind(&row.source_sha256)
         .bind(&row.synced_at)
+        .bind(row.detail.as_ref().map(|d| serde_json::to_string(d).expect("JSON")))
         .execute(self.pool())
         .await?;
+        self.changed().await;
+        Ok(())
+    }
+
+    /// Replaces a source skill's content after a sync that asks for
+    /// nothing more than was approved, or (with `pending`) keeps the new
+    /// content aside with what it adds until an admin approves it.
+    pub async fn sync_source(
+        &self,
+        row: &SkillRow,
+        pending: Option<(&PendingSource, &Capabilities)>,
+        synced_at: &str,
+    ) -> Result<(), StoreError> {
+        let query = match pending {
+            None => sqlx::query(
+                "UPDATE skills SET manifest = $1, description = $2, version = $3, digest = $4, source_detail = $5, \
+                 pending_source = NULL, capability_diff = NULL, synced_at = $6, sync_error = NULL, updated_at = $6 \
+                 WHERE tenant_id = $7 AND id = $8",
+            )
+            .bind(serde_json::to_string(&row.manifest).expect("JSON"))
+            .bind(&row.manifest.description)
+            .bind(row.manifest.version.to_string())
+            .bind(&row.digest)
+            .bind(row.detail.as_ref().map(|d| serde_json::to_string(d).expect("JSON")))
+            .bind(synced_at)
+            .bind(&row.tenant_id)
+            .bind(&row.id),
+            Some((pending, diff)) => sqlx::query(
+                "UPDATE skills SET pending_source = $1, capability_diff = $2, synced_at = $3, sync_error = NULL, \
+                 updated_at = $3 WHERE tenant_id = $4 AND id = $5",
+            )
+            .bind(serde_json::to_string(pending).expect("JSON"))
+            .bind(serde_json::to_string(diff).expect("JSON"))
+            .bind(synced_at)
+            .bind(&row.tenant_id)
+            .bind(&row.id),
+        };
+        query.execute(self.pool()).await?;
         self.changed().await;
         Ok(())
     }
@@ -293,7 +370,7 @@ impl Store {
         filter: &SkillFilter,
     ) -> Result<(Vec<SkillRow>, i64), StoreError> {
         const FILTER: &str = "tenant_id = $1 AND ($2 IS NULL OR category = $2) \
-             AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR source = $4)";
+             AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR source = $4) AND ($9 IS NULL OR kind = $9 OR ($9 = 'custom' AND source_detail IS NULL))";
         let (name, time, id) = match &filter.after {
             Some((n, t, i)) => (Some(n.as_str()), Some(t.as_str()), Some(i.as_str())),
             None => (None, None, None),
@@ -311,13 +388,17 @@ impl Store {
         .bind(time)
         .bind(id)
         .bind(filter.limit.unwrap_or(i64::MAX))
+        .bind(&filter.kind)
         .fetch_all(self.pool())
         .await?;
-        let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM skills WHERE {FILTER}"))
+        // The same numbering as above: $5-$8 are unused here.
+        let count = FILTER.replace("$9", "$5");
+        let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM skills WHERE {count}"))
             .bind(tenant_id)
             .bind(&filter.category)
             .bind(&filter.status)
             .bind(&filter.source)
+            .bind(&filter.kind)
             .fetch_one(self.pool())
             .await?
             .try_get("n")?;
@@ -398,23 +479,42 @@ impl Store {
         Ok(moved)
     }
 
-    /// Sets a skill's approved grant and status.
+    /// Sets a skill's approved grant and status; a source skill's pending
+    /// content, if any, becomes its content.
     pub async fn approve_skill(
         &self,
         tenant_id: &str,
         id: &str,
         grant: &Grant,
+        pending: Option<&PendingSource>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        if let Some(p) = pending {
+            sqlx::query(
+                "UPDATE skills SET manifest = $1, description = $2, version = $3, digest = $4, source_detail = $5, \
+                 pending_source = NULL WHERE tenant_id = $6 AND id = $7",
+            )
+            .bind(serde_json::to_string(&p.manifest).expect("JSON"))
+            .bind(&p.manifest.description)
+            .bind(p.manifest.version.to_string())
+            .bind(&p.digest)
+            .bind(serde_json::to_string(&p.detail).expect("JSON"))
+            .bind(tenant_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query(
             "UPDATE skills SET grant_json = $1, status = 'active', capability_diff = NULL, updated_at = $2 \
              WHERE tenant_id = $3 AND id = $4",
         )
-            .bind(serde_json::to_string(grant).expect("JSON"))
-            .bind(now())
-            .bind(tenant_id)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        .bind(serde_json::to_string(grant).expect("JSON"))
+        .bind(now())
+        .bind(tenant_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         self.changed().await;
         Ok(())
     }
@@ -646,6 +746,8 @@ pub fn new_skill(
         source_sha256: None,
         synced_at: None,
         sync_error: None,
+        detail: None,
+        pending_source: None,
         created_at: at.clone(),
         updated_at: at,
     }

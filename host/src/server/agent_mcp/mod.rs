@@ -109,7 +109,7 @@ async fn server_of(
 
 /// Lists the server's tools now and records the outcome.
 async fn refresh_tools(state: &AppState, server: &mut McpServerRow) -> Result<(), ApiError> {
-    match remote::list_tools(state, server).await? {
+    match remote::list_tools(state, &server.endpoint()).await? {
         Ok(tools) => {
             state
                 .store
@@ -165,7 +165,8 @@ async fn create(
     };
     let url = url::Url::parse(url_text)
         .map_err(|e| invalid("invalid_url", format!("`url` is not a valid URL: {e}")))?;
-    remote::origin_of(&url).map_err(|e| invalid("invalid_url", format!("`url`: {e}")))?;
+    crate::sources::origin_pattern(&url)
+        .map_err(|e| invalid("invalid_url", format!("`url`: {e}")))?;
     for (name, value) in &body.headers {
         let lower = name.to_ascii_lowercase();
         if remote::RESERVED_HEADERS.contains(&lower.as_str()) {
@@ -504,7 +505,8 @@ pub(crate) async fn call_remote(
         .options
         .record_inputs
         .then(|| Value::Object(call.arguments.clone()));
-    let outcome = remote::call_tool(state, &server, call.tool, call.arguments, &log).await?;
+    let outcome =
+        remote::call_tool(state, &server.endpoint(), call.tool, call.arguments, &log).await?;
     let outcome_label = match &outcome {
         Ok(result) if result.is_error == Some(true) => "tool_error",
         Ok(_) => "success",

@@ -1,8 +1,8 @@
-//! Talking to an agent's remote MCP server: rmcp's client on the guarded
-//! HTTP of [`crate::outbound`], one short connection per operation (list or
-//! call), so any replica can serve any call and nothing is held open. The
-//! server's credential is injected by the host as a header and redacted
-//! from everything the remote answers.
+//! Talking to a remote MCP server (an agent's, or a registry skill's):
+//! rmcp's client on the guarded HTTP of [`crate::outbound`], one short
+//! connection per operation (list or call), so any replica can serve any
+//! call and nothing is held open. The server's credential is injected by
+//! the host as a header and redacted from everything the remote answers.
 use crate::capability::{NetworkPattern, Redactor};
 use crate::outbound::{Exchange, Exchanges, Origins, Rules};
 use crate::server::AppState;
@@ -13,6 +13,7 @@ use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject, Tool};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -53,17 +54,44 @@ pub(crate) const RESERVED_HEADERS: &[&str] = &[
     "last-event-id",
 ];
 
-/// The origin an MCP server URL is approved for.
-pub(crate) fn origin_of(url: &url::Url) -> Result<NetworkPattern, String> {
-    crate::outbound::check_url(url).map_err(|e| e.to_string())?;
-    NetworkPattern::parse(&url.origin().ascii_serialization()).map_err(|e| e.to_string())
+/// A remote server as the client needs it.
+pub(crate) struct Endpoint<'a> {
+    /// Its name, in messages.
+    pub name: &'a str,
+    /// The tenant whose secret is the credential.
+    pub tenant_id: &'a str,
+    /// The streamable HTTP endpoint.
+    pub url: &'a str,
+    /// Plain headers.
+    pub headers: &'a BTreeMap<String, String>,
+    /// The tenant secret the host injects.
+    pub secret_id: Option<&'a str>,
+    /// The header it goes in (`Authorization` when unset).
+    pub secret_header: Option<&'a str>,
+    /// Whether non-public addresses are reachable.
+    pub allow_private_network: bool,
 }
 
-async fn link(state: &AppState, server: &McpServerRow) -> Result<Link, ApiError> {
-    let url = url::Url::parse(&server.url).map_err(|_| ApiError::Internal)?;
-    let origin = origin_of(&url).map_err(|_| ApiError::Internal)?;
+impl McpServerRow {
+    /// The server as the client reaches it.
+    pub(crate) fn endpoint(&self) -> Endpoint<'_> {
+        Endpoint {
+            name: &self.name,
+            tenant_id: &self.tenant_id,
+            url: &self.url,
+            headers: &self.headers,
+            secret_id: self.secret_id.as_deref(),
+            secret_header: self.secret_header.as_deref(),
+            allow_private_network: self.allow_private_network,
+        }
+    }
+}
+
+async fn link(state: &AppState, server: &Endpoint<'_>) -> Result<Link, ApiError> {
+    let url = url::Url::parse(server.url).map_err(|_| ApiError::Internal)?;
+    let origin = crate::sources::origin_pattern(&url).map_err(|_| ApiError::Internal)?;
     let mut headers = HashMap::new();
-    for (name, value) in &server.headers {
+    for (name, value) in server.headers {
         let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(value),
@@ -73,9 +101,9 @@ async fn link(state: &AppState, server: &McpServerRow) -> Result<Link, ApiError>
         headers.insert(name, value);
     }
     let mut redactor = Redactor::default();
-    if let Some(id) = &server.secret_id {
+    if let Some(id) = server.secret_id {
         let Some((secret, value)) =
-            crate::server::secrets::open_secret(state, &server.tenant_id, id).await?
+            crate::server::secrets::open_secret(state, server.tenant_id, id).await?
         else {
             return Err(ApiError::Unprocessable {
                 code: "secret_missing",
@@ -85,7 +113,7 @@ async fn link(state: &AppState, server: &McpServerRow) -> Result<Link, ApiError>
                 ),
             });
         };
-        let name = server.secret_header.as_deref().unwrap_or("authorization");
+        let name = server.secret_header.unwrap_or("authorization");
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| ApiError::Internal)?;
         let mut header =
             HeaderValue::from_str(&secret.kind.render(&value)).map_err(|_| ApiError::Internal)?;
@@ -113,7 +141,7 @@ pub(crate) struct Answer<T> {
 /// session is ended afterwards).
 async fn with_session<T>(
     state: &AppState,
-    server: &McpServerRow,
+    server: &Endpoint<'_>,
     log: &Exchanges,
     operation: impl AsyncFnOnce(&rmcp::service::Peer<rmcp::RoleClient>) -> Result<T, rmcp::ServiceError>,
 ) -> Result<Answer<T>, ApiError> {
@@ -138,7 +166,7 @@ async fn with_session<T>(
         inject: &[],
     };
     let http = state.loader.outbound().mcp_http(&rules, log);
-    let config = StreamableHttpClientTransportConfig::with_uri(server.url.as_str())
+    let config = StreamableHttpClientTransportConfig::with_uri(server.url)
         .custom_headers(link.headers)
         .max_json_response_size(RESPONSE_BYTES)
         .max_sse_event_size(RESPONSE_BYTES);
@@ -153,7 +181,7 @@ async fn with_session<T>(
     };
     let outcome = match tokio::time::timeout(OPERATION_TIMEOUT, work).await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(detail)) => Err(explain(&server.name, &log.snapshot(), &detail)),
+        Ok(Err(detail)) => Err(explain(server.name, &log.snapshot(), &detail)),
         Err(_) => Err(RemoteError {
             code: "timeout",
             message: format!(
@@ -201,7 +229,7 @@ fn explain(server: &str, requests: &[Exchange], detail: &str) -> RemoteError {
 /// The server's tools now, as MCP objects with the credential redacted.
 pub(crate) async fn list_tools(
     state: &AppState,
-    server: &McpServerRow,
+    server: &Endpoint<'_>,
 ) -> Result<Result<Vec<serde_json::Value>, RemoteError>, ApiError> {
     let log = Exchanges::default();
     let answer = with_session(state, server, &log, async |peer| {
@@ -224,7 +252,7 @@ pub(crate) async fn list_tools(
 /// redacted, and the requests made (for the audit).
 pub(crate) async fn call_tool(
     state: &AppState,
-    server: &McpServerRow,
+    server: &Endpoint<'_>,
     tool: &str,
     arguments: JsonObject,
     log: &Exchanges,

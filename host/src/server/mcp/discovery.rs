@@ -144,10 +144,24 @@ pub(crate) async fn call(
                     ),
                 ));
             };
-            let docs = state
-                .loader
-                .docs(&state.store, tenant, &skill.digest)
-                .await?;
+            // A SKILL.md skill (seed 004) carries its documents in its
+            // source; a component in its package.
+            let docs = match skill.detail.as_deref() {
+                Some(detail) => detail.docs().cloned().map(std::sync::Arc::new),
+                None => {
+                    state
+                        .loader
+                        .docs(&state.store, tenant, &skill.digest)
+                        .await?
+                }
+            };
+            // Seed 004's promptOverride replaces the instructions for this
+            // agent only.
+            let prompt_override = state
+                .store
+                .assignment(tenant, &skill.id, &agent.id)
+                .await?
+                .and_then(|a| a.prompt_override);
             let none = crate::docs::SkillDocs::default();
             let docs = docs.as_deref().unwrap_or(&none);
             let available: Vec<&str> = docs.references.keys().map(String::as_str).collect();
@@ -187,9 +201,9 @@ pub(crate) async fn call(
             };
             Ok(json_result(json!({
                 "skill": summary(&skill),
-                "instructions": docs
+                "instructions": prompt_override.unwrap_or_else(|| docs
                     .instructions()
-                    .map_or_else(|| instructions(&skill), str::to_owned),
+                    .map_or_else(|| instructions(&skill), str::to_owned)),
                 "references": references,
                 "availableReferences": available,
                 "availableScripts": &docs.scripts,

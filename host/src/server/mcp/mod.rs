@@ -9,9 +9,9 @@
 //! `skills:read` in the agent's tenant; otherwise 401 with the
 //! `WWW-Authenticate` challenge that names the protected-resource document.
 mod agent;
-mod discovery;
+pub(crate) mod discovery;
 mod integration;
-mod tools;
+pub(crate) mod tools;
 
 use super::AppState;
 use super::auth::Principal;

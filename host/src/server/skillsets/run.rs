@@ -190,7 +190,9 @@ async fn skill(
             tracing::error!(error = %e, skill_id = %skill.id, "an approved grant no longer resolves");
             ApiError::Internal
         })?;
-    let invocation = crate::server::invoke::run_in_sandbox(
+    // A skillset names no credential: a source skill behind it calls
+    // without one.
+    let invocation = crate::server::invoke::execute(
         state,
         call.tenant_id,
         &skill,
@@ -198,6 +200,7 @@ async fn skill(
         &ability,
         &call.input,
         call.session.clone(),
+        None,
     )
     .await?;
     record.id = invocation.id.clone();

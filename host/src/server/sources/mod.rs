@@ -1,0 +1,239 @@
+//! Seed 004's sources surface: installing and syncing skills made from a
+//! SKILL.md folder, an OpenAPI document or a registry's MCP server
+//! (`POST /api/skills {source, …}` and `POST /api/skills/{id}/sync` route
+//! here), browsing the configured registries and skill repositories, and
+//! calling the abilities of those skills.
+mod browse;
+pub(crate) mod call;
+mod fetch;
+
+use super::AppState;
+use super::auth::Principal;
+use super::error::ApiError;
+use crate::capability::{Grant, Policy};
+use crate::sources::SourceKind;
+use crate::store::{PendingSource, SkillFilter, SkillRow, StoreError, new_skill, now};
+use axum::Router;
+use axum::routing::get;
+use fetch::SourceSpec;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/skills/browse", get(browse::browse))
+}
+
+/// Seed 004's fields of a skill, for any kind (a component's `source` is
+/// `custom`). A source skill whose last sync failed shows `error`, while
+/// it keeps serving what it had.
+pub(crate) fn seed_fields(skill: &SkillRow) -> Value {
+    let detail = skill.detail.as_deref();
+    let status = match skill.status.as_str() {
+        "active" if detail.is_some() && skill.sync_error.is_some() => "error",
+        other => other,
+    };
+    json!({
+        "source": detail.map_or("custom", |d| d.kind().as_str()),
+        "sourceUrl": skill.public_source_url(),
+        "sourceRef": detail.and_then(|d| d.source_ref.clone()),
+        "author": detail.and_then(|d| d.author.clone()),
+        "version": detail.map_or_else(
+            || Some(skill.manifest.version.to_string()),
+            |d| d.version.clone(),
+        ),
+        "tags": detail.map(|d| d.tags.clone()).unwrap_or_default(),
+        "iconUrl": detail.and_then(|d| d.icon_url.clone()),
+        "authType": detail.map(|d| d.auth_type()),
+        "status": status,
+        "lastSyncedAt": skill.synced_at,
+    })
+}
+
+/// `POST /api/skills` with a seed 004 source: fetched, read and stored as
+/// a skill. An admin's install is approved as declared (its one origin,
+/// no private addresses); anyone else's waits for an admin.
+pub(crate) async fn install(
+    state: &AppState,
+    principal: &Principal,
+    body: Value,
+) -> Result<SkillRow, ApiError> {
+    let spec: SourceSpec = serde_json::from_value(body).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_body",
+            format!(
+                "{e}; a source install is {{source, sourceUrl, sourceRef?, name?, description?, credentialId?, variables?}}"
+            ),
+        )
+    })?;
+    let kind = SourceKind::parse(&spec.source).ok_or(ApiError::Internal)?;
+    let tenant = &principal.tenant_id;
+    check_credential(state, principal, spec.credential_id.as_deref()).await?;
+    let made = fetch::make(state, tenant, kind, &spec).await?;
+    let name = made.manifest.name.clone();
+    if let Some(existing) = state.store.skill(tenant, &name).await?
+        && existing.manifest.name == name
+    {
+        return Err(already_installed(&name));
+    }
+    let mut row = new_skill(tenant, made.manifest, kind.as_str(), &made.digest, "url");
+    row.source_url = Some(spec.source_url.clone());
+    row.detail = Some(Arc::new(made.detail));
+    row.synced_at = Some(row.created_at.clone());
+    if principal.require("admin").is_ok() {
+        row.grant = Some(Grant::default());
+        row.status = "active".into();
+    }
+    state.store.create_skill(&row).await.map_err(|e| match e {
+        StoreError::Conflict => already_installed(&name),
+        other => other.into(),
+    })?;
+    tracing::info!(skill_id = %row.id, name = %name, source = kind.as_str(), status = %row.status, "source skill installed");
+    Ok(row)
+}
+
+fn already_installed(name: &str) -> ApiError {
+    ApiError::Conflict {
+        code: "SKILL_ALREADY_INSTALLED",
+        message: format!(
+            "a skill named `{name}` is already installed: sync it (POST /api/skills/{{id}}/sync), uninstall it, or install under another `name`"
+        ),
+    }
+}
+
+/// A credential may be named only by an admin: it sends a tenant secret to
+/// the skill's origin.
+pub(crate) async fn check_credential(
+    state: &AppState,
+    principal: &Principal,
+    credential_id: Option<&str>,
+) -> Result<(), ApiError> {
+    let Some(id) = credential_id else {
+        return Ok(());
+    };
+    principal.require("admin")?;
+    if state
+        .store
+        .secret(&principal.tenant_id, id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::Unprocessable {
+            code: "secret_not_found",
+            message: format!(
+                "secret `{id}` does not exist in this tenant: create it at /api/v1/secret/create first"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// `POST /api/skills/{id}/sync` for a source skill: fetched and read again.
+/// Content that asks for nothing more than was approved replaces the old
+/// at once; content that adds an origin waits, with `capabilityDiff`,
+/// until an admin approves it (the skill keeps serving meanwhile). A
+/// failure is 502 `SYNC_FAILED`, kept in `syncError` (status `error`).
+pub(crate) async fn sync(
+    state: &AppState,
+    principal: &Principal,
+    skill: SkillRow,
+) -> Result<Value, ApiError> {
+    let detail = skill.detail.clone().ok_or(ApiError::Internal)?;
+    let kind = detail.kind();
+    let spec = SourceSpec {
+        source: kind.as_str().to_owned(),
+        source_url: skill.source_url.clone().unwrap_or_default(),
+        source_ref: detail.source_ref.clone(),
+        // The skill keeps its name and any description it was given.
+        name: Some(skill.manifest.name.clone()),
+        description: Some(skill.manifest.description.clone()),
+        credential_id: None,
+        variables: Default::default(),
+    };
+    let tenant = &principal.tenant_id;
+    let made = match fetch::make(state, tenant, kind, &spec).await {
+        Ok(made) => made,
+        Err(error) => {
+            let message = fetch::failure_text(&error);
+            tracing::warn!(skill_id = %skill.id, error = %message, "sync failed");
+            state
+                .store
+                .record_sync(tenant, &skill.id, Err(&message))
+                .await?;
+            return Err(ApiError::BadGateway {
+                code: "SYNC_FAILED",
+                message: format!("syncing `{}` failed: {message}", skill.manifest.name),
+            });
+        }
+    };
+    let synced_at = now();
+    let changed = made.digest != skill.digest;
+    let mut waiting = false;
+    if changed {
+        let limits = state.loader.runtime().limits();
+        let grant = skill.grant.clone().unwrap_or_default();
+        let approved = Policy::resolve(&skill.manifest, &grant, limits).ok();
+        let diff = match &approved {
+            Some(approved) => made
+                .manifest
+                .capabilities
+                .beyond(&skill.manifest.capabilities, approved),
+            None => made.manifest.capabilities.clone(),
+        };
+        let mut row = skill.clone();
+        row.manifest = made.manifest.clone();
+        row.detail = Some(Arc::new(made.detail.clone()));
+        row.digest = made.digest.clone();
+        if diff.is_empty() || skill.grant.is_none() {
+            state.store.sync_source(&row, None, &synced_at).await?;
+        } else {
+            let pending = PendingSource {
+                manifest: made.manifest,
+                detail: made.detail,
+                digest: made.digest,
+            };
+            state
+                .store
+                .sync_source(&row, Some((&pending, &diff)), &synced_at)
+                .await?;
+            waiting = true;
+        }
+    } else {
+        state
+            .store
+            .record_sync(tenant, &skill.id, Ok(&synced_at))
+            .await?;
+    }
+    let skill = state
+        .store
+        .skill(tenant, &skill.id)
+        .await?
+        .ok_or(ApiError::NotFound("skill"))?;
+    let assigned = state.store.assignment_count(&skill.id).await?;
+    Ok(json!({
+        "ok": true,
+        "syncedAt": synced_at,
+        "changed": changed,
+        "pendingApproval": waiting,
+        "skill": super::skills::view(&skill, assigned),
+    }))
+}
+
+/// The tenant's installed source skills of `kind`, by their `sourceRef`.
+pub(crate) async fn installed_refs(
+    state: &AppState,
+    tenant: &str,
+    kind: SourceKind,
+) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    let filter = SkillFilter {
+        kind: Some(kind.as_str().to_owned()),
+        ..SkillFilter::default()
+    };
+    let (skills, _) = state.store.list_skills(tenant, &filter).await?;
+    Ok(skills
+        .into_iter()
+        .filter_map(|s| {
+            let reference = s.detail.as_ref()?.source_ref.clone()?;
+            Some((reference, s.id))
+        })
+        .collect())
+}
