@@ -135,6 +135,13 @@ pub struct Remote {
     /// Whether the server requires that credential.
     #[serde(default)]
     pub credential_required: bool,
+    /// The URL variables the install gave; syncs fill the URL with them again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<String, String>,
+    /// The tenant secret an admin gave at install to list the tools with;
+    /// syncs list with it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_credential_id: Option<String>,
     /// Its tools as listed at install or the last sync (MCP `Tool` objects).
     #[serde(default)]
     pub tools: Vec<Value>,
@@ -218,8 +225,11 @@ fn is_server_name(name: &str) -> bool {
     let Some((namespace, rest)) = name.split_once('/') else {
         return false;
     };
-    !namespace.is_empty()
-        && !rest.is_empty()
+    // The registry's own pattern allows dots; a part of dots only would
+    // be a path segment of its own once in the URL.
+    let dots = |part: &str| part.bytes().all(|b| b == b'.');
+    !dots(namespace)
+        && !dots(rest)
         && namespace
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
@@ -391,6 +401,8 @@ pub fn choose_remote(
         headers,
         secret_header,
         credential_required,
+        variables: variables.clone(),
+        list_credential_id: None,
         tools: Vec::new(),
     })
 }

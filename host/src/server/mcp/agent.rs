@@ -90,7 +90,7 @@ impl ServerHandler for AgentTools {
         )
             .with_server_info(Implementation::new("skillhost", env!("CARGO_PKG_VERSION")))
             .with_instructions(
-                "The skills assigned to this agent, each ability a tool named <skill>__<ability>. Every call runs in a fresh WebAssembly sandbox with exactly the capabilities the operator approved.",
+                "The skills assigned to this agent, each ability a tool named <skill>__<ability>. A component's call runs in a fresh WebAssembly sandbox, an OpenAPI or registry skill's goes through the host's outbound guard, each with exactly the capabilities the operator approved. skill_query reads a skill's instructions.",
             )
     }
 

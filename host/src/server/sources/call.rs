@@ -39,43 +39,40 @@ pub(crate) async fn run(
         denials: Vec::new(),
         log: Exchanges::default(),
     };
-    let body = skill.detail.as_ref().map(|d| &d.body);
-    let outcome = match body {
-        Some(SourceBody::OpenapiAction { .. } | SourceBody::McpRegistry { .. }) => {
-            match check(skill, ability, input) {
-                Err(error) => Err(error),
-                Ok(()) => match body {
-                    Some(SourceBody::OpenapiAction { spec }) => {
-                        operation(
-                            state,
-                            tenant,
-                            spec,
-                            policy,
-                            ability,
-                            input,
-                            credential_id,
-                            &mut done,
-                        )
-                        .await?
-                    }
-                    Some(SourceBody::McpRegistry { remote }) => {
-                        tool(
-                            state,
-                            tenant,
-                            skill,
-                            remote,
-                            policy,
-                            ability,
-                            input,
-                            credential_id,
-                            &done,
-                        )
-                        .await?
-                    }
-                    _ => unreachable!("matched above"),
-                },
+    let outcome = match skill.detail.as_ref().map(|d| &d.body) {
+        Some(SourceBody::OpenapiAction { spec }) => match check(skill, ability, input) {
+            Ok(()) => {
+                operation(
+                    state,
+                    tenant,
+                    spec,
+                    policy,
+                    ability,
+                    input,
+                    credential_id,
+                    &mut done,
+                )
+                .await?
             }
-        }
+            Err(error) => Err(error),
+        },
+        Some(SourceBody::McpRegistry { remote }) => match check(skill, ability, input) {
+            Ok(()) => {
+                tool(
+                    state,
+                    tenant,
+                    skill,
+                    remote,
+                    policy,
+                    ability,
+                    input,
+                    credential_id,
+                    &done,
+                )
+                .await?
+            }
+            Err(error) => Err(error),
+        },
         _ => Err(InvokeError::NotFound {
             message: format!(
                 "skill `{}` has no callable abilities: its instructions are read with skill_query",

@@ -348,6 +348,7 @@ async fn registry_source(
         })
         .collect();
     remote.tools = tools;
+    remote.list_credential_id = spec.credential_id.clone();
     let origin = url::Url::parse(&remote.url)
         .ok()
         .and_then(|u| crate::sources::origin_pattern(&u).ok())

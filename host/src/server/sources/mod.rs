@@ -139,6 +139,10 @@ pub(crate) async fn sync(
 ) -> Result<Value, ApiError> {
     let detail = skill.detail.clone().ok_or(ApiError::Internal)?;
     let kind = detail.kind();
+    let remote = match &detail.body {
+        crate::sources::SourceBody::McpRegistry { remote } => Some(remote),
+        _ => None,
+    };
     let spec = SourceSpec {
         source: kind.as_str().to_owned(),
         source_url: skill.source_url.clone().unwrap_or_default(),
@@ -146,8 +150,9 @@ pub(crate) async fn sync(
         // The skill keeps its name and any description it was given.
         name: Some(skill.manifest.name.clone()),
         description: Some(skill.manifest.description.clone()),
-        credential_id: None,
-        variables: Default::default(),
+        // A registry server is reached as its install said.
+        credential_id: remote.and_then(|r| r.list_credential_id.clone()),
+        variables: remote.map(|r| r.variables.clone()).unwrap_or_default(),
     };
     let tenant = &principal.tenant_id;
     let made = match fetch::make(state, tenant, kind, &spec).await {
