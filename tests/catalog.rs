@@ -121,6 +121,9 @@ async fn url_installs_are_pinned_fetched_and_synced() {
             r.text
         );
     }
+    // Seed 004's kinds are sources of their own (tests/sources.rs); a URL
+    // that is none of a skill_md's forms says so, and an unknown kind is
+    // refused naming the ones there are.
     let r = json_install(
         &server,
         &admin,
@@ -129,10 +132,23 @@ async fn url_installs_are_pinned_fetched_and_synced() {
     .await;
     assert_eq!(
         (r.status, r.json["code"].as_str()),
+        (400, Some("invalid_source_url")),
+        "{}",
+        r.text
+    );
+    let r = json_install(
+        &server,
+        &admin,
+        json!({"source": "npm", "sourceUrl": upstream.url("/latest")}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
         (422, Some("unsupported_source")),
         "{}",
         r.text
     );
+    assert!(r.text.contains("openapi_action"), "{}", r.text);
     // The upstream failing is 502; the message names the URL without its query.
     let r = json_install(
         &server,

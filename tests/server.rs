@@ -1477,8 +1477,27 @@ async fn seed_004_attach_and_detach() {
         )
         .await;
     let agent_id = r.json["agent"]["id"].as_str().unwrap().to_owned();
+    // A credential must be one of the tenant's secrets.
+    let r = server
+        .request(
+            "POST",
+            "/api/v1/secret/create",
+            Some(&admin),
+            Some(json!({"name": "slug api", "value": "sk-slug-0123456789"})),
+        )
+        .await;
+    let credential = r.json["id"].as_str().unwrap().to_owned();
     let path = format!("/api/agents/{agent_id}/attached-skills");
-    let body = json!({"skillId": skill_id, "promptOverride": "Prefer short slugs.", "credentialId": "cred-1"});
+    let r = server
+        .request(
+            "POST",
+            &path,
+            Some(&admin),
+            Some(json!({"skillId": skill_id, "credentialId": "cred-1"})),
+        )
+        .await;
+    assert_eq!(r.json["code"], "secret_not_found", "{}", r.text);
+    let body = json!({"skillId": skill_id, "promptOverride": "Prefer short slugs.", "credentialId": credential});
     let r = server
         .request("POST", &path, Some(&admin), Some(body.clone()))
         .await;
@@ -1499,7 +1518,7 @@ async fn seed_004_attach_and_detach() {
     );
     let r = server.request("GET", &path, Some(&admin), None).await;
     assert_eq!(r.json.as_array().unwrap().len(), 1);
-    assert_eq!(r.json[0]["credentialId"], "cred-1");
+    assert_eq!(r.json[0]["credentialId"], credential.as_str());
     // The same assignment shows on seed 001's and seed 003's surfaces.
     let r = server
         .request("GET", "/api/agents/bot/skills", Some(&admin), None)

@@ -96,6 +96,17 @@ pub struct Rules<'a> {
     pub inject: &'a [Injection],
 }
 
+/// A whole answer to one of the host's own requests.
+#[derive(Debug)]
+pub struct Answer {
+    /// Its status.
+    pub status: StatusCode,
+    /// Whether its `Content-Type` says JSON.
+    pub json: bool,
+    /// Its body.
+    pub body: Bytes,
+}
+
 /// The operator's outbound settings.
 #[derive(Debug, Clone, Default)]
 pub struct OutboundConfig {
@@ -289,6 +300,26 @@ impl Outbound {
             );
             return Ok(http::Response::from_parts(parts, body));
         }
+    }
+
+    /// Sends `request` under `rules` and reads the whole answer (bounded by
+    /// the rules' response limit): the host's own calls to an API
+    /// (instructions, OpenAPI operations) judge it whole.
+    pub async fn exchange(
+        &self,
+        request: http::Request<Bytes>,
+        rules: &Rules<'_>,
+        log: &Exchanges,
+    ) -> Result<Answer, OutboundError> {
+        let response = self.send(request, rules, log).await?;
+        let status = response.status();
+        let json = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.contains("json"));
+        let body = response.into_body().bytes().await?;
+        Ok(Answer { status, json, body })
     }
 
     /// GET `url` under `rules` and read the whole body; any status is

@@ -360,24 +360,9 @@ async fn instruction(
         inject: &[],
     };
     let exchanges = Exchanges::default();
-    let sent = outbound.send(http_request, &rules, &exchanges).await;
-    let result = match sent {
-        Ok(response) => {
-            let status = response.status();
-            let json_body = response
-                .headers()
-                .get(http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|ct| ct.contains("json"));
-            match response.into_body().bytes().await {
-                Ok(bytes) => Ok((status, json_body, bytes)),
-                Err(e) => Err(e),
-            }
-        }
-        Err(e) => Err(e),
-    };
+    let result = outbound.exchange(http_request, &rules, &exchanges).await;
     record.requests = serde_json::to_value(exchanges.snapshot()).expect("JSON");
-    let (status, json_body, bytes) = match result {
+    let answer = match result {
         Ok(answer) => answer,
         Err(error) => {
             if let OutboundError::OriginNotAllowed { origin, reason } = &error {
@@ -404,25 +389,8 @@ async fn instruction(
             )));
         }
     };
-    let text = redactor.text(&String::from_utf8_lossy(&bytes));
-    if !status.is_success() {
-        let excerpt: String = text.chars().take(2000).collect();
-        return Ok(Err(CallError::new(
-            "upstream_error",
-            StatusCode::BAD_GATEWAY,
-            format!("the API answered {status}: {excerpt}"),
-        )));
-    }
-    let kind = if json_body && serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
-        OutputKind::Json
-    } else {
-        OutputKind::Text
-    };
-    Ok(Ok(Output {
-        kind,
-        body: text,
-        exit_code: None,
-    }))
+    Ok(crate::server::sources::call::api_output(&answer, &redactor)
+        .map_err(|message| CallError::new("upstream_error", StatusCode::BAD_GATEWAY, message)))
 }
 
 /// An instruction parsed, with its input validator compiled.

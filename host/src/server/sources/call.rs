@@ -8,7 +8,7 @@
 //! both alike.
 use crate::InvokeError;
 use crate::capability::{Policy, Redactor};
-use crate::outbound::{Exchanges, Limits, Origins, OutboundError, Rules};
+use crate::outbound::{Answer, Exchanges, Limits, Origins, OutboundError, Rules};
 use crate::runtime::{Denial, Invocation, Output, OutputKind, Receipt};
 use crate::server::AppState;
 use crate::server::agent_mcp::remote::{self, Endpoint};
@@ -248,45 +248,36 @@ async fn operation(
         limits,
         inject: &[],
     };
-    let sent = outbound.send(request, &rules, &done.log).await;
-    let answer = match sent {
-        Ok(response) => {
-            let status = response.status();
-            let json = response
-                .headers()
-                .get(http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|ct| ct.contains("json"));
-            response
-                .into_body()
-                .bytes()
-                .await
-                .map(|bytes| (status, json, bytes))
-        }
-        Err(e) => Err(e),
-    };
-    let (status, json, bytes) = match answer {
+    let answer = match outbound.exchange(request, &rules, &done.log).await {
         Ok(answer) => answer,
         Err(error) => return Ok(Err(outbound_failure(error, policy, &redactor, done))),
     };
-    let text = redactor.text(&String::from_utf8_lossy(&bytes));
-    if !status.is_success() {
-        let excerpt: String = text.chars().take(ERROR_EXCERPT_CHARS).collect();
-        return Ok(Err(InvokeError::Failed {
-            message: format!("the API answered {status}: {excerpt}"),
+    Ok(
+        api_output(&answer, &redactor).map_err(|message| InvokeError::Failed {
+            message,
             exit_code: None,
-        }));
+        }),
+    )
+}
+
+/// An API's answer as an ability's output, redacted: JSON when it says so
+/// and is; a status other than 2xx is the error message, with an excerpt.
+pub(crate) fn api_output(answer: &Answer, redactor: &Redactor) -> Result<Output, String> {
+    let text = redactor.text(&String::from_utf8_lossy(&answer.body));
+    if !answer.status.is_success() {
+        let excerpt: String = text.chars().take(ERROR_EXCERPT_CHARS).collect();
+        return Err(format!("the API answered {}: {excerpt}", answer.status));
     }
-    let kind = if json && serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
+    let kind = if answer.json && serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
         OutputKind::Json
     } else {
         OutputKind::Text
     };
-    Ok(Ok(Output {
+    Ok(Output {
         kind,
         body: text,
         exit_code: None,
-    }))
+    })
 }
 
 /// A guard refusal or a network failure, as the sandbox reports them.
