@@ -861,7 +861,9 @@ async fn every_source_is_installed_refused_attached_invoked_synced_and_browsed()
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(
-        !r.json["invocations"].as_array().map_or(true, Vec::is_empty),
+        r.json["invocations"]
+            .as_array()
+            .is_some_and(|v| !v.is_empty()),
         "{}",
         r.text
     );

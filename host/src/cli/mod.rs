@@ -33,7 +33,7 @@ enum Command {
     /// Package any WASI 0.2 component with a skill.toml.
     Pack(pack::Args),
     /// Run the HTTP service.
-    Serve(serve::Args),
+    Serve(Box<serve::Args>),
 }
 
 /// Options shared by commands that run components.
@@ -90,7 +90,7 @@ pub fn main() -> ExitCode {
             Command::Inspect(args) => inspect::run(args),
             Command::Run(args) => run::run(args).await,
             Command::Pack(args) => pack::run(args).await,
-            Command::Serve(args) => serve::run(args).await,
+            Command::Serve(args) => serve::run(*args).await,
         }
     });
     match result {

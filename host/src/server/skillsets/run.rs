@@ -6,7 +6,7 @@
 use crate::ability::instruction::{Instruction, RenderError};
 use crate::capability::{Policy, Redactor};
 use crate::outbound::{Exchanges, Limits, Origins, OutboundError, Rules};
-use crate::runtime::{Output, OutputKind};
+use crate::runtime::Output;
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::invoke::Surface;
