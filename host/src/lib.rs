@@ -11,6 +11,7 @@
 //! - [`runtime`]: wasmtime engine, compile cache, and one sandboxed call.
 //! - [`error`]: the runtime boundary's error types.
 //! - [`store`]: durable state (sqlx; SQLite by default).
+//! - [`sources`]: seed 004's SKILL.md bundles, OpenAPI documents, registries.
 //! - [`server`]: the HTTP service (axum), one module per surface.
 //! - [`telemetry`]: the metrics recorder and cached metric handles.
 //! - [`vault`]: tenant secrets encrypted at rest.
