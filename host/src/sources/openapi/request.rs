@@ -357,6 +357,19 @@ fn render_path(op: &Operation, input: &Map<String, Value>) -> Result<String, Req
         rest = &rest[close + 1..];
     }
     out.push_str(rest);
+    // Values side by side (`{a}{b}`) could still spell a dot segment (the
+    // document's own literal ones are its author's, checked by `confined`).
+    let dots = |path: &str| {
+        path.split('/')
+            .filter(|segment| *segment == "." || *segment == "..")
+            .count()
+    };
+    if dots(&out) > dots(&op.path) {
+        return Err(invalid(
+            "path",
+            "the parameters would make a `.` or `..` path segment",
+        ));
+    }
     Ok(out)
 }
 
@@ -508,8 +521,23 @@ mod tests {
     }
 
     #[test]
+    fn values_side_by_side_cannot_spell_a_dot_segment() {
+        let pair = op(
+            "/files/{a}{b}/raw",
+            vec![
+                param("a", Location::Path, true),
+                param("b", Location::Path, true),
+            ],
+        );
+        let err = build(&pair, json!({"a": ".", "b": "."})).unwrap_err();
+        assert!(matches!(err, RequestError::InvalidInput { .. }), "{err}");
+        let fine = build(&pair, json!({"a": "x", "b": ".txt"})).unwrap();
+        assert_eq!(fine.url.path(), "/v1/files/x.txt/raw");
+    }
+
+    #[test]
     fn hostile_path_values_stay_under_the_base_url() {
-        let op = op(
+        let op = &op(
             "/pets/{petId}/toys",
             vec![param("petId", Location::Path, true)],
         );
@@ -530,7 +558,7 @@ mod tests {
             ("…", "/v1/pets/%E2%80%A6/toys"),
         ];
         for (value, path) in cases {
-            let prepared = build(&op, json!({"petId": value})).unwrap();
+            let prepared = build(op, json!({"petId": value})).unwrap();
             assert_eq!(prepared.url.host_str(), Some("api.example.com"), "{value}");
             assert_eq!(prepared.url.path(), path, "{value}");
             assert_eq!(prepared.url.query(), None, "{value}");
@@ -538,17 +566,18 @@ mod tests {
             assert!(prepared.headers.is_empty());
         }
         for value in ["..", ".", ""] {
-            let err = build(&op, json!({"petId": value})).unwrap_err();
+            let err = build(op, json!({"petId": value})).unwrap_err();
             assert!(
                 matches!(&err, RequestError::InvalidInput { field, .. } if field == "petId"),
                 "{value}: {err}"
             );
         }
         for value in [json!({"a": 1}), json!([1]), json!(null)] {
-            assert!(build(&op, json!({"petId": value})).is_err());
+            assert!(build(op, json!({"petId": value})).is_err());
         }
-        let ok = build(&op, json!({"petId": 7})).unwrap();
+        let ok = build(op, json!({"petId": 7})).unwrap();
         assert_eq!(ok.url.as_str(), "https://api.example.com/v1/pets/7/toys");
+
         let missing = build(&op, json!({})).unwrap_err();
         assert_eq!(missing.to_string(), "input `petId`: is required");
     }
