@@ -578,7 +578,7 @@ mod tests {
         let ok = build(op, json!({"petId": 7})).unwrap();
         assert_eq!(ok.url.as_str(), "https://api.example.com/v1/pets/7/toys");
 
-        let missing = build(&op, json!({})).unwrap_err();
+        let missing = build(op, json!({})).unwrap_err();
         assert_eq!(missing.to_string(), "input `petId`: is required");
     }
 
