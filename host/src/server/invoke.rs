@@ -360,8 +360,18 @@ pub(crate) async fn execute(
     if skill.is_component() {
         run_in_sandbox(state, tenant, skill, policy, ability, input, session).await
     } else {
-        super::sources::call::run(state, tenant, skill, &policy, ability, input, credential_id)
-            .await
+        // Boxed: a source call's future (HTTP client, OpenAPI, MCP) is
+        // large, and inline it would make every call's future as large.
+        Box::pin(super::sources::call::run(
+            state,
+            tenant,
+            skill,
+            &policy,
+            ability,
+            input,
+            credential_id,
+        ))
+        .await
     }
 }
 
