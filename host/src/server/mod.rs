@@ -116,7 +116,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The router with every surface and the middleware.
 pub fn app(state: AppState) -> Router {
     crate::telemetry::recorder();
-    Router::new()
+    let routes = Router::new()
         .merge(mcp::router(state.clone()))
         .merge(health::router())
         .merge(tenants::router())
@@ -136,16 +136,22 @@ pub fn app(state: AppState) -> Router {
         .merge(tasks::router())
         .merge(skillserver::router())
         .merge(metrics::router())
+        // A route layer: the request series are labelled by matched route.
         .route_layer(metrics::Track)
         .fallback(|| async { ApiError::NotFound("route") })
-        .with_state(state)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .with_state(state);
+    // Around the whole router, once: `Router::layer` wraps every route and
+    // method separately, and each wrapper is cloned and boxed again on
+    // every request.
+    let middleware = tower::ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestId))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
         }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestId))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    Router::new().fallback_service(middleware.service(routes))
 }
 
 /// Where the caller reached us (scheme from `X-Forwarded-Proto` behind a
