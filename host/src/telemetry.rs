@@ -8,7 +8,6 @@
 //! before a recorder exists records nothing, ever.
 use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 use std::time::Duration;
 
@@ -73,8 +72,20 @@ impl StaticHistogram {
     }
 }
 
-/// Counter handles by first label value, then second.
-type CounterHandles = RwLock<HashMap<Box<str>, HashMap<&'static str, Counter>>>;
+/// A counter with constant labels, registered now (after the recorder is
+/// installed, so the handle records); keep it and increment it per event.
+pub fn counter(name: &'static str, labels: &[(&'static str, &'static str)]) -> Counter {
+    recorder();
+    let labels: Vec<metrics::Label> = labels
+        .iter()
+        .map(|(k, v)| metrics::Label::new(*k, *v))
+        .collect();
+    metrics::counter!(name, labels)
+}
+
+/// Counter handles by first label value, then by second (a handful of
+/// `&'static str` values: a short list scanned beats hashing the key).
+type CounterHandles = RwLock<foldhash::HashMap<Box<str>, Vec<(&'static str, Counter)>>>;
 
 /// Counters keyed by one free label value (a skill name, a table) and one
 /// from a fixed set (an outcome), registered once per pair.
@@ -105,11 +116,8 @@ impl CounterFamily {
     /// Adds one to the counter of (`first`, `second`).
     pub fn increment(&self, first: &str, second: &'static str) {
         let handles = self.handles.get_or_init(Default::default);
-        if let Some(counter) = handles
-            .read()
-            .expect("metric handles")
-            .get(first)
-            .and_then(|by| by.get(second))
+        if let Some(by) = handles.read().expect("metric handles").get(first)
+            && let Some((_, counter)) = by.iter().find(|(s, _)| *s == second)
         {
             counter.increment(1);
             return;
@@ -122,11 +130,10 @@ impl CounterFamily {
         labels.extend(self.extra.iter().map(|(k, v)| metrics::Label::new(*k, *v)));
         let counter = metrics::counter!(self.name, labels);
         counter.increment(1);
-        handles
-            .write()
-            .expect("metric handles")
-            .entry(first.into())
-            .or_default()
-            .insert(second, counter);
+        let mut handles = handles.write().expect("metric handles");
+        let by = handles.entry(first.into()).or_default();
+        if !by.iter().any(|(s, _)| *s == second) {
+            by.push((second, counter));
+        }
     }
 }

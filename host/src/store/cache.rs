@@ -15,18 +15,15 @@
 //! trusting its cache ([`Generation::distrust`]).
 //!
 //! [`Store`]: super::Store
+use metrics::Counter;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{OnceLock, RwLock};
 
 /// Entries per map before it is emptied; far more than the working set of
 /// tokens, agents and skills of a node, small enough to bound memory.
 const CAPACITY: usize = 16_384;
-
-/// `skillhost_cache_lookups_total{table,result}`.
-static LOOKUPS: crate::telemetry::CounterFamily =
-    crate::telemetry::CounterFamily::new("skillhost_cache_lookups_total", "table", "result", &[]);
 
 /// The write generation shared by every map.
 #[derive(Debug)]
@@ -86,6 +83,12 @@ pub(super) struct Memo<K, V> {
     inner: RwLock<(u64, HashMap<K, V>)>,
     /// The table, for the hit and miss counters.
     table: &'static str,
+    /// `skillhost_cache_lookups_total{table,result}` of this table, hit and
+    /// miss, each registered on its first lookup (after the recorder
+    /// exists) and kept: a lookup costs an atomic add, not a search by
+    /// labels.
+    hits: OnceLock<Counter>,
+    misses: OnceLock<Counter>,
 }
 
 impl<K, V> Memo<K, V> {
@@ -94,7 +97,26 @@ impl<K, V> Memo<K, V> {
         Memo {
             inner: RwLock::new((0, HashMap::new())),
             table,
+            hits: OnceLock::new(),
+            misses: OnceLock::new(),
         }
+    }
+
+    /// Counts one lookup.
+    fn count(&self, hit: bool) {
+        let (handle, result) = if hit {
+            (&self.hits, "hit")
+        } else {
+            (&self.misses, "miss")
+        };
+        handle
+            .get_or_init(|| {
+                crate::telemetry::counter(
+                    "skillhost_cache_lookups_total",
+                    &[("table", self.table), ("result", result)],
+                )
+            })
+            .increment(1);
     }
 }
 
@@ -113,8 +135,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
                 inner.1.get(key).cloned()
             }
         };
-        let result = if found.is_some() { "hit" } else { "miss" };
-        LOOKUPS.increment(self.table, result);
+        self.count(found.is_some());
         found
     }
 
