@@ -7,6 +7,7 @@ use super::Backend;
 use super::{Store, StoreError, decode};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Row};
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -91,6 +92,10 @@ const TRUNCATE_EVERY: Duration = Duration::from_secs(1);
 
 type Reply = oneshot::Sender<Result<(), String>>;
 
+/// `skillhost_audit_batch_size`.
+static BATCH_SIZE: crate::telemetry::StaticHistogram =
+    crate::telemetry::StaticHistogram::new("skillhost_audit_batch_size");
+
 /// The sending side of the audit writer task.
 #[derive(Clone)]
 pub(super) struct AuditWriter {
@@ -117,6 +122,7 @@ impl AuditWriter {
             let mut last_checkpoint = Instant::now();
             let mut last_truncate = Instant::now();
             let checkpointing = Arc::new(AtomicBool::new(false));
+            let sql = InsertSql::new(backend);
             let mut batch = Vec::with_capacity(BATCH);
             while incoming.recv_many(&mut batch, BATCH).await > 0 {
                 // Let the calls that are finishing right now join this batch:
@@ -129,8 +135,8 @@ impl AuditWriter {
                     }
                 }
                 let rows: Vec<&InvocationRow> = batch.iter().map(|(row, _)| row).collect();
-                metrics::histogram!("skillhost_audit_batch_size").record(rows.len() as f64);
-                let result = insert(&pool, backend, &mut connection, &rows).await.map_err(|e| {
+                BATCH_SIZE.record(rows.len() as f64);
+                let result = insert(&pool, backend, &mut connection, &sql, &rows).await.map_err(|e| {
                     tracing::error!(error = %e, records = rows.len(), "writing invocation records failed");
                     e.to_string()
                 });
@@ -186,6 +192,7 @@ async fn insert(
     pool: &AnyPool,
     backend: Backend,
     connection: &mut Option<PoolConnection<Any>>,
+    sql: &InsertSql,
     rows: &[&InvocationRow],
 ) -> Result<(), sqlx::Error> {
     let conn = match connection {
@@ -203,9 +210,20 @@ async fn insert(
             connection.insert(conn)
         }
     };
-    let sql = insert_sql(backend, rows.len());
-    let mut query = sqlx::query(&sql);
-    for row in rows {
+    // The JSON columns' text, kept here so the query borrows it rather
+    // than taking (and copying again) a string per column.
+    let json: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            (
+                json_text(&row.denials),
+                json_text(&row.requests),
+                row.input.as_ref().map(|v| v.to_string()),
+            )
+        })
+        .collect();
+    let mut query = sqlx::query(sql.rows(rows.len()));
+    for (row, (denials, requests, input)) in rows.iter().zip(&json) {
         query = query
             .bind(&row.id)
             .bind(&row.tenant_id)
@@ -218,11 +236,11 @@ async fn insert(
             .bind(row.duration_us)
             .bind(row.peak_memory_bytes)
             .bind(row.output_bytes)
-            .bind(row.denials.to_string())
+            .bind(&**denials)
             .bind(&row.request_id)
             .bind(&row.created_at)
-            .bind(row.input.as_ref().map(|v| v.to_string()))
-            .bind(row.requests.to_string())
+            .bind(input.as_deref())
+            .bind(&**requests)
             .bind(&row.surface)
             .bind(&row.integration_id);
     }
@@ -234,33 +252,60 @@ async fn insert(
     Ok(())
 }
 
-/// The multi-row INSERT for `records` rows. SQLite gets positional `?`
-/// (binding `$N` by name costs a scan of the statement's parameter list per
-/// parameter: quadratic in the batch); PostgreSQL only reads `$N`.
-fn insert_sql(backend: Backend, records: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO invocations (id, tenant_id, agent_id, agent_name, skill_id, skill_name, ability, outcome, \
-         duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at, input, requests, surface, integration_id) VALUES ",
-    );
-    let mut n = 0;
-    for r in 0..records {
-        sql.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..COLUMNS {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            n += 1;
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&n.to_string());
+/// A JSON column's text; the usual empty list is a constant rather than a
+/// string serialised (and then copied again by the driver) per record.
+fn json_text(value: &serde_json::Value) -> Cow<'static, str> {
+    match value {
+        serde_json::Value::Array(items) if items.is_empty() => Cow::Borrowed("[]"),
+        other => Cow::Owned(other.to_string()),
+    }
+}
+
+/// The multi-row INSERT, built once per writer for [`BATCH`] records: the
+/// statement for fewer records is a prefix of it (placeholders are numbered
+/// in order), so a batch slices it rather than building its SQL again.
+/// SQLite gets positional `?` (binding `$N` by name costs a scan of the
+/// statement's parameter list per parameter: quadratic in the batch);
+/// PostgreSQL only reads `$N`.
+struct InsertSql {
+    text: String,
+    /// Where the statement for `k + 1` records ends.
+    ends: Vec<usize>,
+}
+
+impl InsertSql {
+    fn new(backend: Backend) -> InsertSql {
+        let mut text = String::from(
+            "INSERT INTO invocations (id, tenant_id, agent_id, agent_name, skill_id, skill_name, ability, outcome, \
+             duration_us, peak_memory_bytes, output_bytes, denials, request_id, created_at, input, requests, surface, integration_id) VALUES ",
+        );
+        let mut ends = Vec::with_capacity(BATCH);
+        let mut n = 0;
+        for r in 0..BATCH {
+            text.push_str(if r == 0 { "(" } else { ", (" });
+            for c in 0..COLUMNS {
+                if c > 0 {
+                    text.push_str(", ");
+                }
+                n += 1;
+                match backend {
+                    Backend::Sqlite => text.push('?'),
+                    Backend::Postgres => {
+                        text.push('$');
+                        text.push_str(&n.to_string());
+                    }
                 }
             }
+            text.push(')');
+            ends.push(text.len());
         }
-        sql.push(')');
+        InsertSql { text, ends }
     }
-    sql
+
+    /// The statement for `records` (1 to [`BATCH`]) records.
+    fn rows(&self, records: usize) -> &str {
+        &self.text[..self.ends[records - 1]]
+    }
 }
 
 impl Store {
