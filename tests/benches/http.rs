@@ -48,7 +48,23 @@ async fn load(target: &Target) -> (f64, Duration, Duration) {
 const WARM_UP: Duration = Duration::from_secs(1);
 
 async fn measure(target: &Target, duration: Duration) -> (f64, Duration, Duration) {
-    let deadline = Instant::now() + duration;
+    let (rps, p50, p99, _) = drive(target, Until::Deadline(Instant::now() + duration)).await;
+    (rps, p50, p99)
+}
+
+/// When a load run stops.
+#[derive(Clone, Copy)]
+enum Until {
+    /// At this instant.
+    Deadline(Instant),
+    /// After this many requests per connection (a fixed amount of work, for
+    /// counting instructions).
+    Requests(usize),
+}
+
+/// Requests/s, p50, p99 and the number of requests of one load run.
+async fn drive(target: &Target, until: Until) -> (f64, Duration, Duration, usize) {
+    let run_started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..CONNECTIONS {
         let (addr, path, token, body, headers) = (
@@ -66,7 +82,12 @@ async fn measure(target: &Target, duration: Duration) -> (f64, Duration, Duratio
                 .unwrap();
             tokio::spawn(conn);
             let mut samples = Vec::new();
-            while Instant::now() < deadline {
+            let mut sent = 0;
+            while match until {
+                Until::Deadline(deadline) => Instant::now() < deadline,
+                Until::Requests(n) => sent < n,
+            } {
+                sent += 1;
                 let mut b = hyper::Request::builder()
                     .uri(&path)
                     .header("host", addr.to_string());
@@ -100,7 +121,49 @@ async fn measure(target: &Target, duration: Duration) -> (f64, Duration, Duratio
     }
     all.sort();
     let p = |q: f64| all[((all.len() - 1) as f64 * q) as usize];
-    (all.len() as f64 / duration.as_secs_f64(), p(0.5), p(0.99))
+    let elapsed = match until {
+        Until::Deadline(deadline) => deadline.saturating_duration_since(run_started),
+        Until::Requests(_) => run_started.elapsed(),
+    };
+    (all.len() as f64 / elapsed.as_secs_f64(), p(0.5), p(0.99), all.len())
+}
+
+/// `SKILLHOST_BENCH_PROFILE=bare|health|invoke`: drives only that target
+/// (invoke: SQLite), a fixed amount of work for a profiler or callgrind:
+/// `SKILLHOST_BENCH_REQUESTS` requests (default 3200, spread over the
+/// connections) after `SKILLHOST_BENCH_WARMUP` (default 10) unmeasured
+/// ones per connection (and, with
+/// `SKILLHOST_BENCH_WAIT`, a wait for a go file). Instructions per
+/// request are the difference of two runs with different counts, divided
+/// by the difference of the counts (start-up cancels out).
+async fn profile_run(which: &str, bare: &Target, health: &Target, invoke: &Target) {
+    let requests: usize = std::env::var("SKILLHOST_BENCH_REQUESTS")
+        .ok()
+        .map(|n| n.parse().expect("SKILLHOST_BENCH_REQUESTS is a number"))
+        .unwrap_or(3200);
+    let target = match which {
+        "bare" => bare,
+        "health" => health,
+        "invoke" => invoke,
+        other => panic!("SKILLHOST_BENCH_PROFILE: unknown target `{other}` (bare, health, invoke)"),
+    };
+    let warm_up: usize = std::env::var("SKILLHOST_BENCH_WARMUP")
+        .ok()
+        .map(|n| n.parse().expect("SKILLHOST_BENCH_WARMUP is a number"))
+        .unwrap_or(10);
+    drive(target, Until::Requests(warm_up)).await;
+    // `SKILLHOST_BENCH_WAIT=<file>`: say so and wait for the file before the
+    // measured requests, so a profiler can be switched on after start-up
+    // (`valgrind --tool=callgrind --instr-atstart=no`, then
+    // `callgrind_control -i on`).
+    if let Some(go) = std::env::var_os("SKILLHOST_BENCH_WAIT") {
+        println!("profile {which}: ready");
+        while !std::path::Path::new(&go).exists() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let (rps, p50, p99, done) = drive(target, Until::Requests(requests.div_ceil(CONNECTIONS))).await;
+    println!("profile {which}: {done} requests  req/s={rps:.0}  p50={p50:.2?}  p99={p99:.2?}");
 }
 
 async fn bare_axum() -> SocketAddr {
@@ -274,6 +337,11 @@ fn main() {
         let bare_addr = bare_axum().await;
         let bare = Target { addr: bare_addr, path: "/".into(), token: None, body: None, headers: Vec::new() };
         let (server, on_sqlite) = invoke_target("http-bench", None).await;
+        if let Ok(which) = std::env::var("SKILLHOST_BENCH_PROFILE") {
+            let health = Target { addr: server.addr, path: "/healthz".into(), token: None, body: None, headers: Vec::new() };
+            profile_run(&which, &bare, &health, &on_sqlite).await;
+            return;
+        }
 
         println!("== {CONNECTIONS} connections, {DURATION:?} each after {WARM_UP:?} of warm-up, load generator in the same process ==");
         let (bare_rps, bare_p50, bare_p99) = load(&bare).await;

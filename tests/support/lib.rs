@@ -78,6 +78,13 @@ pub fn fixture() -> &'static Fixture {
 pub fn new_runtime(cache_dir: Option<std::path::PathBuf>) -> Runtime {
     let config = RuntimeConfig {
         cache_dir,
+        // `SKILLHOST_BENCH_POOL=n`: a smaller instance pool, for running
+        // under valgrind (whose address space cannot hold the default
+        // pool's reservations).
+        max_concurrent_calls: std::env::var("SKILLHOST_BENCH_POOL")
+            .ok()
+            .map(|n| n.parse().expect("SKILLHOST_BENCH_POOL is a number"))
+            .unwrap_or(RuntimeConfig::default().max_concurrent_calls),
         ..RuntimeConfig::default()
     };
     Runtime::new(config, Arc::new(MemorySessions::default())).unwrap()
