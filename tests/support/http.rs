@@ -83,17 +83,7 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let config = skillhost::runtime::RuntimeConfig {
-            cache_dir: Some(data_dir.join("cache")),
-            // `SKILLHOST_BENCH_POOL=n`: a smaller instance pool, for running
-            // under valgrind (whose address space cannot hold the default
-            // pool's reservations).
-            max_concurrent_calls: std::env::var("SKILLHOST_BENCH_POOL")
-                .ok()
-                .map(|n| n.parse().expect("SKILLHOST_BENCH_POOL is a number"))
-                .unwrap_or(skillhost::runtime::RuntimeConfig::default().max_concurrent_calls),
-            ..Default::default()
-        };
+        let config = crate::runtime_config(Some(data_dir.join("cache")));
         let runtime =
             skillhost::runtime::Runtime::new(config, std::sync::Arc::new(store.clone())).unwrap();
         let loader = Loader::new(runtime);

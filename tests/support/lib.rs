@@ -76,18 +76,23 @@ pub fn fixture() -> &'static Fixture {
 
 /// A runtime with in-memory sessions and an optional compile cache.
 pub fn new_runtime(cache_dir: Option<std::path::PathBuf>) -> Runtime {
-    let config = RuntimeConfig {
+    Runtime::new(runtime_config(cache_dir), Arc::new(MemorySessions::default())).unwrap()
+}
+
+/// The tests' runtime settings: the defaults with `cache_dir`, and with
+/// `SKILLHOST_BENCH_POOL=n` a smaller instance pool, for running under
+/// valgrind (whose address space cannot hold the default pool's
+/// reservations).
+pub fn runtime_config(cache_dir: Option<std::path::PathBuf>) -> RuntimeConfig {
+    let defaults = RuntimeConfig::default();
+    RuntimeConfig {
         cache_dir,
-        // `SKILLHOST_BENCH_POOL=n`: a smaller instance pool, for running
-        // under valgrind (whose address space cannot hold the default
-        // pool's reservations).
         max_concurrent_calls: std::env::var("SKILLHOST_BENCH_POOL")
             .ok()
             .map(|n| n.parse().expect("SKILLHOST_BENCH_POOL is a number"))
-            .unwrap_or(RuntimeConfig::default().max_concurrent_calls),
-        ..RuntimeConfig::default()
-    };
-    Runtime::new(config, Arc::new(MemorySessions::default())).unwrap()
+            .unwrap_or(defaults.max_concurrent_calls),
+        ..defaults
+    }
 }
 
 impl Fixture {
