@@ -48,7 +48,7 @@ count() {
     kill -0 "$pid" 2>/dev/null || { cat "$work/log-$n" >&2; exit 1; }
     sleep 1
   done
-  callgrind_control -i on "$pid" >/dev/null
+  callgrind_control -i on "$pid" >/dev/null 2>&1
   touch "$work/go-$n"
   wait "$pid" || { cat "$work/log-$n" >&2; exit 1; }
   grep "^profile" "$work/log-$n" | tail -1 >&2
