@@ -125,7 +125,12 @@ async fn drive(target: &Target, until: Until) -> (f64, Duration, Duration, usize
         Until::Deadline(deadline) => deadline.saturating_duration_since(run_started),
         Until::Requests(_) => run_started.elapsed(),
     };
-    (all.len() as f64 / elapsed.as_secs_f64(), p(0.5), p(0.99), all.len())
+    (
+        all.len() as f64 / elapsed.as_secs_f64(),
+        p(0.5),
+        p(0.99),
+        all.len(),
+    )
 }
 
 /// `SKILLHOST_BENCH_PROFILE=bare|health|invoke`: drives only that target
@@ -162,7 +167,8 @@ async fn profile_run(which: &str, bare: &Target, health: &Target, invoke: &Targe
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-    let (rps, p50, p99, done) = drive(target, Until::Requests(requests.div_ceil(CONNECTIONS))).await;
+    let (rps, p50, p99, done) =
+        drive(target, Until::Requests(requests.div_ceil(CONNECTIONS))).await;
     println!("profile {which}: {done} requests  req/s={rps:.0}  p50={p50:.2?}  p99={p99:.2?}");
 }
 

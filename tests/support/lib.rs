@@ -76,7 +76,11 @@ pub fn fixture() -> &'static Fixture {
 
 /// A runtime with in-memory sessions and an optional compile cache.
 pub fn new_runtime(cache_dir: Option<std::path::PathBuf>) -> Runtime {
-    Runtime::new(runtime_config(cache_dir), Arc::new(MemorySessions::default())).unwrap()
+    Runtime::new(
+        runtime_config(cache_dir),
+        Arc::new(MemorySessions::default()),
+    )
+    .unwrap()
 }
 
 /// The tests' runtime settings: the defaults with `cache_dir`, and with
