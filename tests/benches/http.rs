@@ -142,20 +142,14 @@ async fn drive(target: &Target, until: Until) -> (f64, Duration, Duration, usize
 /// request are the difference of two runs with different counts, divided
 /// by the difference of the counts (start-up cancels out).
 async fn profile_run(which: &str, bare: &Target, health: &Target, invoke: &Target) {
-    let requests: usize = std::env::var("SKILLHOST_BENCH_REQUESTS")
-        .ok()
-        .map(|n| n.parse().expect("SKILLHOST_BENCH_REQUESTS is a number"))
-        .unwrap_or(3200);
+    let requests = env_count("SKILLHOST_BENCH_REQUESTS", 3200);
     let target = match which {
         "bare" => bare,
         "health" => health,
         "invoke" => invoke,
         other => panic!("SKILLHOST_BENCH_PROFILE: unknown target `{other}` (bare, health, invoke)"),
     };
-    let warm_up: usize = std::env::var("SKILLHOST_BENCH_WARMUP")
-        .ok()
-        .map(|n| n.parse().expect("SKILLHOST_BENCH_WARMUP is a number"))
-        .unwrap_or(10);
+    let warm_up = env_count("SKILLHOST_BENCH_WARMUP", 10);
     drive(target, Until::Requests(warm_up)).await;
     // `SKILLHOST_BENCH_WAIT=<file>`: say so and wait for the file before the
     // measured requests, so a profiler can be switched on after start-up
@@ -170,6 +164,14 @@ async fn profile_run(which: &str, bare: &Target, health: &Target, invoke: &Targe
     let (rps, p50, p99, done) =
         drive(target, Until::Requests(requests.div_ceil(CONNECTIONS))).await;
     println!("profile {which}: {done} requests  req/s={rps:.0}  p50={p50:.2?}  p99={p99:.2?}");
+}
+
+/// A count from the environment variable `name`, or `default`.
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name).map_or(default, |n| {
+        n.parse()
+            .unwrap_or_else(|_| panic!("{name}: `{n}` is not a count of requests"))
+    })
 }
 
 async fn bare_axum() -> SocketAddr {
@@ -343,8 +345,8 @@ fn main() {
         let bare_addr = bare_axum().await;
         let bare = Target { addr: bare_addr, path: "/".into(), token: None, body: None, headers: Vec::new() };
         let (server, on_sqlite) = invoke_target("http-bench", None).await;
+        let health = Target { addr: server.addr, path: "/healthz".into(), token: None, body: None, headers: Vec::new() };
         if let Ok(which) = std::env::var("SKILLHOST_BENCH_PROFILE") {
-            let health = Target { addr: server.addr, path: "/healthz".into(), token: None, body: None, headers: Vec::new() };
             profile_run(&which, &bare, &health, &on_sqlite).await;
             return;
         }
@@ -352,7 +354,6 @@ fn main() {
         println!("== {CONNECTIONS} connections, {DURATION:?} each after {WARM_UP:?} of warm-up, load generator in the same process ==");
         let (bare_rps, bare_p50, bare_p99) = load(&bare).await;
         println!("bare axum constant         req/s={bare_rps:>9.0}  p50={bare_p50:>9.2?}  p99={bare_p99:>9.2?}");
-        let health = Target { addr: server.addr, path: "/healthz".into(), token: None, body: None, headers: Vec::new() };
         let (h_rps, h_p50, h_p99) = load(&health).await;
         println!("skillhost GET /healthz      req/s={h_rps:>9.0}  p50={h_p50:>9.2?}  p99={h_p99:>9.2?}  (the service's middleware, no handler work)");
         let (rps, p50, p99) = load(&on_sqlite).await;

@@ -164,37 +164,92 @@ impl RequestSeries {
     fn record(route: &str, method: &Method, status: StatusCode, seconds: f64) {
         static SERIES: OnceLock<RwLock<SeriesByRoute>> = OnceLock::new();
         let series = SERIES.get_or_init(Default::default);
-        if let Some(methods) = series.read().expect("metrics series").get(route)
-            && let Some((_, histogram, statuses)) = methods.iter().find(|(m, ..)| m == method)
-            && let Some((_, counter)) = statuses.iter().find(|(s, _)| *s == status)
-        {
-            counter.increment(1);
-            histogram.record(seconds);
-            return;
+        if !Self::record_known(
+            &series.read().expect("metrics series"),
+            route,
+            method,
+            status,
+            seconds,
+        ) {
+            let mut series = series.write().expect("metrics series");
+            Self::register(&mut series, route, method, status);
+            Self::record_known(&series, route, method, status, seconds);
         }
-        let mut series = series.write().expect("metrics series");
-        let methods = series.entry(route.into()).or_default();
-        let index = match methods.iter().position(|(m, ..)| m == method) {
-            Some(index) => index,
-            None => {
-                let histogram = metrics::histogram!("skillhost_http_request_duration_seconds",
-                    "route" => route.to_owned(), "method" => method.as_str().to_owned());
-                methods.push((method.clone(), histogram, Vec::new()));
-                methods.len() - 1
-            }
+    }
+
+    /// Records into the series if they are registered; false if not.
+    fn record_known(
+        series: &SeriesByRoute,
+        route: &str,
+        method: &Method,
+        status: StatusCode,
+        seconds: f64,
+    ) -> bool {
+        let Some((_, histogram, statuses)) = series
+            .get(route)
+            .and_then(|methods| methods.iter().find(|(m, ..)| m == method))
+        else {
+            return false;
         };
-        let (_, histogram, statuses) = &mut methods[index];
-        let counter = match statuses.iter().find(|(s, _)| *s == status) {
-            Some((_, counter)) => counter,
-            None => {
-                let counter = metrics::counter!("skillhost_http_requests_total",
-                    "route" => route.to_owned(), "method" => method.as_str().to_owned(),
-                    "status" => status.as_str().to_owned());
-                statuses.push((status, counter));
-                &statuses[statuses.len() - 1].1
-            }
+        let Some((_, counter)) = statuses.iter().find(|(s, _)| *s == status) else {
+            return false;
         };
         counter.increment(1);
         histogram.record(seconds);
+        true
+    }
+
+    /// Registers the histogram of (route, method) and the counter of
+    /// (route, method, status), whichever is missing.
+    fn register(series: &mut SeriesByRoute, route: &str, method: &Method, status: StatusCode) {
+        let methods = series.entry(route.into()).or_default();
+        if !methods.iter().any(|(m, ..)| m == method) {
+            let histogram = metrics::histogram!("skillhost_http_request_duration_seconds",
+                "route" => route.to_owned(), "method" => method.as_str().to_owned());
+            methods.push((method.clone(), histogram, Vec::new()));
+        }
+        let (_, _, statuses) = methods
+            .iter_mut()
+            .find(|(m, ..)| m == method)
+            .expect("registered above");
+        if !statuses.iter().any(|(s, _)| *s == status) {
+            let counter = metrics::counter!("skillhost_http_requests_total",
+                "route" => route.to_owned(), "method" => method.as_str().to_owned(),
+                "status" => status.as_str().to_owned());
+            statuses.push((status, counter));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_response_is_counted_from_the_first_one_on() {
+        let recorder = crate::telemetry::recorder();
+        let route = "/unit/{series}";
+        for status in [
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::NOT_FOUND,
+            StatusCode::OK,
+        ] {
+            RequestSeries::record(route, &Method::GET, status, 0.001);
+        }
+        RequestSeries::record(route, &Method::POST, StatusCode::OK, 0.001);
+        let text = recorder.render();
+        for line in [
+            "skillhost_http_requests_total{route=\"/unit/{series}\",method=\"GET\",status=\"200\"} 3",
+            "skillhost_http_requests_total{route=\"/unit/{series}\",method=\"GET\",status=\"404\"} 1",
+            "skillhost_http_requests_total{route=\"/unit/{series}\",method=\"POST\",status=\"200\"} 1",
+            "skillhost_http_request_duration_seconds_count{route=\"/unit/{series}\",method=\"GET\"} 4",
+            "skillhost_http_request_duration_seconds_count{route=\"/unit/{series}\",method=\"POST\"} 1",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing `{line}` in\n{text}"
+            );
+        }
     }
 }
