@@ -1,3 +1,12 @@
-//! Abilities that are not a component's export: instruction templates the
-//! host runs (and, later, OpenAPI operations and remote MCP tools).
+//! One executor per kind of ability, each given the opened credentials and
+//! the policy by the invocation (`crate::invocation`), none knowing HTTP
+//! handlers or the service state: a component's export in the sandbox
+//! ([`component`]), an instruction template ([`instruction`]), an OpenAPI
+//! operation ([`openapi`]), a remote MCP tool ([`mcp_tool`]). Each gives an
+//! [`outcome::Executed`]; input schemas are compiled once ([`schemas`]).
+pub mod component;
 pub mod instruction;
+pub mod mcp_tool;
+pub mod openapi;
+pub mod outcome;
+pub mod schemas;

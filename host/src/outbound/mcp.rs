@@ -28,6 +28,9 @@ pub struct GuardedMcpHttp {
     origins: Option<Vec<crate::capability::NetworkPattern>>,
     allow_private: bool,
     log: Exchanges,
+    /// The first request that failed, in the guard's terms: rmcp's error
+    /// carries only text, and the caller needs the typed reason.
+    failure: Arc<std::sync::Mutex<Option<OutboundError>>>,
 }
 
 impl Outbound {
@@ -45,6 +48,7 @@ impl Outbound {
             origins,
             allow_private: rules.allow_private,
             log: log.clone(),
+            failure: Arc::default(),
         }
     }
 }
@@ -52,11 +56,25 @@ impl Outbound {
 type HttpResult<T> = Result<T, StreamableHttpError<reqwest::Error>>;
 
 impl GuardedMcpHttp {
+    /// The first request of this client that the guard refused or the
+    /// network failed, if any.
+    pub fn failure(&self) -> Option<OutboundError> {
+        self.failure.lock().expect("failure slot").clone()
+    }
+
+    fn remember(&self, error: &OutboundError) {
+        let mut slot = self.failure.lock().expect("failure slot");
+        if slot.is_none() {
+            *slot = Some(error.clone());
+        }
+    }
+
     /// Checks `uri` and starts its report; a refusal is reported and
     /// returned as an I/O error carrying the guard's reason (rmcp's error
     /// type has no variant of ours).
     fn admit(&self, method: &str, uri: &str) -> HttpResult<Pending> {
         let refuse = |error: OutboundError| {
+            self.remember(&error);
             StreamableHttpError::Io(std::io::Error::new(
                 std::io::ErrorKind::PermissionDenied,
                 error,
@@ -96,6 +114,7 @@ impl GuardedMcpHttp {
             Ok(value) => pending.finish(Some(status(value)), 0, None),
             Err(error) => {
                 let failed = classify(error, &pending.origin, &self.outbound.limits());
+                self.remember(&failed);
                 pending.finish(None, 0, Some(&failed));
             }
         }

@@ -20,6 +20,7 @@ pub mod address;
 mod body;
 mod error;
 mod mcp;
+pub mod mcp_client;
 mod report;
 
 pub use address::{AddressRefused, AddressRule};
@@ -395,6 +396,13 @@ fn client(rule: AddressRule, limits: &Limits) -> reqwest::Client {
 /// a host, no credentials), before anything else is done with it.
 pub fn check_url(url: &url::Url) -> Result<(), OutboundError> {
     Target::of(url).map(|_| ())
+}
+
+/// The origin (`scheme://host:port`) a URL's requests go to, as the
+/// pattern a declaration names; an error says why the URL is unusable.
+pub fn origin_pattern(url: &url::Url) -> Result<NetworkPattern, String> {
+    check_url(url).map_err(|e| e.to_string())?;
+    NetworkPattern::parse(&url.origin().ascii_serialization()).map_err(|e| e.to_string())
 }
 
 /// Where a request goes.

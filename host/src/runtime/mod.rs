@@ -6,12 +6,14 @@ mod engine;
 mod host_api;
 mod http_hooks;
 mod invoke;
+mod loader;
 pub(crate) use invoke::{schema_problems, unique_id};
 mod session;
 mod state;
 
 pub use engine::{EPOCH_TICK, PoolSize};
 pub use invoke::{Call, Invocation, Output, OutputKind, Receipt};
+pub use loader::{Loader, MAX_LOADED};
 pub use session::{
     FileSessions, MAX_KEYS as MAX_SESSION_KEYS, MemorySessions, SessionError, SessionScope,
     SessionStore,

@@ -4,13 +4,13 @@
 //! skill implements). Writes: create (upload a component for this agent),
 //! update (metadata, or a new version), install from a URL, and delete
 //! (which takes the skill away from this agent; the catalog keeps it).
-use super::AppState;
+use crate::services::AppState;
 use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::ApiError;
 use super::error::JsonBody;
 use super::install::{component_from_request, fetch_url, install_component, read_package};
-use super::skills::effective_policy;
+use crate::invocation::effective_policy;
 use crate::manifest::AbilitySpec;
 use crate::store::{Agent, StoreError};
 use crate::store::{AssignmentRow, SkillRow};
@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
 /// The flags of seed 003, from what the approved grant actually allows
 /// (a declared mount the operator did not map is not a need met).
 fn needs(state: &AppState, skill: &SkillRow, assignment: &AssignmentRow) -> Value {
-    let policy = effective_policy(state, skill, assignment).and_then(Result::ok);
+    let policy = effective_policy(state.loader.runtime().limits(), skill, assignment).and_then(Result::ok);
     // Granted secrets count as environment: values the guest is handed.
     let secrets = skill.grant.as_ref().is_some_and(|g| !g.secrets.is_empty());
     let (network, read, write, env) = match &policy {
@@ -316,9 +316,9 @@ async fn update(
     // A new version comes as the body or as a JSON source; any other JSON
     // body changes metadata.
     let (bytes, origin) = if is_json {
-        let json = axum::body::to_bytes(request.into_body(), super::MAX_BODY_BYTES)
+        let json = axum::body::to_bytes(request.into_body(), crate::server::request::MAX_BODY_BYTES)
             .await
-            .map_err(|_| ApiError::TooLarge(super::MAX_BODY_BYTES))?;
+            .map_err(|_| ApiError::TooLarge(crate::server::request::MAX_BODY_BYTES))?;
         let value: Value = serde_json::from_slice(&json).map_err(|e| {
             ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}"))
         })?;

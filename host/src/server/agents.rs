@@ -3,7 +3,7 @@
 //! Runners (seed 004) are managed at `/api/runners` and are otherwise
 //! principals like agents: skills are attached to them and they call
 //! abilities through the same surfaces.
-use super::AppState;
+use crate::services::AppState;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
 use crate::store::StoreError;

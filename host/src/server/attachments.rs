@@ -5,7 +5,7 @@
 //! `/api/agents/{agent}/attached-skills`; a runner's at seed 004's
 //! `/api/runners/{runner}/skills`. Both read and write the same
 //! assignments as seed 001's assign.
-use super::AppState;
+use crate::services::AppState;
 use super::agents::{Agents, Kind, Runners, find_kind};
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};

@@ -1,6 +1,6 @@
 //! The audit trail: every invocation and every refusal, filterable by
 //! agent, skill, outcome and time, newest first, with cursor paging.
-use super::AppState;
+use crate::services::AppState;
 use super::auth::Principal;
 use super::cursor;
 use super::error::ApiError;

@@ -3,8 +3,9 @@
 //! effect (the hash of an unknown secret reveals nothing about stored ones).
 //! HS256 JWTs signed with the operator's secret carry the same claims
 //! (`tenant`, `scopes`, `exp`) for deployments that issue their own tokens.
-use super::AppState;
+use crate::services::AppState;
 use super::error::ApiError;
+use crate::jwt::JwtRefused;
 use crate::store::TokenRecord;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -66,52 +67,6 @@ pub fn new_secret() -> String {
     format!("shk_{}", hex::encode(bytes))
 }
 
-/// The claims of an accepted JWT.
-#[derive(Debug, serde::Deserialize, serde::Serialize)]
-pub struct Claims {
-    /// Who the token was issued to.
-    pub sub: String,
-    /// The tenant id the token acts in.
-    pub tenant: String,
-    /// Granted scopes.
-    pub scopes: Vec<String>,
-    /// Expiry (seconds since the epoch); required.
-    pub exp: u64,
-}
-
-/// Verifies HS256 JWTs; cheap to clone (the service state is cloned per
-/// request).
-#[derive(Clone)]
-pub struct JwtVerifier(std::sync::Arc<VerifierInner>);
-
-struct VerifierInner {
-    key: jsonwebtoken::DecodingKey,
-    validation: jsonwebtoken::Validation,
-}
-
-impl JwtVerifier {
-    /// A verifier for tokens signed with `secret`.
-    pub fn new(secret: &[u8]) -> Self {
-        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        JwtVerifier(std::sync::Arc::new(VerifierInner {
-            key: jsonwebtoken::DecodingKey::from_secret(secret),
-            validation,
-        }))
-    }
-
-    fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.0.key, &self.0.validation)
-            .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                    ApiError::Unauthorized("the JWT has expired")
-                }
-                _ => ApiError::Unauthorized("invalid JWT"),
-            })
-    }
-}
-
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
@@ -142,7 +97,10 @@ impl FromRequestParts<AppState> for Principal {
                 .jwt
                 .as_ref()
                 .ok_or(ApiError::Unauthorized("this server does not accept JWTs"))?;
-            let claims = verifier.verify(secret)?;
+            let claims = verifier.verify(secret).map_err(|refused| match refused {
+                JwtRefused::Expired => ApiError::Unauthorized("the JWT has expired"),
+                JwtRefused::Invalid => ApiError::Unauthorized("invalid JWT"),
+            })?;
             if let Some(bad) = claims.scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
                 tracing::warn!(scope = %bad, "JWT with an unknown scope");
                 return Err(ApiError::Unauthorized("invalid JWT"));

@@ -1,6 +1,8 @@
 //! The one error type of the HTTP surface, mapped once to a status code and
 //! the JSON body `{"error": "...", "code": "..."}`. Internal detail is
 //! logged, never returned.
+use crate::invocation::{Answer, Category, Failure};
+use crate::services::Internal;
 use crate::store::StoreError;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -64,6 +66,17 @@ pub enum ApiError {
         /// What failed.
         message: String,
     },
+    /// A call's outcome that is not an answer: its status from the
+    /// invocation path's table for the surface.
+    #[error("{message}")]
+    Call {
+        /// The status.
+        status: StatusCode,
+        /// The category's code.
+        code: &'static str,
+        /// What happened.
+        message: String,
+    },
     /// 500: a failure of ours; the detail went to the log.
     #[error("internal error")]
     Internal,
@@ -75,6 +88,18 @@ impl ApiError {
         ApiError::BadRequest {
             code,
             message: message.into(),
+        }
+    }
+
+    /// A call's failure as `answer` answers it.
+    pub fn call(answer: Answer, failure: Failure) -> Self {
+        match failure.category {
+            Category::Internal => ApiError::Internal,
+            category => ApiError::Call {
+                status: answer.status(category),
+                code: category.code(),
+                message: failure.message,
+            },
         }
     }
 
@@ -99,6 +124,7 @@ impl ApiError {
             ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::BadGateway { code, .. } => (StatusCode::BAD_GATEWAY, code),
+            ApiError::Call { status, code, .. } => (*status, code),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -139,6 +165,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<Internal> for ApiError {
+    fn from(_: Internal) -> Self {
+        ApiError::Internal
+    }
+}
+
 /// JSON bodies that fail to parse answer in the same error shape.
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
@@ -146,7 +178,7 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::BytesRejection(_)
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE =>
             {
-                ApiError::TooLarge(super::MAX_BODY_BYTES)
+                ApiError::TooLarge(crate::server::request::MAX_BODY_BYTES)
             }
             JsonRejection::MissingJsonContentType(_) => ApiError::bad_request(
                 "invalid_body",

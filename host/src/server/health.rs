@@ -1,5 +1,5 @@
 //! Liveness and readiness.
-use super::AppState;
+use crate::services::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;

@@ -3,7 +3,7 @@
 //! source (an http(s) URL with an optional sha256 pin, or for operators a
 //! server-side path under the configured install root); and
 //! `POST /api/skills/{id}/sync` to re-fetch a URL source.
-use super::AppState;
+use crate::services::AppState;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
 use super::skills::{find_skill, view};
@@ -136,7 +136,7 @@ pub(super) async fn component_from_request(
 
 fn body_error(rejection: axum::extract::rejection::BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::TooLarge(super::MAX_BODY_BYTES)
+        ApiError::TooLarge(crate::server::request::MAX_BODY_BYTES)
     } else {
         ApiError::bad_request("invalid_body", rejection.body_text())
     }
@@ -148,7 +148,7 @@ async fn uploaded_file(mut multipart: Multipart) -> Result<Vec<u8>, ApiError> {
     let mut found: Option<Vec<u8>> = None;
     while let Some(field) = multipart.next_field().await.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge(super::MAX_BODY_BYTES)
+            ApiError::TooLarge(crate::server::request::MAX_BODY_BYTES)
         } else {
             ApiError::bad_request("invalid_multipart", e.body_text())
         }
@@ -269,7 +269,7 @@ pub(super) fn read_package(bytes: &[u8]) -> Result<crate::package::Package, ApiE
 pub(super) fn fetch_policy(state: &AppState) -> FetchPolicy {
     FetchPolicy {
         allow_private: state.options.allow_private_sources,
-        max_bytes: super::MAX_BODY_BYTES,
+        max_bytes: crate::server::request::MAX_BODY_BYTES,
     }
 }
 
@@ -329,8 +329,8 @@ async fn read_under_root(
     if !meta.is_file() {
         return Err(not_found());
     }
-    if meta.len() > super::MAX_BODY_BYTES as u64 {
-        return Err(ApiError::TooLarge(super::MAX_BODY_BYTES));
+    if meta.len() > crate::server::request::MAX_BODY_BYTES as u64 {
+        return Err(ApiError::TooLarge(crate::server::request::MAX_BODY_BYTES));
     }
     tokio::fs::read(&file).await.map_err(|_| not_found())
 }

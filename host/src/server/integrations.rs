@@ -2,7 +2,7 @@
 //! token, as a skill server (`/api/v1/integration/skillserver/…`) or an MCP
 //! server (`/api/v1/integration/mcpserver/…`). Both kinds share these
 //! management endpoints; their runtimes live with their surfaces.
-use super::AppState;
+use crate::services::AppState;
 use super::auth::{Principal, hash_token};
 use super::cursor::ListParams;
 use super::error::{ApiError, JsonBody, QueryParams};

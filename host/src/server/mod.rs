@@ -15,10 +15,10 @@ mod health;
 mod install;
 mod integrations;
 mod invoke;
-mod loader;
 mod mcp;
 mod metrics;
 mod preload;
+mod request;
 mod secrets;
 mod skills;
 mod skillserver;
@@ -28,88 +28,22 @@ mod tasks;
 mod tenants;
 mod tokens;
 
-pub use auth::{Claims, JwtVerifier, Principal, hash_token, new_secret};
+pub use crate::jwt::{Claims, JwtVerifier};
+pub use crate::runtime::Loader;
+pub use crate::services::{AppState, ServiceOptions, Services};
+pub use auth::{Principal, hash_token, new_secret};
 pub use bootstrap::{DEFAULT_TENANT, bootstrap};
 pub use error::ApiError;
-pub use loader::Loader;
 pub use preload::preload;
+pub use request::MAX_BODY_BYTES;
 pub use secrets::prepare_secrets;
 
-use crate::store::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use std::future::Future;
-use std::path::PathBuf;
-use std::sync::Arc;
 use tower_http::request_id::{PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-
-/// Largest request body accepted. Skill components are the largest bodies;
-/// 32 MiB fits any reasonable one.
-pub const MAX_BODY_BYTES: usize = 32 << 20;
-
-/// Shared state of the service. One `Arc`: axum clones the state for
-/// every request (the router's handler service, each `State` extractor),
-/// and a clone per field was a dozen contended atomic counts per clone.
-#[derive(Clone)]
-pub struct AppState(Arc<Services>);
-
-impl AppState {
-    /// The state over `services`.
-    pub fn new(services: Services) -> AppState {
-        AppState(Arc::new(services))
-    }
-}
-
-impl std::ops::Deref for AppState {
-    type Target = Services;
-
-    fn deref(&self) -> &Services {
-        &self.0
-    }
-}
-
-/// What the handlers share.
-pub struct Services {
-    /// The database.
-    pub store: Store,
-    /// The sandbox runtime and this node's loaded skills.
-    pub loader: Loader,
-    /// Verifies HS256 JWTs, when a signing secret is configured.
-    pub jwt: Option<JwtVerifier>,
-    /// Seals and opens tenant secrets.
-    pub vault: crate::vault::Vault,
-    /// Operator switches.
-    pub options: Arc<ServiceOptions>,
-}
-
-/// Operator switches of the service; all off by default.
-#[derive(Debug, Clone, Default)]
-pub struct ServiceOptions {
-    /// Server-side directory that operators may install skills from by
-    /// path (`{"path": ...}`); `None` disables path installs.
-    pub install_root: Option<PathBuf>,
-    /// Let URL installs and syncs fetch from loopback and private addresses.
-    pub allow_private_sources: bool,
-    /// Keep each invocation's input in its audit record.
-    pub record_inputs: bool,
-    /// Bearer token `GET /metrics` requires; `None` leaves it open (the
-    /// listener is loopback by default).
-    pub metrics_token: Option<String>,
-    /// `Host` names MCP requests may carry (DNS-rebinding guard); empty is
-    /// loopback only, `*` any.
-    pub mcp_allowed_hosts: Vec<String>,
-    /// `Origin`s allowed to call MCP endpoints (browser clients); a request
-    /// with any other `Origin` is refused.
-    pub mcp_allowed_origins: Vec<String>,
-    /// Where GitHub repositories of SKILL.md skills are fetched from.
-    pub github: crate::sources::github::GithubConfig,
-    /// MCP registries `GET /api/skills/browse` searches.
-    pub mcp_registries: Vec<url::Url>,
-    /// Repositories of SKILL.md folders `GET /api/skills/browse` lists.
-    pub skill_repos: Vec<String>,
-}
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -152,21 +86,6 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Router::new().fallback_service(middleware.service(routes))
-}
-
-/// Where the caller reached us (scheme from `X-Forwarded-Proto` behind a
-/// proxy), for URLs the service writes into its answers.
-pub(crate) fn base_url(headers: &axum::http::HeaderMap) -> String {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .filter(|p| *p == "https" || *p == "http")
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
 }
 
 /// Request ids in the UUID format without a system call per request.

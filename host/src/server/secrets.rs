@@ -1,7 +1,7 @@
 //! Tenant secrets in seed 002's style of paths: create, list, fetch,
 //! update, delete. Values are write-only: no response carries one.
 //! Only admins manage them.
-use super::AppState;
+use crate::services::AppState;
 use super::auth::Principal;
 use super::cursor::ListParams;
 use super::error::{ApiError, JsonBody, QueryParams};
@@ -242,19 +242,6 @@ async fn delete(
     }
     tracing::info!(secret_id = %id, "secret deleted");
     Ok(Json(json!({ "id": id })))
-}
-
-/// A tenant secret's plain value, for the host's own use at a call.
-pub(super) async fn open_secret(
-    state: &AppState,
-    tenant_id: &str,
-    id: &str,
-) -> Result<Option<(SecretRow, String)>, ApiError> {
-    let Some(secret) = state.store.secret(tenant_id, id).await? else {
-        return Ok(None);
-    };
-    let value = open_value(state, &secret)?;
-    Ok(Some((secret, value)))
 }
 
 /// A secret's plain value; a value that does not open is logged (never

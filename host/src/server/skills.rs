@@ -1,15 +1,14 @@
 //! The skills catalog (seed 001 shapes): install a component, list, get,
 //! approve its capabilities, and assign it to agents.
-use super::AppState;
+use crate::services::AppState;
 use super::agents::find_agent;
 use super::auth::Principal;
 use super::cursor;
 use super::error::{ApiError, JsonBody};
-use crate::capability::{Grant, Injection, Narrowing, Policy, SecretValue, injectable_header};
+use crate::capability::{Grant, Narrowing, Policy};
 use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderValue;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
@@ -197,74 +196,6 @@ async fn categories(
     categories.sort();
     categories.dedup();
     Ok(Json(json!({ "categories": categories })))
-}
-
-/// The policy of a call through assignment `a`: declared ∩ approved grant
-/// ∩ the assignment's narrowing, plus the assignment's config. `None` when
-/// the skill has no approved grant.
-pub(super) fn effective_policy(
-    state: &AppState,
-    skill: &SkillRow,
-    a: &AssignmentRow,
-) -> Option<Result<Policy, crate::capability::GrantError>> {
-    let mut grant = skill.grant.clone()?;
-    if let Value::Object(config) = &a.config {
-        for (key, value) in config {
-            let text = match value {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            grant.config.insert(key.clone(), text);
-        }
-    }
-    Some(
-        Policy::resolve(&skill.manifest, &grant, state.loader.runtime().limits()).and_then(
-            |mut p| {
-                p.narrow(&a.narrowing)?;
-                Ok(p)
-            },
-        ),
-    )
-}
-
-/// Gives `policy` the values of the tenant secrets `grant` binds: declared
-/// secrets the guest may read, and headers the host injects. A binding to
-/// a deleted secret leaves the name unset (the guest is told so) and is
-/// logged.
-pub(super) async fn supply_secrets(
-    state: &AppState,
-    tenant_id: &str,
-    grant: &Grant,
-    policy: &mut Policy,
-) -> Result<(), ApiError> {
-    for (name, binding) in &grant.secrets {
-        match super::secrets::open_secret(state, tenant_id, &binding.secret_id).await? {
-            Some((_, value)) => policy
-                .supply_secret(name, SecretValue::new(value))
-                .map_err(|_| ApiError::Internal)?,
-            None => tracing::warn!(secret = %name, "a grant binds a secret that was deleted"),
-        }
-    }
-    for binding in &grant.inject {
-        let Some((secret, value)) =
-            super::secrets::open_secret(state, tenant_id, &binding.secret_id).await?
-        else {
-            tracing::warn!(header = %binding.header, "an injection binds a secret that was deleted");
-            continue;
-        };
-        let name = injectable_header(&binding.header).map_err(|_| ApiError::Internal)?;
-        let mut header =
-            HeaderValue::from_str(&secret.kind.render(&value)).map_err(|_| ApiError::Internal)?;
-        header.set_sensitive(true);
-        policy.inject.push(Injection {
-            origin: binding.origin.clone(),
-            name,
-            value: header,
-            secret: secret.name,
-            plain: SecretValue::new(value),
-        });
-    }
-    Ok(())
 }
 
 /// Checks that every secret a grant names exists in the tenant.

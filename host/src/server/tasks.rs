@@ -2,7 +2,7 @@
 //! `connector_request`), for an admin to approve or deny. Approving a skill
 //! request assigns the skill to the agent. An agent's `skills:read` token
 //! can ask but never decide.
-use super::AppState;
+use crate::services::AppState;
 use super::auth::Principal;
 use super::error::{ApiError, QueryParams};
 use crate::store::{AssignmentRow, StoreError, TaskRow};

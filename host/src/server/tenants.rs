@@ -1,6 +1,6 @@
 //! Tenants: the operator creates them; each new tenant gets a first admin
 //! token, shown once.
-use super::AppState;
+use crate::services::AppState;
 use super::auth::{Principal, hash_token, new_secret};
 use super::error::{ApiError, JsonBody};
 use crate::manifest::is_slug;

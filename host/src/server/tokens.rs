@@ -1,6 +1,6 @@
 //! Scoped API tokens: minted and revoked by a tenant's admins. The secret
 //! is returned once, at creation, and never again.
-use super::AppState;
+use crate::services::AppState;
 use super::auth::{Principal, SCOPES, hash_token, new_secret};
 use super::error::{ApiError, JsonBody};
 use axum::extract::{Path, State};

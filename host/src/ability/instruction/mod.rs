@@ -7,6 +7,7 @@
 //! headers and body, never where the request (or a secret in it) goes.
 //! That origin and the secrets the template names are the ability's
 //! declaration, approved by an admin like a component's.
+pub mod execute;
 mod fetch;
 mod field;
 

@@ -10,24 +10,23 @@
 //! waits for an admin, as an instruction's origin does. Only an admin may
 //! let a server reach private addresses. A `command` (stdio) server is
 //! refused: the host starts no processes.
-pub(crate) mod remote;
-
-use super::AppState;
 use super::agents::find_agent;
 use super::auth::Principal;
 use super::error::{ApiError, JsonBody};
-use super::invoke::Surface;
-use crate::outbound::Exchanges;
-use crate::store::{Agent, InvocationRow, McpServerRow, StoreError, new_id, now};
+use super::request::request_id;
+use crate::invocation::{
+    self, Answer, Caller, Listing, Request, Surface, Target, list_remote_tools,
+};
+use crate::outbound::mcp_client::RESERVED_HEADERS;
+use crate::services::AppState;
+use crate::store::{Agent, McpServerRow, StoreError, new_id, now};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use rmcp::model::CallToolResult;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 pub fn router() -> Router<AppState> {
     let base = "/api/agents/{agent}/mcp";
@@ -107,9 +106,27 @@ async fn server_of(
         .ok_or(ApiError::NotFound("MCP server"))
 }
 
+/// The server's tools now, listed with its credential (one that no longer
+/// exists is the listing's error).
+async fn list_tools(
+    state: &AppState,
+    server: &McpServerRow,
+) -> Result<Result<Vec<Value>, String>, ApiError> {
+    let listing = Listing {
+        tenant_id: &server.tenant_id,
+        name: &server.name,
+        url: &server.url,
+        headers: &server.headers,
+        secret_id: server.secret_id.as_deref(),
+        secret_header: server.secret_header.as_deref(),
+        allow_private_network: server.allow_private_network,
+    };
+    Ok(list_remote_tools(state, listing).await?)
+}
+
 /// Lists the server's tools now and records the outcome.
 async fn refresh_tools(state: &AppState, server: &mut McpServerRow) -> Result<(), ApiError> {
-    match remote::list_tools(state, &server.endpoint()).await? {
+    match list_tools(state, server).await? {
         Ok(tools) => {
             state
                 .store
@@ -120,13 +137,13 @@ async fn refresh_tools(state: &AppState, server: &mut McpServerRow) -> Result<()
             server.tools = tools;
         }
         Err(error) => {
-            tracing::warn!(server = %server.name, code = error.code, error = %error.message, "listing a remote MCP server's tools failed");
+            tracing::warn!(server = %server.name, %error, "listing a remote MCP server's tools failed");
             state
                 .store
-                .record_mcp_tools(&server.tenant_id, &server.id, Err(&error.message))
+                .record_mcp_tools(&server.tenant_id, &server.id, Err(&error))
                 .await?;
             server.status = "error".into();
-            server.error = Some(error.message);
+            server.error = Some(error);
         }
     }
     server.refreshed_at = Some(now());
@@ -165,11 +182,11 @@ async fn create(
     };
     let url = url::Url::parse(url_text)
         .map_err(|e| invalid("invalid_url", format!("`url` is not a valid URL: {e}")))?;
-    crate::sources::origin_pattern(&url)
+    crate::outbound::origin_pattern(&url)
         .map_err(|e| invalid("invalid_url", format!("`url`: {e}")))?;
     for (name, value) in &body.headers {
         let lower = name.to_ascii_lowercase();
-        if remote::RESERVED_HEADERS.contains(&lower.as_str()) {
+        if RESERVED_HEADERS.contains(&lower.as_str()) {
             return Err(invalid(
                 "reserved_header",
                 format!(
@@ -430,20 +447,26 @@ async fn invoke(
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let call = RemoteCall {
-        agent: &agent,
-        server: &body.server,
-        tool: &body.tool,
-        arguments: body.arguments.unwrap_or_default(),
+    let request = Request {
+        caller: Caller {
+            tenant_id: principal.tenant_id.clone(),
+            agent: Some(agent),
+            integration_id: None,
+        },
+        target: Target::RemoteTool {
+            server: body.server,
+            tool: body.tool,
+        },
+        input: Value::Object(body.arguments.unwrap_or_default()),
+        session: None,
         surface: Surface::Rest,
-        request_id,
+        request_id: request_id(&headers),
     };
-    match call_remote(&state, call).await? {
-        Ok(result) => {
+    let outcome = invocation::invoke(&state, request)
+        .await
+        .map_err(|failure| ApiError::call(Answer::RestToolCall, failure))?;
+    match (outcome.tool_result, outcome.result) {
+        (Some(result), _) => {
             let mut answer = json!({
                 "success": !result.is_error.unwrap_or(false),
                 "content": result.content,
@@ -453,94 +476,10 @@ async fn invoke(
             }
             Ok(Json(answer))
         }
-        // Ours to fix, not the remote's.
-        Err(error) if error.code == "secret_missing" => Err(invalid(error.code, error.message)),
-        Err(error) => Err(ApiError::BadGateway {
-            code: error.code,
-            message: error.message,
-        }),
+        (None, Err(failure)) => Err(ApiError::call(Answer::RestToolCall, failure)),
+        (None, Ok(_)) => {
+            tracing::error!("a remote tool call succeeded without the tool's result");
+            Err(ApiError::Internal)
+        }
     }
-}
-
-/// One call of a remote server's tool on an agent's behalf.
-pub(crate) struct RemoteCall<'a> {
-    /// The calling agent.
-    pub agent: &'a Agent,
-    /// The server's name.
-    pub server: &'a str,
-    /// The tool's name on that server.
-    pub tool: &'a str,
-    /// Its arguments.
-    pub arguments: Map<String, Value>,
-    /// Where the call came from.
-    pub surface: Surface,
-    /// The HTTP request id.
-    pub request_id: Option<String>,
-}
-
-/// Calls a remote tool and records the call in the audit trail: refused
-/// (404 for an unknown server or tool, 409 while not approved) before any
-/// request is made.
-pub(crate) async fn call_remote(
-    state: &AppState,
-    call: RemoteCall<'_>,
-) -> Result<Result<CallToolResult, remote::RemoteError>, ApiError> {
-    let tenant = &call.agent.tenant_id;
-    let server = state
-        .store
-        .mcp_server(tenant, &call.agent.id, call.server)
-        .await?
-        .ok_or(ApiError::NotFound("MCP server"))?;
-    if server.approval != "approved" {
-        return Err(not_approved(&server));
-    }
-    if !server.tools.iter().any(|t| t["name"] == call.tool) {
-        return Err(ApiError::NotFound(
-            "MCP tool (refresh the server if it is new)",
-        ));
-    }
-    let started = Instant::now();
-    let log = Exchanges::default();
-    let input = state
-        .options
-        .record_inputs
-        .then(|| Value::Object(call.arguments.clone()));
-    let outcome =
-        remote::call_tool(state, &server.endpoint(), call.tool, call.arguments, &log).await?;
-    let outcome_label = match &outcome {
-        Ok(result) if result.is_error == Some(true) => "tool_error",
-        Ok(_) => "success",
-        Err(error) => error.code,
-    };
-    let skill_label = format!("mcp:{}", server.name);
-    let output_bytes = match &outcome {
-        Ok(result) => serde_json::to_string(&result.content).map_or(0, |t| t.len() as i64),
-        Err(_) => 0,
-    };
-    let record = InvocationRow {
-        id: new_id(),
-        tenant_id: tenant.clone(),
-        agent_id: Some(call.agent.id.clone()),
-        agent_name: Some(call.agent.name.clone()),
-        skill_id: None,
-        skill_name: skill_label.clone(),
-        ability: call.tool.to_owned(),
-        outcome: outcome_label.to_owned(),
-        duration_us: started.elapsed().as_micros() as i64,
-        peak_memory_bytes: 0,
-        output_bytes,
-        denials: json!([]),
-        requests: serde_json::to_value(log.snapshot()).unwrap_or_default(),
-        input,
-        request_id: call.request_id,
-        surface: Some(call.surface.as_str().to_owned()),
-        integration_id: None,
-        created_at: now(),
-    };
-    call.surface
-        .counter()
-        .increment(&skill_label, outcome_label);
-    tracing::info!(invocation_id = %record.id, server = %server.name, tool = %call.tool, outcome = outcome_label, surface = call.surface.as_str(), "remote MCP tool called");
-    state.store.record_invocation(record).await?;
-    Ok(outcome)
 }

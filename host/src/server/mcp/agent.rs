@@ -2,14 +2,12 @@
 //! calls them through the same path as a REST invoke.
 use super::McpCaller;
 use super::tools::{
-    ability_call_input, ability_result, agent_tools, attached_ability, failure, object_schema,
-    success, tool_input,
+    ability_call_input, agent_tools, attached_ability, failed, failure, object_schema,
+    outcome_result, tool_input,
 };
-use crate::server::AppState;
-use crate::server::agent_mcp::{RemoteCall, call_remote};
-use crate::server::error::ApiError;
-use crate::server::invoke::{AgentCall, Surface, call_assigned};
-use crate::server::skillsets::run::AbilityCall;
+use crate::invocation::{self, Caller, Category, Request, Surface, Target};
+use crate::services::AppState;
+use serde_json::Value;
 use rmcp::model::SubscriptionFilter;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
@@ -44,6 +42,42 @@ fn internal(error: impl std::fmt::Display) -> McpError {
 }
 
 impl AgentTools {
+    /// Runs `target` for the caller through the one invocation path, as a
+    /// tool result; a target the caller cannot name is an unknown tool.
+    async fn call(
+        &self,
+        caller: &McpCaller,
+        name: &str,
+        target: Target,
+        input: Value,
+        request_id: Option<String>,
+    ) -> Result<CallToolResponse, McpError> {
+        let request = Request {
+            caller: Caller {
+                tenant_id: caller.tenant_id.clone(),
+                agent: Some(caller.agent.clone()),
+                integration_id: None,
+            },
+            target,
+            input,
+            session: None,
+            surface: Surface::Mcp,
+            request_id,
+        };
+        let result = match invocation::invoke(&self.state, request).await {
+            Err(error) if error.category == Category::NotFound => return Err(unknown_tool(name)),
+            Err(error) => failure(&error),
+            Ok(outcome)
+                if !outcome.ran
+                    && matches!(&outcome.result, Err(e) if e.category == Category::NotFound) =>
+            {
+                return Err(unknown_tool(name));
+            }
+            Ok(outcome) => outcome_result(outcome),
+        };
+        Ok(result.into())
+    }
+
     /// Calls an ability of a skillset attached to the agent.
     async fn call_attached(
         &self,
@@ -64,19 +98,8 @@ impl AgentTools {
         else {
             return Err(unknown_tool(&request.name));
         };
-        let call = AbilityCall {
-            tenant_id: tenant,
-            skillset: &skillset,
-            ability: &ability,
-            input,
-            session: None,
-            surface: Surface::Mcp,
-            agent: Some(&caller.agent),
-            integration_id: None,
-            request_id,
-        };
-        let result = ability_result(&self.state, call).await?;
-        Ok(result.into())
+        let target = Target::SkillsetAbility { skillset, ability };
+        self.call(&caller, &request.name, target, input, request_id).await
     }
 }
 
@@ -168,10 +191,9 @@ impl ServerHandler for AgentTools {
             let args = request.arguments.unwrap_or_default();
             let result = super::discovery::call(&self.state, &caller, &request.name, &args)
                 .await
-                .unwrap_or_else(|error| failure(error.code(), &error));
+                .unwrap_or_else(|error| failed(error.code(), &error));
             return Ok(result.into());
         }
-        let unknown = || unknown_tool(&request.name);
         let tenant = caller.tenant_id.clone();
         // `<skill>__<ability>` or `<server>__<tool>`: skill and server names
         // have no underscores, so the first double underscore splits. A
@@ -179,9 +201,8 @@ impl ServerHandler for AgentTools {
         // later under a server's name claims only its own abilities' names,
         // as the tool list does. Anything else is an attached skillset's
         // ability.
-        let mut skill = None;
         if let Some((prefix, rest)) = request.name.split_once("__") {
-            skill = self
+            let skill = self
                 .state
                 .store
                 .skill_shared(&tenant, prefix)
@@ -189,70 +210,44 @@ impl ServerHandler for AgentTools {
                 .map_err(internal)?
                 // A skill installed after a server took its name does not
                 // hide the server's tools: only an ability it has is its.
-                .filter(|s| s.manifest.name == prefix && s.manifest.ability(rest).is_some())
-                .map(|s| (s, rest.to_owned()));
+                .filter(|s| s.manifest.name == prefix && s.manifest.ability(rest).is_some());
             // Not this agent's skill: its name is the server's, as in the
             // tool list.
-            if let Some((found, _)) = &skill
-                && self
+            let assignment = match &skill {
+                Some(found) => self
                     .state
                     .store
                     .assignment(&tenant, &found.id, &caller.agent.id)
                     .await
-                    .map_err(internal)?
-                    .is_none()
-            {
-                skill = None;
+                    .map_err(internal)?,
+                None => None,
+            };
+            if let (Some(skill), Some(assignment)) = (skill, assignment) {
+                let spec = skill.manifest.ability(rest).expect("filtered on it");
+                let (_, wrapped) = object_schema(&spec.input_schema);
+                let input = tool_input(request.arguments, wrapped);
+                let target = Target::Assigned {
+                    ability: spec.name.clone(),
+                    skill,
+                    assignment,
+                };
+                return self.call(&caller, &request.name, target, input, request_id).await;
             }
-            if skill.is_none()
-                && let Some(server) = self
-                    .state
-                    .store
-                    .mcp_server(&tenant, &caller.agent.id, prefix)
-                    .await
-                    .map_err(internal)?
+            if let Some(server) = self
+                .state
+                .store
+                .mcp_server(&tenant, &caller.agent.id, prefix)
+                .await
+                .map_err(internal)?
             {
-                let call = RemoteCall {
-                    agent: &caller.agent,
-                    server: &server.name,
-                    tool: rest,
-                    arguments: request.arguments.unwrap_or_default(),
-                    surface: Surface::Mcp,
-                    request_id,
+                let target = Target::ServerTool {
+                    server,
+                    tool: rest.to_owned(),
                 };
-                return match call_remote(&self.state, call).await {
-                    Ok(Ok(result)) => Ok(result.into()),
-                    Ok(Err(error)) => Ok(failure(error.code, &error.message).into()),
-                    Err(ApiError::NotFound(_)) => Err(unknown()),
-                    Err(error) => Ok(failure(error.code(), &error).into()),
-                };
+                let input = Value::Object(request.arguments.clone().unwrap_or_default());
+                return self.call(&caller, &request.name, target, input, request_id).await;
             }
         }
-        let Some((skill, ability_name)) = skill else {
-            return self.call_attached(caller, request, request_id).await;
-        };
-        let spec = skill.manifest.ability(&ability_name).ok_or_else(unknown)?;
-        let (_, wrapped) = object_schema(&spec.input_schema);
-        let arguments = tool_input(request.arguments, wrapped);
-        let call = AgentCall {
-            agent: caller.agent,
-            skill: skill.manifest.name.clone(),
-            ability: Some(spec.name.clone()),
-            args: Some(arguments),
-            session: None,
-            surface: Surface::Mcp,
-            request_id,
-        };
-        let result = match call_assigned(&self.state, &caller.tenant_id, call).await {
-            // Gone since the lookup: as unknown as any other name.
-            Err(ApiError::NotFound(_)) => return Err(unknown()),
-            // Disabled for this agent, or not approved (yet, or any more).
-            Err(error) => failure(error.code(), &error),
-            Ok(invocation) => match invocation.outcome {
-                Ok(output) => success(output.body),
-                Err(error) => failure(error.kind(), &error),
-            },
-        };
-        Ok(result.into())
+        self.call_attached(caller, request, request_id).await
     }
 }

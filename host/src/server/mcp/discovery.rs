@@ -3,8 +3,8 @@
 //! `connector_request`, with the parameters and result shapes the seed
 //! gives. Requests become tasks an admin decides (`/api/tasks`).
 use super::McpCaller;
-use super::tools::{failure, success};
-use crate::server::AppState;
+use super::tools::{failed, success};
+use crate::services::AppState;
 use crate::server::error::ApiError;
 use crate::store::{SkillFilter, SkillRow};
 use rmcp::model::{CallToolResult, JsonObject, Tool, ToolAnnotations};
@@ -131,13 +131,13 @@ pub(crate) async fn call(
     match name {
         "skill_query" => {
             let Some(id) = arg(args, "skillId") else {
-                return Ok(failure("invalid_input", "`skillId` is required"));
+                return Ok(failed("invalid_input", "`skillId` is required"));
             };
             let skill = state.store.skill(tenant, id).await?;
             let Some(skill) =
                 skill.filter(|s| assigned.contains(&s.id) || assigned.contains(&s.manifest.name))
             else {
-                return Ok(failure(
+                return Ok(failed(
                     "not_assigned",
                     format!(
                         "skill `{id}` is not assigned to this agent; skill_discover lists the catalog and skill_request asks for it"
@@ -148,12 +148,7 @@ pub(crate) async fn call(
             // source; a component in its package.
             let docs = match skill.detail.as_deref() {
                 Some(detail) => detail.docs().cloned().map(std::sync::Arc::new),
-                None => {
-                    state
-                        .loader
-                        .docs(&state.store, tenant, &skill.digest)
-                        .await?
-                }
+                None => state.component_docs(tenant, &skill.digest).await?,
             };
             // Seed 004's promptOverride replaces the instructions for this
             // agent only.
@@ -174,7 +169,7 @@ pub(crate) async fn call(
                         } else {
                             format!("its reference files: {}", available.join(", "))
                         };
-                        return Ok(failure(
+                        return Ok(failed(
                             "not_found",
                             format!(
                                 "skill `{}` has no reference file `{file}`; {files}",
@@ -239,19 +234,19 @@ pub(crate) async fn call(
         }
         "skill_request" => {
             let (Some(id), Some(reason)) = (arg(args, "skillId"), arg(args, "reason")) else {
-                return Ok(failure(
+                return Ok(failed(
                     "invalid_input",
                     "`skillId` and `reason` are required",
                 ));
             };
             let Some(skill) = state.store.skill(tenant, id).await? else {
-                return Ok(failure(
+                return Ok(failed(
                     "not_found",
                     format!("no skill `{id}` in the catalog; skill_discover lists it"),
                 ));
             };
             if assigned.contains(&skill.id) {
-                return Ok(failure(
+                return Ok(failed(
                     "already_assigned",
                     format!(
                         "skill `{}` is already assigned to this agent",
@@ -274,14 +269,14 @@ pub(crate) async fn call(
             .map(json_result),
         "connector_request" => {
             let (Some(id), Some(reason)) = (arg(args, "integrationId"), arg(args, "reason")) else {
-                return Ok(failure(
+                return Ok(failed(
                     "invalid_input",
                     "`integrationId` and `reason` are required",
                 ));
             };
             let slug = crate::store::reference_name(id);
             if slug.is_empty() {
-                return Ok(failure(
+                return Ok(failed(
                     "invalid_input",
                     "`integrationId` names a connector, e.g. `github`",
                 ));
@@ -296,7 +291,7 @@ pub(crate) async fn call(
                 "message": format!("Integration setup request created for {id}. An administrator will review."),
             })))
         }
-        _ => Ok(failure("not_found", format!("no tool `{name}`"))),
+        _ => Ok(failed("not_found", format!("no tool `{name}`"))),
     }
 }
 

@@ -1,9 +1,9 @@
 //! The MCP handler of `/integration/mcpserver/{id}/mcp`: the linked
 //! skillset's abilities as tools, called through the one ability runner
 //! (audited with the integration as the caller).
-use super::tools::{ability_call_input, ability_result, ability_tool as tool};
-use crate::server::AppState;
-use crate::server::skillsets::run::AbilityCall;
+use super::tools::{ability_call_input, ability_tool as tool, failure, outcome_result};
+use crate::invocation::{self, Caller, Request, Surface, Target};
+use crate::services::AppState;
 use crate::store::{IntegrationRow, SkillsetRow};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
@@ -95,17 +95,25 @@ impl ServerHandler for SkillsetTools {
         else {
             return Err(unknown());
         };
-        let call = AbilityCall {
-            tenant_id: &tenant,
-            skillset: &caller.skillset,
-            ability: &ability,
+        let request = Request {
+            caller: Caller {
+                tenant_id: tenant,
+                agent: None,
+                integration_id: Some(caller.integration.id.clone()),
+            },
+            target: Target::SkillsetAbility {
+                skillset: caller.skillset.clone(),
+                ability,
+            },
             input,
             session: None,
-            surface: crate::server::invoke::Surface::Mcp,
-            agent: None,
-            integration_id: Some(&caller.integration.id),
+            surface: Surface::Mcp,
             request_id,
         };
-        Ok(ability_result(&self.state, call).await?.into())
+        let result = match invocation::invoke(&self.state, request).await {
+            Ok(outcome) => outcome_result(outcome),
+            Err(error) => failure(&error),
+        };
+        Ok(result.into())
     }
 }

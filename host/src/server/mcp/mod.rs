@@ -13,7 +13,7 @@ pub(crate) mod discovery;
 mod integration;
 pub(crate) mod tools;
 
-use super::AppState;
+use crate::services::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
 use crate::store::Agent;
@@ -113,7 +113,7 @@ pub fn router(state: AppState) -> Router<AppState> {
 
 /// RFC 9728's protected-resource document (plain and path-suffixed).
 async fn resource_metadata(headers: HeaderMap, request: Request) -> Response {
-    let base = crate::server::base_url(&headers);
+    let base = crate::server::request::base_url(&headers);
     let suffix = request
         .uri()
         .path()
@@ -133,7 +133,7 @@ async fn resource_metadata(headers: HeaderMap, request: Request) -> Response {
 fn unauthorized(headers: &HeaderMap, path: &str, error: &ApiError) -> Response {
     let challenge = format!(
         "Bearer resource_metadata=\"{}/.well-known/oauth-protected-resource{path}\"",
-        crate::server::base_url(headers)
+        crate::server::request::base_url(headers)
     );
     let mut response = error_response(error);
     if let Ok(value) = HeaderValue::from_str(&challenge) {

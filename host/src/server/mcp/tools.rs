@@ -7,11 +7,10 @@
 //! within MCP's `[A-Za-z0-9_.-]{1,128}` (and the stricter 64-character
 //! `[A-Za-z0-9_-]` many model APIs require, for names up to that length).
 use crate::capability::Policy;
-use crate::server::AppState;
+use crate::invocation::{Failure, Outcome, effective_policy};
 use crate::server::error::ApiError;
-use crate::server::skills::effective_policy;
 use crate::server::skillsets::ability_interface;
-use crate::server::skillsets::run::{AbilityCall, CallError, run};
+use crate::services::AppState;
 use crate::store::Agent;
 use crate::store::{AbilityRow, SkillsetRow};
 use rmcp::ErrorData as McpError;
@@ -81,23 +80,27 @@ pub(crate) fn tool_input(arguments: Option<JsonObject>, wrapped: bool) -> Value 
     }
 }
 
-/// Runs a skillset ability through the one runner, as a tool result.
-pub(crate) async fn ability_result(
-    state: &AppState,
-    call: AbilityCall<'_>,
-) -> Result<CallToolResult, McpError> {
-    let done = run(state, call)
-        .await
-        .map_err(|e| McpError::internal_error(e.to_string(), None))?;
-    Ok(match done.outcome {
-        Ok(output) => success(output.body),
-        Err(CallError { code, message, .. }) => failure(code, message),
-    })
+/// A call's failure as a tool result: `isError` with its category's code
+/// first, then what happened (not the category's words again).
+pub(crate) fn failure(failure: &Failure) -> CallToolResult {
+    failed(failure.code(), &failure.detail)
 }
 
 /// A failed call as a tool result: `isError` with its category first.
-pub(crate) fn failure(code: &str, message: impl std::fmt::Display) -> CallToolResult {
+pub(crate) fn failed(code: &str, message: impl std::fmt::Display) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(format!("{code}: {message}"))])
+}
+
+/// An outcome as a tool result: a remote tool's own result as it is, an
+/// output as text (and structured content), a failure as `isError`.
+pub(crate) fn outcome_result(outcome: Outcome) -> CallToolResult {
+    if let Some(result) = outcome.tool_result {
+        return result;
+    }
+    match outcome.result {
+        Ok(output) => success(output.body),
+        Err(error) => failure(&error),
+    }
 }
 
 /// Every tool the agent may call now, in this order (a later tool whose
@@ -116,7 +119,8 @@ pub(crate) async fn agent_tools(
         if !assignment.enabled || skill.status != "active" {
             continue;
         }
-        let Some(Ok(policy)) = effective_policy(state, &skill, &assignment) else {
+        let limits = state.loader.runtime().limits();
+        let Some(Ok(policy)) = effective_policy(limits, &skill, &assignment) else {
             continue;
         };
         let hints = annotations(&policy);

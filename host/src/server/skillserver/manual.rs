@@ -1,7 +1,7 @@
 //! The skill server's manual: plain text, generated from the skillset at
 //! request time, enough for an agent that has read nothing else to call
 //! every ability correctly.
-use crate::server::AppState;
+use crate::services::AppState;
 use crate::server::error::ApiError;
 use crate::store::{AbilityRow, IntegrationRow};
 use serde_json::{Map, Value, json};

@@ -4,11 +4,11 @@
 //! (`?format=json` or `Accept: application/json`), errors included.
 use super::manual;
 use crate::runtime::OutputKind;
-use crate::server::AppState;
+use crate::services::AppState;
 use crate::server::error::ApiError;
 use crate::server::integrations::Kind;
 use crate::server::integrations::authenticate;
-use crate::server::skillsets::run::{AbilityCall, CallError, run};
+use crate::invocation::{self, Answer, Caller, Failure, Request, Surface, Target};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -88,6 +88,17 @@ fn failure(format: Format, status: StatusCode, code: &str, message: &str) -> Res
     response
 }
 
+/// A call's failure: the status from the path's table; JSON keeps the
+/// whole message beside the code, text shows the code and what happened.
+fn call_failure(format: Format, error: &Failure) -> Response {
+    let status = Answer::SkillServer.status(error.category);
+    let message = match format {
+        Format::Json => &error.message,
+        Format::Text => &error.detail,
+    };
+    failure(format, status, error.code(), message)
+}
+
 fn api_failure(format: Format, error: ApiError) -> Response {
     failure(format, error.status(), error.code(), &error.to_string())
 }
@@ -116,7 +127,7 @@ async fn read_manual(
     };
     let url = format!(
         "{}/integration/skillserver/{}",
-        crate::server::base_url(&headers),
+        crate::server::request::base_url(&headers),
         integration.id
     );
     match manual::write(&state, &integration, &url).await {
@@ -163,16 +174,6 @@ async fn invoke(
             ));
         }
     };
-    if let Some(session) = &params.session
-        && (session.is_empty() || session.len() > 128)
-    {
-        return failure(
-            format,
-            StatusCode::BAD_REQUEST,
-            "invalid_session",
-            "session ids are 1-128 characters",
-        );
-    }
     let tenant = integration.tenant_id.clone();
     let skillset = match state
         .store
@@ -217,25 +218,23 @@ async fn invoke(
         }
         Err(e) => return api_failure(format, e.into()),
     };
-    let call = AbilityCall {
-        agent: None,
-        tenant_id: &tenant,
-        skillset: &skillset,
-        ability: &ability,
+    let request = Request {
+        caller: Caller {
+            tenant_id: tenant,
+            agent: None,
+            integration_id: Some(integration.id.clone()),
+        },
+        target: Target::SkillsetAbility { skillset, ability },
         input: body.input.unwrap_or_else(|| json!({})),
         session: params.session.clone(),
-        surface: crate::server::invoke::Surface::SkillServer,
-        integration_id: Some(&integration.id),
-        request_id: headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        surface: Surface::SkillServer,
+        request_id: crate::server::request::request_id(&headers),
     };
-    let result = match run(&state, call).await {
-        Ok(r) => r,
-        Err(e) => return api_failure(format, e),
+    let result = match invocation::invoke(&state, request).await {
+        Ok(outcome) => outcome,
+        Err(error) => return call_failure(format, &error),
     };
-    let mut response = match result.outcome {
+    let mut response = match result.result {
         Ok(output) => match format {
             Format::Json => {
                 let value = match output.kind {
@@ -257,11 +256,7 @@ async fn invoke(
                 ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
             }
         },
-        Err(CallError {
-            code,
-            message,
-            status,
-        }) => failure(format, status, code, &message),
+        Err(error) => call_failure(format, &error),
     };
     if let Ok(id) = HeaderValue::from_str(&result.invocation_id) {
         response.headers_mut().insert("x-invocation-id", id);

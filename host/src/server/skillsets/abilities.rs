@@ -3,7 +3,7 @@
 use super::{check_meta, check_text, find_skillset};
 use crate::ability::instruction::Instruction;
 use crate::capability::Grant;
-use crate::server::AppState;
+use crate::services::AppState;
 use crate::server::auth::Principal;
 use crate::server::cursor::ListParams;
 use crate::server::error::{ApiError, JsonBody, QueryParams};

@@ -5,7 +5,7 @@
 //! `GET /api/agents/{agent}/skillsets`,
 //! `PUT|DELETE /api/agents/{agent}/skillsets/{skillsetId}`.
 use super::find_skillset;
-use crate::server::AppState;
+use crate::services::AppState;
 use crate::server::agents::find_agent;
 use crate::server::auth::Principal;
 use crate::server::error::ApiError;

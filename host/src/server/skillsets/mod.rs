@@ -2,9 +2,8 @@
 //! one place an ability runs ([`run`]).
 mod abilities;
 mod agents;
-pub(crate) mod run;
 
-use super::AppState;
+use crate::services::AppState;
 use super::auth::Principal;
 use super::cursor::ListParams;
 use super::error::{ApiError, JsonBody, QueryParams};
@@ -50,8 +49,8 @@ pub(crate) async fn ability_interface(
     if let Some(text) = &ability.instruction {
         // The runner's parse cache: an instruction is parsed once, not
         // once for its interface and again for the call.
-        return Ok(match run::compiled(ability, text) {
-            Ok(compiled) => (Some(compiled.0.input_schema()), compiled.0.guidance.clone()),
+        return Ok(match crate::invocation::parsed_instruction(ability, text) {
+            Ok(parsed) => (Some(parsed.input_schema()), parsed.guidance.clone()),
             Err(_) => (None, String::new()),
         });
     }

@@ -5,7 +5,7 @@
 //! minute; a source that fails leaves the others answering, with a
 //! warning.
 use super::installed_refs;
-use crate::server::AppState;
+use crate::services::AppState;
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, QueryParams};
 use crate::server::install::fetch_policy;

@@ -4,8 +4,8 @@
 //! guard with the source rules (public addresses unless the operator
 //! allows private sources).
 use crate::manifest::{AbilitySpec, Manifest};
-use crate::server::AppState;
-use crate::server::agent_mcp::remote::{self, Endpoint};
+use crate::services::AppState;
+use crate::invocation::{Listing, list_remote_tools};
 use crate::server::error::ApiError;
 use crate::server::install::{fetch_error, fetch_policy};
 use crate::sources::github::{FolderSource, folder_source};
@@ -312,23 +312,20 @@ async fn registry_source(
     let mut remote = registry::choose_remote(&server, &spec.variables).map_err(registry_error)?;
     // The tools, listed now through the remote MCP client; a server that
     // wants a credential to list them gets the install's.
-    let endpoint = Endpoint {
-        name: &server.name,
+    let listing = Listing {
         tenant_id: tenant,
+        name: &server.name,
         url: &remote.url,
         headers: &remote.headers,
         secret_id: spec.credential_id.as_deref(),
         secret_header: remote.secret_header.as_deref(),
         allow_private_network: state.options.allow_private_sources,
     };
-    let tools = remote::list_tools(state, &endpoint)
+    let tools = list_remote_tools(state, listing)
         .await?
-        .map_err(|e| ApiError::BadGateway {
+        .map_err(|message| ApiError::BadGateway {
             code: "SOURCE_UNREACHABLE",
-            message: format!(
-                "listing the tools of `{}` failed: {}",
-                server.name, e.message
-            ),
+            message: format!("listing the tools of `{}` failed: {message}", server.name),
         })?;
     let abilities = tools
         .iter()

@@ -4,10 +4,9 @@
 //! here), browsing the configured registries and skill repositories, and
 //! calling the abilities of those skills.
 mod browse;
-pub(crate) mod call;
 mod fetch;
 
-use super::AppState;
+use crate::services::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
 use crate::capability::{Grant, Policy};

@@ -3,11 +3,10 @@
 //! the least recently used one is dropped first, and loads again from the
 //! compile cache (about a millisecond) when it is next called. A skill's
 //! packaged documents (for `skill_query`) are read from its stored bytes
-//! without compiling, and kept by digest the same way.
-use super::error::ApiError;
+//! without compiling, and kept by digest the same way. Reading stored
+//! bytes is the caller's ([`crate::services::Services::component`]).
+use super::{LoadedSkill, Runtime};
 use crate::docs::SkillDocs;
-use crate::runtime::{LoadedSkill, Runtime};
-use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -96,64 +95,34 @@ impl Loader {
         Ok(skill)
     }
 
-    /// The loaded skill for a tenant's component digest.
-    pub async fn get(
-        &self,
-        store: &Store,
-        tenant_id: &str,
-        digest: &str,
-    ) -> Result<Arc<LoadedSkill>, ApiError> {
-        if let Some(entry) = self.loaded.lock().expect("loader lock").get(digest) {
-            let now = self.clock.fetch_add(1, Ordering::Relaxed);
-            entry.last_used.store(now, Ordering::Relaxed);
-            return Ok(entry.skill.clone());
-        }
-        let bytes = store.component(tenant_id, digest).await?.ok_or_else(|| {
-            tracing::error!(%digest, "component bytes missing for an installed skill");
-            ApiError::Internal
-        })?;
-        self.load_bytes(bytes).await.map_err(|e| {
-            tracing::error!(%digest, error = %e, "stored component no longer loads");
-            ApiError::Internal
-        })
+    /// The loaded skill with `digest`, when it is in memory (marked as
+    /// just used).
+    pub fn loaded(&self, digest: &str) -> Option<Arc<LoadedSkill>> {
+        let loaded = self.loaded.lock().expect("loader lock");
+        let entry = loaded.get(digest)?;
+        let now = self.clock.fetch_add(1, Ordering::Relaxed);
+        entry.last_used.store(now, Ordering::Relaxed);
+        Some(entry.skill.clone())
     }
 
-    /// The documents packaged with a tenant's component (SKILL.md,
-    /// references, script names), `None` when it carries none. A loaded
-    /// skill already holds them; otherwise they are read from the stored
-    /// bytes' custom section (nothing is compiled) and kept by digest — a
-    /// digest's bytes never change.
-    pub async fn docs(
-        &self,
-        store: &Store,
-        tenant_id: &str,
-        digest: &str,
-    ) -> Result<Option<Arc<SkillDocs>>, ApiError> {
+    /// The documents of the component with `digest` when this node knows
+    /// them (the skill is loaded, or its documents were read before):
+    /// `Some(None)` when it carries none. A digest's bytes never change.
+    pub fn known_docs(&self, digest: &str) -> Option<Option<Arc<SkillDocs>>> {
         if let Some(entry) = self.loaded.lock().expect("loader lock").get(digest) {
-            return Ok(entry.skill.package.docs.clone());
+            return Some(entry.skill.package.docs.clone());
         }
-        if let Some(docs) = self.docs.lock().expect("docs lock").get(digest) {
-            return Ok(docs.clone());
-        }
-        let bytes = store.component(tenant_id, digest).await?.ok_or_else(|| {
-            tracing::error!(%digest, "component bytes missing for an installed skill");
-            ApiError::Internal
-        })?;
-        let docs = tokio::task::spawn_blocking(move || crate::package::read_docs(&bytes))
-            .await
-            .expect("docs task")
-            .map_err(|e| {
-                tracing::error!(%digest, error = %e, "stored component's documents no longer read");
-                ApiError::Internal
-            })?
-            .map(Arc::new);
+        self.docs.lock().expect("docs lock").get(digest).cloned()
+    }
+
+    /// Keeps the documents read from a component's stored bytes.
+    pub fn keep_docs(&self, digest: &str, docs: Option<Arc<SkillDocs>>) {
         let mut cached = self.docs.lock().expect("docs lock");
         // As many entries as loaded skills; past that the map starts over,
         // which costs each skill one more read of its stored bytes.
         if cached.len() >= self.capacity {
             cached.clear();
         }
-        cached.insert(digest.to_owned(), docs.clone());
-        Ok(docs)
+        cached.insert(digest.to_owned(), docs);
     }
 }

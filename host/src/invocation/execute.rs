@@ -1,0 +1,150 @@
+//! Running an installed skill's ability with its kind's executor: a
+//! component in the sandbox, an OpenAPI operation or a registry server's
+//! tool by the host through the outbound guard. The skill's own call and
+//! a skillset ability backed by it both end here, with the credential
+//! each names (an attachment's `credentialId`, the ability's `secretId`).
+use super::credentials;
+use crate::ability::outcome::{Executed, Failure};
+use crate::error::InvokeError;
+use crate::ability::{component, mcp_tool, openapi, schemas};
+use crate::capability::Policy;
+use crate::outbound::mcp_client::McpEndpoint;
+use crate::runtime::SessionScope;
+use crate::services::{Internal, Services};
+use crate::sources::SourceBody;
+use crate::store::SkillRow;
+use serde_json::Value;
+
+/// One ability of an installed skill.
+pub(super) struct SkillCall<'a> {
+    /// The caller's tenant.
+    pub tenant_id: &'a str,
+    /// The skill (active, approved).
+    pub skill: &'a SkillRow,
+    /// The effective policy.
+    pub policy: Policy,
+    /// Which ability.
+    pub ability: &'a str,
+    /// Its input.
+    pub input: &'a Value,
+    /// Session id, for a component that keeps state.
+    pub session: Option<String>,
+    /// The tenant secret a source skill's calls carry.
+    pub credential_id: Option<&'a str>,
+}
+
+/// Runs `call` with the skill's kind's executor.
+pub(super) async fn skill(services: &Services, call: SkillCall<'_>) -> Result<Executed, Internal> {
+    if call.skill.is_component() {
+        return component_call(services, call).await;
+    }
+    // Boxed: a source call's future (HTTP client, OpenAPI, MCP) is large,
+    // and inline it would make every call's future as large.
+    Box::pin(source_call(services, call)).await
+}
+
+async fn component_call(services: &Services, call: SkillCall<'_>) -> Result<Executed, Internal> {
+    let SkillCall {
+        tenant_id,
+        skill,
+        mut policy,
+        ability,
+        input,
+        session,
+        ..
+    } = call;
+    if let Some(grant) = &skill.grant
+        && (!grant.secrets.is_empty() || !grant.inject.is_empty())
+    {
+        credentials::supply_grant(services, tenant_id, grant, &mut policy).await?;
+    }
+    let loaded = services.component(tenant_id, &skill.digest).await?;
+    let session = session.map(|id| SessionScope {
+        namespace: format!("{tenant_id}/{}", skill.manifest.name),
+        id,
+    });
+    let runtime = services.loader.runtime();
+    Ok(component::execute(runtime, &loaded, policy, ability, input, session).await)
+}
+
+async fn source_call(services: &Services, call: SkillCall<'_>) -> Result<Executed, Internal> {
+    let skill = call.skill;
+    let outbound = services.loader.outbound();
+    match skill.detail.as_ref().map(|d| &d.body) {
+        Some(SourceBody::OpenapiAction { spec }) => {
+            if let Err(failure) = check(skill, call.ability, call.input) {
+                return Ok(Executed::refused(failure));
+            }
+            let (secret, redactor) =
+                credentials::credential(services, call.tenant_id, call.credential_id).await?;
+            let value = secret.as_ref().map(|s| s.value.as_str());
+            Ok(openapi::execute(outbound, spec, &call.policy, call.ability, call.input, value, &redactor).await)
+        }
+        Some(SourceBody::McpRegistry { remote }) => {
+            if let Err(failure) = check(skill, call.ability, call.input) {
+                return Ok(Executed::refused(failure));
+            }
+            if remote.needs_credential() && call.credential_id.is_none() {
+                return Ok(Executed::refused(Failure::from(&InvokeError::Failed {
+                    message: format!(
+                        "MCP server `{}` requires a credential: attach the skill with a `credentialId` naming a tenant secret",
+                        remote.server_name
+                    ),
+                    exit_code: None,
+                })));
+            }
+            let opened = credentials::mcp_credential(
+                services,
+                call.tenant_id,
+                &skill.manifest.name,
+                call.credential_id,
+                remote.secret_header.as_deref(),
+            )
+            .await?;
+            let (credential, redactor) = match opened {
+                Ok(opened) => opened,
+                Err(failure) => return Ok(Executed::refused(failure)),
+            };
+            let endpoint = McpEndpoint {
+                name: &skill.manifest.name,
+                url: &remote.url,
+                headers: &remote.headers,
+                credential,
+                allow_private_network: call.policy.allow_private_network,
+            };
+            let arguments = call.input.as_object().cloned().unwrap_or_default();
+            Ok(mcp_tool::execute(outbound, &endpoint, &redactor, call.ability, arguments)
+                .await
+                .executed)
+        }
+        _ => Ok(Executed::refused(Failure::from(&InvokeError::NotFound {
+            message: format!(
+                "skill `{}` has no callable abilities: its instructions are read with skill_query",
+                skill.manifest.name
+            ),
+        }))),
+    }
+}
+
+/// The ability exists and the input fits its schema (compiled once per
+/// skill version and ability), in the sandbox's words: a source skill's
+/// call reads like a component's.
+fn check(skill: &SkillRow, ability: &str, input: &Value) -> Result<(), Failure> {
+    let Some(spec) = skill.manifest.ability(ability) else {
+        let names: Vec<&str> = skill.manifest.abilities.iter().map(|a| a.name.as_str()).collect();
+        return Err(Failure::from(&InvokeError::NotFound {
+            message: format!(
+                "skill `{}` has no ability `{ability}`; it has: {}",
+                skill.manifest.name,
+                names.join(", ")
+            ),
+        }));
+    };
+    let key = (skill.id.clone(), skill.digest.clone(), ability.to_owned());
+    let validator = schemas::validator(key, || spec.input_schema.clone(), false)
+        .map_err(|_| Failure::internal())?;
+    match schemas::problems(&validator, input) {
+        None => Ok(()),
+        Some(message) => Err(Failure::from(&InvokeError::InvalidInput { message })),
+    }
+}

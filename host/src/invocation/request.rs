@@ -1,0 +1,103 @@
+//! What a surface asks the invocation path to do: who calls, what, with
+//! which input, from where.
+use crate::store::{AbilityRow, Agent, AssignmentRow, McpServerRow, SkillRow, SkillsetRow};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The surfaces calls come through, as the audit trail and the metrics
+/// name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Surface {
+    /// The REST API (`…/skills/{skill}/invoke`, `…/mcp/invoke`).
+    Rest,
+    /// `tools/call` on an MCP endpoint (an agent's, or an integration's).
+    Mcp,
+    /// A skill server's runtime URL.
+    SkillServer,
+}
+
+impl Surface {
+    /// The name in audit records and metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Surface::Rest => "rest",
+            Surface::Mcp => "mcp",
+            Surface::SkillServer => "skillserver",
+        }
+    }
+}
+
+/// Who calls: always a tenant; an agent when an agent calls (REST, its MCP
+/// endpoint), an integration when a skillset's integration does.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The caller's tenant: every lookup is scoped to it.
+    pub tenant_id: String,
+    /// The calling agent, already resolved in the tenant.
+    pub agent: Option<Agent>,
+    /// The calling integration (a skill server or MCP server integration).
+    pub integration_id: Option<String>,
+}
+
+/// What is called.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// An agent's assigned skill, by id or name (seed 003's invoke); the
+    /// ability may be left out when the skill has one.
+    Skill {
+        /// Id or name.
+        skill: String,
+        /// Which ability.
+        ability: Option<String>,
+    },
+    /// The same, already looked up by the surface while routing (an MCP
+    /// tool name names the skill): not looked up again.
+    Assigned {
+        /// The skill.
+        skill: Arc<SkillRow>,
+        /// The caller's assignment of it.
+        assignment: AssignmentRow,
+        /// Which ability (it exists).
+        ability: String,
+    },
+    /// An ability of a skillset the caller may use (an integration's, or
+    /// one attached to the agent).
+    SkillsetAbility {
+        /// The skillset.
+        skillset: SkillsetRow,
+        /// The ability.
+        ability: AbilityRow,
+    },
+    /// A tool of one of the agent's remote MCP servers.
+    RemoteTool {
+        /// The server's name.
+        server: String,
+        /// The tool's name on that server.
+        tool: String,
+    },
+    /// The same, the server already looked up by the surface while
+    /// routing (an MCP tool name names the server).
+    ServerTool {
+        /// The agent's server.
+        server: McpServerRow,
+        /// The tool's name on that server.
+        tool: String,
+    },
+}
+
+/// One call.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Who calls.
+    pub caller: Caller,
+    /// What.
+    pub target: Target,
+    /// Its input (seed 003's `args`, a tool's arguments).
+    pub input: Value,
+    /// Session id for session state (1-128 characters).
+    pub session: Option<String>,
+    /// Where the call came from.
+    pub surface: Surface,
+    /// The HTTP request id, for the audit and the logs.
+    pub request_id: Option<String>,
+}
