@@ -137,12 +137,9 @@ pub async fn mcp_credential(
     Ok(Ok((Some((name, value)), redactor_for(&opened))))
 }
 
-/// The redactor for one secret: its plain value and the form its kind
-/// renders it in.
+/// The redactor for one secret: its plain value in every form the
+/// redactor knows (a rendered `Bearer …` keeps its scheme readable, and a
+/// Basic credential's base64 is one of those forms).
 fn redactor_for(opened: &OpenedSecret) -> Redactor {
-    let rendered = opened.rendered();
-    Redactor::new([
-        (opened.row.name.as_str(), opened.value.as_str()),
-        (opened.row.name.as_str(), rendered.as_str()),
-    ])
+    Redactor::new([(opened.row.name.as_str(), opened.value.as_str())])
 }
