@@ -2,6 +2,8 @@
 //! checked into typed values, and the canonical JSON form packaged inside
 //! the component.
 use crate::capability::{Capabilities, GuestPath, NetworkPattern};
+// Defined with the other limits; `manifest::LimitRequest` stays a path.
+pub use crate::capability::LimitRequest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use toml::Spanned;
@@ -48,23 +50,6 @@ pub struct Manifest {
     /// The skill's abilities.
     #[serde(default)]
     pub abilities: Vec<AbilitySpec>,
-}
-
-/// Limits a manifest or grant may ask for; unset means the operator default.
-/// camelCase like the rest of the API; `skill.toml`'s snake_case spelling
-/// is accepted too.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct LimitRequest {
-    /// Wall-clock time per call.
-    #[serde(default, skip_serializing_if = "Option::is_none", alias = "timeout_ms")]
-    pub timeout_ms: Option<u64>,
-    /// Linear memory per call.
-    #[serde(default, skip_serializing_if = "Option::is_none", alias = "memory_mb")]
-    pub memory_mb: Option<u64>,
-    /// Output (and captured stdout) per call.
-    #[serde(default, skip_serializing_if = "Option::is_none", alias = "output_kb")]
-    pub output_kb: Option<u64>,
 }
 
 /// One ability as listed in a manifest.

@@ -4,11 +4,11 @@
 //! browser's `fetch` with `redirect: manual` would), and the operator's
 //! limits. Refusals become the guest's `HTTP-request-denied` or
 //! `destination-IP-prohibited` and a denial in the call's receipt.
-use super::state::Denials;
 use crate::capability::Policy;
 use crate::outbound::{Exchanges, Origins, Outbound, OutboundError, Phase, Rules};
 use http_body_util::{BodyExt, Limited};
-use std::sync::Arc;
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
 type SendResult = Result<
@@ -18,6 +18,38 @@ type SendResult = Result<
     ),
     Error,
 >;
+
+/// One thing the sandbox refused during a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Denial {
+    /// `network` or `secret`.
+    pub capability: &'static str,
+    /// The URL or name asked for (never a value).
+    pub target: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// Denials recorded during one call; shared with the outgoing-HTTP tasks.
+#[derive(Debug, Clone, Default)]
+pub struct Denials(Arc<Mutex<Vec<Denial>>>);
+
+impl Denials {
+    /// Records a refusal and logs it.
+    pub fn record(&self, capability: &'static str, target: String, reason: String) {
+        tracing::warn!(capability, %target, %reason, "capability denied");
+        self.0.lock().expect("denials lock").push(Denial {
+            capability,
+            target,
+            reason,
+        });
+    }
+
+    /// Everything recorded so far.
+    pub fn snapshot(&self) -> Vec<Denial> {
+        self.0.lock().expect("denials lock").clone()
+    }
+}
 
 /// The wasi-http hooks of one call.
 pub struct OutboundHooks {

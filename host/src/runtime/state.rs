@@ -1,46 +1,17 @@
 //! What each store holds: the WASI contexts built from the call's policy,
 //! the memory limiter, and the record of what the sandbox refused.
-use super::http_hooks::OutboundHooks;
+// Recorded by the outgoing-HTTP hooks, the lower module; `state::Denial`
+// is where the rest of the runtime names it.
+pub use super::http_hooks::Denial;
+
+use super::http_hooks::{Denials, OutboundHooks};
 use super::session::{SessionScope, SessionStore};
 use crate::capability::Policy;
 use crate::outbound::{Exchanges, Outbound};
-use serde::Serialize;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
-
-/// One thing the sandbox refused during a call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Denial {
-    /// `network` or `secret`.
-    pub capability: &'static str,
-    /// The URL or name asked for (never a value).
-    pub target: String,
-    /// Why it was refused.
-    pub reason: String,
-}
-
-/// Denials recorded during one call; shared with the outgoing-HTTP tasks.
-#[derive(Debug, Clone, Default)]
-pub struct Denials(Arc<Mutex<Vec<Denial>>>);
-
-impl Denials {
-    /// Records a refusal and logs it.
-    pub fn record(&self, capability: &'static str, target: String, reason: String) {
-        tracing::warn!(capability, %target, %reason, "capability denied");
-        self.0.lock().expect("denials lock").push(Denial {
-            capability,
-            target,
-            reason,
-        });
-    }
-
-    /// Everything recorded so far.
-    pub fn snapshot(&self) -> Vec<Denial> {
-        self.0.lock().expect("denials lock").clone()
-    }
-}
 
 /// Enforces the call's memory limit and records what happened, so that an
 /// out-of-memory outcome is reported from fact, not guessed from a trap.
