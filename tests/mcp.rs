@@ -918,7 +918,9 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
         .map(|i| i["outcome"].as_str().unwrap())
         .collect();
     assert!(
-        outcomes.contains(&"success") && outcomes.contains(&"failed") && outcomes.contains(&"refused"),
+        outcomes.contains(&"success")
+            && outcomes.contains(&"failed")
+            && outcomes.contains(&"refused"),
         "{}",
         r.text
     );

@@ -124,7 +124,11 @@ impl Services {
 
     /// The loaded component of a tenant's skill by digest: in memory, or
     /// read from the store and loaded (from the compile cache when it can).
-    pub async fn component(&self, tenant_id: &str, digest: &str) -> Result<Arc<LoadedSkill>, Internal> {
+    pub async fn component(
+        &self,
+        tenant_id: &str,
+        digest: &str,
+    ) -> Result<Arc<LoadedSkill>, Internal> {
         if let Some(skill) = self.loader.loaded(digest) {
             return Ok(skill);
         }
@@ -160,9 +164,12 @@ impl Services {
     }
 
     async fn stored_component(&self, tenant_id: &str, digest: &str) -> Result<Vec<u8>, Internal> {
-        self.store.component(tenant_id, digest).await?.ok_or_else(|| {
-            tracing::error!(%digest, "component bytes missing for an installed skill");
-            Internal
-        })
+        self.store
+            .component(tenant_id, digest)
+            .await?
+            .ok_or_else(|| {
+                tracing::error!(%digest, "component bytes missing for an installed skill");
+                Internal
+            })
     }
 }

@@ -25,7 +25,18 @@ pub async fn execute(
     let started = Instant::now();
     let log = Exchanges::default();
     let mut denials = Vec::new();
-    let result = send(outbound, spec, policy, ability, input, credential, redactor, &log, &mut denials).await;
+    let result = send(
+        outbound,
+        spec,
+        policy,
+        ability,
+        input,
+        credential,
+        redactor,
+        &log,
+        &mut denials,
+    )
+    .await;
     Executed::hosted(result, started, denials, log.snapshot())
 }
 
@@ -42,7 +53,10 @@ async fn send(
     denials: &mut Vec<crate::runtime::Denial>,
 ) -> Result<crate::runtime::Output, Failure> {
     let Some(op) = spec.operations.iter().find(|o| o.name == ability) else {
-        return Err(Failure::new(Category::NotFound, format!("no operation `{ability}`")));
+        return Err(Failure::new(
+            Category::NotFound,
+            format!("no operation `{ability}`"),
+        ));
     };
     let empty = Map::new();
     let fields = input.as_object().unwrap_or(&empty);
@@ -50,9 +64,17 @@ async fn send(
         match openapi::build_request(&spec.base_url, op, &spec.schemes, fields, credential) {
             Ok(prepared) => prepared,
             Err(e @ openapi::RequestError::InvalidInput { .. }) => {
-                return Err(Failure::new(Category::InvalidInput, redactor.text(&e.to_string())));
+                return Err(Failure::new(
+                    Category::InvalidInput,
+                    redactor.text(&e.to_string()),
+                ));
             }
-            Err(e) => return Err(Failure::new(Category::Failed, redactor.text(&e.to_string()))),
+            Err(e) => {
+                return Err(Failure::new(
+                    Category::Failed,
+                    redactor.text(&e.to_string()),
+                ));
+            }
         };
     let mut builder = http::Request::builder()
         .method(prepared.method.clone())

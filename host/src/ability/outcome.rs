@@ -178,7 +178,9 @@ impl Failure {
 impl From<&InvokeError> for Failure {
     fn from(error: &InvokeError) -> Failure {
         let (category, detail, exit_code) = match error {
-            InvokeError::InvalidInput { message } => (Category::InvalidInput, message.clone(), None),
+            InvokeError::InvalidInput { message } => {
+                (Category::InvalidInput, message.clone(), None)
+            }
             InvokeError::CapabilityDenied {
                 capability,
                 target,
@@ -300,7 +302,10 @@ mod tests {
             refused: true,
             reason: "connection refused".into(),
         };
-        assert_eq!(Category::of_outbound(&connect), Category::UpstreamUnreachable);
+        assert_eq!(
+            Category::of_outbound(&connect),
+            Category::UpstreamUnreachable
+        );
         let dns = OutboundError::Dns {
             host: "nowhere.invalid".into(),
             reason: "no such name".into(),

@@ -22,8 +22,7 @@ pub fn validator(
     schema: impl FnOnce() -> Value,
     strict: bool,
 ) -> Result<Arc<jsonschema::Validator>, String> {
-    static CACHE: OnceLock<Mutex<HashMap<SchemaKey, Arc<jsonschema::Validator>>>> =
-        OnceLock::new();
+    static CACHE: OnceLock<Mutex<HashMap<SchemaKey, Arc<jsonschema::Validator>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(hit) = cache.lock().expect("schema cache").get(&key) {
         return Ok(hit.clone());

@@ -8,10 +8,18 @@ use crate::store::{InvocationRow, now};
 use crate::telemetry::CounterFamily;
 use serde_json::{Value, json};
 
-static REST: CounterFamily =
-    CounterFamily::new("skillhost_invocations_total", "skill", "outcome", &[("surface", "rest")]);
-static MCP: CounterFamily =
-    CounterFamily::new("skillhost_invocations_total", "skill", "outcome", &[("surface", "mcp")]);
+static REST: CounterFamily = CounterFamily::new(
+    "skillhost_invocations_total",
+    "skill",
+    "outcome",
+    &[("surface", "rest")],
+);
+static MCP: CounterFamily = CounterFamily::new(
+    "skillhost_invocations_total",
+    "skill",
+    "outcome",
+    &[("surface", "mcp")],
+);
 static SKILLSERVER: CounterFamily = CounterFamily::new(
     "skillhost_invocations_total",
     "skill",
@@ -88,7 +96,8 @@ impl Context<'_> {
     ) -> Result<(), Internal> {
         let mut row = self.row(subject);
         row.id = id.to_owned();
-        row.denials = json!([{ "capability": "invoke", "target": row.skill_name, "reason": reason }]);
+        row.denials =
+            json!([{ "capability": "invoke", "target": row.skill_name, "reason": reason }]);
         self.commit(services, row, REFUSED).await
     }
 

@@ -103,7 +103,12 @@ pub async fn template_secrets(
     }
     let rendered: Vec<(String, String)> = opened_all
         .iter()
-        .flat_map(|o| [(o.row.name.clone(), o.rendered()), (o.row.name.clone(), o.value.clone())])
+        .flat_map(|o| {
+            [
+                (o.row.name.clone(), o.rendered()),
+                (o.row.name.clone(), o.value.clone()),
+            ]
+        })
         .collect();
     let redactor = Redactor::new(rendered.iter().map(|(n, v)| (n.as_str(), v.as_str())));
     Ok((secrets, redactor))

@@ -5,9 +5,9 @@
 //! each names (an attachment's `credentialId`, the ability's `secretId`).
 use super::credentials;
 use crate::ability::outcome::{Executed, Failure};
-use crate::error::InvokeError;
 use crate::ability::{component, mcp_tool, openapi, schemas};
 use crate::capability::Policy;
+use crate::error::InvokeError;
 use crate::outbound::mcp_client::McpEndpoint;
 use crate::runtime::SessionScope;
 use crate::services::{Internal, Services};
@@ -78,7 +78,16 @@ async fn source_call(services: &Services, call: SkillCall<'_>) -> Result<Execute
             let (secret, redactor) =
                 credentials::credential(services, call.tenant_id, call.credential_id).await?;
             let value = secret.as_ref().map(|s| s.value.as_str());
-            Ok(openapi::execute(outbound, spec, &call.policy, call.ability, call.input, value, &redactor).await)
+            Ok(openapi::execute(
+                outbound,
+                spec,
+                &call.policy,
+                call.ability,
+                call.input,
+                value,
+                &redactor,
+            )
+            .await)
         }
         Some(SourceBody::McpRegistry { remote }) => {
             if let Err(failure) = check(skill, call.ability, call.input) {
@@ -113,9 +122,11 @@ async fn source_call(services: &Services, call: SkillCall<'_>) -> Result<Execute
                 allow_private_network: call.policy.allow_private_network,
             };
             let arguments = call.input.as_object().cloned().unwrap_or_default();
-            Ok(mcp_tool::execute(outbound, &endpoint, &redactor, call.ability, arguments)
-                .await
-                .executed)
+            Ok(
+                mcp_tool::execute(outbound, &endpoint, &redactor, call.ability, arguments)
+                    .await
+                    .executed,
+            )
         }
         _ => Ok(Executed::refused(Failure::from(&InvokeError::NotFound {
             message: format!(
@@ -131,7 +142,12 @@ async fn source_call(services: &Services, call: SkillCall<'_>) -> Result<Execute
 /// call reads like a component's.
 fn check(skill: &SkillRow, ability: &str, input: &Value) -> Result<(), Failure> {
     let Some(spec) = skill.manifest.ability(ability) else {
-        let names: Vec<&str> = skill.manifest.abilities.iter().map(|a| a.name.as_str()).collect();
+        let names: Vec<&str> = skill
+            .manifest
+            .abilities
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
         return Err(Failure::from(&InvokeError::NotFound {
             message: format!(
                 "skill `{}` has no ability `{ability}`; it has: {}",

@@ -21,8 +21,8 @@ mod status;
 
 pub use crate::ability::outcome::{Category, Failure};
 pub use outcome::Outcome;
-pub use remote::{Listing, list_tools as list_remote_tools};
 pub use policy::{approved as approved_policy, for_assignment as effective_policy};
+pub use remote::{Listing, list_tools as list_remote_tools};
 pub use request::{Caller, Request, Surface, Target};
 pub use run::invoke;
 pub use skillset::parsed as parsed_instruction;

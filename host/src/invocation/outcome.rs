@@ -1,7 +1,7 @@
 //! What the invocation path gives a surface back.
 use crate::ability::outcome::{Executed, Failure};
-use crate::services::Internal;
 use crate::runtime::{Output, Receipt};
+use crate::services::Internal;
 use rmcp::model::CallToolResult;
 
 /// One call's outcome, already redacted and audited.

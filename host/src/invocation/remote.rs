@@ -56,7 +56,8 @@ pub(super) async fn call(
             ),
         );
         let id = crate::runtime::unique_id();
-        ctx.refused(services, &id, subject(), "server pending approval").await?;
+        ctx.refused(services, &id, subject(), "server pending approval")
+            .await?;
         return Ok(Outcome::refused(id, failure));
     }
     if !server.tools.iter().any(|t| t["name"] == tool) {

@@ -67,7 +67,10 @@ pub(super) async fn assigned(
     };
     let refusal = match &assignment {
         None => Some((
-            Failure::new(Category::NotFound, "skill assignment for this agent not found"),
+            Failure::new(
+                Category::NotFound,
+                "skill assignment for this agent not found",
+            ),
             "not assigned to this agent".to_owned(),
         )),
         Some(a) if !a.enabled => Some((
@@ -125,7 +128,9 @@ pub(super) async fn assigned(
         },
     )
     .await?;
-    call.ctx.executed(services, subject(&ability), &executed).await?;
+    call.ctx
+        .executed(services, subject(&ability), &executed)
+        .await?;
     Ok(Outcome::ran(executed, None))
 }
 

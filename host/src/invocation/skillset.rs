@@ -65,11 +65,16 @@ async fn run_instruction(
                 ),
             );
             let id = crate::runtime::unique_id();
-            ctx.refused(services, &id, subject(), "ability pending approval").await?;
+            ctx.refused(services, &id, subject(), "ability pending approval")
+                .await?;
             return Ok(Outcome::refused(id, failure));
         }
     };
-    let key = (ability.id.clone(), ability.updated_at.clone(), ability.tool_name.clone());
+    let key = (
+        ability.id.clone(),
+        ability.updated_at.clone(),
+        ability.tool_name.clone(),
+    );
     let validator = schemas::validator(key, || parsed.input_schema(), true).map_err(|e| {
         tracing::error!(error = %e, ability_id = %ability.id, "an instruction's input schema does not compile");
         Failure::internal()
@@ -105,12 +110,18 @@ async fn skill_ability(
 ) -> Result<Outcome, Failure> {
     let tenant = &ctx.caller.tenant_id;
     let store = &services.store;
-    let mut skill = store.skill_shared(tenant, skill_id).await.map_err(Internal::from)?;
+    let mut skill = store
+        .skill_shared(tenant, skill_id)
+        .await
+        .map_err(Internal::from)?;
     if let Some(row) = &skill
         && row.status != "active"
     {
         let name = row.manifest.name.clone();
-        skill = store.skill_shared(tenant, &name).await.map_err(Internal::from)?;
+        skill = store
+            .skill_shared(tenant, &name)
+            .await
+            .map_err(Internal::from)?;
     }
     let name = ability.ability.clone().unwrap_or_default();
     let refuse = async |subject: Subject, failure: Failure, reason: &str| {
@@ -144,7 +155,10 @@ async fn skill_ability(
         _ => {
             let failure = Failure::new(
                 Category::SkillNotActive,
-                format!("skill `{}` is {}, not active", skill.manifest.name, skill.status),
+                format!(
+                    "skill `{}` is {}, not active",
+                    skill.manifest.name, skill.status
+                ),
             );
             let reason = format!("skill status {}", skill.status);
             return refuse(subject, failure, &reason).await;

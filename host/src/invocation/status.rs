@@ -81,11 +81,27 @@ mod tests {
             (C::AbilityRequired, 400, 400, 400),
             (C::InvalidSession, 400, 400, 400),
         ];
-        assert_eq!(expected.len(), Category::ALL.len(), "every category has a row");
+        assert_eq!(
+            expected.len(),
+            Category::ALL.len(),
+            "every category has a row"
+        );
         for &(category, rest, tool, skillserver) in expected {
-            assert_eq!(Answer::RestInvoke.status(category).as_u16(), rest, "{category:?} REST");
-            assert_eq!(Answer::RestToolCall.status(category).as_u16(), tool, "{category:?} tool call");
-            assert_eq!(Answer::SkillServer.status(category).as_u16(), skillserver, "{category:?} skill server");
+            assert_eq!(
+                Answer::RestInvoke.status(category).as_u16(),
+                rest,
+                "{category:?} REST"
+            );
+            assert_eq!(
+                Answer::RestToolCall.status(category).as_u16(),
+                tool,
+                "{category:?} tool call"
+            );
+            assert_eq!(
+                Answer::SkillServer.status(category).as_u16(),
+                skillserver,
+                "{category:?} skill server"
+            );
         }
     }
 }

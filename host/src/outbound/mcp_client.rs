@@ -111,7 +111,9 @@ async fn with_session<T>(
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(value),
         ) else {
-            return Err(unusable(format!("header `{name}` is not a valid HTTP header")));
+            return Err(unusable(format!(
+                "header `{name}` is not a valid HTTP header"
+            )));
         };
         headers.insert(name, value);
     }

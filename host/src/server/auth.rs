@@ -3,9 +3,9 @@
 //! effect (the hash of an unknown secret reveals nothing about stored ones).
 //! HS256 JWTs signed with the operator's secret carry the same claims
 //! (`tenant`, `scopes`, `exp`) for deployments that issue their own tokens.
-use crate::services::AppState;
 use super::error::ApiError;
 use crate::jwt::JwtRefused;
+use crate::services::AppState;
 use crate::store::TokenRecord;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

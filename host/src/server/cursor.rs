@@ -39,7 +39,7 @@ impl ListParams {
     /// The page these parameters ask for over a tenant's rows of `table`.
     pub(super) async fn page(
         &self,
-        state: &super::AppState,
+        state: &crate::services::AppState,
         table: &'static str,
         tenant_id: &str,
     ) -> Result<crate::store::Page, ApiError> {

@@ -1,42 +1,32 @@
-//! The HTTP service: one module per API surface, each with its own
-//! `router()`, merged in [`app`]. `app` is separate from [`serve`] so tests
+//! The HTTP service: handlers only, a folder per surface (`catalog/`,
+//! `agents/`, `skillsets/`, `skillserver/`, `mcp/`, `admin/`, `ops/`), each
+//! with its own `router()`, merged in [`app`]. Calls go through
+//! [`crate::invocation`]; the shared pieces are leaves every surface may
+//! use: `error`, `auth`, `request`, `cursor`, `fields`, `lookup`. `app` is separate from [`serve`] so tests
 //! can drive it, and `serve` takes its listener and shutdown signal so tests
 //! bind port 0.
-mod agent_mcp;
-mod agent_skills;
+mod admin;
 mod agents;
-mod attachments;
-mod audit;
 mod auth;
-mod bootstrap;
+mod catalog;
 mod cursor;
 mod error;
-mod health;
-mod install;
-mod integrations;
-mod invoke;
+mod fields;
+mod lookup;
 mod mcp;
-mod metrics;
-mod preload;
+mod ops;
 mod request;
-mod secrets;
-mod skills;
 mod skillserver;
 mod skillsets;
-mod sources;
-mod tasks;
-mod tenants;
-mod tokens;
 
 pub use crate::jwt::{Claims, JwtVerifier};
 pub use crate::runtime::Loader;
 pub use crate::services::{AppState, ServiceOptions, Services};
+pub use admin::prepare_secrets;
 pub use auth::{Principal, hash_token, new_secret};
-pub use bootstrap::{DEFAULT_TENANT, bootstrap};
 pub use error::ApiError;
-pub use preload::preload;
+pub use ops::{DEFAULT_TENANT, bootstrap, preload};
 pub use request::MAX_BODY_BYTES;
-pub use secrets::prepare_secrets;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -52,26 +42,14 @@ pub fn app(state: AppState) -> Router {
     crate::telemetry::recorder();
     let routes = Router::new()
         .merge(mcp::router(state.clone()))
-        .merge(health::router())
-        .merge(tenants::router())
-        .merge(tokens::router())
+        .merge(ops::router())
+        .merge(admin::router())
         .merge(agents::router())
-        .merge(skills::router())
-        .merge(install::router())
-        .merge(sources::router())
-        .merge(invoke::router())
-        .merge(agent_skills::router())
-        .merge(agent_mcp::router())
-        .merge(attachments::router())
-        .merge(audit::router())
-        .merge(secrets::router())
+        .merge(catalog::router())
         .merge(skillsets::router())
-        .merge(integrations::router())
-        .merge(tasks::router())
         .merge(skillserver::router())
-        .merge(metrics::router())
         // A route layer: the request series are labelled by matched route.
-        .route_layer(metrics::Track)
+        .route_layer(ops::metrics::Track)
         .fallback(|| async { ApiError::NotFound("route") })
         .with_state(state);
     // Around the whole router, once: `Router::layer` wraps every route and

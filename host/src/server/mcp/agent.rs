@@ -1,13 +1,12 @@
 //! The MCP handler of `/mcp/agents/{agent}`: lists the agent's tools and
 //! calls them through the same path as a REST invoke.
-use super::McpCaller;
+use super::admission::{McpCaller, admitted};
 use super::tools::{
     ability_call_input, agent_tools, attached_ability, failed, failure, object_schema,
     outcome_result, tool_input,
 };
 use crate::invocation::{self, Caller, Category, Request, Surface, Target};
 use crate::services::AppState;
-use serde_json::Value;
 use rmcp::model::SubscriptionFilter;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
@@ -15,6 +14,7 @@ use rmcp::model::{
 };
 use rmcp::service::{RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+use serde_json::Value;
 
 /// One request's handler (rmcp builds one per POST in stateless mode).
 #[derive(Clone)]
@@ -99,7 +99,8 @@ impl AgentTools {
             return Err(unknown_tool(&request.name));
         };
         let target = Target::SkillsetAbility { skillset, ability };
-        self.call(&caller, &request.name, target, input, request_id).await
+        self.call(&caller, &request.name, target, input, request_id)
+            .await
     }
 }
 
@@ -130,7 +131,7 @@ impl ServerHandler for AgentTools {
     /// node's change generation through PostgreSQL notifications). Looks
     /// again at each change, and every few seconds regardless.
     async fn listen(&self, ctx: SubscriptionContext) -> Result<(), McpError> {
-        let (caller, _) = super::admitted::<McpCaller>(ctx.request_context())?;
+        let (caller, _) = admitted::<McpCaller>(ctx.request_context())?;
         let fingerprint = || async {
             let tools = agent_tools(&self.state, &caller.tenant_id, &caller.agent)
                 .await
@@ -172,7 +173,7 @@ impl ServerHandler for AgentTools {
         _request: Option<PaginatedRequestParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let (caller, _) = super::admitted::<McpCaller>(&ctx)?;
+        let (caller, _) = admitted::<McpCaller>(&ctx)?;
         let tools = agent_tools(&self.state, &caller.tenant_id, &caller.agent)
             .await
             .map_err(internal)?;
@@ -186,7 +187,7 @@ impl ServerHandler for AgentTools {
         request: CallToolRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let (caller, request_id) = super::admitted::<McpCaller>(&ctx)?;
+        let (caller, request_id) = admitted::<McpCaller>(&ctx)?;
         if super::discovery::NAMES.contains(&request.name.as_ref()) {
             let args = request.arguments.unwrap_or_default();
             let result = super::discovery::call(&self.state, &caller, &request.name, &args)
@@ -231,7 +232,9 @@ impl ServerHandler for AgentTools {
                     skill,
                     assignment,
                 };
-                return self.call(&caller, &request.name, target, input, request_id).await;
+                return self
+                    .call(&caller, &request.name, target, input, request_id)
+                    .await;
             }
             if let Some(server) = self
                 .state
@@ -245,7 +248,9 @@ impl ServerHandler for AgentTools {
                     tool: rest.to_owned(),
                 };
                 let input = Value::Object(request.arguments.clone().unwrap_or_default());
-                return self.call(&caller, &request.name, target, input, request_id).await;
+                return self
+                    .call(&caller, &request.name, target, input, request_id)
+                    .await;
             }
         }
         self.call_attached(caller, request, request_id).await

@@ -2,10 +2,10 @@
 //! `skill_discover`, `skill_request`, `connector_discover` and
 //! `connector_request`, with the parameters and result shapes the seed
 //! gives. Requests become tasks an admin decides (`/api/tasks`).
-use super::McpCaller;
+use super::admission::McpCaller;
 use super::tools::{failed, success};
-use crate::services::AppState;
 use crate::server::error::ApiError;
+use crate::services::AppState;
 use crate::store::{SkillFilter, SkillRow};
 use rmcp::model::{CallToolResult, JsonObject, Tool, ToolAnnotations};
 use serde_json::{Map, Value, json};

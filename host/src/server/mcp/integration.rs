@@ -1,6 +1,7 @@
 //! The MCP handler of `/integration/mcpserver/{id}/mcp`: the linked
 //! skillset's abilities as tools, called through the one ability runner
 //! (audited with the integration as the caller).
+use super::admission::admitted;
 use super::tools::{ability_call_input, ability_tool as tool, failure, outcome_result};
 use crate::invocation::{self, Caller, Request, Surface, Target};
 use crate::services::AppState;
@@ -49,7 +50,7 @@ impl ServerHandler for SkillsetTools {
         _request: Option<PaginatedRequestParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let (caller, _) = super::admitted::<IntegrationCaller>(&ctx)?;
+        let (caller, _) = admitted::<IntegrationCaller>(&ctx)?;
         let tenant = &caller.integration.tenant_id;
         let abilities = self
             .state
@@ -71,7 +72,7 @@ impl ServerHandler for SkillsetTools {
         request: CallToolRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let (caller, request_id) = super::admitted::<IntegrationCaller>(&ctx)?;
+        let (caller, request_id) = admitted::<IntegrationCaller>(&ctx)?;
         let tenant = caller.integration.tenant_id.clone();
         let unknown = || {
             McpError::invalid_params(

@@ -8,15 +8,16 @@
 //! in axum, before rmcp sees the request: a bearer API token or JWT with
 //! `skills:read` in the agent's tenant; otherwise 401 with the
 //! `WWW-Authenticate` challenge that names the protected-resource document.
+mod admission;
 mod agent;
 pub(crate) mod discovery;
 mod integration;
 pub(crate) mod tools;
 
-use crate::services::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
-use crate::store::Agent;
+use crate::services::AppState;
+use admission::McpCaller;
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -27,38 +28,6 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::json;
 use std::sync::Arc;
-
-/// Who is calling an agent's MCP endpoint, put into the request's
-/// extensions by [`authorize`] for the handler.
-#[derive(Debug, Clone)]
-pub(crate) struct McpCaller {
-    /// The caller's tenant.
-    pub tenant_id: String,
-    /// The agent whose tools these are.
-    pub agent: Agent,
-}
-
-/// What [`authorize`] or [`authorize_integration`] put into the request
-/// for the handler, and the request id.
-pub(crate) fn admitted<T: Clone + Send + Sync + 'static>(
-    ctx: &rmcp::service::RequestContext<rmcp::RoleServer>,
-) -> Result<(T, Option<String>), rmcp::ErrorData> {
-    let parts = ctx
-        .extensions
-        .get::<http::request::Parts>()
-        .ok_or_else(|| rmcp::ErrorData::internal_error("not served over HTTP", None))?;
-    let caller = parts
-        .extensions
-        .get::<T>()
-        .cloned()
-        .ok_or_else(|| rmcp::ErrorData::internal_error("request not authorized", None))?;
-    let request_id = parts
-        .headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    Ok((caller, request_id))
-}
 
 /// The MCP routes; `state` builds each request's handler.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -186,9 +155,11 @@ async fn authorize_integration(
     let Ok(Path(id)) = Path::<String>::from_request_parts(&mut parts, &state).await else {
         return error_response(&ApiError::NotFound("MCP server"));
     };
-    let kind = crate::server::integrations::Kind::McpServer;
+    let kind = crate::server::skillsets::access::Kind::McpServer;
     let integration =
-        match crate::server::integrations::authenticate(&state, kind, &id, &parts.headers).await {
+        match crate::server::skillsets::access::authenticate(&state, kind, &id, &parts.headers)
+            .await
+        {
             Ok(Some(i)) => i,
             Ok(None) => {
                 let error = ApiError::Unauthorized(

@@ -9,7 +9,7 @@
 use crate::capability::Policy;
 use crate::invocation::{Failure, Outcome, effective_policy};
 use crate::server::error::ApiError;
-use crate::server::skillsets::ability_interface;
+use crate::server::skillsets::interface::ability_interface;
 use crate::services::AppState;
 use crate::store::Agent;
 use crate::store::{AbilityRow, SkillsetRow};

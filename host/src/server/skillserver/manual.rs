@@ -1,8 +1,8 @@
 //! The skill server's manual: plain text, generated from the skillset at
 //! request time, enough for an agent that has read nothing else to call
 //! every ability correctly.
-use crate::services::AppState;
 use crate::server::error::ApiError;
+use crate::services::AppState;
 use crate::store::{AbilityRow, IntegrationRow};
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -18,7 +18,7 @@ struct Entry {
 
 async fn entry(state: &AppState, tenant_id: &str, ability: &AbilityRow) -> Result<Entry, ApiError> {
     let (schema, guidance) =
-        crate::server::skillsets::ability_interface(state, tenant_id, ability).await?;
+        crate::server::skillsets::interface::ability_interface(state, tenant_id, ability).await?;
     let note = if ability.instruction.is_some() && ability.status != "active" {
         Some("awaiting an admin's approval: calls fail until then".to_owned())
     } else if schema.is_none() {

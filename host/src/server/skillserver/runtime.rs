@@ -3,12 +3,12 @@
 //! Answers are plain text for an agent to read unless JSON is asked for
 //! (`?format=json` or `Accept: application/json`), errors included.
 use super::manual;
-use crate::runtime::OutputKind;
-use crate::services::AppState;
-use crate::server::error::ApiError;
-use crate::server::integrations::Kind;
-use crate::server::integrations::authenticate;
 use crate::invocation::{self, Answer, Caller, Failure, Request, Surface, Target};
+use crate::runtime::OutputKind;
+use crate::server::error::ApiError;
+use crate::server::skillsets::access::Kind;
+use crate::server::skillsets::access::authenticate;
+use crate::services::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

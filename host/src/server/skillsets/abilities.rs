@@ -1,12 +1,13 @@
 //! Abilities of a skillset (seed 002): create, list, export, fetch,
 //! update, delete, and the admin's approval of what an instruction reaches.
-use super::{check_meta, check_text, find_skillset};
 use crate::ability::instruction::Instruction;
 use crate::capability::Grant;
-use crate::services::AppState;
 use crate::server::auth::Principal;
 use crate::server::cursor::ListParams;
 use crate::server::error::{ApiError, JsonBody, QueryParams};
+use crate::server::fields::{check_meta, check_text, nullable};
+use crate::server::lookup::find_skillset;
+use crate::services::AppState;
 use crate::store::{AbilityDeclaration, AbilityRow, StoreError, new_id, now};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -92,13 +93,13 @@ struct AbilityChanges {
     skill_id: Option<String>,
     #[serde(default)]
     ability: Option<String>,
-    #[serde(default, deserialize_with = "super::nullable")]
+    #[serde(default, deserialize_with = "nullable")]
     secret_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "super::nullable")]
+    #[serde(default, deserialize_with = "nullable")]
     file_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "super::nullable")]
+    #[serde(default, deserialize_with = "nullable")]
     bot_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "super::nullable")]
+    #[serde(default, deserialize_with = "nullable")]
     blueprint_id: Option<Option<String>>,
     #[serde(default)]
     meta: Option<Value>,
@@ -483,7 +484,7 @@ async fn approve(
             message: "this ability runs an installed skill under that skill's approval; approve the skill".into(),
         });
     };
-    let grant = crate::server::skills::parse_grant(&body)?;
+    let grant = crate::server::catalog::view::parse_grant(&body)?;
     let invalid = |message: String| ApiError::Unprocessable {
         code: "invalid_grant",
         message,

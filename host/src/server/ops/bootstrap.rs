@@ -1,5 +1,5 @@
 //! First start: the default tenant and the operator's token.
-use super::auth::{hash_token, new_secret};
+use crate::server::auth::{hash_token, new_secret};
 use crate::store::{Store, StoreError};
 
 /// The tenant the operator's token administers.

@@ -2,9 +2,9 @@
 //! `connector_request`), for an admin to approve or deny. Approving a skill
 //! request assigns the skill to the agent. An agent's `skills:read` token
 //! can ask but never decide.
+use crate::server::auth::Principal;
+use crate::server::error::{ApiError, QueryParams};
 use crate::services::AppState;
-use super::auth::Principal;
-use super::error::{ApiError, QueryParams};
 use crate::store::{AssignmentRow, StoreError, TaskRow};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};

@@ -10,14 +10,14 @@
 //! waits for an admin, as an instruction's origin does. Only an admin may
 //! let a server reach private addresses. A `command` (stdio) server is
 //! refused: the host starts no processes.
-use super::agents::find_agent;
-use super::auth::Principal;
-use super::error::{ApiError, JsonBody};
-use super::request::request_id;
 use crate::invocation::{
     self, Answer, Caller, Listing, Request, Surface, Target, list_remote_tools,
 };
 use crate::outbound::mcp_client::RESERVED_HEADERS;
+use crate::server::auth::Principal;
+use crate::server::error::{ApiError, JsonBody};
+use crate::server::lookup::find_agent;
+use crate::server::request::request_id;
 use crate::services::AppState;
 use crate::store::{Agent, McpServerRow, StoreError, new_id, now};
 use axum::extract::{Path, Query, State};

@@ -1,8 +1,8 @@
 //! Scoped API tokens: minted and revoked by a tenant's admins. The secret
 //! is returned once, at creation, and never again.
+use crate::server::auth::{Principal, SCOPES, hash_token, new_secret};
+use crate::server::error::{ApiError, JsonBody};
 use crate::services::AppState;
-use super::auth::{Principal, SCOPES, hash_token, new_secret};
-use super::error::{ApiError, JsonBody};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get};

@@ -1,52 +1,19 @@
 //! Seed 004's sources surface: installing and syncing skills made from a
 //! SKILL.md folder, an OpenAPI document or a registry's MCP server
 //! (`POST /api/skills {source, …}` and `POST /api/skills/{id}/sync` route
-//! here), browsing the configured registries and skill repositories, and
-//! calling the abilities of those skills.
-mod browse;
-mod fetch;
+//! here). Browsing is [`crate::server::browse`]; calling their abilities is the
+//! invocation path's.
 
-use crate::services::AppState;
-use super::auth::Principal;
-use super::error::ApiError;
 use crate::capability::{Grant, Policy};
+use crate::server::auth::Principal;
+use crate::server::catalog::source_fetch::{self as fetch, SourceSpec};
+use crate::server::catalog::view::view;
+use crate::server::error::ApiError;
+use crate::services::AppState;
 use crate::sources::SourceKind;
 use crate::store::{PendingSource, SkillFilter, SkillRow, StoreError, new_skill, now};
-use axum::Router;
-use axum::routing::get;
-use fetch::SourceSpec;
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/skills/browse", get(browse::browse))
-}
-
-/// Seed 004's fields of a skill, for any kind (a component's `source` is
-/// `custom`). A source skill whose last sync failed shows `error`, while
-/// it keeps serving what it had.
-pub(crate) fn seed_fields(skill: &SkillRow) -> Value {
-    let detail = skill.detail.as_deref();
-    let status = match skill.status.as_str() {
-        "active" if detail.is_some() && skill.sync_error.is_some() => "error",
-        other => other,
-    };
-    json!({
-        "source": detail.map_or("custom", |d| d.kind().as_str()),
-        "sourceUrl": skill.public_source_url(),
-        "sourceRef": detail.and_then(|d| d.source_ref.clone()),
-        "author": detail.and_then(|d| d.author.clone()),
-        "version": detail.map_or_else(
-            || Some(skill.manifest.version.to_string()),
-            |d| d.version.clone(),
-        ),
-        "tags": detail.map(|d| d.tags.clone()).unwrap_or_default(),
-        "iconUrl": detail.and_then(|d| d.icon_url.clone()),
-        "authType": detail.map(|d| d.auth_type()),
-        "status": status,
-        "lastSyncedAt": skill.synced_at,
-    })
-}
 
 /// `POST /api/skills` with a seed 004 source: fetched, read and stored as
 /// a skill. An admin's install is approved as declared (its one origin,
@@ -218,7 +185,7 @@ pub(crate) async fn sync(
         "syncedAt": synced_at,
         "changed": changed,
         "pendingApproval": waiting,
-        "skill": super::skills::view(&skill, assigned),
+        "skill": view(&skill, assigned),
     }))
 }
 

@@ -3,12 +3,12 @@
 //! invocation path. A call that ran answers in the seed's result shape
 //! (`success`, `output`, `exit_code`, …) with the status the path's table
 //! gives; a refusal answers as every API error does.
-use super::agents::find_agent;
-use super::auth::Principal;
-use super::error::{ApiError, JsonBody};
-use super::request::request_id;
 use crate::invocation::{self, Answer, Caller, Request, Surface, Target};
 use crate::runtime::OutputKind;
+use crate::server::auth::Principal;
+use crate::server::error::{ApiError, JsonBody};
+use crate::server::lookup::find_agent;
+use crate::server::request::request_id;
 use crate::services::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};

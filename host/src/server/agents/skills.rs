@@ -4,14 +4,16 @@
 //! skill implements). Writes: create (upload a component for this agent),
 //! update (metadata, or a new version), install from a URL, and delete
 //! (which takes the skill away from this agent; the catalog keeps it).
-use crate::services::AppState;
-use super::agents::find_agent;
-use super::auth::Principal;
-use super::error::ApiError;
-use super::error::JsonBody;
-use super::install::{component_from_request, fetch_url, install_component, read_package};
 use crate::invocation::effective_policy;
 use crate::manifest::AbilitySpec;
+use crate::server::auth::Principal;
+use crate::server::catalog::installing::{
+    component_from_request, fetch_url, install_component, read_package,
+};
+use crate::server::error::ApiError;
+use crate::server::error::JsonBody;
+use crate::server::lookup::find_agent;
+use crate::services::AppState;
 use crate::store::{Agent, StoreError};
 use crate::store::{AssignmentRow, SkillRow};
 use axum::extract::{Path, Request, State};
@@ -22,7 +24,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 /// The WIT package every SDK skill implements.
-const SKILL_WIT: &str = include_str!("../../../wit/skill.wit");
+const SKILL_WIT: &str = include_str!("../../../../wit/skill.wit");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,7 +40,8 @@ pub fn router() -> Router<AppState> {
 /// The flags of seed 003, from what the approved grant actually allows
 /// (a declared mount the operator did not map is not a need met).
 fn needs(state: &AppState, skill: &SkillRow, assignment: &AssignmentRow) -> Value {
-    let policy = effective_policy(state.loader.runtime().limits(), skill, assignment).and_then(Result::ok);
+    let policy =
+        effective_policy(state.loader.runtime().limits(), skill, assignment).and_then(Result::ok);
     // Granted secrets count as environment: values the guest is handed.
     let secrets = skill.grant.as_ref().is_some_and(|g| !g.secrets.is_empty());
     let (network, read, write, env) = match &policy {
@@ -106,7 +109,7 @@ async fn assigned(
     skill: &str,
 ) -> Result<(Agent, SkillRow, AssignmentRow), ApiError> {
     let agent = find_agent(state, principal, agent).await?;
-    let skill = super::skills::find_skill(state, principal, skill).await?;
+    let skill = crate::server::lookup::find_skill(state, principal, skill).await?;
     let assignment = state
         .store
         .assignment(&principal.tenant_id, &skill.id, &agent.id)
@@ -227,7 +230,7 @@ async fn install_for(
     principal: &Principal,
     agent: &Agent,
     bytes: Vec<u8>,
-    origin: super::install::Origin,
+    origin: crate::server::catalog::installing::Origin,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let skill = install_component(state, principal, bytes, origin).await?;
     give(state, principal, agent, &skill).await?;
@@ -316,9 +319,10 @@ async fn update(
     // A new version comes as the body or as a JSON source; any other JSON
     // body changes metadata.
     let (bytes, origin) = if is_json {
-        let json = axum::body::to_bytes(request.into_body(), crate::server::request::MAX_BODY_BYTES)
-            .await
-            .map_err(|_| ApiError::TooLarge(crate::server::request::MAX_BODY_BYTES))?;
+        let json =
+            axum::body::to_bytes(request.into_body(), crate::server::request::MAX_BODY_BYTES)
+                .await
+                .map_err(|_| ApiError::TooLarge(crate::server::request::MAX_BODY_BYTES))?;
         let value: Value = serde_json::from_slice(&json).map_err(|e| {
             ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}"))
         })?;
@@ -342,7 +346,8 @@ async fn update(
                 current.manifest.category = Some(c).filter(|c| !c.is_empty());
             }
             state.store.update_skill(&current).await?;
-            let current = super::skills::find_skill(&state, &principal, &current.id).await?;
+            let current =
+                crate::server::lookup::find_skill(&state, &principal, &current.id).await?;
             return Ok(Json(json!({ "success": true, "skill": written(&current) })));
         }
         let rebuilt = Request::builder()

@@ -4,11 +4,11 @@
 //!
 //! `GET /api/agents/{agent}/skillsets`,
 //! `PUT|DELETE /api/agents/{agent}/skillsets/{skillsetId}`.
-use super::find_skillset;
-use crate::services::AppState;
-use crate::server::agents::find_agent;
 use crate::server::auth::Principal;
 use crate::server::error::ApiError;
+use crate::server::lookup::find_agent;
+use crate::server::lookup::find_skillset;
+use crate::services::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, put};

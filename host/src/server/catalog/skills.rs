@@ -1,11 +1,13 @@
 //! The skills catalog (seed 001 shapes): install a component, list, get,
 //! approve its capabilities, and assign it to agents.
-use crate::services::AppState;
-use super::agents::find_agent;
-use super::auth::Principal;
-use super::cursor;
-use super::error::{ApiError, JsonBody};
 use crate::capability::{Grant, Narrowing, Policy};
+use crate::server::auth::Principal;
+use crate::server::catalog::view::{parse_grant, view};
+use crate::server::cursor;
+use crate::server::error::{ApiError, JsonBody};
+use crate::server::lookup::find_agent;
+use crate::server::lookup::find_skill;
+use crate::services::AppState;
 use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -32,62 +34,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/skills/{id}/assign", post(assign))
         .route("/api/skills/{id}/unassign/{agent}", delete(unassign))
         .route("/api/skills/agent/{agent}", get(agent_skills))
-}
-
-/// A grant as shown to clients: secret and env values and host paths are
-/// operator detail and never leave the server.
-fn redacted(grant: &Grant) -> Value {
-    json!({
-        "network": grant.network,
-        "allowPrivateNetwork": grant.allow_private_network,
-        "mounts": grant.mounts.keys().collect::<Vec<_>>(),
-        "env": grant.env.keys().collect::<Vec<_>>(),
-        "secrets": grant.secrets,
-        "inject": grant.inject,
-        "limits": grant.limits,
-    })
-}
-
-/// Seed 001's skill object plus what a sandbox adds.
-pub(super) fn view(skill: &SkillRow, assigned: i64) -> Value {
-    let m = &skill.manifest;
-    let mut v = json!({
-        "id": skill.id,
-        "name": m.name,
-        "slug": m.name,
-        "description": m.description,
-        "category": m.category,
-        "toolIds": m.abilities.iter().map(|a| &a.name).collect::<Vec<_>>(),
-        "config": {},
-        "listingRef": null,
-        "listingVersion": null,
-        "locked": false,
-        "currentVersion": m.version.to_string(),
-        "status": skill.status,
-        "createdAt": skill.created_at,
-        "updatedAt": skill.updated_at,
-        "source": "custom",
-        "origin": skill.source,
-        "sourceUrl": skill.public_source_url(),
-        "sha256": skill.source_sha256,
-        "lastSyncedAt": skill.synced_at,
-        "syncError": skill.sync_error,
-        "kind": skill.kind,
-        "digest": skill.digest,
-        "capabilities": m.capabilities,
-        "limits": m.limits,
-        "abilities": m.abilities,
-        "grant": skill.grant.as_ref().map(redacted),
-        "capabilityDiff": skill.capability_diff,
-        "assignedAgentsCount": assigned,
-    });
-    // Seed 004's fields (`source` is the kind of source; a component's is
-    // seed 001's `custom`).
-    if let (Value::Object(into), Value::Object(seed)) = (&mut v, super::sources::seed_fields(skill))
-    {
-        into.extend(seed);
-    }
-    v
 }
 
 #[derive(Deserialize)]
@@ -235,18 +181,6 @@ fn check_narrowing(
             code: "invalid_narrowing",
             message: e.to_string(),
         })
-}
-
-pub(super) async fn find_skill(
-    state: &AppState,
-    principal: &Principal,
-    id: &str,
-) -> Result<SkillRow, ApiError> {
-    state
-        .store
-        .skill(&principal.tenant_id, id)
-        .await?
-        .ok_or(ApiError::NotFound("skill"))
 }
 
 async fn fetch(
@@ -440,19 +374,9 @@ async fn approve(
         .await?;
     tracing::info!(skill_id = %skill.id, "skill approved");
     let skill = find_skill(&state, &principal, &skill.id).await?;
-    super::install::promote_if_current(&state, &principal, &skill).await?;
+    crate::server::catalog::installing::promote_if_current(&state, &principal, &skill).await?;
     let assigned = state.store.assignment_count(&skill.id).await?;
     Ok(Json(json!({ "skill": view(&skill, assigned) })))
-}
-
-/// A grant body (camelCase; the first release's snake_case accepted). An
-/// empty body grants the declaration as it stands.
-pub(super) fn parse_grant(body: &[u8]) -> Result<Grant, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Grant::default());
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request("invalid_body", format!("invalid grant: {e}")))
 }
 
 #[derive(Deserialize)]

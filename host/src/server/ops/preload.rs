@@ -10,7 +10,7 @@ use std::path::Path;
 /// Installs what is not installed yet; returns the names of the skills.
 pub async fn preload(
     store: &Store,
-    loader: &super::Loader,
+    loader: &crate::server::Loader,
     dir: &Path,
 ) -> Result<Vec<String>, String> {
     let tenant = store

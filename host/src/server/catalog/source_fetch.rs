@@ -3,11 +3,11 @@
 //! — for installs and syncs alike. Every fetch goes through the outbound
 //! guard with the source rules (public addresses unless the operator
 //! allows private sources).
-use crate::manifest::{AbilitySpec, Manifest};
-use crate::services::AppState;
 use crate::invocation::{Listing, list_remote_tools};
+use crate::manifest::{AbilitySpec, Manifest};
+use crate::server::catalog::installing::{fetch_error, fetch_policy};
 use crate::server::error::ApiError;
-use crate::server::install::{fetch_error, fetch_policy};
+use crate::services::AppState;
 use crate::sources::github::{FolderSource, folder_source};
 use crate::sources::registry::{self, RegistryError};
 use crate::sources::skill_md::{self, BundleError};

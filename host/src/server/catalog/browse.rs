@@ -4,11 +4,11 @@
 //! id of what the tenant already installed. Remote answers are kept for a
 //! minute; a source that fails leaves the others answering, with a
 //! warning.
-use super::installed_refs;
-use crate::services::AppState;
 use crate::server::auth::Principal;
+use crate::server::catalog::installing::fetch_policy;
+use crate::server::catalog::sources::installed_refs;
 use crate::server::error::{ApiError, QueryParams};
-use crate::server::install::fetch_policy;
+use crate::services::AppState;
 use crate::sources::SourceKind;
 use crate::sources::archive::ArchiveKind;
 use crate::sources::github::{FolderSource, folder_source};

@@ -1,9 +1,9 @@
 //! The audit trail: every invocation and every refusal, filterable by
 //! agent, skill, outcome and time, newest first, with cursor paging.
+use crate::server::auth::Principal;
+use crate::server::cursor;
+use crate::server::error::ApiError;
 use crate::services::AppState;
-use super::auth::Principal;
-use super::cursor;
-use super::error::ApiError;
 use crate::store::{AuditQuery, normalize_time};
 use axum::extract::{Query, State};
 use axum::routing::get;

@@ -2,77 +2,19 @@
 //! token, as a skill server (`/api/v1/integration/skillserver/…`) or an MCP
 //! server (`/api/v1/integration/mcpserver/…`). Both kinds share these
 //! management endpoints; their runtimes live with their surfaces.
+use crate::server::auth::{Principal, hash_token};
+use crate::server::cursor::ListParams;
+use crate::server::error::{ApiError, JsonBody, QueryParams};
+use crate::server::fields::nullable;
+use crate::server::lookup::find_skillset;
+use crate::server::skillsets::access::Kind;
 use crate::services::AppState;
-use super::auth::{Principal, hash_token};
-use super::cursor::ListParams;
-use super::error::{ApiError, JsonBody, QueryParams};
-use super::skillsets::find_skillset;
 use crate::store::{IntegrationRow, NewIntegration};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-/// The kinds of integration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// Seed 000's text-first skill server.
-    SkillServer,
-    /// An MCP server.
-    McpServer,
-}
-
-impl Kind {
-    /// The stored name, also the path segment.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Kind::SkillServer => "skillserver",
-            Kind::McpServer => "mcpserver",
-        }
-    }
-
-    fn noun(self) -> &'static str {
-        match self {
-            Kind::SkillServer => "skill server",
-            Kind::McpServer => "MCP server",
-        }
-    }
-}
-
-/// The integration of `kind` whose access token the request carries;
-/// `None` for no token, a wrong one, another integration's, or a deleted
-/// integration (all 401, never told apart). The token's hash is compared
-/// in constant time.
-pub(crate) async fn authenticate(
-    state: &AppState,
-    kind: Kind,
-    id: &str,
-    headers: &axum::http::HeaderMap,
-) -> Result<Option<IntegrationRow>, ApiError> {
-    use subtle::ConstantTimeEq;
-    let Some(token) = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    else {
-        return Ok(None);
-    };
-    let presented = hash_token(token);
-    let Some(integration) = state.store.integration_by_id(kind.as_str(), id).await? else {
-        return Ok(None);
-    };
-    let equal: bool = presented
-        .as_bytes()
-        .ct_eq(integration.token_hash.as_bytes())
-        .into();
-    Ok(equal.then_some(integration))
-}
 
 /// The management endpoints of every kind.
 pub fn router() -> Router<AppState> {
@@ -130,11 +72,11 @@ struct NewIntegrationBody {
 struct IntegrationChanges {
     #[serde(default)]
     skillset_id: Option<String>,
-    #[serde(default, deserialize_with = "super::skillsets::nullable")]
+    #[serde(default, deserialize_with = "nullable")]
     name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "super::skillsets::nullable")]
+    #[serde(default, deserialize_with = "nullable")]
     description: Option<Option<String>>,
-    #[serde(default, deserialize_with = "super::skillsets::nullable")]
+    #[serde(default, deserialize_with = "nullable")]
     blueprint_id: Option<Option<String>>,
     #[serde(default)]
     meta: Option<Value>,
@@ -161,7 +103,7 @@ async fn create(
     principal.require("skills:write")?;
     let tenant = &principal.tenant_id;
     let skillset = find_skillset(&state, tenant, &body.skillset_id).await?;
-    super::skillsets::check_meta(body.meta.as_ref())?;
+    crate::server::fields::check_meta(body.meta.as_ref())?;
     let token = new_token();
     let meta = body.meta.unwrap_or_else(|| json!({}));
     let integration = state
@@ -297,7 +239,7 @@ async fn update(
     if let Some(blueprint_id) = body.blueprint_id {
         integration.blueprint_id = blueprint_id;
     }
-    super::skillsets::check_meta(body.meta.as_ref())?;
+    crate::server::fields::check_meta(body.meta.as_ref())?;
     if let Some(meta) = body.meta {
         integration.meta = meta;
     }

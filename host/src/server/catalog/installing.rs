@@ -1,32 +1,24 @@
-//! Installing skills: `POST /api/skills` with the component as the body
-//! (`application/wasm`), as a multipart upload, or as a JSON body naming a
-//! source (an http(s) URL with an optional sha256 pin, or for operators a
-//! server-side path under the configured install root); and
-//! `POST /api/skills/{id}/sync` to re-fetch a URL source.
-use crate::services::AppState;
-use super::auth::Principal;
-use super::error::{ApiError, JsonBody};
-use super::skills::{find_skill, view};
+//! What installing a component takes, for every route that installs one
+//! (`POST /api/skills`, seed 003's agent skills, syncs): the component
+//! from the body (`application/wasm`, a multipart upload, or a JSON body
+//! naming an http(s) URL with an optional sha256 pin, or for operators a
+//! server-side path under the configured install root), read, checked and
+//! stored; a new version carries the approval over only when it asks for
+//! nothing new.
 use crate::capability::Policy;
+use crate::server::auth::Principal;
+use crate::server::error::{ApiError, JsonBody};
+use crate::services::AppState;
 use crate::source::{FetchError, FetchPolicy};
-use crate::store::{SkillRow, StoreError, new_skill, now};
+use crate::store::{SkillRow, StoreError, new_skill};
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
-use axum::routing::post;
-use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{Value, json};
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/skills", post(install))
-        .route("/api/skills/{id}/sync", post(sync))
-}
 
 /// Where an installed component came from.
 #[derive(Debug, Default)]
-pub(super) struct Origin {
+pub(crate) struct Origin {
     /// upload, url or path.
     pub source: &'static str,
     /// The URL or path.
@@ -38,7 +30,7 @@ pub(super) struct Origin {
 }
 
 impl Origin {
-    pub(super) fn upload() -> Self {
+    pub(crate) fn upload() -> Self {
         Origin {
             source: "upload",
             ..Origin::default()
@@ -50,7 +42,7 @@ impl Origin {
 /// `sourceUrl` is accepted, and `url` as a shorter alias.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(super) struct SourceSpec {
+pub(crate) struct SourceSpec {
     #[serde(default, alias = "url")]
     source_url: Option<String>,
     #[serde(default)]
@@ -64,43 +56,9 @@ pub(super) struct SourceSpec {
     description: Option<String>,
 }
 
-async fn install(
-    State(state): State<AppState>,
-    principal: Principal,
-    request: Request,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    principal.require("skills:write")?;
-    let is_json = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/json"));
-    let (bytes, origin) = if is_json {
-        let JsonBody(body) = JsonBody::<Value>::from_request(request, &state).await?;
-        // Seed 004's sources are skills of their own kind; its answer is
-        // the Skill object itself.
-        if body
-            .get("source")
-            .and_then(Value::as_str)
-            .and_then(crate::sources::SourceKind::parse)
-            .is_some()
-        {
-            let row = super::sources::install(&state, &principal, body).await?;
-            return Ok((StatusCode::CREATED, Json(view(&row, 0))));
-        }
-        let spec: SourceSpec = serde_json::from_value(body)
-            .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
-        component_from_source(&state, &principal, spec).await?
-    } else {
-        component_from_request(&state, &principal, request).await?
-    };
-    let row = install_component(&state, &principal, bytes, origin).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "skill": view(&row, 0) }))))
-}
-
 /// The component and its origin from an install request, whatever form it
 /// took.
-pub(super) async fn component_from_request(
+pub(crate) async fn component_from_request(
     state: &AppState,
     principal: &Principal,
     request: Request,
@@ -177,7 +135,7 @@ async fn uploaded_file(mut multipart: Multipart) -> Result<Vec<u8>, ApiError> {
     })
 }
 
-async fn component_from_source(
+pub(crate) async fn component_from_source(
     state: &AppState,
     principal: &Principal,
     spec: SourceSpec,
@@ -231,7 +189,7 @@ async fn component_from_source(
 }
 
 /// Fetches a URL source, checking the optional sha256 pin.
-pub(super) async fn fetch_url(
+pub(crate) async fn fetch_url(
     state: &AppState,
     url: &str,
     sha256: Option<&str>,
@@ -259,14 +217,14 @@ pub(super) async fn fetch_url(
 }
 
 /// Reads a component's embedded manifest, or says why it is not a skill.
-pub(super) fn read_package(bytes: &[u8]) -> Result<crate::package::Package, ApiError> {
+pub(crate) fn read_package(bytes: &[u8]) -> Result<crate::package::Package, ApiError> {
     crate::package::read(bytes).map_err(|e| ApiError::Unprocessable {
         code: "invalid_component",
         message: e.to_string(),
     })
 }
 
-pub(super) fn fetch_policy(state: &AppState) -> FetchPolicy {
+pub(crate) fn fetch_policy(state: &AppState) -> FetchPolicy {
     FetchPolicy {
         allow_private: state.options.allow_private_sources,
         max_bytes: crate::server::request::MAX_BODY_BYTES,
@@ -274,7 +232,7 @@ pub(super) fn fetch_policy(state: &AppState) -> FetchPolicy {
 }
 
 /// Install-time mapping of fetch failures.
-pub(super) fn fetch_error(error: FetchError) -> ApiError {
+pub(crate) fn fetch_error(error: FetchError) -> ApiError {
     let message = error.to_string();
     match error {
         FetchError::InvalidUrl(_) => ApiError::bad_request("invalid_source_url", message),
@@ -338,7 +296,7 @@ async fn read_under_root(
 /// Validates, compiles and stores a component as a new skill (pending, or
 /// active when it is a new version asking for nothing more than the
 /// approved one); agents move to it when it becomes the active version.
-pub(super) async fn install_component(
+pub(crate) async fn install_component(
     state: &AppState,
     principal: &Principal,
     bytes: Vec<u8>,
@@ -411,7 +369,7 @@ pub(super) async fn install_component(
 
 /// When `skill` is now its name's current version (the newest active
 /// one), the agents of its other versions move to it.
-pub(super) async fn promote_if_current(
+pub(crate) async fn promote_if_current(
     state: &AppState,
     principal: &Principal,
     skill: &SkillRow,
@@ -464,140 +422,4 @@ async fn carry_over_approval(
         row.capability_diff = Some(diff);
     }
     Ok(())
-}
-
-async fn sync(
-    State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    principal.require("skills:write")?;
-    let skill = find_skill(&state, &principal, &id).await?;
-    if !skill.is_component() {
-        return Ok(Json(super::sources::sync(&state, &principal, skill).await?));
-    }
-    let (Some(location), "url") = (&skill.source_url, skill.source.as_str()) else {
-        return Err(ApiError::Conflict {
-            code: "not_syncable",
-            message: format!(
-                "skill `{}` was installed from {}; only URL-installed skills can be synced",
-                skill.manifest.name,
-                if skill.source == "path" {
-                    "a server-side path"
-                } else {
-                    "an upload"
-                }
-            ),
-        });
-    };
-    let tenant = &principal.tenant_id;
-    let failed = |message: String| ApiError::BadGateway {
-        code: "sync_failed",
-        message,
-    };
-    let fetched = match crate::source::parse(location) {
-        Ok(url) => {
-            crate::source::fetch(
-                state.loader.outbound(),
-                &url,
-                skill.source_sha256.as_deref(),
-                fetch_policy(&state),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    let fetched = match fetched {
-        Ok(fetched) => fetched,
-        Err(e) => {
-            let message = e.to_string();
-            tracing::warn!(skill_id = %skill.id, error = %message, "sync failed");
-            state
-                .store
-                .record_sync(tenant, &skill.id, Err(&message))
-                .await?;
-            return Err(failed(message));
-        }
-    };
-    let synced_at = now();
-    if fetched.sha256 == skill.digest {
-        state
-            .store
-            .record_sync(tenant, &skill.id, Ok(&synced_at))
-            .await?;
-        let skill = find_skill(&state, &principal, &skill.id).await?;
-        let assigned = state.store.assignment_count(&skill.id).await?;
-        return Ok(Json(json!({
-            "ok": true, "syncedAt": synced_at, "changed": false, "skill": view(&skill, assigned),
-        })));
-    }
-    // New bytes: they must be a new version of the same skill.
-    let package = crate::package::read(&fetched.bytes);
-    let refusal = match &package {
-        Err(e) => Some(format!("the source now serves an invalid component: {e}")),
-        Ok(p) if p.manifest.name != skill.manifest.name => Some(format!(
-            "the source now serves skill `{}`, not `{}`",
-            p.manifest.name, skill.manifest.name
-        )),
-        Ok(p) if p.manifest.version == skill.manifest.version => Some(format!(
-            "the source serves different bytes under the same version {}; a changed \
-             component needs a new version number",
-            skill.manifest.version
-        )),
-        Ok(_) => None,
-    };
-    if let Some(why) = refusal {
-        state
-            .store
-            .record_sync(tenant, &skill.id, Err(&why))
-            .await?;
-        return Err(failed(why));
-    }
-    let origin = Origin {
-        source: "url",
-        location: Some(location.clone()),
-        pin: None,
-        description: None,
-    };
-    // The source may serve a version that is already here (synced through
-    // another version's entry): that is no change.
-    let version = package
-        .as_ref()
-        .map(|p| p.manifest.version.to_string())
-        .unwrap_or_default();
-    if let Some(known) = state
-        .store
-        .skill_version(tenant, &skill.manifest.name, &version)
-        .await?
-        && known.digest == fetched.sha256
-    {
-        state
-            .store
-            .record_sync(tenant, &skill.id, Ok(&synced_at))
-            .await?;
-        let assigned = state.store.assignment_count(&known.id).await?;
-        return Ok(Json(json!({
-            "ok": true, "syncedAt": synced_at, "changed": false, "skill": view(&known, assigned),
-        })));
-    }
-    let new = match install_component(&state, &principal, fetched.bytes, origin).await {
-        Ok(new) => new,
-        Err(e @ (ApiError::Conflict { .. } | ApiError::Unprocessable { .. })) => {
-            let why = format!("the new version cannot be installed: {e}");
-            state
-                .store
-                .record_sync(tenant, &skill.id, Err(&why))
-                .await?;
-            return Err(failed(why));
-        }
-        Err(e) => return Err(e),
-    };
-    state
-        .store
-        .record_sync(tenant, &skill.id, Ok(&synced_at))
-        .await?;
-    let assigned = state.store.assignment_count(&new.id).await?;
-    Ok(Json(json!({
-        "ok": true, "syncedAt": synced_at, "changed": true, "skill": view(&new, assigned),
-    })))
 }

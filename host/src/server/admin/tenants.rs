@@ -1,9 +1,9 @@
 //! Tenants: the operator creates them; each new tenant gets a first admin
 //! token, shown once.
-use crate::services::AppState;
-use super::auth::{Principal, hash_token, new_secret};
-use super::error::{ApiError, JsonBody};
 use crate::manifest::is_slug;
+use crate::server::auth::{Principal, hash_token, new_secret};
+use crate::server::error::{ApiError, JsonBody};
+use crate::services::AppState;
 use crate::store::StoreError;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -1,12 +1,12 @@
 //! Tenant secrets in seed 002's style of paths: create, list, fetch,
 //! update, delete. Values are write-only: no response carries one.
 //! Only admins manage them.
-use crate::services::AppState;
-use super::auth::Principal;
-use super::cursor::ListParams;
-use super::error::{ApiError, JsonBody, QueryParams};
-use super::skillsets::check_meta;
 use crate::capability::MIN_REDACTED_LEN;
+use crate::server::auth::Principal;
+use crate::server::cursor::ListParams;
+use crate::server::error::{ApiError, JsonBody, QueryParams};
+use crate::server::fields::check_meta;
+use crate::services::AppState;
 use crate::store::{NewSecret, SecretKind, SecretRow, Store, StoreError, reference_name};
 use crate::vault::Vault;
 use axum::extract::{Path, State};

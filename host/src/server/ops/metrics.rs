@@ -11,7 +11,7 @@
 //! `skillhost_cache_lookups_total{table,result}`,
 //! `skillhost_cache_invalidations_total{source}`;
 //! `skillhost_loaded_skills`; `skillhost_db_connections{state}`.
-use super::error::ApiError;
+use crate::server::error::ApiError;
 use crate::services::AppState;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};

@@ -3,9 +3,10 @@
 //! Runners (seed 004) are managed at `/api/runners` and are otherwise
 //! principals like agents: skills are attached to them and they call
 //! abilities through the same surfaces.
+use crate::server::auth::Principal;
+use crate::server::error::{ApiError, JsonBody};
+use crate::server::lookup::{Agents, Kind, Runners, find_kind};
 use crate::services::AppState;
-use super::auth::Principal;
-use super::error::{ApiError, JsonBody};
 use crate::store::StoreError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -26,37 +27,6 @@ pub fn router() -> Router<AppState> {
             "/api/runners/{runner}",
             get(fetch::<Runners>).delete(remove::<Runners>),
         )
-}
-
-/// Which principals a management route serves.
-pub(super) trait Kind: Send + Sync + 'static {
-    /// The stored kind.
-    const KIND: &'static str;
-    /// The JSON key of one.
-    const ONE: &'static str;
-    /// The JSON key of a list.
-    const MANY: &'static str;
-    /// The word in messages.
-    const NOUN: &'static str;
-}
-
-/// Seed 001/003's agents.
-pub(super) struct Agents;
-/// Seed 004's runners.
-pub(super) struct Runners;
-
-impl Kind for Agents {
-    const KIND: &'static str = "agent";
-    const ONE: &'static str = "agent";
-    const MANY: &'static str = "agents";
-    const NOUN: &'static str = "Agent";
-}
-
-impl Kind for Runners {
-    const KIND: &'static str = "runner";
-    const ONE: &'static str = "runner";
-    const MANY: &'static str = "runners";
-    const NOUN: &'static str = "Runner";
 }
 
 #[derive(Deserialize)]
@@ -104,34 +74,6 @@ async fn create<K: Kind>(
             other => other.into(),
         })?;
     Ok((StatusCode::CREATED, Json(json!({ K::ONE: agent }))))
-}
-
-/// A tenant's agent or runner by id or name, or 404: the call surfaces
-/// serve both.
-pub(super) async fn find_agent(
-    state: &AppState,
-    principal: &Principal,
-    key: &str,
-) -> Result<crate::store::Agent, ApiError> {
-    state
-        .store
-        .agent(&principal.tenant_id, key)
-        .await?
-        .ok_or(ApiError::NotFound("agent"))
-}
-
-/// A tenant's principal of kind `K` by id or name, or 404.
-pub(super) async fn find_kind<K: Kind>(
-    state: &AppState,
-    principal: &Principal,
-    key: &str,
-) -> Result<crate::store::Agent, ApiError> {
-    state
-        .store
-        .agent(&principal.tenant_id, key)
-        .await?
-        .filter(|a| a.kind == K::KIND)
-        .ok_or(ApiError::NotFound(K::ONE))
 }
 
 async fn list<K: Kind>(

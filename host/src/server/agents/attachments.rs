@@ -5,11 +5,11 @@
 //! `/api/agents/{agent}/attached-skills`; a runner's at seed 004's
 //! `/api/runners/{runner}/skills`. Both read and write the same
 //! assignments as seed 001's assign.
+use crate::server::auth::Principal;
+use crate::server::error::{ApiError, JsonBody};
+use crate::server::lookup::find_skill;
+use crate::server::lookup::{Agents, Kind, Runners, find_kind};
 use crate::services::AppState;
-use super::agents::{Agents, Kind, Runners, find_kind};
-use super::auth::Principal;
-use super::error::{ApiError, JsonBody};
-use super::skills::find_skill;
 use crate::store::{AssignmentRow, SkillRow, StoreError};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -46,7 +46,8 @@ fn skill_object(skill: &SkillRow) -> Value {
         "category": skill.manifest.category,
         "createdAt": skill.created_at,
     });
-    if let (Value::Object(into), Value::Object(seed)) = (&mut v, super::sources::seed_fields(skill))
+    if let (Value::Object(into), Value::Object(seed)) =
+        (&mut v, crate::server::catalog::view::seed_fields(skill))
     {
         into.extend(seed);
     }
@@ -105,7 +106,12 @@ async fn attach<K: Kind>(
     let skill = find_skill(&state, &principal, &body.skill_id).await?;
     // A credential sends a tenant secret to the skill's origin: an admin's
     // decision, like approving the origin itself.
-    super::sources::check_credential(&state, &principal, body.credential_id.as_deref()).await?;
+    crate::server::catalog::sources::check_credential(
+        &state,
+        &principal,
+        body.credential_id.as_deref(),
+    )
+    .await?;
     if body
         .prompt_override
         .as_ref()
@@ -205,14 +211,14 @@ async fn context<K: Kind>(
         skills.push(json!({
             "skillId": skill.id,
             "name": skill.manifest.name,
-            "source": super::sources::seed_fields(&skill)["source"],
+            "source": crate::server::catalog::view::seed_fields(&skill)["source"],
             "promptOverride": a.prompt_override.is_some(),
             "prompt": prompt,
             "abilities": skill.manifest.abilities.iter().map(|x| &x.name).collect::<Vec<_>>(),
         }));
     }
-    let mut tools = super::mcp::tools::agent_tools(&state, tenant, &agent).await?;
-    tools.extend(super::mcp::discovery::tools());
+    let mut tools = crate::server::mcp::tools::agent_tools(&state, tenant, &agent).await?;
+    tools.extend(crate::server::mcp::discovery::tools());
     Ok(Json(json!({
         K::ONE: agent,
         "systemPrompt": sections.join("\n\n"),

@@ -1,0 +1,21 @@
+//! Tenant administration: tenants (the operator's), tokens, secrets,
+//! agents' requests (seed 001's tasks) and the audit trail.
+mod audit;
+mod secrets;
+mod tasks;
+mod tenants;
+mod tokens;
+
+pub use secrets::prepare_secrets;
+
+use crate::services::AppState;
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(tenants::router())
+        .merge(tokens::router())
+        .merge(secrets::router())
+        .merge(tasks::router())
+        .merge(audit::router())
+}

@@ -1,0 +1,20 @@
+//! The catalog: installed skills (seed 001), installing and syncing them,
+//! seed 004's sources and browsing what can be installed.
+mod browse;
+mod install;
+pub(crate) mod installing;
+mod skills;
+pub(crate) mod source_fetch;
+pub(crate) mod sources;
+pub(crate) mod view;
+
+use crate::services::AppState;
+use axum::Router;
+use axum::routing::get;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(skills::router())
+        .merge(install::router())
+        .route("/api/skills/browse", get(browse::browse))
+}

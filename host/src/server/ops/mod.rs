@@ -1,0 +1,18 @@
+//! Running the service: health and readiness, metrics, the first start's
+//! bootstrap and `--preload`.
+mod bootstrap;
+mod health;
+pub(crate) mod metrics;
+mod preload;
+
+pub use bootstrap::{DEFAULT_TENANT, bootstrap};
+pub use preload::preload;
+
+use crate::services::AppState;
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(metrics::router())
+}
