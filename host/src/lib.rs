@@ -1,21 +1,27 @@
 //! skillhost runs AI-agent skills inside WebAssembly sandboxes.
 //!
-//! Layout:
-//! - [`manifest`]: `skill.toml`, parsed and validated.
-//! - [`ability`]: instruction abilities (seed 002's templates).
-//! - [`capability`]: declared capabilities, grants, and the per-call policy.
-//! - [`package`]: the manifest section inside a component; import checks.
-//! - [`docs`]: a skill folder's SKILL.md, references and scripts, packaged.
-//! - [`pack`]: bare component + `skill.toml` → packaged skill.
-//! - [`outbound`]: the one guard every outbound HTTP request goes through.
-//! - [`runtime`]: wasmtime engine, compile cache, and one sandboxed call.
-//! - [`error`]: the runtime boundary's error types.
-//! - [`store`]: durable state (sqlx; SQLite by default).
-//! - [`sources`]: seed 004's SKILL.md bundles, OpenAPI documents, registries.
-//! - [`server`]: the HTTP service (axum), one module per surface.
-//! - [`telemetry`]: the metrics recorder and cached metric handles.
-//! - [`vault`]: tenant secrets encrypted at rest.
+//! Layout (a module uses only those below it):
 //! - [`cli`]: the `skillhost` command line.
+//! - [`server`]: HTTP handlers only, a folder per surface; each translates
+//!   its protocol onto [`invocation`].
+//! - [`invocation`]: the one call — resolve and authorise, policy,
+//!   credentials, execute, redact, audit, count — and the status table.
+//! - [`ability`]: one executor per kind of ability (component, instruction,
+//!   OpenAPI operation, remote MCP tool), the category of a failure, the
+//!   input-schema cache.
+//! - [`services`]: the state every surface shares, and the reads that
+//!   combine its parts (a secret's value, a component by digest).
+//! - [`sources`]: seed 004's SKILL.md bundles, OpenAPI documents, registries.
+//! - [`store`]: durable state (sqlx; SQLite by default, or PostgreSQL).
+//! - [`runtime`]: wasmtime engine, compile cache, the loader, one sandboxed
+//!   call.
+//! - [`outbound`]: the one guard every outbound request goes through, and
+//!   the remote MCP client on it.
+//! - [`capability`]: declared capabilities, grants, the per-call policy,
+//!   redaction.
+//! - [`manifest`], [`package`], [`pack`], [`docs`]: the skill artifact.
+//! - [`vault`]: tenant secrets encrypted at rest; [`jwt`]: operator-signed
+//!   tokens; [`telemetry`]: metrics; [`error`]: the runtime's error types.
 pub mod ability;
 pub mod capability;
 pub mod cli;

@@ -217,6 +217,31 @@ async fn check_links(
     Ok(())
 }
 
+/// A skill ability's `secretId` is the credential its skill's calls send
+/// to the skill's origin: binding a secret to a destination is an admin's
+/// decision. An instruction's secrets wait for an admin's approval instead.
+fn check_credential_binding(
+    principal: &Principal,
+    before: Option<&AbilityRow>,
+    after_skill: Option<&str>,
+    after_secret: Option<&str>,
+) -> Result<(), ApiError> {
+    let (Some(_), Some(secret)) = (after_skill, after_secret) else {
+        return Ok(());
+    };
+    let unchanged = before.is_some_and(|b| {
+        b.skill_id.as_deref() == after_skill && b.secret_id.as_deref() == Some(secret)
+    });
+    if unchanged || principal.require("admin").is_ok() {
+        return Ok(());
+    }
+    Err(ApiError::Call {
+        status: axum::http::StatusCode::FORBIDDEN,
+        code: "forbidden",
+        message: "this token lacks the `admin` scope: a `secretId` on a skill ability is the credential its calls send, and binding a secret to a destination is an admin's decision".into(),
+    })
+}
+
 fn name_taken(tool: &str) -> ApiError {
     ApiError::Conflict {
         code: "ability_exists",
@@ -263,6 +288,7 @@ async fn create(
             (Some(text.clone()), None, None, declaration, status, grant)
         }
         (None, Some(skill_id)) => {
+            check_credential_binding(&principal, None, Some(skill_id), body.secret_id.as_deref())?;
             let ability =
                 check_skill_ability(&state, tenant, skill_id, body.ability.as_deref()).await?;
             (
@@ -366,6 +392,7 @@ async fn update(
     principal.require("skills:write")?;
     let tenant = principal.tenant_id.clone();
     let mut row = find(&state, &principal, &skillset, &id).await?;
+    let before = row.clone();
     if let Some(name) = body.name {
         check_text("name", &name, 128)?;
         row.tool_name = tool_name(&name);
@@ -430,6 +457,12 @@ async fn update(
             }
         }
     }
+    check_credential_binding(
+        &principal,
+        Some(&before),
+        row.skill_id.as_deref(),
+        row.secret_id.as_deref(),
+    )?;
     // A new origin, new secrets or another default secret need a new
     // approval, whichever field changed them.
     if let Some(text) = &row.instruction {
