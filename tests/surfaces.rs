@@ -176,14 +176,14 @@ impl Names {
         Value::Object(out)
     }
 
-    /// Outbound requests as recorded: timings and sizes that vary made
-    /// stable.
+    /// Outbound requests as recorded: their timings replaced, and sorted,
+    /// since an MCP client's requests (its event stream's GET beside the
+    /// call's POST) finish in no fixed order.
     fn requests(&self, requests: &Value) -> Value {
         let Some(items) = requests.as_array() else {
             return self.value(requests);
         };
-        Value::Array(
-            items
+        let mut items: Vec<Value> = items
                 .iter()
                 .map(|r| match r.as_object() {
                     Some(map) => Value::Object(
@@ -194,7 +194,7 @@ impl Names {
                                     || k.ends_with("_us")
                                     || k.ends_with("Us")
                                 {
-                                    zero_or_positive(v)
+                                    placeholder(v, "<duration>")
                                 } else {
                                     self.value(v)
                                 };
@@ -204,8 +204,9 @@ impl Names {
                     ),
                     None => self.value(r),
                 })
-                .collect(),
-        )
+                .collect();
+        items.sort_by_key(Value::to_string);
+        Value::Array(items)
     }
 }
 
@@ -525,10 +526,13 @@ impl<'a> World<'a> {
                 .get(name)
                 .map(|v| v.to_str().unwrap().to_owned())
         };
-        let body = if r.json.is_null() {
-            Value::String(self.names.text(&r.text))
-        } else {
+        // A JSON answer as JSON; anything else (the skill server's text) as
+        // the text it is, even when that text happens to parse as JSON.
+        let is_json = header("content-type").is_some_and(|t| t.contains("json"));
+        let body = if is_json && !r.json.is_null() {
             self.names.value(&r.json)
+        } else {
+            Value::String(self.names.text(&r.text))
         };
         let invocation_id = header("x-invocation-id")
             .or_else(|| r.json["invocation_id"].as_str().map(str::to_owned));
@@ -821,21 +825,39 @@ async fn busy_through_every_surface_is_pinned() {
     let target = json!({"target": format!("http://localhost:{port}/")});
     let hold = world.call(Surface::Rest, "busy-hold", "bot", "fetch", &target);
     let busy = async {
-        let (socket, _) = tokio::time::timeout(std::time::Duration::from_secs(60), upstream.accept())
-            .await
-            .expect("the holding call reaches the upstream")
-            .unwrap();
-        // The guest is now waiting inside its sandbox: every other call
-        // finds no free slot.
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut socket, _) =
+            tokio::time::timeout(std::time::Duration::from_secs(60), upstream.accept())
+                .await
+                .expect("the holding call reaches the upstream")
+                .unwrap();
+        let mut head = Vec::new();
+        let mut chunk = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = socket.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the guest's request ended early");
+            head.extend_from_slice(&chunk[..n]);
+        }
+        // The guest now waits for the answer inside its sandbox: every
+        // other call finds no free slot.
         let mut answers = Vec::new();
         for surface in EVERY {
             answers.push(world.call(surface, "busy", "bot", "ok", &json!({})).await);
         }
-        // Closing the connection ends the holding call.
-        drop(socket);
+        // The answer ends the holding call.
+        socket
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\nconnection: close\r\n\r\nheld")
+            .await
+            .unwrap();
+        socket.shutdown().await.unwrap();
         answers
     };
     let (held, answers) = tokio::join!(hold, busy);
+    assert_eq!(
+        held.pinned["body"]["output"], "200 held",
+        "the holding call got its answer: {}",
+        held.pinned
+    );
     let audit = world.audit().await;
     let outcomes: Vec<&str> = audit["acme-busy-rest"]
         .iter()
@@ -1003,6 +1025,11 @@ async fn a_remote_mcp_tool_through_both_surfaces_is_pinned() {
         called.push([rest, mcp]);
     }
     let audit = world.audit().await;
+    let outcomes: Vec<&str> = audit["remote-success-rest_mcp_invoke"]
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["success"], "the remote tool was called");
     let mut mismatches = Vec::new();
     for (case, answers) in cases.iter().zip(&called) {
         let what = json!({"agent": "bot", "server": case.server, "tool": case.tool, "arguments": case.arguments});
