@@ -37,7 +37,8 @@ use std::path::PathBuf;
 // Golden files
 
 fn golden_path(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/golden/surfaces")).join(format!("{name}.json"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/golden/surfaces"))
+        .join(format!("{name}.json"))
 }
 
 fn blessing() -> bool {
@@ -184,27 +185,27 @@ impl Names {
             return self.value(requests);
         };
         let mut items: Vec<Value> = items
-                .iter()
-                .map(|r| match r.as_object() {
-                    Some(map) => Value::Object(
-                        map.iter()
-                            .map(|(k, v)| {
-                                let v = if k.ends_with("_ms")
-                                    || k.ends_with("Ms")
-                                    || k.ends_with("_us")
-                                    || k.ends_with("Us")
-                                {
-                                    placeholder(v, "<duration>")
-                                } else {
-                                    self.value(v)
-                                };
-                                (k.clone(), v)
-                            })
-                            .collect(),
-                    ),
-                    None => self.value(r),
-                })
-                .collect();
+            .iter()
+            .map(|r| match r.as_object() {
+                Some(map) => Value::Object(
+                    map.iter()
+                        .map(|(k, v)| {
+                            let v = if k.ends_with("_ms")
+                                || k.ends_with("Ms")
+                                || k.ends_with("_us")
+                                || k.ends_with("Us")
+                            {
+                                placeholder(v, "<duration>")
+                            } else {
+                                self.value(v)
+                            };
+                            (k.clone(), v)
+                        })
+                        .collect(),
+                ),
+                None => self.value(r),
+            })
+            .collect();
         items.sort_by_key(Value::to_string);
         Value::Array(items)
     }
@@ -385,7 +386,9 @@ impl<'a> World<'a> {
                 "POST",
                 "/api/v1/skillset/create",
                 Some(&admin),
-                Some(json!({"name": "Hostile set", "description": "The hostile guest's abilities"})),
+                Some(
+                    json!({"name": "Hostile set", "description": "The hostile guest's abilities"}),
+                ),
             )
             .await,
             "skillset",
@@ -489,8 +492,15 @@ impl<'a> World<'a> {
             }
             Surface::McpAgent => {
                 let path = format!("/mcp/agents/{agent}");
-                mcp_call(s, &path, &self.reader, &request_id, &format!("hostile__{ability}"), input)
-                    .await
+                mcp_call(
+                    s,
+                    &path,
+                    &self.reader,
+                    &request_id,
+                    &format!("hostile__{ability}"),
+                    input,
+                )
+                .await
             }
             Surface::McpAgentSkillset => {
                 let path = format!("/mcp/agents/{agent}");
@@ -498,7 +508,15 @@ impl<'a> World<'a> {
             }
             Surface::McpIntegration => {
                 let path = format!("/integration/mcpserver/{}/mcp", self.mcp_integration.0);
-                mcp_call(s, &path, &self.mcp_integration.1, &request_id, ability, input).await
+                mcp_call(
+                    s,
+                    &path,
+                    &self.mcp_integration.1,
+                    &request_id,
+                    ability,
+                    input,
+                )
+                .await
             }
             Surface::SkillserverJson | Surface::SkillserverText => {
                 let query = if surface == Surface::SkillserverJson {
@@ -521,11 +539,7 @@ impl<'a> World<'a> {
     }
 
     fn pin(&self, surface: Surface, request_id: String, r: Reply) -> Called {
-        let header = |name: &str| {
-            r.headers
-                .get(name)
-                .map(|v| v.to_str().unwrap().to_owned())
-        };
+        let header = |name: &str| r.headers.get(name).map(|v| v.to_str().unwrap().to_owned());
         // A JSON answer as JSON; anything else (the skill server's text) as
         // the text it is, even when that text happens to parse as JSON.
         let is_json = header("content-type").is_some_and(|t| t.contains("json"));
@@ -556,7 +570,10 @@ impl<'a> World<'a> {
             .request("GET", "/api/audit?limit=1000", Some(&self.admin), None)
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
-        assert!(r.json["nextCursor"].is_null(), "more than one page of audit");
+        assert!(
+            r.json["nextCursor"].is_null(),
+            "more than one page of audit"
+        );
         let mut by_request: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         for row in r.json["invocations"].as_array().unwrap() {
             let id = row["requestId"].as_str().unwrap_or("").to_owned();
@@ -753,7 +770,10 @@ fn options() -> ServiceOptions {
 }
 
 /// Runs `cases` in `world`, then pins each with the audit rows it wrote.
-async fn run_cases(world: &World<'_>, cases: &[Case], prefix: &str) -> Vec<String> {
+/// Returns the golden files that differ, and each way a surface's audit
+/// of a case departs from the REST call's in outcome, skill, ability or
+/// number of rows (or names a surface other than its own).
+async fn run_cases(world: &World<'_>, cases: &[Case]) -> (Vec<String>, Vec<String>) {
     let mut called = Vec::new();
     for case in cases {
         let mut answers = Vec::new();
@@ -768,29 +788,86 @@ async fn run_cases(world: &World<'_>, cases: &[Case], prefix: &str) -> Vec<Strin
     }
     let audit = world.audit().await;
     let mut mismatches = Vec::new();
+    let mut divergences = Vec::new();
     for (case, answers) in cases.iter().zip(&called) {
         let rest = &answers[0];
         assert_eq!(rest.surface, Surface::Rest);
-        let rows = audit.get(&rest.request_id).map(Vec::as_slice).unwrap_or_default();
+        let rows_of = |c: &Called| audit.get(&c.request_id).cloned().unwrap_or_default();
+        let rest_rows = rows_of(rest);
         assert_eq!(
-            rows.iter().map(|r| r["outcome"].as_str().unwrap()).collect::<Vec<_>>(),
+            rest_rows
+                .iter()
+                .map(|r| r["outcome"].as_str().unwrap())
+                .collect::<Vec<_>>(),
             [case.outcome],
             "{}: the REST call's audit row",
             case.name
         );
+        for c in answers {
+            let rows = rows_of(c);
+            let label = c.surface.name();
+            if rows.len() != rest_rows.len() {
+                divergences.push(format!(
+                    "{}/{label}: {} audit rows, rest {}",
+                    case.name,
+                    rows.len(),
+                    rest_rows.len()
+                ));
+                continue;
+            }
+            let own = match c.surface {
+                Surface::Rest => "rest",
+                Surface::McpAgent | Surface::McpAgentSkillset | Surface::McpIntegration => "mcp",
+                Surface::SkillserverJson | Surface::SkillserverText => "skillserver",
+            };
+            for (row, reference) in rows.iter().zip(&rest_rows) {
+                if row["surface"] != own {
+                    divergences.push(format!("{}/{label}: surface {}", case.name, row["surface"]));
+                }
+                for field in ["outcome", "skillName", "ability"] {
+                    if row[field] != reference[field] {
+                        divergences.push(format!(
+                            "{}/{label}: {field} {} (rest {})",
+                            case.name, row[field], reference[field]
+                        ));
+                    }
+                }
+            }
+        }
         let what = json!({"agent": case.agent, "ability": case.ability, "input": case.input});
         let doc = world.document(case.name, what, answers, &audit);
-        let name = format!("{prefix}{}", case.name);
-        mismatches.extend(check_golden(&name, &doc));
+        mismatches.extend(check_golden(case.name, &doc));
     }
-    mismatches
+    (mismatches, divergences)
 }
+
+/// Where today's surfaces audit one call differently from the REST call:
+/// each for the refactor to decide on. An audit row that agrees with
+/// REST's in outcome, skill and ability is the rule; anything else must
+/// be listed here.
+const KNOWN_AUDIT_DIVERGENCES: &[&str] = &[
+    // No such ability: REST audits `not_found`; the others answer without
+    // an audit row.
+    "not_found/mcp_agent: 0 audit rows, rest 1",
+    "not_found/mcp_agent_skillset: 0 audit rows, rest 1",
+    "not_found/mcp_integration: 0 audit rows, rest 1",
+    "not_found/skillserver_json: 0 audit rows, rest 1",
+    "not_found/skillserver_text: 0 audit rows, rest 1",
+    // Not assigned: REST audits a refusal; MCP says "no tool" unaudited.
+    "not_assigned/mcp_agent: 0 audit rows, rest 1",
+    // Pending approval: the agent surfaces audit `refused` (with an
+    // `invoke` denial), the skillset surfaces `skill_not_active`.
+    "skill_not_active/mcp_agent_skillset: outcome \"skill_not_active\" (rest \"refused\")",
+    "skill_not_active/mcp_integration: outcome \"skill_not_active\" (rest \"refused\")",
+    "skill_not_active/skillserver_json: outcome \"skill_not_active\" (rest \"refused\")",
+    "skill_not_active/skillserver_text: outcome \"skill_not_active\" (rest \"refused\")",
+];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_category_through_every_surface_is_pinned() {
     let server = TestServer::start_with("surfaces-categories", options()).await;
     let world = World::new(&server, "acme", Some(cases_grant())).await;
-    let mut mismatches = run_cases(&world, &component_cases(), "").await;
+    let (mut mismatches, mut divergences) = run_cases(&world, &component_cases()).await;
 
     // The skill waiting for approval: the same calls in a tenant that
     // installed, assigned and put it in a skillset but never approved it.
@@ -803,8 +880,14 @@ async fn each_category_through_every_surface_is_pinned() {
         input: json!({}),
         surfaces: &EVERY,
     }];
-    mismatches.extend(run_cases(&pending, &case, "").await);
+    let (more, diverging) = run_cases(&pending, &case).await;
+    mismatches.extend(more);
+    divergences.extend(diverging);
     assert_goldens(mismatches);
+    assert_eq!(
+        divergences, KNOWN_AUDIT_DIVERGENCES,
+        "the surfaces' audit rows depart from the REST call's differently than they did"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -864,9 +947,26 @@ async fn busy_through_every_surface_is_pinned() {
         .map(|r| r["outcome"].as_str().unwrap())
         .collect();
     assert_eq!(outcomes, ["busy"], "the REST call found no free slot");
+    // Busy is audited alike on every surface: one row, same outcome,
+    // skill and ability.
+    for c in &answers {
+        let rows: Vec<(&str, &str, &str)> = audit[&c.request_id]
+            .iter()
+            .map(|r| {
+                let field = |f: &str| r[f].as_str().unwrap();
+                (field("outcome"), field("skillName"), field("ability"))
+            })
+            .collect();
+        assert_eq!(rows, [("busy", "hostile", "ok")], "{}", c.surface.name());
+    }
     let what = json!({"agent": "bot", "ability": "ok", "input": {}, "while": "one sandbox slot, held by a `fetch` waiting on its upstream"});
     let mut doc = world.document("busy", what, &answers, &audit);
-    let held_doc = world.document("busy-hold", json!(null), std::slice::from_ref(&held), &audit);
+    let held_doc = world.document(
+        "busy-hold",
+        json!(null),
+        std::slice::from_ref(&held),
+        &audit,
+    );
     doc["holdingCall"] = held_doc["surfaces"]["rest"].clone();
     assert_goldens(check_golden("busy", &doc).into_iter().collect());
 }
@@ -900,10 +1000,7 @@ async fn the_official_python_client_sees_the_same_answers() {
         .await
         .expect("the SDK client runs");
     let mut mismatches = Vec::new();
-    mismatches.extend(check_golden(
-        "sdk_mcp_agent",
-        &world.names.value(&agent),
-    ));
+    mismatches.extend(check_golden("sdk_mcp_agent", &world.names.value(&agent)));
     mismatches.extend(check_golden(
         "sdk_mcp_integration",
         &world.names.value(&integration),
@@ -927,11 +1024,27 @@ async fn a_remote_mcp_tool_through_both_surfaces_is_pinned() {
     let writer = s.token(&admin, &["skills:read", "skills:write"]).await;
     let mut names = Names::default();
     names.add(s.addr.to_string(), "<host>");
-    let remote_port = remote.url.split(':').nth(2).unwrap().split('/').next().unwrap().to_owned();
-    names.add(format!("127.0.0.1:{remote_port}"), "127.0.0.1:<remote-port>");
+    let remote_port = remote
+        .url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    names.add(
+        format!("127.0.0.1:{remote_port}"),
+        "127.0.0.1:<remote-port>",
+    );
     let r = ok(
-        s.request("POST", "/api/agents", Some(&admin), Some(json!({"name": "bot"})))
-            .await,
+        s.request(
+            "POST",
+            "/api/agents",
+            Some(&admin),
+            Some(json!({"name": "bot"})),
+        )
+        .await,
         "agent",
     )
     .await;
@@ -974,7 +1087,15 @@ async fn a_remote_mcp_tool_through_both_surfaces_is_pinned() {
     add("waiting", remote.url.clone(), writer.clone()).await;
     {
         let gone = RemoteMcpServer::start();
-        let gone_port = gone.url.split(':').nth(2).unwrap().split('/').next().unwrap().to_owned();
+        let gone_port = gone
+            .url
+            .split(':')
+            .nth(2)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
         names.add(format!("127.0.0.1:{gone_port}"), "127.0.0.1:<gone-port>");
         add("gone", gone.url.clone(), admin.clone()).await;
         approve("gone").await;
@@ -987,13 +1108,48 @@ async fn a_remote_mcp_tool_through_both_surfaces_is_pinned() {
         arguments: Value,
     }
     let cases = [
-        RemoteCase { name: "success", server: "remote", tool: "add", arguments: json!({"a": 2, "b": 3}) },
-        RemoteCase { name: "tool_error", server: "remote", tool: "fail", arguments: json!({"reason": "on purpose"}) },
-        RemoteCase { name: "invalid_input", server: "remote", tool: "add", arguments: json!({"a": "two", "b": 3}) },
-        RemoteCase { name: "not_found_tool", server: "remote", tool: "nope", arguments: json!({}) },
-        RemoteCase { name: "not_found_server", server: "nope", tool: "add", arguments: json!({"a": 1, "b": 1}) },
-        RemoteCase { name: "approval_pending", server: "waiting", tool: "add", arguments: json!({"a": 1, "b": 1}) },
-        RemoteCase { name: "unreachable", server: "gone", tool: "add", arguments: json!({"a": 1, "b": 1}) },
+        RemoteCase {
+            name: "success",
+            server: "remote",
+            tool: "add",
+            arguments: json!({"a": 2, "b": 3}),
+        },
+        RemoteCase {
+            name: "tool_error",
+            server: "remote",
+            tool: "fail",
+            arguments: json!({"reason": "on purpose"}),
+        },
+        RemoteCase {
+            name: "invalid_input",
+            server: "remote",
+            tool: "add",
+            arguments: json!({"a": "two", "b": 3}),
+        },
+        RemoteCase {
+            name: "not_found_tool",
+            server: "remote",
+            tool: "nope",
+            arguments: json!({}),
+        },
+        RemoteCase {
+            name: "not_found_server",
+            server: "nope",
+            tool: "add",
+            arguments: json!({"a": 1, "b": 1}),
+        },
+        RemoteCase {
+            name: "approval_pending",
+            server: "waiting",
+            tool: "add",
+            arguments: json!({"a": 1, "b": 1}),
+        },
+        RemoteCase {
+            name: "unreachable",
+            server: "gone",
+            tool: "add",
+            arguments: json!({"a": 1, "b": 1}),
+        },
     ];
     let world = World {
         server: s,
@@ -1007,20 +1163,32 @@ async fn a_remote_mcp_tool_through_both_surfaces_is_pinned() {
     let mut called = Vec::new();
     for case in &cases {
         let rest_id = format!("remote-{}-rest_mcp_invoke", case.name);
-        let body = json!({"server": case.server, "tool": case.tool, "arguments": case.arguments}).to_string();
+        let body = json!({"server": case.server, "tool": case.tool, "arguments": case.arguments})
+            .to_string();
         let r = s
             .send(
                 "POST",
                 "/api/agents/bot/mcp/invoke",
                 Some(&reader),
-                &[("content-type", "application/json"), ("x-request-id", &rest_id)],
+                &[
+                    ("content-type", "application/json"),
+                    ("x-request-id", &rest_id),
+                ],
                 Some(body.as_bytes()),
             )
             .await;
         let rest = world.pin(Surface::Rest, rest_id, r);
         let mcp_id = format!("remote-{}-mcp_agent", case.name);
         let tool = format!("{}__{}", case.server, case.tool);
-        let r = mcp_call(s, "/mcp/agents/bot", &reader, &mcp_id, &tool, &case.arguments).await;
+        let r = mcp_call(
+            s,
+            "/mcp/agents/bot",
+            &reader,
+            &mcp_id,
+            &tool,
+            &case.arguments,
+        )
+        .await;
         let mcp = world.pin(Surface::McpAgent, mcp_id, r);
         called.push([rest, mcp]);
     }
