@@ -40,6 +40,17 @@ impl TestServer {
         TestServer::start_in_with(data_dir, options).await
     }
 
+    /// Starts a server with operator switches whose sandbox pool has
+    /// `slots` slots: a call while every slot is in use fails as busy.
+    pub async fn start_with_pool(name: &str, options: ServiceOptions, slots: u32) -> TestServer {
+        let data_dir =
+            std::env::temp_dir().join(format!("skillhost-server-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data_dir);
+        crate::backend::fresh_database(&data_dir).await;
+        let config = crate::backend::store_config(&data_dir);
+        TestServer::launch_with_pool(data_dir, options, config, Some(slots)).await
+    }
+
     /// Starts a server on a fresh data directory with its database on
     /// PostgreSQL at `server_url` (a fresh database there) or, for `None`,
     /// SQLite, whatever the environment says (benchmarks compare both).
@@ -70,6 +81,15 @@ impl TestServer {
         options: ServiceOptions,
         config: skillhost::store::StoreConfig,
     ) -> TestServer {
+        TestServer::launch_with_pool(data_dir, options, config, None).await
+    }
+
+    async fn launch_with_pool(
+        data_dir: PathBuf,
+        options: ServiceOptions,
+        config: skillhost::store::StoreConfig,
+        slots: Option<u32>,
+    ) -> TestServer {
         let store = Store::connect(&data_dir, &config)
             .await
             .expect("store opens");
@@ -83,7 +103,10 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let config = crate::runtime_config(Some(data_dir.join("cache")));
+        let mut config = crate::runtime_config(Some(data_dir.join("cache")));
+        if let Some(slots) = slots {
+            config.max_concurrent_calls = slots;
+        }
         let runtime =
             skillhost::runtime::Runtime::new(config, std::sync::Arc::new(store.clone())).unwrap();
         let loader = Loader::new(runtime);
