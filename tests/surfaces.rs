@@ -1,5 +1,6 @@
-//! Golden tests of every invocation surface, pinning today's answers before
-//! the surfaces become thin translations onto one invocation pipeline.
+//! Golden tests of every invocation surface: each is a thin translation onto
+//! the one invocation path, and these pin what each answers and audits, so a
+//! change to the path cannot change a seed's contract unnoticed.
 //!
 //! One ability of the `hostile` guest is reached through each surface that
 //! can name it:
@@ -853,14 +854,9 @@ const KNOWN_AUDIT_DIVERGENCES: &[&str] = &[
     "not_found/mcp_integration: 0 audit rows, rest 1",
     "not_found/skillserver_json: 0 audit rows, rest 1",
     "not_found/skillserver_text: 0 audit rows, rest 1",
-    // Not assigned: REST audits a refusal; MCP says "no tool" unaudited.
+    // Not assigned: REST audits a refusal; on MCP a skill the agent does
+    // not have is no tool of its (unaudited, as any unknown name).
     "not_assigned/mcp_agent: 0 audit rows, rest 1",
-    // Pending approval: the agent surfaces audit `refused` (with an
-    // `invoke` denial), the skillset surfaces `skill_not_active`.
-    "skill_not_active/mcp_agent_skillset: outcome \"skill_not_active\" (rest \"refused\")",
-    "skill_not_active/mcp_integration: outcome \"skill_not_active\" (rest \"refused\")",
-    "skill_not_active/skillserver_json: outcome \"skill_not_active\" (rest \"refused\")",
-    "skill_not_active/skillserver_text: outcome \"skill_not_active\" (rest \"refused\")",
 ];
 
 #[tokio::test(flavor = "multi_thread")]

@@ -191,16 +191,26 @@ impl From<&InvokeError> for Failure {
                 None,
             ),
             InvokeError::Timeout { .. } => (Category::Timeout, error.to_string(), None),
-            InvokeError::OutOfMemory { .. } => (Category::OutOfMemory, error.to_string(), None),
-            InvokeError::OutputTooLarge { .. } => {
-                (Category::OutputTooLarge, error.to_string(), None)
-            }
+            InvokeError::OutOfMemory { limit_bytes } => (
+                Category::OutOfMemory,
+                format!("the skill tried to use more than its {limit_bytes} byte limit"),
+                None,
+            ),
+            InvokeError::OutputTooLarge { limit_bytes } => (
+                Category::OutputTooLarge,
+                format!("more than {limit_bytes} bytes"),
+                None,
+            ),
             InvokeError::GuestTrap { message } => (Category::GuestTrap, message.clone(), None),
             InvokeError::Failed { message, exit_code } => {
                 (Category::Failed, message.clone(), *exit_code)
             }
             InvokeError::NotFound { message } => (Category::NotFound, message.clone(), None),
-            InvokeError::Busy => (Category::Busy, error.to_string(), None),
+            InvokeError::Busy => (
+                Category::Busy,
+                "every sandbox slot is in use, retry shortly".to_owned(),
+                None,
+            ),
             InvokeError::Internal => (Category::Internal, error.to_string(), None),
         };
         Failure {
@@ -338,5 +348,24 @@ mod tests {
         let timeout = Failure::from(&InvokeError::Timeout { limit_ms: 50 });
         assert_eq!(timeout.detail, "timed out after 50 ms");
         assert_eq!(timeout.message, timeout.detail);
+        // No category's words twice where the code stands beside the detail.
+        for error in [
+            InvokeError::Busy,
+            InvokeError::OutOfMemory {
+                limit_bytes: 1 << 20,
+            },
+            InvokeError::OutputTooLarge { limit_bytes: 1024 },
+            InvokeError::InvalidInput {
+                message: "at `/n`: wrong".into(),
+            },
+            InvokeError::GuestTrap {
+                message: "unreachable".into(),
+            },
+        ] {
+            let failure = Failure::from(&error);
+            let words = failure.code().replace('_', " ");
+            assert!(!failure.detail.starts_with(&words), "{}", failure.detail);
+            assert!(failure.message.starts_with(&words), "{}", failure.message);
+        }
     }
 }

@@ -80,17 +80,7 @@ pub(super) async fn assigned(
             ),
             "assignment disabled".to_owned(),
         )),
-        Some(_) if skill.status != "active" || skill.grant.is_none() => {
-            let why = if skill.status == "pending" {
-                "is pending capability approval by an operator"
-            } else {
-                "is not active"
-            };
-            Some((
-                Failure::new(Category::SkillNotActive, format!("skill `{name}` {why}")),
-                format!("skill status {}", skill.status),
-            ))
-        }
+        Some(_) if skill.status != "active" || skill.grant.is_none() => Some(not_active(&skill)),
         Some(_) => None,
     };
     let assignment = match (refusal, assignment) {
@@ -132,6 +122,21 @@ pub(super) async fn assigned(
         .executed(services, subject(&ability), &executed)
         .await?;
     Ok(Outcome::ran(executed, None))
+}
+
+/// Why a skill that is not active (or has no approved grant) is not
+/// called, and the audit's reason: the same words on every surface.
+pub(super) fn not_active(skill: &SkillRow) -> (Failure, String) {
+    let why = if skill.status == "pending" {
+        "is pending capability approval by an operator"
+    } else {
+        "is not active"
+    };
+    let name = &skill.manifest.name;
+    (
+        Failure::new(Category::SkillNotActive, format!("skill `{name}` {why}")),
+        format!("skill status {}", skill.status),
+    )
 }
 
 /// The ability to call: the one named, else the skill's only one (a

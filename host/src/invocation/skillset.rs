@@ -153,14 +153,7 @@ async fn skill_ability(
             return Err(Failure::internal());
         }
         _ => {
-            let failure = Failure::new(
-                Category::SkillNotActive,
-                format!(
-                    "skill `{}` is {}, not active",
-                    skill.manifest.name, skill.status
-                ),
-            );
-            let reason = format!("skill status {}", skill.status);
+            let (failure, reason) = super::skill::not_active(&skill);
             return refuse(subject, failure, &reason).await;
         }
     };
