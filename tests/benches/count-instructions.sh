@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Instructions per request of one HTTP bench target, counted by callgrind.
 #
-#   tests/benches/count-instructions.sh [invoke|health|bare]
+#   tests/benches/count-instructions.sh [invoke|mcp|skillserver|health|bare]
+#
+# invoke is the REST invoke of text-tools' `slugify` (the default), mcp an
+# MCP `tools/call` of the same ability on the agent's MCP endpoint,
+# skillserver the skill server's call of a skillset ability backed by the
+# same component; health is the server's `/healthz` (its middleware alone)
+# and bare an axum handler returning a constant. All run on SQLite.
 #
 # Wall-clock figures on a shared 2-core VM move by up to 30 % between runs;
 # instruction counts move by well under 1 %, so this is how a change to the
@@ -19,6 +25,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=${1:-invoke}
+case $target in
+  invoke | mcp | skillserver | health | bare) ;;
+  *)
+    echo "usage: $0 [invoke|mcp|skillserver|health|bare]" >&2
+    exit 2
+    ;;
+esac
 low=${LOW:-1600}
 high=${HIGH:-4800}
 command -v valgrind >/dev/null && command -v callgrind_control >/dev/null || {

@@ -133,22 +133,19 @@ async fn drive(target: &Target, until: Until) -> (f64, Duration, Duration, usize
     )
 }
 
-/// `SKILLHOST_BENCH_PROFILE=bare|health|invoke`: drives only that target
-/// (invoke: SQLite), a fixed amount of work for a profiler or callgrind:
+/// `SKILLHOST_BENCH_PROFILE=bare|health|invoke|mcp|skillserver`: drives
+/// only that target (all on SQLite; mcp: `tools/call` of the invoke's
+/// ability on the agent's MCP endpoint; skillserver: the skill server's
+/// component ability, the same `slugify`), a fixed amount of work for a
+/// profiler or callgrind:
 /// `SKILLHOST_BENCH_REQUESTS` requests (default 3200, spread over the
 /// connections) after `SKILLHOST_BENCH_WARMUP` (default 10) unmeasured
 /// ones per connection (and, with
 /// `SKILLHOST_BENCH_WAIT`, a wait for a go file). Instructions per
 /// request are the difference of two runs with different counts, divided
 /// by the difference of the counts (start-up cancels out).
-async fn profile_run(which: &str, bare: &Target, health: &Target, invoke: &Target) {
+async fn profile_run(which: &str, target: &Target) {
     let requests = env_count("SKILLHOST_BENCH_REQUESTS", 3200);
-    let target = match which {
-        "bare" => bare,
-        "health" => health,
-        "invoke" => invoke,
-        other => panic!("SKILLHOST_BENCH_PROFILE: unknown target `{other}` (bare, health, invoke)"),
-    };
     let warm_up = env_count("SKILLHOST_BENCH_WARMUP", 10);
     drive(target, Until::Requests(warm_up)).await;
     // `SKILLHOST_BENCH_WAIT=<file>`: say so and wait for the file before the
@@ -208,6 +205,25 @@ async fn invoke_target(name: &str, backend: Option<&str>) -> (TestServer, Target
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     (server, target)
+}
+
+/// MCP `tools/call` of text-tools' `slugify` on agent `bench`'s MCP
+/// endpoint on `server` (stateless, protocol 2025-11-25).
+fn mcp_target(server: &TestServer) -> Target {
+    Target {
+        addr: server.addr,
+        path: "/mcp/agents/bench".into(),
+        token: Some(OPERATOR_TOKEN.into()),
+        body: Some(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "text-tools__slugify", "arguments": {"text": "Hello, World"}}})
+            .to_string(),
+        ),
+        headers: vec![
+            ("accept", "application/json, text/event-stream"),
+            ("mcp-protocol-version", "2025-11-25"),
+        ],
+    }
 }
 
 /// Skill server targets on `server` (which has text-tools installed): a
@@ -347,7 +363,17 @@ fn main() {
         let (server, on_sqlite) = invoke_target("http-bench", None).await;
         let health = Target { addr: server.addr, path: "/healthz".into(), token: None, body: None, headers: Vec::new() };
         if let Ok(which) = std::env::var("SKILLHOST_BENCH_PROFILE") {
-            profile_run(&which, &bare, &health, &on_sqlite).await;
+            let target = match which.as_str() {
+                "bare" => bare,
+                "health" => health,
+                "invoke" => on_sqlite,
+                "mcp" => mcp_target(&server),
+                "skillserver" => skillserver_targets(&server, bare_addr).await.0,
+                other => panic!(
+                    "SKILLHOST_BENCH_PROFILE: unknown target `{other}` (bare, health, invoke, mcp, skillserver)"
+                ),
+            };
+            profile_run(&which, &target).await;
             return;
         }
 
@@ -358,14 +384,7 @@ fn main() {
         println!("skillhost GET /healthz      req/s={h_rps:>9.0}  p50={h_p50:>9.2?}  p99={h_p99:>9.2?}  (the service's middleware, no handler work)");
         let (rps, p50, p99) = load(&on_sqlite).await;
         println!("invoke on SQLite           req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare", 100.0 * rps / bare_rps);
-        let mcp = Target {
-            addr: server.addr,
-            path: "/mcp/agents/bench".into(),
-            token: Some(OPERATOR_TOKEN.into()),
-            body: Some(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                "params": {"name": "text-tools__slugify", "arguments": {"text": "Hello, World"}}}).to_string()),
-            headers: vec![("accept", "application/json, text/event-stream"), ("mcp-protocol-version", "2025-11-25")],
-        };
+        let mcp = mcp_target(&server);
         let (rps, p50, p99) = load(&mcp).await;
         println!("MCP tools/call            req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare  (SQLite, the same ability, stateless 2025-11-25)", 100.0 * rps / bare_rps);
         let (component, instruction) = skillserver_targets(&server, bare_addr).await;
