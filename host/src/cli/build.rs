@@ -1,7 +1,8 @@
 //! `skillhost build`: cargo build for wasm32-wasip2, then package the
 //! component with the crate's skill.toml and, when the folder has them, its
 //! SKILL.md, references/ and scripts/ (names only).
-use super::{CliError, DataDir, local_runtime, read_file};
+use super::error::CliError;
+use super::local::{DataDir, local_runtime, read_file};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
@@ -64,7 +65,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         output.display()
     );
     if let Some(docs) = &package.docs {
-        println!("  {}", super::inspect::docs_line(docs));
+        println!("  {}", super::docs_line::docs_line(docs));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,8 @@
 //! `skillhost inspect`: what does this skill ask for? Reads the file only;
 //! nothing is compiled or run.
-use super::{CliError, read_file};
+use super::docs_line::docs_line;
+use super::error::CliError;
+use super::local::read_file;
 use crate::package::Package;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,27 +50,6 @@ pub fn to_json(p: &Package) -> serde_json::Value {
             "scripts": d.scripts,
         })),
     })
-}
-
-/// One line saying which documents a package carries.
-pub fn docs_line(docs: &crate::docs::SkillDocs) -> String {
-    let list = |items: Vec<&str>| {
-        if items.is_empty() {
-            "none".to_owned()
-        } else {
-            items.join(", ")
-        }
-    };
-    format!(
-        "docs: {}; references: {}; scripts: {}",
-        if docs.skill_md.is_some() {
-            "SKILL.md"
-        } else {
-            "no SKILL.md"
-        },
-        list(docs.references.keys().map(String::as_str).collect()),
-        list(docs.scripts.iter().map(String::as_str).collect()),
-    )
 }
 
 fn to_text(p: &Package) -> String {

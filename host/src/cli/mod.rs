@@ -2,14 +2,19 @@
 //! (new, build, inspect, run, pack). Each subcommand is a module; all of them print errors as
 //! `error: ...` and exit non-zero.
 mod build;
+mod docs_line;
+mod error;
 mod inspect;
+mod local;
 mod new;
 mod pack;
 mod run;
 mod serve;
 
+pub use error::CliError;
+pub use local::DataDir;
+
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Run AI-agent skills inside WebAssembly sandboxes.
@@ -34,36 +39,6 @@ enum Command {
     Pack(pack::Args),
     /// Run the HTTP service.
     Serve(Box<serve::Args>),
-}
-
-/// Options shared by commands that run components.
-#[derive(clap::Args, Debug, Clone)]
-pub struct DataDir {
-    /// Where compiled components and session state are kept.
-    #[arg(long, env = "SKILLHOST_DATA_DIR", default_value = "./data")]
-    pub data_dir: PathBuf,
-}
-
-/// A failure of a CLI command: what to print, and the exit code.
-#[derive(Debug)]
-pub struct CliError {
-    message: String,
-    code: u8,
-}
-
-impl CliError {
-    fn new(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            code: 1,
-        }
-    }
-}
-
-impl<E: std::error::Error> From<E> for CliError {
-    fn from(error: E) -> Self {
-        CliError::new(error.to_string())
-    }
 }
 
 /// Entry point of the binary.
@@ -123,22 +98,4 @@ fn init_tracing(default: &str) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
-}
-
-/// A runtime for local use: compile cache and session files in the data dir.
-fn local_runtime(data: &DataDir) -> Result<skillhost_runtime::Runtime, CliError> {
-    let config = skillhost_runtime::RuntimeConfig {
-        cache_dir: Some(data.data_dir.join("cache")),
-        ..Default::default()
-    };
-    let sessions = std::sync::Arc::new(skillhost_runtime::FileSessions::new(
-        data.data_dir.join("sessions"),
-    ));
-    Ok(skillhost_runtime::Runtime::new(config, sessions)?)
-}
-
-use crate::runtime as skillhost_runtime;
-
-fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| CliError::new(format!("cannot read {}: {e}", path.display())))
 }

@@ -1,5 +1,5 @@
 //! `skillhost new NAME`: a skill crate that builds and runs at once.
-use super::CliError;
+use super::error::CliError;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

@@ -1,6 +1,7 @@
 //! `skillhost pack`: any WASI 0.2 component + skill.toml (+ optionally a
 //! SKILL.md with the references/ and scripts/ beside it) → a skill file.
-use super::{CliError, DataDir, local_runtime, read_file};
+use super::error::CliError;
+use super::local::{DataDir, local_runtime, read_file};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -47,7 +48,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         package.digest
     );
     if let Some(docs) = &package.docs {
-        println!("{}", super::inspect::docs_line(docs));
+        println!("{}", super::docs_line::docs_line(docs));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! `skillhost run`: one ability, locally, in the same sandbox the server
 //! uses. The flags are the grant.
-use super::{CliError, DataDir, local_runtime, read_file};
+use super::error::CliError;
+use super::local::{DataDir, local_runtime, read_file};
 use crate::capability::{Grant, GuestPath, Policy, SecretValue};
 use crate::manifest::LimitRequest;
 use crate::runtime::{Call, Invocation, OutputKind, SessionScope};

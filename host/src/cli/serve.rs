@@ -1,5 +1,5 @@
 //! `skillhost serve`: the HTTP service.
-use super::CliError;
+use super::error::CliError;
 use crate::outbound::{Outbound, OutboundConfig};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::server::{

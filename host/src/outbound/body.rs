@@ -1,8 +1,9 @@
 //! A response body as the caller reads it: bounded in bytes, with the
 //! client's errors classified, and reported to the call's receipt when it
 //! ends (read to the end, failed, or dropped half-read).
+use super::error::OutboundError;
+use super::limits::Limits;
 use super::report::Pending;
-use super::{Limits, OutboundError};
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use std::pin::Pin;

@@ -110,7 +110,7 @@ impl OutboundError {
     pub(super) fn from_client(
         error: &reqwest::Error,
         origin: &str,
-        limits: &super::Limits,
+        limits: &super::limits::Limits,
     ) -> OutboundError {
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
         while let Some(e) = source {

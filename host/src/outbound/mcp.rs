@@ -127,7 +127,7 @@ impl GuardedMcpHttp {
 fn classify(
     error: &StreamableHttpError<reqwest::Error>,
     origin: &str,
-    limits: &super::Limits,
+    limits: &super::limits::Limits,
 ) -> OutboundError {
     match error {
         StreamableHttpError::Client(e) => OutboundError::from_client(e, origin, limits),

@@ -19,6 +19,7 @@
 pub mod address;
 mod body;
 mod error;
+mod limits;
 mod mcp;
 pub mod mcp_client;
 mod report;
@@ -26,6 +27,7 @@ mod report;
 pub use address::{AddressRefused, AddressRule};
 pub use body::ResponseBody;
 pub use error::{OutboundError, Phase};
+pub use limits::Limits;
 pub use mcp::GuardedMcpHttp;
 pub use report::{Exchange, Exchanges};
 
@@ -38,37 +40,6 @@ use report::Pending;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// Time and size limits of one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Connecting, TLS included.
-    pub connect: Duration,
-    /// From the start of the request to the last byte of the response.
-    pub total: Duration,
-    /// Silence while waiting for the response head or the next body bytes.
-    pub between_bytes: Duration,
-    /// Largest request body sent.
-    pub max_request_bytes: usize,
-    /// Largest response body received.
-    pub max_response_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            // Any reachable API answers a SYN well within this; a black-holed
-            // address should fail fast, not hold a sandbox slot.
-            connect: Duration::from_secs(10),
-            // The sandbox's own call timeout is usually the tighter bound.
-            total: Duration::from_secs(60),
-            between_bytes: Duration::from_secs(30),
-            // Matches the largest body a skill install accepts.
-            max_request_bytes: 32 << 20,
-            max_response_bytes: 32 << 20,
-        }
-    }
-}
 
 /// Which origins a request may go to.
 #[derive(Debug, Clone, Copy)]

@@ -76,7 +76,12 @@ pub(super) struct Pending {
 }
 
 impl Pending {
-    pub fn finish(&self, status: Option<u16>, bytes: u64, failure: Option<&super::OutboundError>) {
+    pub fn finish(
+        &self,
+        status: Option<u16>,
+        bytes: u64,
+        failure: Option<&super::error::OutboundError>,
+    ) {
         let (refused, error) = match failure {
             Some(e) if e.is_refusal() => (Some(e.to_string()), None),
             Some(e) => (None, Some(e.to_string())),

@@ -2,9 +2,10 @@
 //! ability under its limits, and turn whatever happened into an output or
 //! exactly one error category, with a receipt.
 use super::bindings::exports::skillhost::skill::abilities as wit;
+use super::sandbox::Runtime;
 use super::session::SessionScope;
+use super::skill::{Entry, LoadedSkill};
 use super::state::{CallInfo, Denial, HostState};
-use super::{Entry, LoadedSkill, Runtime};
 use crate::capability::{LimitPolicy, Policy};
 use crate::error::InvokeError;
 use crate::outbound::Exchange;
@@ -145,6 +146,18 @@ pub(super) fn new_store(
 enum Raw {
     Sdk(Result<wit::Output, wit::Error>),
     Command(Result<(), ()>),
+}
+
+impl Runtime {
+    /// Runs one call. See [`Call`].
+    pub async fn invoke(
+        &self,
+        skill: &LoadedSkill,
+        policy: Arc<Policy>,
+        call: Call<'_>,
+    ) -> Invocation {
+        run(self, skill, policy, call).await
+    }
 }
 
 pub(super) async fn run(
@@ -320,8 +333,8 @@ async fn execute(
         },
         Ok(Ok(Raw::Sdk(Ok(output)))) => {
             let (kind, body) = match output {
-                wit::Output::Text(t) => (super::OutputKind::Text, t),
-                wit::Output::Json(j) => (super::OutputKind::Json, j),
+                wit::Output::Text(t) => (OutputKind::Text, t),
+                wit::Output::Json(j) => (OutputKind::Json, j),
             };
             if body.len() > limits.output_bytes {
                 Err(InvokeError::OutputTooLarge {
@@ -379,7 +392,7 @@ fn exit_outcome(
 fn command_output(stdout: &[u8]) -> Output {
     let text = String::from_utf8_lossy(stdout).into_owned();
     Output {
-        kind: super::OutputKind::Text,
+        kind: OutputKind::Text,
         body: text,
         exit_code: Some(0),
     }

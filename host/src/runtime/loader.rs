@@ -5,7 +5,8 @@
 //! packaged documents (for `skill_query`) are read from its stored bytes
 //! without compiling, and kept by digest the same way. Reading stored
 //! bytes is the caller's ([`crate::services::Services::component`]).
-use super::{LoadedSkill, Runtime};
+use super::sandbox::Runtime;
+use super::skill::LoadedSkill;
 use crate::docs::SkillDocs;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

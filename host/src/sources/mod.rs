@@ -178,13 +178,6 @@ pub fn manifest(
     }
 }
 
-/// The origin (`scheme://host:port`) a URL's requests go to, as the
-/// pattern a declaration names.
-pub fn origin_pattern(url: &url::Url) -> Result<NetworkPattern, String> {
-    crate::outbound::check_url(url).map_err(|e| e.to_string())?;
-    NetworkPattern::parse(&url.origin().ascii_serialization()).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -370,7 +370,7 @@ pub fn choose_remote(
         message,
     };
     let parsed = url::Url::parse(&url).map_err(|e| invalid(format!("its URL `{url}`: {e}")))?;
-    super::origin_pattern(&parsed).map_err(|e| invalid(format!("its URL: {e}")))?;
+    crate::outbound::origin_pattern(&parsed).map_err(|e| invalid(format!("its URL: {e}")))?;
     let mut headers = BTreeMap::new();
     let mut secret_header = None;
     let mut credential_required = false;

@@ -1,6 +1,8 @@
 //! What an agent reaches besides its assigned skills: the skillsets
 //! attached to it and its remote MCP servers (seed 003).
-use super::{Store, StoreError, decode, now};
+use super::database::Store;
+use super::error::StoreError;
+use super::values::{decode, now};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;

@@ -1,47 +1,15 @@
 //! Integrations: a skillset behind a static access token (seed 000's skill
 //! server). The token is found by its SHA-256 and kept sealed so an admin
 //! can read it again.
+use super::cached_rows::IntegrationRow;
+use super::database::Store;
+use super::error::StoreError;
 use super::page::Page;
-use super::{Store, StoreError, decode, new_id, now};
+use super::values::{decode, new_id, now};
 use crate::vault::{Sealed, Vault};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-
-/// An integration, without its token.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IntegrationRow {
-    /// Id.
-    pub id: String,
-    /// Owning tenant.
-    #[serde(skip)]
-    pub tenant_id: String,
-    /// `skillserver`.
-    #[serde(skip)]
-    pub kind: String,
-    /// The skillset it exposes.
-    pub skillset_id: String,
-    /// Name.
-    pub name: Option<String>,
-    /// Description.
-    pub description: Option<String>,
-    /// Blueprint grouping.
-    pub blueprint_id: Option<String>,
-    /// Free metadata.
-    pub meta: Value,
-    /// Creation time.
-    pub created_at: String,
-    /// Last change.
-    pub updated_at: String,
-    /// SHA-256 of the access token.
-    #[serde(skip)]
-    pub token_hash: String,
-    /// The access token, sealed.
-    #[serde(skip)]
-    pub token: Sealed,
-}
 
 const COLUMNS: &str = "id, tenant_id, kind, skillset_id, name, description, blueprint_id, meta, token_hash, \
      key_id, token_sealed, created_at, updated_at";

@@ -1,5 +1,8 @@
 //! Tenants, tokens and agents.
-use super::{Store, StoreError, new_id, now};
+use super::cached_rows::{Agent, TokenRecord};
+use super::database::Store;
+use super::error::StoreError;
+use super::values::{new_id, now};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -12,42 +15,6 @@ pub struct Tenant {
     pub id: String,
     /// Unique name.
     pub name: String,
-    /// Creation time.
-    pub created_at: String,
-}
-
-/// An API token without its secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenRecord {
-    /// Id.
-    pub id: String,
-    /// Owning tenant.
-    pub tenant_id: String,
-    /// Label given at creation.
-    pub name: String,
-    /// Granted scopes.
-    pub scopes: Vec<String>,
-    /// Whether this is the operator's bootstrap token.
-    pub operator: bool,
-    /// Creation time.
-    pub created_at: String,
-    /// Revocation time, if revoked.
-    pub revoked_at: Option<String>,
-}
-
-/// An agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Agent {
-    /// Id.
-    pub id: String,
-    /// Owning tenant.
-    pub tenant_id: String,
-    /// Name, unique within the tenant.
-    pub name: String,
-    /// `agent`, or `runner` (seed 004's other principal).
-    pub kind: String,
     /// Creation time.
     pub created_at: String,
 }

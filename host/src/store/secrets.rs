@@ -1,89 +1,14 @@
 //! Tenant secrets: sealed values with their public description. The store
 //! never sees a plain value except while moving the first release's grant
 //! values into secrets ([`Store::move_grant_secrets`]).
+use super::cached_rows::{SecretKind, SecretRow};
+use super::database::Store;
+use super::error::StoreError;
 use super::page::Page;
-use super::{Store, StoreError, decode, new_id, now};
+use super::values::{decode, new_id, now};
 use crate::vault::{Sealed, Vault};
-use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-
-/// How a secret's value is rendered where it is used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SecretKind {
-    /// As is.
-    Plain,
-    /// `Bearer <value>`.
-    Bearer,
-    /// The value is `user:password`; rendered `Basic <base64>`.
-    Basic,
-}
-
-impl SecretKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SecretKind::Plain => "plain",
-            SecretKind::Bearer => "bearer",
-            SecretKind::Basic => "basic",
-        }
-    }
-
-    fn parse(text: &str) -> Result<SecretKind, sqlx::Error> {
-        match text {
-            "plain" => Ok(SecretKind::Plain),
-            "bearer" => Ok(SecretKind::Bearer),
-            "basic" => Ok(SecretKind::Basic),
-            other => Err(sqlx::Error::Decode(
-                format!("unknown secret kind {other}").into(),
-            )),
-        }
-    }
-
-    /// The value as sent in a header or template.
-    pub fn render(self, value: &str) -> String {
-        use base64::Engine as _;
-        match self {
-            SecretKind::Plain => value.to_owned(),
-            SecretKind::Bearer => format!("Bearer {value}"),
-            SecretKind::Basic => format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(value)
-            ),
-        }
-    }
-}
-
-/// A secret as the API shows it: everything but the value.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SecretRow {
-    /// Id.
-    pub id: String,
-    /// Owning tenant.
-    #[serde(skip)]
-    pub tenant_id: String,
-    /// Name as given.
-    pub name: String,
-    /// What `${SECRET_…}` calls it: the name in upper case, every run of
-    /// other characters an underscore.
-    pub reference: String,
-    /// Rendering.
-    #[serde(rename = "type")]
-    pub kind: SecretKind,
-    /// Free text.
-    pub description: Option<String>,
-    /// Free metadata.
-    pub meta: serde_json::Value,
-    /// Creation time.
-    pub created_at: String,
-    /// Last change.
-    pub updated_at: String,
-    /// The sealed value.
-    #[serde(skip)]
-    pub sealed: Sealed,
-}
 
 /// The `${SECRET_…}` form of a secret name: `weather api` → `WEATHER_API`.
 pub fn reference_name(name: &str) -> String {

@@ -1,5 +1,6 @@
 //! Session state in the database, for the service.
-use super::{Store, now};
+use super::database::Store;
+use super::values::now;
 use crate::runtime::{MAX_SESSION_KEYS, SessionError, SessionScope, SessionStore};
 use async_trait::async_trait;
 use sqlx::Row;

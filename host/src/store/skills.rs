@@ -1,127 +1,13 @@
 //! Skills, their component bytes, assignments and invocation records.
-use super::{Store, StoreError, decode, new_id, now};
-use crate::capability::{Capabilities, Grant, Narrowing};
+use super::cached_rows::{AssignmentRow, PendingSource, SkillRow};
+use super::database::Store;
+use super::error::StoreError;
+use super::values::{decode, new_id, now};
+use crate::capability::{Capabilities, Grant};
 use crate::manifest::Manifest;
-use crate::sources::SourceDetail;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::sync::Arc;
-
-/// An installed skill.
-#[derive(Debug, Clone)]
-pub struct SkillRow {
-    /// Id.
-    pub id: String,
-    /// Owning tenant.
-    pub tenant_id: String,
-    /// The validated manifest (name, version, abilities, capabilities).
-    pub manifest: Manifest,
-    /// `sdk` or `command`.
-    pub kind: String,
-    /// sha256 of the component file.
-    pub digest: String,
-    /// pending, active, disabled or archived.
-    pub status: String,
-    /// The approved grant, once approved.
-    pub grant: Option<Grant>,
-    /// upload, url or path.
-    pub source: String,
-    /// For a pending update: what it asks beyond the approved grant.
-    pub capability_diff: Option<Capabilities>,
-    /// Where it came from, for URL installs.
-    pub source_url: Option<String>,
-    /// The sha256 a URL install was pinned to; a sync must match it.
-    pub source_sha256: Option<String>,
-    /// Last successful fetch of a URL source.
-    pub synced_at: Option<String>,
-    /// Why the last sync failed, until one succeeds.
-    pub sync_error: Option<String>,
-    /// What a source skill (seed 004) was made from; `None` for a component.
-    pub detail: Option<Arc<SourceDetail>>,
-    /// A synced source that asks for more than was approved, waiting for
-    /// an admin's approval.
-    pub pending_source: Option<PendingSource>,
-    /// Creation time.
-    pub created_at: String,
-    /// Last change.
-    pub updated_at: String,
-}
-
-/// A source skill's synced content awaiting approval.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct PendingSource {
-    /// The manifest it would have.
-    pub manifest: Manifest,
-    /// What it was made from.
-    pub detail: SourceDetail,
-    /// The digest of what was fetched.
-    pub digest: String,
-}
-
-impl SkillRow {
-    /// Whether this is a component (run in the sandbox), not a source.
-    pub fn is_component(&self) -> bool {
-        self.detail.is_none()
-    }
-
-    /// The source URL as clients may see it: only for URL installs (a path
-    /// install's location is the operator's server path).
-    pub fn public_source_url(&self) -> Option<&str> {
-        self.source_url
-            .as_deref()
-            .filter(|_| self.source == "url" || self.detail.is_some())
-    }
-}
-
-/// An agent's assignment of a skill.
-#[derive(Debug, Clone)]
-pub struct AssignmentRow {
-    /// Id.
-    pub id: String,
-    /// Owning tenant.
-    pub tenant_id: String,
-    /// The skill.
-    pub skill_id: String,
-    /// The agent.
-    pub agent_id: String,
-    /// Whether the agent may use it.
-    pub enabled: bool,
-    /// Higher is preferred.
-    pub priority: i64,
-    /// Per-assignment configuration (a JSON object).
-    pub config: serde_json::Value,
-    /// Replaces the skill's prompt for this agent (seed 004).
-    pub prompt_override: Option<String>,
-    /// Credential reference (seed 004).
-    pub credential_id: Option<String>,
-    /// What this assignment takes away from the approved grant.
-    pub narrowing: Narrowing,
-    /// When.
-    pub assigned_at: String,
-    /// Token id that assigned it.
-    pub assigned_by: String,
-}
-
-impl AssignmentRow {
-    /// A new enabled assignment with default priority, no config and no
-    /// narrowing.
-    pub fn new(tenant_id: &str, skill_id: &str, agent_id: &str, assigned_by: &str) -> Self {
-        AssignmentRow {
-            id: new_id(),
-            tenant_id: tenant_id.to_owned(),
-            skill_id: skill_id.to_owned(),
-            agent_id: agent_id.to_owned(),
-            enabled: true,
-            priority: 0,
-            config: serde_json::json!({}),
-            prompt_override: None,
-            credential_id: None,
-            narrowing: Narrowing::default(),
-            assigned_at: now(),
-            assigned_by: assigned_by.to_owned(),
-        }
-    }
-}
 
 const SKILL_COLUMNS: &str = "id, tenant_id, kind, digest, manifest, status, grant_json, source, source_url, \
      created_at, updated_at, capability_diff, source_sha256, synced_at, sync_error, source_detail, pending_source";

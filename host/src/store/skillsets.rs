@@ -1,99 +1,12 @@
 //! Skillsets and their abilities (seed 002).
+use super::cached_rows::{AbilityRow, SkillsetRow};
+use super::database::Store;
+use super::error::StoreError;
 use super::page::Page;
-use super::{Store, StoreError, decode, new_id, now};
-use crate::capability::Grant;
-use serde::{Deserialize, Serialize};
+use super::values::{decode, new_id, now};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-
-/// A skillset.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SkillsetRow {
-    /// Id.
-    pub id: String,
-    /// Owning tenant.
-    #[serde(skip)]
-    pub tenant_id: String,
-    /// Name.
-    pub name: String,
-    /// What it is for.
-    pub description: String,
-    /// Blueprint grouping.
-    pub blueprint_id: Option<String>,
-    /// Free metadata.
-    pub meta: Value,
-    /// Creation time.
-    pub created_at: String,
-    /// Last change.
-    pub updated_at: String,
-}
-
-/// What an instruction ability reaches: its literal origin and the
-/// secrets it names. Approved by an admin like a component's declaration.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AbilityDeclaration {
-    /// `scheme://host[:port]`, for instructions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    /// Secret references (`API_KEY`, `DEFAULT`).
-    #[serde(default)]
-    pub secrets: Vec<String>,
-    /// The secret `${SECRET_DEFAULT}` stands for (the ability's
-    /// `secretId`), when the template uses it: pointing it at another
-    /// secret changes what the ability sends, so it is part of what an
-    /// admin approves.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_secret_id: Option<String>,
-}
-
-/// An ability of a skillset.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AbilityRow {
-    /// Id.
-    pub id: String,
-    /// Owning tenant.
-    #[serde(skip)]
-    pub tenant_id: String,
-    /// Its skillset.
-    pub skillset_id: String,
-    /// Name as given.
-    pub name: String,
-    /// The name agents call it by.
-    pub tool_name: String,
-    /// When to use it.
-    pub description: String,
-    /// The template, for an instruction ability.
-    pub instruction: Option<String>,
-    /// The installed skill, for a skill ability.
-    pub skill_id: Option<String>,
-    /// That skill's ability.
-    pub ability: Option<String>,
-    /// The secret `${SECRET_DEFAULT}` names.
-    pub secret_id: Option<String>,
-    /// Seed 002's file link (kept, not used by the host).
-    pub file_id: Option<String>,
-    /// The agent this ability is dedicated to.
-    pub bot_id: Option<String>,
-    /// Blueprint grouping.
-    pub blueprint_id: Option<String>,
-    /// Free metadata.
-    pub meta: Value,
-    /// What it reaches.
-    pub declaration: AbilityDeclaration,
-    /// `pending` or `active`.
-    pub status: String,
-    /// The approval.
-    #[serde(skip)]
-    pub grant: Option<Grant>,
-    /// Creation time.
-    pub created_at: String,
-    /// Last change.
-    pub updated_at: String,
-}
 
 const SKILLSET_COLUMNS: &str =
     "id, tenant_id, name, description, blueprint_id, meta, created_at, updated_at";

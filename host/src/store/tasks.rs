@@ -1,5 +1,7 @@
 //! Seed 001's tasks: requests from agents that an admin decides.
-use super::{Store, StoreError, new_id, now};
+use super::database::Store;
+use super::error::StoreError;
+use super::values::{new_id, now};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;

@@ -248,7 +248,7 @@ async fn openapi_source(state: &AppState, spec: &SourceSpec) -> Result<Made, Api
     .await
     .map_err(|_| ApiError::Internal)?
     .map_err(|e| unprocessable("INVALID_OPENAPI", e.to_string()))?;
-    let origin = crate::sources::origin_pattern(&api.base_url)
+    let origin = crate::outbound::origin_pattern(&api.base_url)
         .map_err(|e| unprocessable("INVALID_OPENAPI", format!("the API's server URL: {e}")))?;
     let name = skill_name(spec, crate::sources::slug(&api.title))?;
     let abilities = api
@@ -348,7 +348,7 @@ async fn registry_source(
     remote.list_credential_id = spec.credential_id.clone();
     let origin = url::Url::parse(&remote.url)
         .ok()
-        .and_then(|u| crate::sources::origin_pattern(&u).ok())
+        .and_then(|u| crate::outbound::origin_pattern(&u).ok())
         .ok_or(ApiError::Internal)?;
     let short = server.name.rsplit('/').next().unwrap_or(&server.name);
     let name = skill_name(spec, crate::sources::slug(short))?;

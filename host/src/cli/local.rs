@@ -1,0 +1,29 @@
+//! What the commands that work on the author's machine share: the data dir
+//! option, a runtime that keeps its files there, and reading input files.
+use super::error::CliError;
+use std::path::PathBuf;
+
+/// Options shared by commands that run components.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DataDir {
+    /// Where compiled components and session state are kept.
+    #[arg(long, env = "SKILLHOST_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+/// A runtime for local use: compile cache and session files in the data dir.
+pub(super) fn local_runtime(data: &DataDir) -> Result<crate::runtime::Runtime, CliError> {
+    let config = crate::runtime::RuntimeConfig {
+        cache_dir: Some(data.data_dir.join("cache")),
+        ..Default::default()
+    };
+    let sessions = std::sync::Arc::new(crate::runtime::FileSessions::new(
+        data.data_dir.join("sessions"),
+    ));
+    Ok(crate::runtime::Runtime::new(config, sessions)?)
+}
+
+/// The bytes of a file the author named, or an error saying which.
+pub(super) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| CliError::new(format!("cannot read {}: {e}", path.display())))
+}
