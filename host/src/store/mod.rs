@@ -4,7 +4,7 @@
 //! Queries use `$N` placeholders and portable types (TEXT ids and times,
 //! BIGINT/INTEGER numbers and booleans, bytes); only the migrations differ
 //! where the types must (`migrations/sqlite`, `migrations/postgres`).
-mod agent_links;
+mod agent_skillsets;
 mod audit;
 mod audit_writer;
 mod backend;
@@ -14,8 +14,9 @@ mod database;
 mod error;
 mod integrations;
 mod invalidation;
+mod mcp_servers;
 mod page;
-mod records;
+mod principals;
 mod secrets;
 mod sessions;
 mod skills;
@@ -23,7 +24,6 @@ mod skillsets;
 mod tasks;
 mod values;
 
-pub use agent_links::McpServerRow;
 pub use audit::AuditQuery;
 pub use audit_writer::InvocationRow;
 pub use backend::{Backend, StoreConfig};
@@ -34,8 +34,9 @@ pub use cached_rows::{
 pub use database::Store;
 pub use error::StoreError;
 pub use integrations::NewIntegration;
+pub use mcp_servers::McpServerRow;
 pub use page::{Order, Page};
-pub use records::Tenant;
+pub use principals::Tenant;
 pub use secrets::{NewSecret, reference_name};
 pub use skills::{SkillFilter, new_skill};
 pub use tasks::TaskRow;

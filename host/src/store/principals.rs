@@ -1,4 +1,4 @@
-//! Tenants, tokens and agents.
+//! Who acts: tenants, their API tokens and their agents (and runners).
 use super::cached_rows::{Agent, TokenRecord};
 use super::database::Store;
 use super::error::StoreError;
