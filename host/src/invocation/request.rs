@@ -39,8 +39,10 @@ pub struct Caller {
     pub integration_id: Option<String>,
 }
 
-/// What is called.
+/// What is called. Built once per call and moved once into the path:
+/// boxing the larger variants would only add allocations to every call.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum Target {
     /// An agent's assigned skill, by id or name (seed 003's invoke); the
     /// ability may be left out when the skill has one.

@@ -8,6 +8,7 @@ use super::outcome::Outcome;
 use super::policy;
 use crate::ability::outcome::{Category, Failure};
 use crate::services::{Internal, Services};
+use crate::store::SkillStatus;
 use crate::store::{AssignmentRow, SkillRow};
 use serde_json::Value;
 use std::sync::Arc;
@@ -80,7 +81,9 @@ pub(super) async fn assigned(
             ),
             "assignment disabled".to_owned(),
         )),
-        Some(_) if skill.status != "active" || skill.grant.is_none() => Some(not_active(&skill)),
+        Some(_) if skill.status != SkillStatus::Active || skill.grant.is_none() => {
+            Some(not_active(&skill))
+        }
         Some(_) => None,
     };
     let assignment = match (refusal, assignment) {
@@ -127,7 +130,7 @@ pub(super) async fn assigned(
 /// Why a skill that is not active (or has no approved grant) is not
 /// called, and the audit's reason: the same words on every surface.
 pub(super) fn not_active(skill: &SkillRow) -> (Failure, String) {
-    let why = if skill.status == "pending" {
+    let why = if skill.status == SkillStatus::Pending {
         "is pending capability approval by an operator"
     } else {
         "is not active"

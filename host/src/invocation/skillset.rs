@@ -13,6 +13,8 @@ use crate::ability::instruction::execute as instruction;
 use crate::ability::outcome::{Category, Executed, Failure};
 use crate::ability::schemas;
 use crate::services::{Internal, Services};
+use crate::store::AbilityStatus;
+use crate::store::SkillStatus;
 use crate::store::{AbilityRow, SkillsetRow};
 use serde_json::Value;
 use std::sync::Arc;
@@ -54,8 +56,8 @@ async fn run_instruction(
         ability: ability.tool_name.clone(),
     };
     let parsed = parsed(ability, text)?;
-    let grant = match (&ability.grant, ability.status.as_str()) {
-        (Some(grant), "active") => grant,
+    let grant = match (&ability.grant, ability.status) {
+        (Some(grant), AbilityStatus::Active) => grant,
         _ => {
             let failure = Failure::new(
                 Category::AbilityNotApproved,
@@ -115,7 +117,7 @@ async fn skill_ability(
         .await
         .map_err(Internal::from)?;
     if let Some(row) = &skill
-        && row.status != "active"
+        && row.status != SkillStatus::Active
     {
         let name = row.manifest.name.clone();
         skill = store
@@ -147,8 +149,8 @@ async fn skill_ability(
         ability: name.clone(),
     };
     let policy = match policy::approved(services.loader.runtime().limits(), &skill) {
-        Some(Ok(policy)) if skill.status == "active" => policy,
-        Some(Err(e)) if skill.status == "active" => {
+        Some(Ok(policy)) if skill.status == SkillStatus::Active => policy,
+        Some(Err(e)) if skill.status == SkillStatus::Active => {
             tracing::error!(error = %e, skill_id = %skill.id, "an approved grant no longer resolves");
             return Err(Failure::internal());
         }

@@ -2,6 +2,7 @@
 //! secrets, skillsets, abilities and integrations. The cache is part of
 //! [`Store`](super::Store), so these types live apart from their tables'
 //! queries (which use the store), in a file that uses neither.
+use super::statuses::{AbilityStatus, SkillStatus};
 use super::values::{new_id, now};
 use crate::capability::{Capabilities, Grant, Narrowing};
 use crate::manifest::Manifest;
@@ -60,8 +61,8 @@ pub struct SkillRow {
     pub kind: String,
     /// sha256 of the component file.
     pub digest: String,
-    /// pending, active, disabled or archived.
-    pub status: String,
+    /// Where it is in its lifecycle.
+    pub status: SkillStatus,
     /// The approved grant, once approved.
     pub grant: Option<Grant>,
     /// upload, url or path.
@@ -317,8 +318,8 @@ pub struct AbilityRow {
     pub meta: Value,
     /// What it reaches.
     pub declaration: AbilityDeclaration,
-    /// `pending` or `active`.
-    pub status: String,
+    /// Whether it may be called.
+    pub status: AbilityStatus,
     /// The approval.
     #[serde(skip)]
     pub grant: Option<Grant>,

@@ -21,6 +21,7 @@ mod secrets;
 mod sessions;
 mod skills;
 mod skillsets;
+mod statuses;
 mod tasks;
 mod values;
 
@@ -39,5 +40,6 @@ pub use page::{Order, Page};
 pub use principals::Tenant;
 pub use secrets::{NewSecret, reference_name};
 pub use skills::{SkillFilter, new_skill};
+pub use statuses::{AbilityStatus, SkillStatus};
 pub use tasks::TaskRow;
 pub use values::{new_id, normalize_time, now};

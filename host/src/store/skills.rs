@@ -2,6 +2,7 @@
 use super::cached_rows::{AssignmentRow, PendingSource, SkillRow};
 use super::database::Store;
 use super::error::StoreError;
+use super::statuses::SkillStatus;
 use super::values::{decode, new_id, now};
 use crate::capability::{Capabilities, Grant};
 use crate::manifest::Manifest;
@@ -21,7 +22,7 @@ fn skill(row: &AnyRow) -> Result<SkillRow, sqlx::Error> {
         manifest: decode(&manifest)?,
         kind: row.try_get("kind")?,
         digest: row.try_get("digest")?,
-        status: row.try_get("status")?,
+        status: super::statuses::decode(row, SkillStatus::parse)?,
         grant: grant.as_deref().map(decode).transpose()?,
         source: row.try_get("source")?,
         capability_diff: row
@@ -141,7 +142,7 @@ impl Store {
         .bind(&row.kind)
         .bind(&row.digest)
         .bind(serde_json::to_string(&row.manifest).expect("JSON"))
-        .bind(&row.status)
+        .bind(row.status.as_str())
         .bind(row.grant.as_ref().map(|g| serde_json::to_string(g).expect("JSON")))
         .bind(&row.source)
         .bind(&row.source_url)
@@ -540,7 +541,7 @@ impl Store {
             "UPDATE skills SET status = $1, description = $2, category = $3, manifest = $4, updated_at = $5 \
              WHERE tenant_id = $6 AND id = $7",
         )
-        .bind(&row.status)
+        .bind(row.status.as_str())
         .bind(&row.manifest.description)
         .bind(&row.manifest.category)
         .bind(serde_json::to_string(&row.manifest).expect("JSON"))
@@ -624,7 +625,7 @@ pub fn new_skill(
         manifest,
         kind: kind.to_owned(),
         digest: digest.to_owned(),
-        status: "pending".into(),
+        status: SkillStatus::Pending,
         grant: None,
         source: source.to_owned(),
         capability_diff: None,

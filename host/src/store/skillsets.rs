@@ -3,6 +3,7 @@ use super::cached_rows::{AbilityRow, SkillsetRow};
 use super::database::Store;
 use super::error::StoreError;
 use super::page::Page;
+use super::statuses::AbilityStatus;
 use super::values::{decode, new_id, now};
 use serde_json::Value;
 use sqlx::Row;
@@ -44,7 +45,7 @@ fn ability(row: &AnyRow) -> Result<AbilityRow, sqlx::Error> {
         blueprint_id: row.try_get("blueprint_id")?,
         meta: decode(&row.try_get::<String, _>("meta")?)?,
         declaration: decode(&row.try_get::<String, _>("declaration")?)?,
-        status: row.try_get("status")?,
+        status: super::statuses::decode(row, AbilityStatus::parse)?,
         grant: grant.as_deref().map(decode).transpose()?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -200,7 +201,7 @@ impl Store {
             .bind(&row.blueprint_id)
             .bind(row.meta.to_string())
             .bind(serde_json::to_string(&row.declaration).expect("JSON"))
-            .bind(&row.status)
+            .bind(row.status.as_str())
             .bind(
                 row.grant
                     .as_ref()

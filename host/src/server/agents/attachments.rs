@@ -10,6 +10,7 @@ use crate::server::error::{ApiError, JsonBody};
 use crate::server::lookup::find_skill;
 use crate::server::lookup::{Agents, Kind, Runners, find_kind};
 use crate::services::AppState;
+use crate::store::SkillStatus;
 use crate::store::{AssignmentRow, SkillRow, StoreError};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -191,7 +192,7 @@ async fn context<K: Kind>(
     let mut sections = Vec::new();
     let mut skills = Vec::new();
     for (a, skill) in state.store.agent_skills(tenant, &agent.id).await? {
-        if !a.enabled || skill.status != "active" {
+        if !a.enabled || skill.status != SkillStatus::Active {
             continue;
         }
         let own = skill

@@ -9,6 +9,7 @@ use crate::server::error::ApiError;
 use crate::server::lookup::find_agent;
 use crate::server::lookup::find_skillset;
 use crate::services::AppState;
+use crate::store::AbilityStatus;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, put};
@@ -38,7 +39,10 @@ async fn list(
             continue;
         };
         let abilities = state.store.skillset_abilities(tenant, &id).await?;
-        let active = abilities.iter().filter(|a| a.status == "active").count();
+        let active = abilities
+            .iter()
+            .filter(|a| a.status == AbilityStatus::Active)
+            .count();
         skillsets.push(json!({
             "id": skillset.id,
             "name": skillset.name,

@@ -10,6 +10,7 @@ use crate::server::auth::Principal;
 use crate::server::error::{ApiError, JsonBody};
 use crate::services::AppState;
 use crate::source::{FetchError, FetchPolicy};
+use crate::store::SkillStatus;
 use crate::store::{SkillRow, StoreError, new_skill};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
@@ -361,7 +362,7 @@ pub(crate) async fn install_component(
         other => other.into(),
     })?;
     tracing::info!(skill_id = %row.id, name = %row.manifest.name, digest = %row.digest, source = row.source, status = %row.status, "skill installed");
-    if row.status == "active" {
+    if row.status == SkillStatus::Active {
         promote_if_current(state, principal, &row).await?;
     }
     Ok(row)
@@ -417,7 +418,7 @@ async fn carry_over_approval(
         .beyond(&previous.manifest.capabilities, &approved);
     if diff.is_empty() && Policy::resolve(&row.manifest, &grant, limits).is_ok() {
         row.grant = Some(grant);
-        row.status = "active".into();
+        row.status = SkillStatus::Active;
     } else {
         row.capability_diff = Some(diff);
     }

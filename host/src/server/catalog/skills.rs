@@ -8,6 +8,7 @@ use crate::server::error::{ApiError, JsonBody};
 use crate::server::lookup::find_agent;
 use crate::server::lookup::find_skill;
 use crate::services::AppState;
+use crate::store::SkillStatus;
 use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -236,16 +237,19 @@ async fn update(
     principal.require("skills:write")?;
     let mut skill = find_skill(&state, &principal, &id).await?;
     if let Some(status) = body.status {
-        match status.as_str() {
-            "active" if skill.grant.is_none() => {
+        match SkillStatus::parse(&status) {
+            Some(SkillStatus::Active) if skill.grant.is_none() => {
                 return Err(ApiError::Conflict {
                     code: "approval_required",
                     message: "a pending skill becomes active through POST /api/skills/{id}/approve"
                         .into(),
                 });
             }
-            "active" | "archived" | "disabled" => skill.status = status,
-            other => {
+            Some(
+                status @ (SkillStatus::Active | SkillStatus::Archived | SkillStatus::Disabled),
+            ) => skill.status = status,
+            _ => {
+                let other = status;
                 return Err(ApiError::bad_request(
                     "invalid_status",
                     format!("status `{other}` is not one of active, archived, disabled"),

@@ -11,6 +11,7 @@ use crate::server::catalog::view::view;
 use crate::server::error::ApiError;
 use crate::services::AppState;
 use crate::sources::SourceKind;
+use crate::store::SkillStatus;
 use crate::store::{PendingSource, SkillFilter, SkillRow, StoreError, new_skill, now};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -47,7 +48,7 @@ pub(crate) async fn install(
     row.synced_at = Some(row.created_at.clone());
     if principal.require("admin").is_ok() {
         row.grant = Some(Grant::default());
-        row.status = "active".into();
+        row.status = SkillStatus::Active;
     }
     state.store.create_skill(&row).await.map_err(|e| match e {
         StoreError::Conflict => already_installed(&name),

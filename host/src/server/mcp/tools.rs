@@ -11,7 +11,9 @@ use crate::invocation::{Failure, Outcome, effective_policy};
 use crate::server::error::ApiError;
 use crate::server::skillsets::interface::ability_interface;
 use crate::services::AppState;
+use crate::store::AbilityStatus;
 use crate::store::Agent;
+use crate::store::SkillStatus;
 use crate::store::{AbilityRow, SkillsetRow};
 use rmcp::ErrorData as McpError;
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
@@ -116,7 +118,7 @@ pub(crate) async fn agent_tools(
 ) -> Result<Vec<Tool>, ApiError> {
     let mut tools = Vec::new();
     for (assignment, skill) in state.store.agent_skills(tenant_id, &agent.id).await? {
-        if !assignment.enabled || skill.status != "active" {
+        if !assignment.enabled || skill.status != SkillStatus::Active {
             continue;
         }
         let limits = state.loader.runtime().limits();
@@ -186,7 +188,7 @@ fn callable_by(ability: &AbilityRow, agent: &Agent) -> bool {
         .bot_id
         .as_ref()
         .is_some_and(|bot| bot != &agent.id && bot != &agent.name);
-    ability.status == "active" && !dedicated_elsewhere
+    ability.status == AbilityStatus::Active && !dedicated_elsewhere
 }
 
 /// The first ability called `tool_name` of the skillsets attached to

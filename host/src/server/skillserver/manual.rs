@@ -3,6 +3,7 @@
 //! every ability correctly.
 use crate::server::error::ApiError;
 use crate::services::AppState;
+use crate::store::AbilityStatus;
 use crate::store::{AbilityRow, IntegrationRow};
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -19,7 +20,7 @@ struct Entry {
 async fn entry(state: &AppState, tenant_id: &str, ability: &AbilityRow) -> Result<Entry, ApiError> {
     let (schema, guidance) =
         crate::server::skillsets::interface::ability_interface(state, tenant_id, ability).await?;
-    let note = if ability.instruction.is_some() && ability.status != "active" {
+    let note = if ability.instruction.is_some() && ability.status != AbilityStatus::Active {
         Some("awaiting an admin's approval: calls fail until then".to_owned())
     } else if schema.is_none() {
         Some("its skill is no longer installed: calls fail".to_owned())

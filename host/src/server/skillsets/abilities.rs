@@ -8,6 +8,7 @@ use crate::server::error::{ApiError, JsonBody, QueryParams};
 use crate::server::fields::{check_meta, check_text, nullable};
 use crate::server::lookup::find_skillset;
 use crate::services::AppState;
+use crate::store::AbilityStatus;
 use crate::store::{AbilityDeclaration, AbilityRow, StoreError, new_id, now};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -251,11 +252,11 @@ fn name_taken(tool: &str) -> ApiError {
 
 /// An admin's instruction is approved as declared, never with private
 /// networks; anyone else's waits for an admin.
-fn approval(principal: &Principal) -> (String, Option<Grant>) {
+fn approval(principal: &Principal) -> (AbilityStatus, Option<Grant>) {
     if principal.require("admin").is_ok() {
-        ("active".into(), Some(Grant::default()))
+        (AbilityStatus::Active, Some(Grant::default()))
     } else {
-        ("pending".into(), None)
+        (AbilityStatus::Pending, None)
     }
 }
 
@@ -296,7 +297,7 @@ async fn create(
                 Some(skill_id.clone()),
                 Some(ability),
                 AbilityDeclaration::default(),
-                "active".to_owned(),
+                AbilityStatus::Active,
                 None,
             )
         }
@@ -447,7 +448,7 @@ async fn update(
             row.skill_id = Some(skill_id);
             row.instruction = None;
             row.declaration = AbilityDeclaration::default();
-            row.status = "active".into();
+            row.status = AbilityStatus::Active;
             row.grant = None;
         }
         (None, None) => {
@@ -561,7 +562,7 @@ async fn approve(
             max.output_bytes >> 10
         )));
     }
-    row.status = "active".into();
+    row.status = AbilityStatus::Active;
     row.grant = Some(grant);
     row.updated_at = now();
     state.store.update_ability(&row).await?;

@@ -2,16 +2,16 @@
 //! them (skill servers, MCP server integrations).
 mod abilities;
 pub(crate) mod access;
+mod crud;
 mod integrations;
 pub(crate) mod interface;
-mod skillsets;
 
 use crate::services::AppState;
 use axum::Router;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .merge(skillsets::router())
+        .merge(crud::router())
         .merge(abilities::router())
         .merge(integrations::router())
 }
