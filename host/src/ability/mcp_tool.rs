@@ -2,13 +2,12 @@
 //! registry skill's remote (seed 004). The call goes through the remote
 //! MCP client on the outbound guard, with the credential the invocation
 //! opened, and everything the remote says comes back redacted.
-use super::outcome::{Category, Executed, Failure};
+use super::outcome::{Account, Category, Executed, Failure};
 use crate::capability::Redactor;
+use crate::outbound::Outbound;
 use crate::outbound::mcp_client::{self, McpClientError, McpEndpoint};
-use crate::outbound::{Exchanges, Outbound};
-use crate::runtime::{Denial, Output, OutputKind};
+use crate::runtime::{Output, OutputKind};
 use rmcp::model::{CallToolResult, JsonObject};
-use std::time::Instant;
 
 /// A remote tool's call: the account every call gives, and the remote's
 /// own result when it gave one (an MCP surface passes it on as it is).
@@ -27,45 +26,34 @@ pub async fn execute(
     tool: &str,
     arguments: JsonObject,
 ) -> ToolCall {
-    let started = Instant::now();
-    let log = Exchanges::default();
-    let mut denials = Vec::new();
-    let called = mcp_client::call_tool(outbound, server, redactor, tool, arguments, &log).await;
+    let mut account = Account::start();
+    let called =
+        mcp_client::call_tool(outbound, server, redactor, tool, arguments, &account.log).await;
     let (output, result) = match called {
         Ok(result) => (output_of(&result), Some(result)),
-        Err(error) => (Err(failure(&error, &mut denials)), None),
+        Err(error) => (Err(failure(&error, &mut account)), None),
     };
     ToolCall {
-        executed: Executed::hosted(output, started, denials, log.snapshot()),
+        executed: account.finish(output),
         result,
     }
 }
 
 /// A client failure in the one category vocabulary: the guard's and the
 /// network's errors as every other outbound request's.
-fn failure(error: &McpClientError, denials: &mut Vec<Denial>) -> Failure {
+fn failure(error: &McpClientError, account: &mut Account) -> Failure {
+    let shown = error.shown();
     let category = match error {
-        McpClientError::Outbound { error, .. } => Category::of_outbound(error),
+        McpClientError::Outbound { error, .. } => {
+            // The guard's refusal is also a denial in the receipt.
+            let category = account.outbound_failure(error, |_| shown.clone()).category;
+            return Failure::new(category, shown);
+        }
         McpClientError::Timeout { .. } => Category::Timeout,
         McpClientError::Remote { .. } => Category::UpstreamError,
         McpClientError::Unusable { .. } => Category::Internal,
     };
-    let failure = Failure::new(category, error.shown());
-    if let McpClientError::Outbound { error, .. } = error
-        && error.is_refusal()
-    {
-        let origin = match error {
-            crate::outbound::OutboundError::OriginNotAllowed { origin, .. }
-            | crate::outbound::OutboundError::AddressRefused { origin, .. } => origin.clone(),
-            _ => String::new(),
-        };
-        denials.push(Denial {
-            capability: "network",
-            target: origin,
-            reason: failure.message.clone(),
-        });
-    }
-    failure
+    Failure::new(category, shown)
 }
 
 /// A tool result as an ability's output: the structured content when

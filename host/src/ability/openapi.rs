@@ -2,13 +2,12 @@
 //! from the stored document and the input, the credential (opened by the
 //! invocation) goes where the operation's security scheme says, and the
 //! request is sent through the outbound guard to the approved origin only.
-use super::instruction::execute::{api_output, refused};
-use super::outcome::{Category, Executed, Failure};
+use super::instruction::execute::api_output;
+use super::outcome::{Account, Category, Executed, Failure};
 use crate::capability::{Policy, Redactor};
-use crate::outbound::{Exchanges, Limits, Origins, Outbound, Rules};
+use crate::outbound::{Limits, Origins, Outbound, Rules};
 use crate::sources::openapi::{self, ApiSpec};
 use serde_json::{Map, Value};
-use std::time::Instant;
 
 /// Calls operation `ability` of `spec` with `input` (already checked
 /// against its schema) under `policy`; `credential` is the secret's value
@@ -22,35 +21,21 @@ pub async fn execute(
     credential: Option<&str>,
     redactor: &Redactor,
 ) -> Executed {
-    let started = Instant::now();
-    let log = Exchanges::default();
-    let mut denials = Vec::new();
-    let result = send(
-        outbound,
-        spec,
-        policy,
-        ability,
-        input,
-        credential,
-        redactor,
-        &log,
-        &mut denials,
-    )
-    .await;
-    Executed::hosted(result, started, denials, log.snapshot())
+    let mut account = Account::start();
+    let call = (spec, policy, ability, input, credential);
+    let result = send(outbound, call, redactor, &mut account).await;
+    account.finish(result)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The operation's spec, the policy, which operation, its input and the
+/// credential's value.
+type OperationCall<'a> = (&'a ApiSpec, &'a Policy, &'a str, &'a Value, Option<&'a str>);
+
 async fn send(
     outbound: &Outbound,
-    spec: &ApiSpec,
-    policy: &Policy,
-    ability: &str,
-    input: &Value,
-    credential: Option<&str>,
+    (spec, policy, ability, input, credential): OperationCall<'_>,
     redactor: &Redactor,
-    log: &Exchanges,
-    denials: &mut Vec<crate::runtime::Denial>,
+    account: &mut Account,
 ) -> Result<crate::runtime::Output, Failure> {
     let Some(op) = spec.operations.iter().find(|o| o.name == ability) else {
         return Err(Failure::new(
@@ -106,9 +91,9 @@ async fn send(
         limits,
         inject: &[],
     };
-    let answer = outbound
-        .exchange(request, &rules, log)
-        .await
-        .map_err(|error| refused(&error, redactor, denials))?;
+    let answer = match outbound.exchange(request, &rules, &account.log).await {
+        Ok(answer) => answer,
+        Err(error) => return Err(account.outbound_failure(&error, |t| redactor.text(t))),
+    };
     api_output(&answer, redactor)
 }

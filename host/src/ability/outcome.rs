@@ -242,29 +242,6 @@ pub struct Executed {
 }
 
 impl Executed {
-    /// A call that the host ran outside the sandbox (no memory of its
-    /// own): `result` after `started`, with the requests it made.
-    pub fn hosted(
-        result: Result<Output, Failure>,
-        started: std::time::Instant,
-        denials: Vec<Denial>,
-        requests: Vec<Exchange>,
-    ) -> Executed {
-        let output_bytes = result.as_ref().map(|o| o.body.len()).unwrap_or(0);
-        Executed {
-            id: crate::runtime::unique_id(),
-            result,
-            receipt: Receipt {
-                wall_time_us: started.elapsed().as_micros() as u64,
-                peak_memory_bytes: 0,
-                output_bytes,
-            },
-            denials,
-            requests,
-            stderr: String::new(),
-        }
-    }
-
     /// A call that never reached its executor's work: `failure`, at no cost.
     pub fn refused(failure: Failure) -> Executed {
         Executed {
@@ -277,6 +254,65 @@ impl Executed {
             },
             denials: Vec::new(),
             requests: Vec::new(),
+            stderr: String::new(),
+        }
+    }
+}
+
+/// The account of a call the host makes itself (outside the sandbox, so
+/// with no memory of its own): the requests it made and what the guard
+/// refused, from its start.
+pub struct Account {
+    started: std::time::Instant,
+    /// The requests made, for the receipt and the audit.
+    pub log: crate::outbound::Exchanges,
+    /// What the guard refused.
+    pub denials: Vec<Denial>,
+}
+
+impl Account {
+    /// An account from now.
+    pub fn start() -> Account {
+        Account {
+            started: std::time::Instant::now(),
+            log: Default::default(),
+            denials: Vec::new(),
+        }
+    }
+
+    /// A failed request as a failure (redacted by `redact`); a refusal is
+    /// also a denial in the receipt.
+    pub fn outbound_failure(
+        &mut self,
+        error: &OutboundError,
+        redact: impl Fn(&str) -> String,
+    ) -> Failure {
+        let failure = Failure::of_outbound(error, redact);
+        if let OutboundError::OriginNotAllowed { origin, .. }
+        | OutboundError::AddressRefused { origin, .. } = error
+        {
+            self.denials.push(Denial {
+                capability: "network",
+                target: origin.clone(),
+                reason: failure.message.clone(),
+            });
+        }
+        failure
+    }
+
+    /// The call ended with `result`.
+    pub fn finish(self, result: Result<Output, Failure>) -> Executed {
+        let output_bytes = result.as_ref().map(|o| o.body.len()).unwrap_or(0);
+        Executed {
+            id: crate::runtime::unique_id(),
+            result,
+            receipt: Receipt {
+                wall_time_us: self.started.elapsed().as_micros() as u64,
+                peak_memory_bytes: 0,
+                output_bytes,
+            },
+            denials: self.denials,
+            requests: self.log.snapshot(),
             stderr: String::new(),
         }
     }

@@ -2,13 +2,13 @@
 //! secrets the invocation opened, and the request sent through the
 //! outbound guard to the one approved origin. Its answer is redacted.
 use super::{Instruction, RenderError};
-use crate::ability::outcome::{Category, Executed, Failure};
+use crate::ability::outcome::{Account, Category, Executed, Failure};
 use crate::capability::{Grant, Redactor};
-use crate::outbound::{Answer, Exchanges, Limits, Origins, Outbound, Rules};
-use crate::runtime::{Denial, Output, OutputKind};
+use crate::outbound::{Answer, Limits, Origins, Outbound, Rules};
+use crate::runtime::{Output, OutputKind};
 use bytes::Bytes;
 use serde_json::Value;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Largest answer an instruction reads from its API: more than any model
 /// context wants (the platform seed 002 comes from caps it at 0.5 MB too).
@@ -36,9 +36,7 @@ pub async fn execute(
     secrets: &[TemplateSecret],
     redactor: &Redactor,
 ) -> Executed {
-    let started = Instant::now();
-    let log = Exchanges::default();
-    let mut denials = Vec::new();
+    let mut account = Account::start();
     let result = send(
         outbound,
         instruction,
@@ -46,14 +44,12 @@ pub async fn execute(
         input,
         secrets,
         redactor,
-        &log,
-        &mut denials,
+        &mut account,
     )
     .await;
-    Executed::hosted(result, started, denials, log.snapshot())
+    account.finish(result)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn send(
     outbound: &Outbound,
     instruction: &Instruction,
@@ -61,8 +57,7 @@ async fn send(
     input: &Value,
     secrets: &[TemplateSecret],
     redactor: &Redactor,
-    log: &Exchanges,
-    denials: &mut Vec<Denial>,
+    account: &mut Account,
 ) -> Result<Output, Failure> {
     let Value::Object(input) = input else {
         return Err(Failure::new(
@@ -138,31 +133,11 @@ async fn send(
         limits,
         inject: &[],
     };
-    let answer = outbound
-        .exchange(http_request, &rules, log)
-        .await
-        .map_err(|error| refused(&error, redactor, denials))?;
+    let answer = match outbound.exchange(http_request, &rules, &account.log).await {
+        Ok(answer) => answer,
+        Err(error) => return Err(account.outbound_failure(&error, |t| redactor.text(t))),
+    };
     api_output(&answer, redactor)
-}
-
-/// A failed request as a failure; a refusal is also a denial in the
-/// receipt.
-pub(crate) fn refused(
-    error: &crate::outbound::OutboundError,
-    redactor: &Redactor,
-    denials: &mut Vec<Denial>,
-) -> Failure {
-    let failure = Failure::of_outbound(error, |t| redactor.text(t));
-    if let crate::outbound::OutboundError::OriginNotAllowed { origin, .. }
-    | crate::outbound::OutboundError::AddressRefused { origin, .. } = error
-    {
-        denials.push(Denial {
-            capability: "network",
-            target: origin.clone(),
-            reason: failure.message.clone(),
-        });
-    }
-    failure
 }
 
 /// An API's answer as an ability's output, redacted: JSON when it says so
