@@ -4,7 +4,8 @@
 //
 // PLAN_JSON is a list of {name, arguments} tool calls. Prints one JSON
 // object: the negotiated protocol version, the tools listed and each call's
-// result. Exits 2 with the error on stderr when the SDK throws.
+// result. Exits 2 with the error (and its code, for an HTTP status) on
+// stderr when the SDK throws.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
@@ -33,6 +34,8 @@ try {
   await client.close();
   console.log(JSON.stringify(out));
 } catch (e) {
-  console.error(String(e && e.message ? e.message : e));
+  // The SDK's HTTP errors carry the status as `code`.
+  const status = e && e.code !== undefined ? ` (code ${e.code})` : '';
+  console.error(String(e && e.message ? e.message : e) + status);
   process.exit(2);
 }

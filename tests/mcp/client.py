@@ -5,8 +5,8 @@
 MODE is the SDK's `mode` ("auto" negotiates 2026-07-28, "legacy" uses
 initialize and 2025-11-25). PLAN_JSON is a list of {"name", "arguments"}
 tool calls. Prints one JSON object: the negotiated protocol version, the
-tools listed, and each call's result. Exits 2 with the error on stderr when
-the SDK raises (for the refusal tests).
+tools listed, and each call's result. Exits 2 with the errors on stderr, one
+a line, when the SDK raises (for the refusal tests).
 """
 import asyncio
 import json
@@ -57,5 +57,15 @@ if __name__ == "__main__":
     try:
         asyncio.run(main(url, token, mode, plan))
     except Exception as e:
-        print(f"{type(e).__name__}: {e}", file=sys.stderr)
+        # anyio wraps what the SDK raised in exception groups: print the
+        # errors themselves, one a line.
+        def leaves(e):
+            if isinstance(e, BaseExceptionGroup):
+                for inner in e.exceptions:
+                    yield from leaves(inner)
+            else:
+                yield e
+
+        for leaf in leaves(e):
+            print(f"{type(leaf).__name__}: {leaf}", file=sys.stderr)
         sys.exit(2)

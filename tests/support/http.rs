@@ -14,15 +14,34 @@ pub const OPERATOR_TOKEN: &str = "shk_test_operator_token";
 /// The HS256 secret test servers accept JWTs for.
 pub const JWT_SECRET: &str = "test-secret-of-at-least-32-bytes!!";
 
-/// A running server; stopped (gracefully) when dropped.
+/// Where a test server keeps compiled skills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cache {
+    /// The compile cache every test shares ([`crate::compile_cache`]).
+    Shared,
+    /// `<data dir>/cache`, as `skillhost serve` lays it out, for the tests
+    /// of the cache itself.
+    DataDir,
+}
+
+/// A running server on a thread and tokio runtime of its own, as if it were
+/// another process: dropping it, even from a test's single-threaded
+/// runtime or while a failed test unwinds, stops it and waits for it before
+/// its data directory goes.
 pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
     /// Its data directory.
     pub data_dir: PathBuf,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    /// Says when the server's thread is done (dropped as it ends).
+    done: std::sync::mpsc::Receiver<()>,
 }
+
+/// How long a dropped server may take to stop before its data directory is
+/// left behind rather than removed under it.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl TestServer {
     /// Starts a server on a fresh data directory (and, on PostgreSQL, a
@@ -33,113 +52,161 @@ impl TestServer {
 
     /// Starts a server with operator switches on a fresh data directory.
     pub async fn start_with(name: &str, options: ServiceOptions) -> TestServer {
-        let data_dir =
-            std::env::temp_dir().join(format!("skillhost-server-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&data_dir);
+        let data_dir = crate::work_dir(&format!("server-{name}"));
         crate::backend::fresh_database(&data_dir).await;
-        TestServer::start_in_with(data_dir, options).await
+        TestServer::start_in_with(data_dir, options, Cache::Shared).await
+    }
+
+    /// Starts a server on a fresh data directory that compiles skills into
+    /// that directory, as `skillhost serve` does.
+    pub async fn start_with_cache(name: &str, cache: Cache) -> TestServer {
+        let data_dir = crate::work_dir(&format!("server-{name}"));
+        crate::backend::fresh_database(&data_dir).await;
+        TestServer::start_in_with(data_dir, ServiceOptions::default(), cache).await
     }
 
     /// Starts a server with operator switches whose sandbox pool has
     /// `slots` slots: a call while every slot is in use fails as busy.
     pub async fn start_with_pool(name: &str, options: ServiceOptions, slots: u32) -> TestServer {
-        let data_dir =
-            std::env::temp_dir().join(format!("skillhost-server-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&data_dir);
+        let data_dir = crate::work_dir(&format!("server-{name}"));
         crate::backend::fresh_database(&data_dir).await;
         let config = crate::backend::store_config(&data_dir);
-        TestServer::launch_with_pool(data_dir, options, config, Some(slots)).await
+        TestServer::launch_with_pool(data_dir, options, config, Cache::Shared, Some(slots)).await
     }
 
     /// Starts a server on a fresh data directory with its database on
     /// PostgreSQL at `server_url` (a fresh database there) or, for `None`,
     /// SQLite, whatever the environment says (benchmarks compare both).
     pub async fn start_on(name: &str, server_url: Option<&str>) -> TestServer {
-        let data_dir =
-            std::env::temp_dir().join(format!("skillhost-server-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&data_dir);
+        let data_dir = crate::work_dir(&format!("server-{name}"));
         let config = match server_url {
             Some(url) => crate::backend::fresh_database_on(url, &data_dir).await,
             None => skillhost::store::StoreConfig::default(),
         };
-        TestServer::launch(data_dir, ServiceOptions::default(), config).await
+        TestServer::launch(data_dir, ServiceOptions::default(), config, Cache::Shared).await
     }
 
     /// Starts a server on an existing data directory and database (a
     /// restart).
     pub async fn start_in(data_dir: PathBuf) -> TestServer {
-        TestServer::start_in_with(data_dir, ServiceOptions::default()).await
+        TestServer::start_in_with(data_dir, ServiceOptions::default(), Cache::Shared).await
     }
 
-    async fn start_in_with(data_dir: PathBuf, options: ServiceOptions) -> TestServer {
+    /// A restart whose compile cache is `cache`.
+    pub async fn start_in_with(
+        data_dir: PathBuf,
+        options: ServiceOptions,
+        cache: Cache,
+    ) -> TestServer {
         let config = crate::backend::store_config(&data_dir);
-        TestServer::launch(data_dir, options, config).await
+        TestServer::launch(data_dir, options, config, cache).await
     }
 
     async fn launch(
         data_dir: PathBuf,
         options: ServiceOptions,
         config: skillhost::store::StoreConfig,
+        cache: Cache,
     ) -> TestServer {
-        TestServer::launch_with_pool(data_dir, options, config, None).await
+        TestServer::launch_with_pool(data_dir, options, config, cache, None).await
     }
 
+    /// [`TestServer::launch`] with a sandbox pool of `slots` slots.
     async fn launch_with_pool(
         data_dir: PathBuf,
         options: ServiceOptions,
         config: skillhost::store::StoreConfig,
+        cache: Cache,
         slots: Option<u32>,
     ) -> TestServer {
-        let store = Store::connect(&data_dir, &config)
-            .await
-            .expect("store opens");
-        let vault = skillhost::vault::Vault::open(&data_dir, None, None).expect("secret key");
-        skillhost::server::prepare_secrets(&store, &vault)
-            .await
-            .expect("secrets prepared");
-        bootstrap(&store, Some(OPERATOR_TOKEN))
-            .await
-            .expect("bootstrap");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
+        // The fixture compiles every packaged guest into the shared cache
+        // first, so servers only read those artifacts.
+        let cache_dir = match cache {
+            Cache::Shared => {
+                crate::fixture();
+                crate::compile_cache()
+            }
+            Cache::DataDir => data_dir.join("cache"),
+        };
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let mut config = crate::runtime_config(Some(data_dir.join("cache")));
-        if let Some(slots) = slots {
-            config.max_concurrent_calls = slots;
-        }
-        let runtime =
-            skillhost::runtime::Runtime::new(config, std::sync::Arc::new(store.clone())).unwrap();
-        let loader = Loader::new(runtime);
-        let jwt = Some(skillhost::server::JwtVerifier::new(JWT_SECRET.as_bytes()));
-        let task = tokio::spawn(serve(
-            listener,
-            AppState::new(Services {
-                store,
-                loader,
-                jwt,
-                vault,
-                options: std::sync::Arc::new(options),
-            }),
-            async {
-                let _ = rx.await;
+        let (done_tx, done) = std::sync::mpsc::channel::<()>();
+        let dir = data_dir.clone();
+        let thread = std::thread::Builder::new()
+            .name("test-server".into())
+            .spawn(move || {
+                let _done = done_tx;
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("the server's runtime");
+                rt.block_on(async move {
+                    let store = Store::connect(&dir, &config).await.expect("store opens");
+                    let vault =
+                        skillhost::vault::Vault::open(&dir, None, None).expect("secret key");
+                    skillhost::server::prepare_secrets(&store, &vault)
+                        .await
+                        .expect("secrets prepared");
+                    bootstrap(&store, Some(OPERATOR_TOKEN))
+                        .await
+                        .expect("bootstrap");
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                    let mut runtime_config = crate::runtime_config(Some(cache_dir));
+                    if let Some(slots) = slots {
+                        runtime_config.max_concurrent_calls = slots;
+                    }
+                    let runtime = skillhost::runtime::Runtime::new(
+                        runtime_config,
+                        std::sync::Arc::new(store.clone()),
+                    )
+                    .expect("the server's runtime");
+                    let loader = Loader::new(runtime);
+                    let jwt = Some(skillhost::server::JwtVerifier::new(JWT_SECRET.as_bytes()));
+                    let state = AppState::new(Services {
+                        store,
+                        loader,
+                        jwt,
+                        vault,
+                        options: std::sync::Arc::new(options),
+                    });
+                    let _ = ready_tx.send(listener.local_addr()?);
+                    serve(listener, state, async {
+                        let _ = rx.await;
+                    })
+                    .await
+                })
+            })
+            .expect("spawning the server's thread");
+        let addr = match ready_rx.await {
+            Ok(addr) => addr,
+            // It failed before listening: report why.
+            Err(_) => match thread.join() {
+                Ok(result) => panic!("the test server did not start: {result:?}"),
+                Err(panic) => std::panic::resume_unwind(panic),
             },
-        ));
+        };
         TestServer {
             addr,
             data_dir,
             shutdown: Some(tx),
-            task: Some(task),
+            thread: Some(thread),
+            done,
         }
     }
 
-    /// Stops the server and waits for it.
+    /// Stops the server, waits for it, and keeps its data directory (for a
+    /// restart or a look at what it left).
     pub async fn stop(mut self) -> PathBuf {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(task) = self.task.take() {
-            task.await.unwrap().unwrap();
-        }
+        let thread = self.thread.take().expect("a running server");
+        tokio::task::spawn_blocking(move || thread.join())
+            .await
+            .unwrap()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .expect("the server stopped cleanly");
         self.data_dir.clone()
     }
 
@@ -184,27 +251,53 @@ impl TestServer {
         .await
     }
 
+    /// Installs a packaged guest (201) and returns the skill's id.
+    pub async fn installed(&self, token: &str, guest: &str) -> String {
+        let r = self.install(token, guest).await;
+        assert_eq!(r.status, 201, "installing {guest}: {}", r.text);
+        r.json["skill"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Approves skill `id` with `grant` (none: as declared); asserts 200.
+    pub async fn approve(&self, token: &str, id: &str, grant: Option<serde_json::Value>) {
+        let path = format!("/api/skills/{id}/approve");
+        let r = match grant {
+            Some(grant) => self.request("POST", &path, Some(token), Some(grant)).await,
+            None => self.raw("POST", &path, Some(token), None, None).await,
+        };
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        assert_eq!(r.json["skill"]["status"], "active", "{path}: {}", r.text);
+    }
+
+    /// Creates agent `name`; asserts 201.
+    pub async fn agent(&self, token: &str, name: &str) {
+        let r = self
+            .request(
+                "POST",
+                "/api/agents",
+                Some(token),
+                Some(serde_json::json!({"name": name})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "creating agent {name}: {}", r.text);
+    }
+
+    /// Assigns skill `id` with `body` (`{"agentId": …}` and any per-agent
+    /// settings); asserts 201.
+    pub async fn assign(&self, token: &str, id: &str, body: serde_json::Value) {
+        let path = format!("/api/skills/{id}/assign");
+        let r = self.request("POST", &path, Some(token), Some(body)).await;
+        assert_eq!(r.status, 201, "{path}: {}", r.text);
+    }
+
     /// Installs a guest, approves it as declared, creates `agent` and
     /// assigns the skill to it; returns the skill's id.
     pub async fn install_for_agent(&self, token: &str, guest: &str, agent: &str) -> String {
-        let r = self.install(token, guest).await;
-        assert_eq!(r.status, 201, "{}", r.text);
-        let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-        let steps = [
-            (format!("/api/skills/{id}/approve"), None),
-            (
-                "/api/agents".to_owned(),
-                Some(serde_json::json!({"name": agent})),
-            ),
-            (
-                format!("/api/skills/{id}/assign"),
-                Some(serde_json::json!({"agentId": agent})),
-            ),
-        ];
-        for (path, body) in steps {
-            let r = self.request("POST", &path, Some(token), body).await;
-            assert!(r.status == 200 || r.status == 201, "{path}: {}", r.text);
-        }
+        let id = self.installed(token, guest).await;
+        self.approve(token, &id, None).await;
+        self.agent(token, agent).await;
+        self.assign(token, &id, serde_json::json!({"agentId": agent}))
+            .await;
         id
     }
 
@@ -293,12 +386,26 @@ impl TestServer {
 }
 
 impl Drop for TestServer {
-    /// A server dropped without [`TestServer::stop`] is done with: its data
-    /// directory goes too.
+    /// A server dropped without [`TestServer::stop`] is done with: it is
+    /// stopped and waited for, then its data directory goes too.
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-            let _ = std::fs::remove_dir_all(&self.data_dir);
+        let Some(tx) = self.shutdown.take() else {
+            return;
+        };
+        let _ = tx.send(());
+        match self.done.recv_timeout(STOP_WAIT) {
+            // The thread ended (the channel closed as it returned).
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) | Ok(()) => {
+                if let Some(thread) = self.thread.take() {
+                    let _ = thread.join();
+                }
+                let _ = std::fs::remove_dir_all(&self.data_dir);
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => eprintln!(
+                "test server on {} did not stop within {STOP_WAIT:?}; leaving {}",
+                self.addr,
+                self.data_dir.display()
+            ),
         }
     }
 }
@@ -316,71 +423,4 @@ pub struct Reply {
     pub request_id: Option<String>,
     /// Every response header.
     pub headers: http::HeaderMap,
-}
-
-/// What a [`FileServer`] path answers.
-#[derive(Clone)]
-pub enum Served {
-    /// 200 with these bytes.
-    Bytes(Vec<u8>),
-    /// 302 to this location.
-    Redirect(String),
-    /// This status, empty body.
-    Status(u16),
-}
-
-/// A real HTTP server on 127.0.0.1 serving what a test puts in it: the
-/// upstream of URL installs and syncs.
-pub struct FileServer {
-    /// Where it listens.
-    pub addr: SocketAddr,
-    files: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Served>>>,
-    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-}
-
-impl FileServer {
-    /// Binds port 0 and serves in the background.
-    pub async fn start() -> FileServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let files: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Served>>> =
-            Default::default();
-        let shared = files.clone();
-        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let counter = hits.clone();
-        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let served = shared.lock().unwrap().get(uri.path()).cloned();
-            async move {
-                use axum::response::IntoResponse;
-                match served {
-                    Some(Served::Bytes(b)) => b.into_response(),
-                    Some(Served::Redirect(to)) => {
-                        (axum::http::StatusCode::FOUND, [("location", to)]).into_response()
-                    }
-                    Some(Served::Status(code)) => axum::http::StatusCode::from_u16(code)
-                        .unwrap()
-                        .into_response(),
-                    None => axum::http::StatusCode::NOT_FOUND.into_response(),
-                }
-            }
-        });
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        FileServer { addr, files, hits }
-    }
-
-    /// Requests served so far.
-    pub fn hits(&self) -> usize {
-        self.hits.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// Serves `what` at `path`.
-    pub fn put(&self, path: &str, what: Served) {
-        self.files.lock().unwrap().insert(path.to_owned(), what);
-    }
-
-    /// The URL of `path`.
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
 }

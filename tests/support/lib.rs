@@ -1,16 +1,15 @@
 //! Shared test support: one runtime per test binary with every guest
-//! packaged and loaded, a real HTTP server on 127.0.0.1, and helpers to
-//! build grants and call abilities.
+//! packaged and loaded, a real server on 127.0.0.1 (`http`), the peers it
+//! talks to (`upstream`, `mcp`), and helpers to call abilities.
 use skillhost::capability::{Grant, Policy};
 use skillhost::runtime::{
     Call, Invocation, LoadedSkill, MemorySessions, Runtime, RuntimeConfig, SessionScope,
 };
 use skillhost_guests::Guest;
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub use skillhost_guests as guests;
 
@@ -42,13 +41,17 @@ const PACKAGED: &[Guest] = &[
 
 /// The fixture, built on first use. Packing an SDK guest runs its
 /// `describe` export, which needs an async executor of its own.
+///
+/// Its runtime compiles into the shared [`compile_cache`], so every guest
+/// here is compiled once for all test processes and servers (and before
+/// any test server loads it: they only ever read these artifacts).
 pub fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         std::thread::spawn(|| {
             let rt = tokio::runtime::Runtime::new().unwrap();
             rt.block_on(async {
-                let runtime = new_runtime(None);
+                let runtime = new_runtime(Some(compile_cache()));
                 let mut packed = HashMap::new();
                 let mut skills = HashMap::new();
                 for guest in PACKAGED {
@@ -74,8 +77,51 @@ pub fn fixture() -> &'static Fixture {
     })
 }
 
+/// The compile cache every test process and test server shares:
+/// `<target>/test-compile-cache`, next to the test binary's profile
+/// directory. Artifacts are keyed by component digest and engine, and
+/// written by rename, so sharing one is what the service itself does
+/// across restarts.
+pub fn compile_cache() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        // A test or bench binary is `<target>/<profile>/deps/<name>-<hash>`.
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let target = exe
+            .parent()
+            .filter(|deps| deps.file_name().is_some_and(|n| n == "deps"))
+            .and_then(Path::parent)
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
+            .unwrap_or_else(std::env::temp_dir);
+        let dir = target.join("test-compile-cache");
+        std::fs::create_dir_all(&dir).expect("creating the shared compile cache");
+        dir
+    })
+    .clone()
+}
+
+/// A fresh, empty directory for one test (or one test server), unique in
+/// this process and across processes: `<tmp>/skillhost-<name>-<pid>-<n>`.
+/// All suites share one process, so names alone would collide.
+pub fn work_dir(name: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("skillhost-{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("creating a test directory");
+    dir
+}
+
+/// Lowercase hex SHA-256 of `bytes` (how the service names digests).
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
 /// A runtime with in-memory sessions and an optional compile cache.
-pub fn new_runtime(cache_dir: Option<std::path::PathBuf>) -> Runtime {
+pub fn new_runtime(cache_dir: Option<PathBuf>) -> Runtime {
     Runtime::new(
         runtime_config(cache_dir),
         Arc::new(MemorySessions::default()),
@@ -87,7 +133,7 @@ pub fn new_runtime(cache_dir: Option<std::path::PathBuf>) -> Runtime {
 /// `SKILLHOST_BENCH_POOL=n` a smaller instance pool, for running under
 /// valgrind (whose address space cannot hold the default pool's
 /// reservations).
-pub fn runtime_config(cache_dir: Option<std::path::PathBuf>) -> RuntimeConfig {
+pub fn runtime_config(cache_dir: Option<PathBuf>) -> RuntimeConfig {
     let defaults = RuntimeConfig::default();
     RuntimeConfig {
         cache_dir,
@@ -202,69 +248,5 @@ pub fn assert_network_denied(inv: &Invocation, reason: &str) {
             assert!(message.contains(reason), "{message}");
         }
         other => panic!("expected a network denial, got {other:?}"),
-    }
-}
-
-/// A minimal real HTTP/1.1 server on 127.0.0.1: answers every request
-/// with a JSON echo of the method and path, and counts requests so tests
-/// can prove a refused request never arrived.
-pub struct EchoServer {
-    /// Where it listens.
-    pub addr: SocketAddr,
-    hits: Arc<AtomicUsize>,
-}
-
-impl EchoServer {
-    /// Binds port 0 and serves in the background of the current runtime.
-    pub async fn start() -> EchoServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let hits = Arc::new(AtomicUsize::new(0));
-        let counter = hits.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut socket, _)) = listener.accept().await else {
-                    return;
-                };
-                let counter = counter.clone();
-                tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match socket.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    counter.fetch_add(1, Ordering::SeqCst);
-                    let head = String::from_utf8_lossy(&buf);
-                    let mut parts = head.split_whitespace();
-                    let method = parts.next().unwrap_or("").to_owned();
-                    let path = parts.next().unwrap_or("").to_owned();
-                    let host = head
-                        .lines()
-                        .find_map(|l| {
-                            l.strip_prefix("host: ")
-                                .or_else(|| l.strip_prefix("Host: "))
-                        })
-                        .unwrap_or("")
-                        .to_owned();
-                    let body = serde_json::json!({ "method": method, "path": path, "host": host })
-                        .to_string();
-                    let response = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = socket.write_all(response.as_bytes()).await;
-                    let _ = socket.shutdown().await;
-                });
-            }
-        });
-        EchoServer { addr, hits }
-    }
-
-    /// Requests received so far.
-    pub fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
     }
 }

@@ -20,24 +20,82 @@ pub fn python() -> String {
     })
 }
 
-/// Runs the Python client (`tests/mcp/client.py`); `Err(stderr)` when the
-/// SDK raised.
+/// How an official client run ended without a result.
+#[derive(Debug)]
+pub struct ClientFailure {
+    /// Its exit code (2: the SDK raised or threw; see the scripts).
+    pub code: Option<i32>,
+    /// What it printed: the SDK's error.
+    pub stderr: String,
+}
+
+impl ClientFailure {
+    /// The SDK's error message, asserting that the SDK refused (exit 2)
+    /// rather than the script failing some other way.
+    pub fn sdk_error(&self) -> &str {
+        assert_eq!(self.code, Some(2), "not an SDK error: {}", self.stderr);
+        &self.stderr
+    }
+}
+
+/// Runs the Python client (`tests/mcp/client.py`) in `mode` ("auto" or
+/// "legacy") with a plan of tool calls.
 pub async fn py_client(
     url: &str,
     token: &str,
     mode: &str,
     plan: serde_json::Value,
-) -> Result<serde_json::Value, String> {
+) -> Result<serde_json::Value, ClientFailure> {
     let out = tokio::process::Command::new(python())
         .arg(clients_dir().join("client.py"))
         .args([url, token, mode, &plan.to_string()])
         .output()
         .await
         .expect("python runs");
+    client_result(out)
+}
+
+/// Runs the TypeScript client (`tests/mcp/client.mjs`) with a plan of tool
+/// calls.
+pub async fn ts_client(
+    url: &str,
+    token: &str,
+    plan: serde_json::Value,
+) -> Result<serde_json::Value, ClientFailure> {
+    assert!(
+        clients_dir()
+            .join("node_modules/@modelcontextprotocol/sdk")
+            .is_dir(),
+        "the MCP tests need the official TypeScript SDK: run `bash .ci/test`, or `npm ci` in tests/mcp"
+    );
+    let out = tokio::process::Command::new("node")
+        .arg(clients_dir().join("client.mjs"))
+        .args([url, token, &plan.to_string()])
+        .output()
+        .await
+        .expect("node runs");
+    client_result(out)
+}
+
+fn client_result(out: std::process::Output) -> Result<serde_json::Value, ClientFailure> {
     if out.status.success() {
         Ok(serde_json::from_slice(&out.stdout).expect("the client prints JSON"))
     } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        Err(ClientFailure {
+            code: out.status.code(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+}
+
+/// A child process killed (and waited for) when dropped, so a failing test
+/// leaves nothing running.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -50,30 +108,27 @@ pub struct RemoteMcpServer {
 }
 
 impl RemoteMcpServer {
-    /// Starts it on a free port and waits until it accepts connections.
+    /// Starts it on port 0; it reports the address once it accepts
+    /// connections.
     pub fn start() -> RemoteMcpServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(python())
+        use std::io::BufRead;
+        let mut child = Command::new(python())
             .arg(clients_dir().join("remote_server.py"))
-            .arg(port.to_string())
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("python runs");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the remote MCP server did not start"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("the remote MCP server reports its address");
+        let Some(addr) = line.trim().strip_prefix("listening on ") else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the remote MCP server did not start: {line:?}");
+        };
         RemoteMcpServer {
-            url: format!("http://127.0.0.1:{port}/mcp"),
+            url: format!("http://{addr}/mcp"),
             child,
         }
     }

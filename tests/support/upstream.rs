@@ -1,9 +1,12 @@
 //! Python's standard `http.server` as an upstream (`tests/upstreams/upstream.py`):
 //! a peer nobody here wrote, which writes heads and bodies in separate
 //! system calls, closes HTTP/1.0 connections, keeps HTTP/1.1 ones alive,
-//! chunks, trickles and stalls.
+//! chunks, trickles and stalls. It is also the file server of URL installs
+//! and syncs (`/files/…`, from a directory the test writes), and the echo
+//! (`/echo`) and request counter (`/hits`) of the network tests.
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 /// A running upstream; killed when dropped (it also exits when its stdin
@@ -12,16 +15,20 @@ pub struct Upstream {
     /// Where it listens.
     pub addr: SocketAddr,
     child: Child,
+    /// What `/files/…` serves.
+    files: PathBuf,
 }
 
 impl Upstream {
     /// Starts one on `host` (e.g. `127.0.0.1`, or `127.0.0.2` to stand for
     /// an address the operator trusts), port 0.
     pub fn start(host: &str) -> Upstream {
+        let files = crate::work_dir("upstream-files");
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/upstreams/upstream.py");
         let mut child = Command::new("python3")
             .arg(script)
-            .args(["--host", host, "--port", "0"])
+            .args(["--host", host, "--port", "0", "--files"])
+            .arg(&files)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -36,7 +43,37 @@ impl Upstream {
             .unwrap_or_else(|| panic!("unexpected upstream output: {line:?}"))
             .parse()
             .expect("host:port");
-        Upstream { addr, child }
+        Upstream { addr, child, files }
+    }
+
+    /// Serves `bytes` at `/files/{name}` from now on (written aside and
+    /// renamed into place, so no request sees half of it).
+    pub fn put_file(&self, name: &str, bytes: &[u8]) {
+        let tmp = self.files.join(format!(".{name}.tmp"));
+        std::fs::write(&tmp, bytes).unwrap();
+        std::fs::rename(&tmp, self.files.join(name)).unwrap();
+    }
+
+    /// Stops serving `/files/{name}`: it answers 404 from now on.
+    pub fn remove_file(&self, name: &str) {
+        std::fs::remove_file(self.files.join(name)).unwrap();
+    }
+
+    /// The URL of `/files/{name}`.
+    pub fn file_url(&self, name: &str) -> String {
+        self.url(&format!("/files/{name}"))
+    }
+
+    /// The method and path of every request the upstream has handled, in
+    /// order (`METHOD PATH`; the test's own questions are not counted).
+    pub fn requests(&self) -> Vec<String> {
+        serde_json::from_str(&self.get("/requests")).expect("a JSON list")
+    }
+
+    /// How many requests the upstream has handled (the test's own questions
+    /// are not counted).
+    pub fn hits(&self) -> usize {
+        self.get("/hits").trim().parse().expect("a count")
     }
 
     /// `http://HOST:PORT` + `path`.
@@ -66,6 +103,7 @@ impl Drop for Upstream {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.files);
     }
 }
 

@@ -6,7 +6,7 @@ the head and the body in separate system calls, closes HTTP/1.0 connections
 after the body, and keeps HTTP/1.1 ones alive. Every route's body is a
 deterministic pattern (see `pattern`) so a test can check every byte.
 
-    python3 upstream.py [--host 127.0.0.1] [--port 0]
+    python3 upstream.py [--host 127.0.0.1] [--port 0] [--files DIR]
 
 prints `listening on HOST:PORT` once it accepts connections, and serves
 until its stdin closes (so it never outlives the test that started it).
@@ -20,16 +20,25 @@ Routes (query `size` = body bytes, default 1000):
   /stall         head and part of the body, then nothing for 60 s
   /redirect      `n` redirects (302) to itself, then to `to` (default /keepalive)
   /echo[/…]      any method: the request line, headers and body, as JSON
+  /files/NAME    the bytes of DIR/NAME (`--files`), with Content-Length;
+                 404 while there is no such file (a test writes and removes
+                 files there to change what is served)
+  /status        an empty answer with status `code` (default 500)
+  /loop          a redirect (302) to itself, forever
 Any route but /echo also answers POST, PUT, PATCH and DELETE, after reading
 the request body as Content-Length gives it (`X-Received-Length` says how
 much arrived).
   /hits          how many requests the server has handled, as text
+  /requests      the method and path of each of them, as a JSON list
+                 (neither counts the questions to /hits, /requests and
+                 /recorded themselves)
   /recorded      every /echo request so far (the same JSON objects, a list),
                  so a test can see what arrived even when the answer it got
                  back through skillhost was redacted
 """
 import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -39,6 +48,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 HITS = 0
 HITS_LOCK = threading.Lock()
 RECORDED = []
+REQUESTS = []  # "METHOD PATH" of every request, in order
+FILES = None  # the --files directory
 
 
 def pattern(size):
@@ -57,8 +68,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def _count(self):
         global HITS
+        # The test asking what arrived is not traffic.
+        if self._query()[0] in ("/hits", "/requests", "/recorded"):
+            return
         with HITS_LOCK:
             HITS += 1
+            REQUESTS.append("%s %s" % (self.command, self.path))
 
     def _query(self):
         parsed = urllib.parse.urlsplit(self.path)
@@ -186,6 +201,36 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def route_files(self, query, body):
+        name = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)[len("/files/"):]
+        path = os.path.realpath(os.path.join(FILES or "/nonexistent", name))
+        data = None
+        if FILES and path.startswith(os.path.realpath(FILES) + os.sep):
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except (FileNotFoundError, IsADirectoryError):
+                pass
+        if data is None:
+            self.send_error(404, "no such file")
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def route_status(self, query, body):
+        self.send_response(self._int(query, "code", 500))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def route_loop(self, query, body):
+        self.send_response(302)
+        self.send_header("Location", self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def route_echo(self, query, body):
         length = int(self.headers.get("Content-Length") or 0)
         received = self.rfile.read(length) if length else b""
@@ -213,6 +258,15 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(reply)
 
+    def route_requests(self, query, body):
+        with HITS_LOCK:
+            reply = json.dumps(REQUESTS).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
     def route_hits(self, query, body):
         with HITS_LOCK:
             text = str(HITS).encode()
@@ -229,12 +283,22 @@ class Server(ThreadingHTTPServer):
     # of 5 would turn a burst into refused connections.
     request_queue_size = 256
 
+    def handle_error(self, request, client_address):
+        # A client that hangs up mid-body (a size limit cutting a download
+        # short) is expected here, not a failure worth a traceback.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--files", default=None)
     args = parser.parse_args()
+    global FILES
+    FILES = args.files
     Handler.protocol_version = "HTTP/1.1"
     server = Server((args.host, args.port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

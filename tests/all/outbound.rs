@@ -6,7 +6,6 @@
 //! one may fail without a reason.
 use bytes::Bytes;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use skillhost::InvokeError;
 use skillhost::capability::{Grant, NetworkPattern, Policy};
 use skillhost::manifest::LimitRequest;
@@ -15,7 +14,7 @@ use skillhost::outbound::{
 };
 use skillhost::runtime::{Call, Invocation, MemorySessions, Runtime, RuntimeConfig};
 use skillhost::source::{FetchError, FetchPolicy};
-use skillhost_tests::{Upstream, fixture, pattern};
+use skillhost_tests::{Upstream, fixture, pattern, sha256};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -238,8 +237,10 @@ async fn a_stalled_upstream_fails_after_the_between_bytes_limit() {
     let started = Instant::now();
     let url = upstream.localhost_url("/stall?size=100000");
     let inv = fetch_with(Some(&runtime), &url, &roomy_grant()).await;
+    // The upstream stalls for 60 s: ending well before that is the limit
+    // at work (with room for two busy cores; how soon is not the point).
     assert!(
-        started.elapsed() < Duration::from_secs(5),
+        started.elapsed() < Duration::from_secs(30),
         "{:?}",
         started.elapsed()
     );
@@ -261,8 +262,9 @@ async fn a_stalled_upstream_fails_after_the_between_bytes_limit() {
         "{exchange:?}"
     );
 
-    // A trickle that keeps sending is not a stall.
-    let url = upstream.localhost_url("/trickle?size=400&delay_ms=100");
+    // A trickle that keeps sending is not a stall (a write every 50 ms
+    // against a 500 ms limit: ten times over, for busy cores).
+    let url = upstream.localhost_url("/trickle?size=400&delay_ms=50");
     assert_whole(
         &fetch_with(Some(&runtime), &url, &roomy_grant()).await,
         400,
@@ -277,10 +279,6 @@ async fn a_guest_sees_a_redirect_as_it_is() {
     let inv = fetch_with(None, &url, &roomy_grant()).await;
     assert_eq!(reply(&inv)["status"], 302);
     assert_eq!(inv.requests.len(), 1, "{:?}", inv.requests);
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -329,14 +327,8 @@ async fn sources_follow_redirects_and_every_hop_is_checked_again() {
         }
         other => panic!("{other:?}"),
     }
-    // Nothing reached the forbidden upstream but this question.
-    let hits = get_text(&forbidden, "/hits").await;
-    assert_eq!(hits, "1");
-}
-
-/// GET through a guard that allows private addresses (test plumbing).
-async fn get_text(upstream: &Upstream, path: &str) -> String {
-    get_text_with(&Outbound::default(), &upstream.url(path)).await
+    // Nothing reached the forbidden upstream.
+    assert_eq!(forbidden.requests(), Vec::<String>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -494,7 +486,7 @@ async fn origins_and_literal_addresses_are_refused_before_anything_is_sent() {
             "{bad}: {result:?}"
         );
     }
-    assert_eq!(get_text(&upstream, "/hits").await, "1");
+    assert_eq!(upstream.requests(), Vec::<String>::new());
 }
 
 /// Sends one GET and returns its result and what the receipt recorded.

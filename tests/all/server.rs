@@ -3,7 +3,7 @@
 //! wrong token, missing scope, other tenant, bad body, unknown ids).
 use serde_json::json;
 use skillhost::server::ServiceOptions;
-use skillhost_tests::http::{OPERATOR_TOKEN, TestServer};
+use skillhost_tests::http::{Cache, OPERATOR_TOKEN, TestServer};
 
 #[tokio::test]
 async fn health_and_readiness_and_request_ids() {
@@ -443,14 +443,7 @@ async fn oversized_bodies_are_413() {
 async fn a_restart_keeps_tenants_tokens_and_agents() {
     let server = TestServer::start("restart").await;
     let acme = server.tenant("acme").await;
-    server
-        .request(
-            "POST",
-            "/api/agents",
-            Some(&acme),
-            Some(json!({"name": "keeper"})),
-        )
-        .await;
+    server.agent(&acme, "keeper").await;
     let dir = server.stop().await;
     // On SQLite the state is the file in the data directory; on PostgreSQL
     // the restarted server finds it in the same database.
@@ -791,10 +784,10 @@ async fn install_approve_assign_invoke_and_audit() {
 
 #[tokio::test]
 async fn denials_are_recorded_and_the_restart_uses_the_compiled_cache() {
-    let server = TestServer::start("denials").await;
+    // The cache where `skillhost serve` keeps it, for the restart below.
+    let server = TestServer::start_with_cache("denials", Cache::DataDir).await;
     let admin = server.tenant("acme").await;
-    let r = server.install(&admin, "hostile").await;
-    let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    let skill_id = server.installed(&admin, "hostile").await;
     // A mount whose host directory does not open is refused at approval,
     // without naming the host path.
     let r = server
@@ -831,21 +824,9 @@ async fn denials_are_recorded_and_the_restart_uses_the_compiled_cache() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
+    server.agent(&admin, "bot").await;
     server
-        .request(
-            "POST",
-            "/api/agents",
-            Some(&admin),
-            Some(json!({"name": "bot"})),
-        )
-        .await;
-    server
-        .request(
-            "POST",
-            &format!("/api/skills/{skill_id}/assign"),
-            Some(&admin),
-            Some(json!({"agentId": "bot"})),
-        )
+        .assign(&admin, &skill_id, json!({"agentId": "bot"}))
         .await;
     let path = "/api/agents/bot/skills/hostile/invoke";
     let r = server
@@ -906,7 +887,7 @@ async fn denials_are_recorded_and_the_restart_uses_the_compiled_cache() {
     let dir = server.stop().await;
     let before = artifacts(&dir.join("cache"));
     assert_eq!(before.len(), 1);
-    let server = TestServer::start_in(dir).await;
+    let server = TestServer::start_in_with(dir, ServiceOptions::default(), Cache::DataDir).await;
     let r = server
         .request("POST", path, Some(&admin), Some(json!({"ability": "ok"})))
         .await;
@@ -933,25 +914,9 @@ fn artifacts(cache: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {
 async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
     let server = TestServer::start("assign-patch").await;
     let admin = server.tenant("acme").await;
-    let r = server.install(&admin, "hostile").await;
-    let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    server
-        .raw(
-            "POST",
-            &format!("/api/skills/{skill_id}/approve"),
-            Some(&admin),
-            None,
-            None,
-        )
-        .await;
-    server
-        .request(
-            "POST",
-            "/api/agents",
-            Some(&admin),
-            Some(json!({"name": "bot"})),
-        )
-        .await;
+    let skill_id = server.installed(&admin, "hostile").await;
+    server.approve(&admin, &skill_id, None).await;
+    server.agent(&admin, "bot").await;
     let r = server
         .request(
             "POST",
@@ -1013,7 +978,7 @@ async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
         400
     );
     // Disabled: this agent cannot invoke it.
-    server
+    let r = server
         .request(
             "PATCH",
             &patch,
@@ -1021,6 +986,7 @@ async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
             Some(json!({"enabled": false})),
         )
         .await;
+    assert_eq!(r.status, 200, "{}", r.text);
     let r = server
         .request("POST", path, Some(&admin), Some(json!({"ability": "ok"})))
         .await;
@@ -1043,7 +1009,7 @@ async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
         404
     );
     // Status and metadata changes; a disabled skill cannot be invoked.
-    server
+    let r = server
         .request(
             "PATCH",
             &patch,
@@ -1051,6 +1017,7 @@ async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
             Some(json!({"enabled": true})),
         )
         .await;
+    assert_eq!(r.status, 200, "{}", r.text);
     let skill_path = format!("/api/skills/{skill_id}");
     let r = server
         .request(
@@ -1099,7 +1066,7 @@ async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
             .status,
         400
     );
-    server
+    let r = server
         .request(
             "PATCH",
             &skill_path,
@@ -1107,6 +1074,7 @@ async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
             Some(json!({"status": "active"})),
         )
         .await;
+    assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
         server
             .request("POST", path, Some(&admin), Some(json!({"ability": "ok"})))
@@ -1165,34 +1133,11 @@ async fn assignments_can_be_disabled_configured_and_skills_uninstalled() {
 async fn seed_003_agent_skills_list_detail_and_source() {
     let server = TestServer::start("seed003").await;
     let admin = server.tenant("acme").await;
+    server.agent(&admin, "bot").await;
     for guest in ["fetch", "text-tools"] {
-        let r = server.install(&admin, guest).await;
-        let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-        server
-            .raw(
-                "POST",
-                &format!("/api/skills/{id}/approve"),
-                Some(&admin),
-                None,
-                None,
-            )
-            .await;
-        server
-            .request(
-                "POST",
-                "/api/agents",
-                Some(&admin),
-                Some(json!({"name": "bot"})),
-            )
-            .await;
-        server
-            .request(
-                "POST",
-                &format!("/api/skills/{id}/assign"),
-                Some(&admin),
-                Some(json!({"agentId": "bot"})),
-            )
-            .await;
+        let id = server.installed(&admin, guest).await;
+        server.approve(&admin, &id, None).await;
+        server.assign(&admin, &id, json!({"agentId": "bot"})).await;
     }
     let r = server
         .request("GET", "/api/agents/bot/skills", Some(&admin), None)
@@ -1282,33 +1227,10 @@ async fn seed_003_agent_skills_list_detail_and_source() {
 async fn session_state_is_durable_and_isolated() {
     let server = TestServer::start("sessions").await;
     let admin = server.tenant("acme").await;
-    let r = server.install(&admin, "scratchpad").await;
-    let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    server
-        .raw(
-            "POST",
-            &format!("/api/skills/{id}/approve"),
-            Some(&admin),
-            None,
-            None,
-        )
-        .await;
-    server
-        .request(
-            "POST",
-            "/api/agents",
-            Some(&admin),
-            Some(json!({"name": "bot"})),
-        )
-        .await;
-    server
-        .request(
-            "POST",
-            &format!("/api/skills/{id}/assign"),
-            Some(&admin),
-            Some(json!({"agentId": "bot"})),
-        )
-        .await;
+    let id = server.installed(&admin, "scratchpad").await;
+    server.approve(&admin, &id, None).await;
+    server.agent(&admin, "bot").await;
+    server.assign(&admin, &id, json!({"agentId": "bot"})).await;
     let path = "/api/agents/bot/skills/scratchpad/invoke";
     let bump = |session: &'static str| json!({"ability": "increment", "session": session});
     assert_eq!(
@@ -1386,14 +1308,7 @@ async fn hs256_jwts_carry_tenant_and_scopes() {
         .await;
     let tenant_id = r.json["tenant"]["id"].as_str().unwrap().to_owned();
     let admin = r.json["token"]["secret"].as_str().unwrap().to_owned();
-    server
-        .request(
-            "POST",
-            "/api/agents",
-            Some(&admin),
-            Some(json!({"name": "bot"})),
-        )
-        .await;
+    server.agent(&admin, "bot").await;
 
     let reader = jwt(JWT_SECRET, &tenant_id, &["skills:read"], 300);
     let r = server
@@ -1466,8 +1381,7 @@ async fn hs256_jwts_carry_tenant_and_scopes() {
 async fn seed_004_attach_and_detach() {
     let server = TestServer::start("seed004").await;
     let admin = server.tenant("acme").await;
-    let r = server.install(&admin, "text-tools").await;
-    let skill_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    let skill_id = server.installed(&admin, "text-tools").await;
     let r = server
         .request(
             "POST",
@@ -1573,39 +1487,18 @@ async fn seed_004_attach_and_detach() {
 
 #[tokio::test]
 async fn an_assignment_can_narrow_the_grant_for_one_agent() {
-    let echo = skillhost_tests::EchoServer::start().await;
+    let echo = skillhost_tests::Upstream::start("127.0.0.1");
     let server = TestServer::start("narrowing").await;
     let admin = server.tenant("acme").await;
-    let r = server.install(&admin, "fetch").await;
-    let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    let r = server
-        .request(
-            "POST",
-            &format!("/api/skills/{id}/approve"),
-            Some(&admin),
-            Some(json!({"allow_private_network": true})),
-        )
+    let id = server.installed(&admin, "fetch").await;
+    server
+        .approve(&admin, &id, Some(json!({"allow_private_network": true})))
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
     for agent in ["open", "closed"] {
-        server
-            .request(
-                "POST",
-                "/api/agents",
-                Some(&admin),
-                Some(json!({"name": agent})),
-            )
-            .await;
+        server.agent(&admin, agent).await;
     }
     let assign = format!("/api/skills/{id}/assign");
-    server
-        .request(
-            "POST",
-            &assign,
-            Some(&admin),
-            Some(json!({"agentId": "open"})),
-        )
-        .await;
+    server.assign(&admin, &id, json!({"agentId": "open"})).await;
     let r = server
         .request(
             "POST",
@@ -1629,7 +1522,7 @@ async fn an_assignment_can_narrow_the_grant_for_one_agent() {
         (422, Some("invalid_narrowing"))
     );
 
-    let call = json!({"args": {"url": format!("http://localhost:{}/hi", echo.addr.port())}});
+    let call = json!({"args": {"url": echo.localhost_url("/echo/hi")}});
     let r = server
         .request(
             "POST",
@@ -1664,7 +1557,7 @@ async fn an_assignment_can_narrow_the_grant_for_one_agent() {
         (&sent["origin"], &sent["status"]),
         (&json!(origin), &json!(200))
     );
-    assert!(!r.text.contains("/hi"), "{}", r.text);
+    assert!(!r.text.contains("/echo/hi"), "{}", r.text);
     let r = server
         .request("GET", "/api/agents/closed/skills", Some(&admin), None)
         .await;
@@ -1679,17 +1572,8 @@ async fn an_assignment_can_narrow_the_grant_for_one_agent() {
 async fn an_update_asking_for_more_goes_back_to_pending_with_the_difference() {
     let server = TestServer::start("update-diff").await;
     let admin = server.tenant("acme").await;
-    let r = server.install(&admin, "text-tools").await;
-    let v1 = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    server
-        .raw(
-            "POST",
-            &format!("/api/skills/{v1}/approve"),
-            Some(&admin),
-            None,
-            None,
-        )
-        .await;
+    let v1 = server.installed(&admin, "text-tools").await;
+    server.approve(&admin, &v1, None).await;
 
     let f = skillhost_tests::fixture();
     let guest = skillhost_tests::guests::TEXT_TOOLS;

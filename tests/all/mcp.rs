@@ -8,37 +8,30 @@
 //! python. Missing clients fail the tests: nothing is skipped silently.
 use serde_json::{Value, json};
 use skillhost_tests::http::TestServer;
-use skillhost_tests::mcp::{RemoteMcpServer, clients_dir, py_client, python};
+use skillhost_tests::mcp::{
+    KillOnDrop, RemoteMcpServer, clients_dir, py_client, python, ts_client,
+};
 use std::process::Command;
 
-fn node_ready() {
-    assert!(
-        clients_dir()
-            .join("node_modules/@modelcontextprotocol/sdk")
-            .is_dir(),
-        "the MCP tests need the official TypeScript SDK: run `bash .ci/test`, or `npm ci` in tests/mcp"
-    );
-}
+/// What the Python SDK raises when the endpoint answers 401.
+const PY_UNAUTHORIZED: &str = "MCPError: Server returned an error response\n";
 
-/// Runs the Python client; `Err(stderr)` when the SDK raised.
-async fn py(url: &str, token: &str, mode: &str, plan: Value) -> Result<Value, String> {
-    py_client(url, token, mode, plan).await
-}
-
-/// Runs the TypeScript client; `Err(stderr)` when the SDK threw.
-async fn ts(url: &str, token: &str, plan: Value) -> Result<Value, String> {
-    node_ready();
-    let out = tokio::process::Command::new("node")
-        .arg(clients_dir().join("client.mjs"))
-        .args([url, token, &plan.to_string()])
-        .output()
-        .await
-        .expect("node runs");
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).expect("the client prints JSON"))
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+/// The status and JSON body of the HTTP refusal the TypeScript SDK threw
+/// (`Error POSTing to endpoint: BODY (code STATUS)`).
+fn ts_refusal(err: &skillhost_tests::mcp::ClientFailure) -> (u16, Value) {
+    let message = err.sdk_error();
+    let rest = message
+        .strip_prefix("Streamable HTTP error: Error POSTing to endpoint: ")
+        .unwrap_or_else(|| panic!("not an HTTP refusal: {message}"));
+    let (body, status) = rest
+        .trim_end()
+        .strip_suffix(')')
+        .and_then(|r| r.rsplit_once(" (code "))
+        .unwrap_or_else(|| panic!("no status: {message}"));
+    (
+        status.parse().unwrap(),
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {message}")),
+    )
 }
 
 fn names(listing: &Value) -> Vec<String> {
@@ -55,18 +48,11 @@ async fn official_clients_list_and_call_an_agents_skills() {
     let server = TestServer::start("mcp-clients").await;
     let admin = server.tenant("acme").await;
     server.install_for_agent(&admin, "text-tools", "bot").await;
-    let r = server.install(&admin, "calc").await;
-    let calc = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    for (path, body) in [
-        (format!("/api/skills/{calc}/approve"), None),
-        (
-            format!("/api/skills/{calc}/assign"),
-            Some(json!({"agentId": "bot"})),
-        ),
-    ] {
-        let r = server.request("POST", &path, Some(&admin), body).await;
-        assert!(r.status < 300, "{}", r.text);
-    }
+    let calc = server.installed(&admin, "calc").await;
+    server.approve(&admin, &calc, None).await;
+    server
+        .assign(&admin, &calc, json!({"agentId": "bot"}))
+        .await;
     let reader = server.token(&admin, &["skills:read"]).await;
     let url = format!("http://{}/mcp/agents/bot", server.addr);
     let plan = json!([
@@ -78,11 +64,11 @@ async fn official_clients_list_and_call_an_agents_skills() {
     ]);
 
     let (reader2, url2, plan2) = (reader.clone(), url.clone(), plan.clone());
-    let auto = py(&url2, &reader2, "auto", plan2).await.unwrap();
+    let auto = py_client(&url2, &reader2, "auto", plan2).await.unwrap();
     let (reader2, url2, plan2) = (reader.clone(), url.clone(), plan.clone());
-    let legacy = py(&url2, &reader2, "legacy", plan2).await.unwrap();
+    let legacy = py_client(&url2, &reader2, "legacy", plan2).await.unwrap();
     let (reader2, url2, plan2) = (reader.clone(), url.clone(), plan.clone());
-    let node = ts(&url2, &reader2, plan2).await.unwrap();
+    let node = ts_client(&url2, &reader2, plan2).await.unwrap();
     assert_eq!(auto["protocolVersion"], "2026-07-28", "{auto}");
     assert_eq!(legacy["protocolVersion"], "2025-11-25", "{legacy}");
     assert_eq!(node["protocolVersion"], "2025-11-25", "{node}");
@@ -171,7 +157,7 @@ async fn official_clients_list_and_call_an_agents_skills() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let (reader2, url2) = (reader.clone(), url.clone());
-    let after = py(
+    let after = py_client(
         &url2,
         &reader2,
         "auto",
@@ -208,13 +194,18 @@ async fn mcp_refuses_missing_wrong_and_foreign_credentials() {
     let url = format!("http://{}/mcp/agents/bot", server.addr);
 
     // The official clients fail without a good token.
-    for token in ["", "shk_wrong"] {
-        let (u, t) = (url.clone(), token.to_owned());
-        let err = py(&u, &t, "auto", json!([])).await.unwrap_err();
-        assert!(!err.is_empty());
-        let (u, t) = (url.clone(), token.to_owned());
-        let err = ts(&u, &t, json!([])).await.unwrap_err();
-        assert!(!err.is_empty());
+    for (token, error) in [
+        ("", "missing `Authorization: Bearer <token>` header"),
+        ("shk_wrong", "invalid or revoked token"),
+    ] {
+        let err = py_client(&url, token, "auto", json!([])).await.unwrap_err();
+        assert_eq!(err.sdk_error(), PY_UNAUTHORIZED, "{token:?}");
+        let err = ts_client(&url, token, json!([])).await.unwrap_err();
+        assert_eq!(
+            ts_refusal(&err),
+            (401, json!({"code": "unauthorized", "error": error})),
+            "{token:?}"
+        );
     }
 
     // On the wire: 401 with the challenge, 403 without the scope, 404 for
@@ -332,16 +323,8 @@ async fn an_mcp_server_integration_exposes_its_skillset_to_the_official_clients(
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let r = server.install(&admin, "calc").await;
-    let calc = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    server
-        .request(
-            "POST",
-            &format!("/api/skills/{calc}/approve"),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let calc = server.installed(&admin, "calc").await;
+    server.approve(&admin, &calc, None).await;
     let r = server
         .request("POST", &format!("/api/v1/skillset/{skillset}/ability/create"), Some(&admin), Some(json!({"name": "evaluate", "description": "Arithmetic", "skillId": calc, "ability": "evaluate"})))
         .await;
@@ -364,9 +347,9 @@ async fn an_mcp_server_integration_exposes_its_skillset_to_the_official_clients(
         {"name": "echo_it", "arguments": {}},
     ]);
     let (u, t, p) = (url.clone(), token.clone(), plan.clone());
-    let auto = py(&u, &t, "auto", p).await.unwrap();
+    let auto = py_client(&u, &t, "auto", p).await.unwrap();
     let (u, t, p) = (url.clone(), token.clone(), plan.clone());
-    let node = ts(&u, &t, p).await.unwrap();
+    let node = ts_client(&u, &t, p).await.unwrap();
     for listing in [&auto, &node] {
         let mut listed = names(listing);
         listed.sort();
@@ -424,8 +407,8 @@ async fn an_mcp_server_integration_exposes_its_skillset_to_the_official_clients(
         .await;
     let other_token = r.json["accessToken"].as_str().unwrap().to_owned();
     for bad in ["sks_wrong", other_token.as_str()] {
-        let (u, t) = (url.clone(), bad.to_owned());
-        assert!(py(&u, &t, "auto", json!([])).await.is_err());
+        let err = py_client(&url, bad, "auto", json!([])).await.unwrap_err();
+        assert_eq!(err.sdk_error(), PY_UNAUTHORIZED, "{bad}");
     }
     let r = server
         .request(
@@ -436,8 +419,14 @@ async fn an_mcp_server_integration_exposes_its_skillset_to_the_official_clients(
         )
         .await;
     assert_eq!(r.status, 200);
-    let (u, t) = (url.clone(), token.clone());
-    assert!(ts(&u, &t, json!([])).await.is_err());
+    let err = ts_client(&url, &token, json!([])).await.unwrap_err();
+    assert_eq!(
+        ts_refusal(&err),
+        (
+            401,
+            json!({"code": "unauthorized", "error": "send this MCP server's access token as `Authorization: Bearer <token>`"})
+        )
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -448,16 +437,8 @@ async fn seed_001_tools_discover_request_and_an_admin_approves() {
     server.install_for_agent(&admin, "text-tools", "bot").await;
     let mut ids = Vec::new();
     for guest in ["calc", "hostile"] {
-        let r = server.install(&admin, guest).await;
-        let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-        server
-            .request(
-                "POST",
-                &format!("/api/skills/{id}/approve"),
-                Some(&admin),
-                None,
-            )
-            .await;
+        let id = server.installed(&admin, guest).await;
+        server.approve(&admin, &id, None).await;
         ids.push(id);
     }
     let calc = ids[0].clone();
@@ -475,7 +456,7 @@ async fn seed_001_tools_discover_request_and_an_admin_approves() {
         {"name": "skill_request", "arguments": {"skillId": "text-tools", "reason": "have it"}},
     ]);
     let (u, t, p) = (url.clone(), agent_token.clone(), plan);
-    let out = py(&u, &t, "auto", p).await.unwrap();
+    let out = py_client(&u, &t, "auto", p).await.unwrap();
     let listed = names(&out);
     for tool in [
         "skill_query",
@@ -629,7 +610,7 @@ async fn seed_001_tools_discover_request_and_an_admin_approves() {
 
     // Approved: the skill is the agent's, and its tools are listed.
     let (u, t) = (url.clone(), agent_token.clone());
-    let after = ts(
+    let after = ts_client(
         &u,
         &t,
         json!([{"name": "calc__evaluate", "arguments": {"args": ["2+2"]}}]),
@@ -653,25 +634,19 @@ async fn a_listening_client_hears_that_its_tools_changed() {
     let server = TestServer::start("mcp-listen").await;
     let admin = server.tenant("acme").await;
     server.install_for_agent(&admin, "text-tools", "bot").await;
-    let r = server.install(&admin, "calc").await;
-    let calc = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    server
-        .request(
-            "POST",
-            &format!("/api/skills/{calc}/approve"),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let calc = server.installed(&admin, "calc").await;
+    server.approve(&admin, &calc, None).await;
     let url = format!("http://{}/mcp/agents/bot", server.addr);
-    let mut child = Command::new(python())
-        .arg(clients_dir().join("listen.py"))
-        .args([&url, &admin])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = KillOnDrop(
+        Command::new(python())
+            .arg(clients_dir().join("listen.py"))
+            .args([&url, &admin])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("python runs"),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let first = tokio::task::spawn_blocking(move || {
         let first = lines.next().and_then(Result::ok);
         (first, lines)
@@ -693,9 +668,9 @@ async fn a_listening_client_hears_that_its_tools_changed() {
     let heard = tokio::task::spawn_blocking(move || lines.next().and_then(Result::ok))
         .await
         .unwrap();
-    let status = child.wait().unwrap();
+    let status = child.0.wait().unwrap();
     let mut stderr = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    std::io::Read::read_to_string(child.0.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     assert!(status.success(), "{stderr}");
     let names: Vec<String> = serde_json::from_str(&heard.expect("a notification")).unwrap();
     assert!(names.contains(&"calc__evaluate".to_owned()), "{names:?}");
@@ -998,8 +973,10 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
         {"name": "remote__fail", "arguments": {"reason": "x"}},
         {"name": "unapproved", "arguments": {"size": 4}},
     ]);
-    let auto = py(&url, &reader, "auto", plan.clone()).await.unwrap();
-    let node = ts(&url, &reader, plan).await.unwrap();
+    let auto = py_client(&url, &reader, "auto", plan.clone())
+        .await
+        .unwrap();
+    let node = ts_client(&url, &reader, plan).await.unwrap();
     for listing in [&auto, &node] {
         let listed = names(listing);
         for name in [
@@ -1102,7 +1079,7 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
         )
         .await;
     assert_eq!(r.status, 404, "{}", r.text);
-    let after = py(&url, &reader, "auto", json!([])).await.unwrap();
+    let after = py_client(&url, &reader, "auto", json!([])).await.unwrap();
     let listed = names(&after);
     assert!(listed.contains(&"text-tools__slugify".to_owned()));
     assert!(

@@ -1,39 +1,14 @@
 //! A skill's packaged documents end to end: text-tools packed with the
 //! SKILL.md, references/ and scripts/ of its folder (`skills/text-tools`),
 //! installed, assigned, and queried with seed 001's `skill_query` through
-//! the official Python MCP client (`tests/mcp/client.py`; see `mcp.rs` for
+//! the official Python MCP client (`tests/mcp/client.py`; see the mcp module for
 //! how to get it), against a real server (SQLite, or PostgreSQL with
 //! `SKILLHOST_TEST_DATABASE_URL`).
 use serde_json::{Value, json};
 use skillhost::docs::SkillDocs;
 use skillhost_tests::http::TestServer;
-use std::path::{Path, PathBuf};
-
-fn python() -> String {
-    std::env::var("SKILLHOST_TEST_PYTHON").unwrap_or_else(|_| {
-        panic!(
-            "this test needs the official Python MCP SDK: run `bash .ci/test` (it makes the venv), \
-             or set SKILLHOST_TEST_PYTHON to a python with `pip install -r tests/mcp/requirements.txt`"
-        )
-    })
-}
-
-/// Runs the Python client with a plan of tool calls.
-async fn py(url: &str, token: &str, plan: Value) -> Value {
-    let client = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/mcp/client.py"));
-    let out = tokio::process::Command::new(python())
-        .arg(client)
-        .args([url, token, "auto", &plan.to_string()])
-        .output()
-        .await
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("the client prints JSON")
-}
+use skillhost_tests::mcp::py_client;
+use std::path::Path;
 
 fn folder() -> &'static Path {
     Path::new(skillhost_tests::guests::TEXT_TOOLS.manifest)
@@ -72,17 +47,9 @@ async fn skill_query_serves_the_packaged_skill_md_and_references() {
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    for (path, body) in [
-        (format!("/api/skills/{id}/approve"), None),
-        ("/api/agents".to_owned(), Some(json!({"name": "bot"}))),
-        (
-            format!("/api/skills/{id}/assign"),
-            Some(json!({"agentId": "bot"})),
-        ),
-    ] {
-        let r = server.request("POST", &path, Some(&admin), body).await;
-        assert!(r.status == 200 || r.status == 201, "{path}: {}", r.text);
-    }
+    server.approve(&admin, &id, None).await;
+    server.agent(&admin, "bot").await;
+    server.assign(&admin, &id, json!({"agentId": "bot"})).await;
 
     let token = server.token(&admin, &["skills:read"]).await;
     let url = format!("http://{}/mcp/agents/bot", server.addr);
@@ -95,7 +62,7 @@ async fn skill_query_serves_the_packaged_skill_md_and_references() {
         query(json!({"skillId": "text-tools", "query": "BACKREFERENCES"})),
         query(json!({"skillId": "calc"})),
     ]);
-    let out = py(&url, &token, plan).await;
+    let out = py_client(&url, &token, "auto", plan).await.unwrap();
     let calls = out["calls"].as_array().unwrap();
     let read = |rel: &str| std::fs::read_to_string(folder().join(rel)).unwrap();
 

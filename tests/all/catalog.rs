@@ -5,7 +5,8 @@
 //! recording, each with its refusals.
 use serde_json::{Value, json};
 use skillhost::server::ServiceOptions;
-use skillhost_tests::http::{FileServer, OPERATOR_TOKEN, Served, TestServer};
+use skillhost_tests::http::{OPERATOR_TOKEN, TestServer};
+use skillhost_tests::{Upstream, sha256};
 
 fn private_sources() -> ServiceOptions {
     ServiceOptions {
@@ -25,11 +26,6 @@ async fn text_tools_with(edit: impl Fn(String) -> String) -> Vec<u8> {
     )
     .await
     .unwrap()
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 async fn json_install(
@@ -53,16 +49,20 @@ async fn slugify(server: &TestServer, token: &str, agent: &str) -> skillhost_tes
         .await
 }
 
-async fn agent(server: &TestServer, token: &str, name: &str) {
-    let r = server
-        .request(
-            "POST",
-            "/api/agents",
-            Some(token),
-            Some(json!({"name": name})),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
+/// Agent `agent`'s text-tools slugifies: a successful call, not only a 200
+/// (REST invoke answers 200 for failed calls too).
+async fn assert_slugifies(server: &TestServer, token: &str, agent: &str) {
+    let r = slugify(server, token, agent).await;
+    assert_eq!(
+        (
+            r.status,
+            r.json["success"].as_bool(),
+            r.json["output"].as_str()
+        ),
+        (200, Some(true), Some("hello-world")),
+        "{}",
+        r.text
+    );
 }
 
 /// The version of text-tools agent `bot` is on.
@@ -81,13 +81,13 @@ async fn agent_version(server: &TestServer, admin: &str) -> String {
 
 #[tokio::test]
 async fn url_installs_are_pinned_fetched_and_synced() {
-    let upstream = FileServer::start().await;
+    let upstream = Upstream::start("127.0.0.1");
     let server = TestServer::start_with("url-install", private_sources()).await;
     let admin = server.tenant("acme").await;
     let v1 = skillhost_tests::fixture().packed["text-tools"].clone();
-    upstream.put("/text-tools.wasm", Served::Bytes(v1.clone()));
-    upstream.put("/latest", Served::Redirect("/text-tools.wasm".into()));
-    upstream.put("/broken", Served::Status(500));
+    upstream.put_file("text-tools.wasm", &v1);
+    // The latest version, through a redirect.
+    let latest = upstream.url("/redirect?to=/files/text-tools.wasm");
 
     // Malformed sources are 400, with what to do.
     for (body, code) in [
@@ -100,16 +100,16 @@ async fn url_installs_are_pinned_fetched_and_synced() {
             "invalid_source_url",
         ),
         (
-            json!({"sourceUrl": upstream.url("/latest"), "sha256": "abc"}),
+            json!({"sourceUrl": latest, "sha256": "abc"}),
             "invalid_sha256",
         ),
         (json!({}), "invalid_body"),
         (
-            json!({"sourceUrl": upstream.url("/latest"), "path": "x.wasm"}),
+            json!({"sourceUrl": latest, "path": "x.wasm"}),
             "invalid_body",
         ),
         (
-            json!({"sourceUrl": upstream.url("/latest"), "colour": "red"}),
+            json!({"sourceUrl": latest, "colour": "red"}),
             "invalid_body",
         ),
     ] {
@@ -121,13 +121,13 @@ async fn url_installs_are_pinned_fetched_and_synced() {
             r.text
         );
     }
-    // Seed 004's kinds are sources of their own (tests/sources.rs); a URL
+    // Seed 004's kinds are sources of their own (the sources module); a URL
     // that is none of a skill_md's forms says so, and an unknown kind is
     // refused naming the ones there are.
     let r = json_install(
         &server,
         &admin,
-        json!({"source": "skill_md", "sourceUrl": upstream.url("/latest")}),
+        json!({"source": "skill_md", "sourceUrl": latest}),
     )
     .await;
     assert_eq!(
@@ -139,7 +139,7 @@ async fn url_installs_are_pinned_fetched_and_synced() {
     let r = json_install(
         &server,
         &admin,
-        json!({"source": "npm", "sourceUrl": upstream.url("/latest")}),
+        json!({"source": "npm", "sourceUrl": latest}),
     )
     .await;
     assert_eq!(
@@ -153,7 +153,7 @@ async fn url_installs_are_pinned_fetched_and_synced() {
     let r = json_install(
         &server,
         &admin,
-        json!({"sourceUrl": upstream.url("/broken?token=s3cret")}),
+        json!({"sourceUrl": upstream.url("/status?code=500&token=s3cret")}),
     )
     .await;
     assert_eq!(
@@ -172,7 +172,7 @@ async fn url_installs_are_pinned_fetched_and_synced() {
     let r = json_install(
         &server,
         &admin,
-        json!({"sourceUrl": upstream.url("/latest"), "sha256": wrong}),
+        json!({"sourceUrl": latest, "sha256": wrong}),
     )
     .await;
     assert_eq!(
@@ -186,7 +186,7 @@ async fn url_installs_are_pinned_fetched_and_synced() {
     let r = json_install(
         &server,
         &admin,
-        json!({"url": upstream.url("/latest"), "sha256": format!("sha256:{}", sha256(&v1).to_uppercase())}),
+        json!({"url": latest, "sha256": format!("sha256:{}", sha256(&v1).to_uppercase())}),
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -201,7 +201,7 @@ async fn url_installs_are_pinned_fetched_and_synced() {
         (
             Some("url"),
             Some("pending"),
-            Some(upstream.url("/latest").as_str()),
+            Some(latest.as_str()),
             Some(sha256(&v1).as_str())
         )
     );
@@ -233,7 +233,7 @@ async fn url_installs_are_pinned_fetched_and_synced() {
     assert!(r.json["syncedAt"].is_string());
     // The pinned source now serves other bytes: the pin holds, 502, recorded.
     let v1_1 = text_tools_with(|m| m.replace("version = \"1.0.0\"", "version = \"1.1.0\"")).await;
-    upstream.put("/text-tools.wasm", Served::Bytes(v1_1.clone()));
+    upstream.put_file("text-tools.wasm", &v1_1);
     let r = server.request("POST", &sync, Some(&admin), None).await;
     assert_eq!(
         (r.status, r.json["code"].as_str()),
@@ -272,8 +272,7 @@ async fn url_installs_are_pinned_fetched_and_synced() {
             .status,
         404
     );
-    let r = server.install(&admin, "hostile").await;
-    let uploaded = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    let uploaded = server.installed(&admin, "hostile").await;
     let r = server
         .request(
             "POST",
@@ -292,29 +291,21 @@ async fn url_installs_are_pinned_fetched_and_synced() {
 
 #[tokio::test]
 async fn a_sync_brings_new_versions_and_agents_follow_the_approved_one() {
-    let upstream = FileServer::start().await;
+    let upstream = Upstream::start("127.0.0.1");
     let server = TestServer::start_with("url-sync", private_sources()).await;
     let admin = server.tenant("acme").await;
     let v1 = skillhost_tests::fixture().packed["text-tools"].clone();
-    upstream.put("/tt.wasm", Served::Bytes(v1));
+    upstream.put_file("tt.wasm", &v1);
     let r = json_install(
         &server,
         &admin,
-        json!({"sourceUrl": upstream.url("/tt.wasm")}),
+        json!({"sourceUrl": upstream.file_url("tt.wasm")}),
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    server
-        .raw(
-            "POST",
-            &format!("/api/skills/{id}/approve"),
-            Some(&admin),
-            None,
-            None,
-        )
-        .await;
-    agent(&server, &admin, "bot").await;
+    server.approve(&admin, &id, None).await;
+    server.agent(&admin, "bot").await;
     let r = server
         .request(
             "POST",
@@ -324,14 +315,11 @@ async fn a_sync_brings_new_versions_and_agents_follow_the_approved_one() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!(
-        slugify(&server, &admin, "bot").await.json["output"],
-        "hello-world"
-    );
+    assert_slugifies(&server, &admin, "bot").await;
 
     // 1.1.0 asks for nothing more: active at once, and the agent moves to it.
     let v1_1 = text_tools_with(|m| m.replace("version = \"1.0.0\"", "version = \"1.1.0\"")).await;
-    upstream.put("/tt.wasm", Served::Bytes(v1_1));
+    upstream.put_file("tt.wasm", &v1_1);
     let r = server
         .request(
             "POST",
@@ -375,10 +363,7 @@ async fn a_sync_brings_new_versions_and_agents_follow_the_approved_one() {
         r.text
     );
     assert_eq!(agent_version(&server, &admin).await, "1.1.0");
-    assert_eq!(
-        slugify(&server, &admin, "bot").await.json["output"],
-        "hello-world"
-    );
+    assert_slugifies(&server, &admin, "bot").await;
 
     // Same version, different bytes: refused.
     let changed = text_tools_with(|m| {
@@ -386,7 +371,7 @@ async fn a_sync_brings_new_versions_and_agents_follow_the_approved_one() {
             .replace("description = \"", "description = \"Changed: ")
     })
     .await;
-    upstream.put("/tt.wasm", Served::Bytes(changed));
+    upstream.put_file("tt.wasm", &changed);
     let r = server
         .request(
             "POST",
@@ -410,7 +395,7 @@ async fn a_sync_brings_new_versions_and_agents_follow_the_approved_one() {
             .replace("[capabilities]", "[capabilities]\nsecrets = [\"API_KEY\"]")
     })
     .await;
-    upstream.put("/tt.wasm", Served::Bytes(v2));
+    upstream.put_file("tt.wasm", &v2);
     let r = server
         .request(
             "POST",
@@ -429,10 +414,7 @@ async fn a_sync_brings_new_versions_and_agents_follow_the_approved_one() {
     );
     let v2_id = r.json["skill"]["id"].as_str().unwrap().to_owned();
     assert_eq!(agent_version(&server, &admin).await, "1.1.0");
-    assert_eq!(
-        slugify(&server, &admin, "bot").await.json["output"],
-        "hello-world"
-    );
+    assert_slugifies(&server, &admin, "bot").await;
     let r = server
         .raw(
             "POST",
@@ -449,13 +431,10 @@ async fn a_sync_brings_new_versions_and_agents_follow_the_approved_one() {
         r.text
     );
     assert_eq!(agent_version(&server, &admin).await, "2.0.0");
-    assert_eq!(
-        slugify(&server, &admin, "bot").await.json["output"],
-        "hello-world"
-    );
+    assert_slugifies(&server, &admin, "bot").await;
 
     // The upstream disappearing is a 502 and is shown on the skill.
-    upstream.put("/tt.wasm", Served::Status(404));
+    upstream.remove_file("tt.wasm");
     let r = server
         .request(
             "POST",
@@ -489,16 +468,13 @@ async fn a_sync_brings_new_versions_and_agents_follow_the_approved_one() {
 
 #[tokio::test]
 async fn private_and_metadata_sources_are_refused_by_default() {
-    let upstream = FileServer::start().await;
-    upstream.put(
-        "/tt.wasm",
-        Served::Bytes(skillhost_tests::fixture().packed["text-tools"].clone()),
-    );
+    let upstream = Upstream::start("127.0.0.1");
+    upstream.put_file("tt.wasm", &skillhost_tests::fixture().packed["text-tools"]);
     let server = TestServer::start("url-private").await;
     let admin = server.tenant("acme").await;
     for url in [
-        upstream.url("/tt.wasm"),
-        format!("http://localhost:{}/tt.wasm", upstream.addr.port()),
+        upstream.file_url("tt.wasm"),
+        upstream.localhost_url("/files/tt.wasm"),
         "http://169.254.169.254/latest/meta-data/".to_owned(),
         "http://[::1]/x.wasm".to_owned(),
         "http://10.0.0.1/x.wasm".to_owned(),
@@ -512,15 +488,19 @@ async fn private_and_metadata_sources_are_refused_by_default() {
         );
         assert!(r.text.contains("--allow-private-sources"), "{}", r.text);
     }
-    assert_eq!(upstream.hits(), 0, "nothing was fetched");
+    assert_eq!(
+        upstream.requests(),
+        Vec::<String>::new(),
+        "nothing was fetched"
+    );
     // Seed 003's install-from-URL applies the same rule.
-    agent(&server, &admin, "bot").await;
+    server.agent(&admin, "bot").await;
     let r = server
         .request(
             "POST",
             "/api/agents/bot/skills/install",
             Some(&admin),
-            Some(json!({"url": upstream.url("/tt.wasm")})),
+            Some(json!({"url": upstream.file_url("tt.wasm")})),
         )
         .await;
     assert_eq!(
@@ -529,13 +509,12 @@ async fn private_and_metadata_sources_are_refused_by_default() {
         "{}",
         r.text
     );
-    assert_eq!(upstream.hits(), 0);
+    assert_eq!(upstream.requests(), Vec::<String>::new());
 }
 
 #[tokio::test]
 async fn path_installs_are_for_operators_and_stay_under_the_install_root() {
-    let root = std::env::temp_dir().join(format!("skillhost-install-root-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    let root = skillhost_tests::work_dir("install-root");
     std::fs::create_dir_all(root.join("sub")).unwrap();
     std::fs::write(
         root.join("sub/text-tools.wasm"),
@@ -592,7 +571,7 @@ async fn path_installs_are_for_operators_and_stay_under_the_install_root() {
     );
     // Nor through seed 004's attachment view.
     let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    agent(&server, OPERATOR_TOKEN, "bot").await;
+    server.agent(OPERATOR_TOKEN, "bot").await;
     let attached = "/api/agents/bot/attached-skills";
     let r = server
         .request(
@@ -731,10 +710,10 @@ async fn multipart_uploads_install_one_component() {
 
 #[tokio::test]
 async fn seed_003_create_update_install_and_delete() {
-    let upstream = FileServer::start().await;
+    let upstream = Upstream::start("127.0.0.1");
     let server = TestServer::start_with("seed-003-writes", private_sources()).await;
     let admin = server.tenant("acme").await;
-    agent(&server, &admin, "bot").await;
+    server.agent(&admin, "bot").await;
     let wasm = skillhost_tests::fixture().packed["text-tools"].clone();
     let create = |token: String| {
         let (server, wasm) = (&server, wasm.clone());
@@ -795,19 +774,8 @@ async fn seed_003_create_update_install_and_delete() {
         .request("GET", "/api/skills/text-tools", Some(&admin), None)
         .await;
     let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    server
-        .raw(
-            "POST",
-            &format!("/api/skills/{id}/approve"),
-            Some(&admin),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(
-        slugify(&server, &admin, "bot").await.json["output"],
-        "hello-world"
-    );
+    server.approve(&admin, &id, None).await;
+    assert_slugifies(&server, &admin, "bot").await;
 
     // Update metadata.
     let path = "/api/agents/bot/skills/text-tools";
@@ -886,20 +854,17 @@ async fn seed_003_create_update_install_and_delete() {
     );
     let r = server.request("GET", path, Some(&admin), None).await;
     assert_eq!(r.json["version"], "1.1.0", "{}", r.text);
-    assert_eq!(
-        slugify(&server, &admin, "bot").await.json["output"],
-        "hello-world"
-    );
+    assert_slugifies(&server, &admin, "bot").await;
 
     // Install from URL, with a name check.
-    upstream.put("/calc.wasm", Served::Bytes(calc));
+    upstream.put_file("calc.wasm", &calc);
     // An update may name its new version's source instead of sending it.
     let r = server
         .request(
             "PUT",
             path,
             Some(&admin),
-            Some(json!({"url": upstream.url("/calc.wasm")})),
+            Some(json!({"url": upstream.file_url("calc.wasm")})),
         )
         .await;
     assert_eq!(
@@ -914,7 +879,7 @@ async fn seed_003_create_update_install_and_delete() {
             "POST",
             install,
             Some(&admin),
-            Some(json!({"url": upstream.url("/calc.wasm"), "name": "weather"})),
+            Some(json!({"url": upstream.file_url("calc.wasm"), "name": "weather"})),
         )
         .await;
     assert_eq!(
@@ -932,7 +897,7 @@ async fn seed_003_create_update_install_and_delete() {
             "POST",
             install,
             Some(&admin),
-            Some(json!({"url": upstream.url("/calc.wasm"), "name": "calc"})),
+            Some(json!({"url": upstream.file_url("calc.wasm"), "name": "calc"})),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -983,7 +948,15 @@ async fn seed_003_create_update_install_and_delete() {
         404
     );
     let r = slugify(&server, &admin, "bot").await;
-    assert_eq!(r.status, 404, "{}", r.text);
+    assert_eq!(
+        (r.status, &r.json),
+        (
+            404,
+            &json!({"code": "not_found", "error": "Skill assignment for this agent not found"})
+        ),
+        "{}",
+        r.text
+    );
     assert_eq!(
         server
             .request("GET", "/api/skills/text-tools", Some(&admin), None)
@@ -1093,27 +1066,11 @@ async fn inputs_are_recorded_only_when_the_operator_enables_it() {
         )
         .await;
         let admin = server.tenant("acme").await;
-        let r = server.install(&admin, "text-tools").await;
-        let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-        server
-            .raw(
-                "POST",
-                &format!("/api/skills/{id}/approve"),
-                Some(&admin),
-                None,
-                None,
-            )
-            .await;
-        agent(&server, &admin, "bot").await;
-        server
-            .request(
-                "POST",
-                &format!("/api/skills/{id}/assign"),
-                Some(&admin),
-                Some(json!({"agentId": "bot"})),
-            )
-            .await;
-        assert_eq!(slugify(&server, &admin, "bot").await.status, 200);
+        let id = server.installed(&admin, "text-tools").await;
+        server.approve(&admin, &id, None).await;
+        server.agent(&admin, "bot").await;
+        server.assign(&admin, &id, json!({"agentId": "bot"})).await;
+        assert_slugifies(&server, &admin, "bot").await;
         let r = server
             .request("GET", "/api/audit", Some(&admin), None)
             .await;
@@ -1137,21 +1094,12 @@ async fn inputs_are_recorded_only_when_the_operator_enables_it() {
 
 #[tokio::test]
 async fn every_new_write_surface_refuses_missing_wrong_and_foreign_credentials() {
-    let upstream = FileServer::start().await;
-    upstream.put("/loop", Served::Redirect("/loop".into()));
+    let upstream = Upstream::start("127.0.0.1");
     let server = TestServer::start_with("catalog-auth", private_sources()).await;
     let admin = server.tenant("acme").await;
-    agent(&server, &admin, "bot").await;
-    let r = server.install(&admin, "text-tools").await;
-    let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
-    server
-        .request(
-            "POST",
-            &format!("/api/skills/{id}/assign"),
-            Some(&admin),
-            Some(json!({"agentId": "bot"})),
-        )
-        .await;
+    server.agent(&admin, "bot").await;
+    let id = server.installed(&admin, "text-tools").await;
+    server.assign(&admin, &id, json!({"agentId": "bot"})).await;
     let reader = server.token(&admin, &["skills:read"]).await;
     let other = server.tenant("other").await;
     let url_body = json!({"url": upstream.url("/loop")});
@@ -1218,11 +1166,11 @@ async fn every_new_write_surface_refuses_missing_wrong_and_foreign_credentials()
         }
     }
     // An upstream body over the install limit is cut off, not buffered.
-    upstream.put("/huge.wasm", Served::Bytes(vec![0u8; 33 << 20]));
+    upstream.put_file("huge.wasm", &vec![0u8; 33 << 20]);
     let r = json_install(
         &server,
         &admin,
-        json!({"sourceUrl": upstream.url("/huge.wasm")}),
+        json!({"sourceUrl": upstream.file_url("huge.wasm")}),
     )
     .await;
     assert_eq!(
@@ -1241,7 +1189,14 @@ async fn every_new_write_surface_refuses_missing_wrong_and_foreign_credentials()
         r.text
     );
     assert!(r.text.contains("redirects"), "{}", r.text);
-    assert_eq!(upstream.hits(), 7, "one huge fetch, then six for the loop");
+    let mut expected = vec!["GET /files/huge.wasm".to_owned()];
+    // The first request and five redirects; the sixth is not followed.
+    expected.extend(std::iter::repeat_n("GET /loop".to_owned(), 6));
+    assert_eq!(
+        upstream.requests(),
+        expected,
+        "one huge fetch, then six for the loop"
+    );
     // Nothing above changed the skill or the agent.
     let r = server
         .request(
@@ -1252,8 +1207,14 @@ async fn every_new_write_surface_refuses_missing_wrong_and_foreign_credentials()
         )
         .await;
     assert_eq!(
-        (r.status, r.json["description"].as_str().is_some()),
-        (200, true)
+        (r.status, r.json["description"].as_str()),
+        (
+            200,
+            Some(
+                "Word counts, slugs, JSON Pointer queries and regex extraction over text you pass in"
+            )
+        ),
+        "{}",
+        r.text
     );
-    assert_ne!(r.json["description"], "x");
 }

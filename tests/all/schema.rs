@@ -18,8 +18,7 @@ async fn sqlite_and_postgres_migrations_give_the_same_tables_and_columns() {
             backend::DATABASE_URL_VAR
         );
     };
-    let dir = std::env::temp_dir().join(format!("skillhost-schema-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = skillhost_tests::work_dir("schema");
 
     Store::connect(&dir, &StoreConfig::default()).await.unwrap();
     let mut sqlite = sqlx::SqliteConnection::connect(&format!(

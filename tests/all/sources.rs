@@ -471,8 +471,25 @@ async fn every_source_is_installed_refused_attached_invoked_synced_and_browsed()
     let r = invoke("pet-store", "getPet", json!({})).await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.json["code"], "invalid_input");
+    // A path parameter is one segment: `../whoami` is sent encoded, and
+    // the API looks for a pet of that name.
     let r = invoke("pet-store", "getPet", json!({"petId": "../whoami"})).await;
-    assert_ne!(r.json["success"], true, "{}", r.text);
+    assert_eq!(
+        (
+            r.status,
+            r.json["success"].as_bool(),
+            r.json["code"].as_str(),
+            r.json["error"].as_str()
+        ),
+        (
+            200,
+            Some(false),
+            Some("failed"),
+            Some(r#"failed: the API answered 404 Not Found: {"error": "no pet ../whoami"}"#)
+        ),
+        "{}",
+        r.text
+    );
     let recorded = up.get("/api/_recorded");
     let calls = recorded.as_array().unwrap();
     assert!(
@@ -510,7 +527,24 @@ async fn every_source_is_installed_refused_attached_invoked_synced_and_browsed()
     assert!(r.text.contains("Error executing tool fail"), "{}", r.text);
     // A SKILL.md runs nothing.
     let r = invoke("pdf-tools", "anything", json!({})).await;
-    assert_ne!(r.json["success"], true, "{}", r.text);
+    assert_eq!(
+        (
+            r.status,
+            r.json["success"].as_bool(),
+            r.json["code"].as_str(),
+            r.json["error"].as_str()
+        ),
+        (
+            404,
+            Some(false),
+            Some("not_found"),
+            Some(
+                "not found: skill `pdf-tools` has no callable abilities: its instructions are read with skill_query"
+            )
+        ),
+        "{}",
+        r.text
+    );
 
     // What the agent's runtime loads at its next message.
     let r = s
@@ -785,18 +819,42 @@ async fn every_source_is_installed_refused_attached_invoked_synced_and_browsed()
         .request("GET", "/api/skills/browse?limit=500", Some(&reader), None)
         .await;
     assert_eq!(r.status, 400, "{}", r.text);
-    let r = s
-        .request("GET", "/api/skills/browse", Some(&other), None)
-        .await;
-    assert!(
+    // Another tenant browses the same entries, none of them installed
+    // (where this tenant sees its installs).
+    let installed = |r: &Reply| -> Vec<(String, bool)> {
         r.json["skills"]
             .as_array()
-            .unwrap()
+            .unwrap_or_else(|| panic!("{}", r.text))
             .iter()
-            .all(|e| e["installedId"].is_null()),
-        "{}",
-        r.text
+            .map(|e| {
+                (
+                    e["key"].as_str().unwrap().to_owned(),
+                    !e["installedId"].is_null(),
+                )
+            })
+            .collect()
+    };
+    let mine = s
+        .request("GET", "/api/skills/browse", Some(&reader), None)
+        .await;
+    let theirs = s
+        .request("GET", "/api/skills/browse", Some(&other), None)
+        .await;
+    assert_eq!((mine.status, theirs.status), (200, 200), "{}", theirs.text);
+    let mine = installed(&mine);
+    assert_eq!(
+        mine.iter()
+            .filter(|(_, installed)| *installed)
+            .map(|(key, _)| key.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "mcp_registry:io.test/remote-tools",
+            "skill_md:acme/skills/skills/pdf-tools"
+        ]
     );
+    let not_installed: Vec<(String, bool)> =
+        mine.iter().map(|(key, _)| (key.clone(), false)).collect();
+    assert_eq!(installed(&theirs), not_installed);
     let r = s.request("GET", "/api/skills/browse", None, None).await;
     assert_eq!(r.status, 401);
 
@@ -860,10 +918,32 @@ async fn every_source_is_installed_refused_attached_invoked_synced_and_browsed()
         .request("GET", "/api/audit?skill=pet-store", Some(&admin), None)
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(
-        r.json["invocations"]
-            .as_array()
-            .is_some_and(|v| !v.is_empty()),
+    let calls: Vec<(&str, &str, &str)> = r.json["invocations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", r.text))
+        .iter()
+        .map(|i| {
+            (
+                i["ability"].as_str().unwrap(),
+                i["surface"].as_str().unwrap(),
+                i["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Newest first: every call above, on REST and through the MCP client.
+    assert_eq!(
+        calls,
+        [
+            ("getPet", "rest", "success"),
+            ("getPet", "rest", "success"),
+            ("getPet", "mcp", "success"),
+            ("getPet", "rest", "failed"),
+            ("getPet", "rest", "invalid_input"),
+            ("whoAmI", "rest", "success"),
+            ("createPet", "rest", "success"),
+            ("listPets", "rest", "success"),
+            ("getPet", "rest", "success"),
+        ],
         "{}",
         r.text
     );
