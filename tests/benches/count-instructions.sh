@@ -57,7 +57,7 @@ count() {
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/out-$n" \
     "$bin" --bench >"$work/log-$n" 2>&1 &
   pid=$!
-  until grep -q "ready" "$work/log-$n"; do
+  until grep -qs "ready" "$work/log-$n"; do
     kill -0 "$pid" 2>/dev/null || { cat "$work/log-$n" >&2; exit 1; }
     sleep 1
   done
