@@ -52,7 +52,12 @@ impl ArtifactCache {
         }
         let component = Component::new(engine, bytes)?;
         let serialized = component.serialize()?;
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        // One temporary file per writer, not per process: two runtimes of
+        // one process compiling the same digest must not share it, or one
+        // could rename the other's half-written file into place.
+        static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let writer = WRITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_extension(format!("tmp{}-{writer}", std::process::id()));
         // A failed write only costs a recompile next time; never fail the load.
         if let Err(error) =
             std::fs::write(&tmp, &serialized).and_then(|()| std::fs::rename(&tmp, &path))
