@@ -484,8 +484,8 @@ async fn every_source_is_installed_refused_attached_invoked_synced_and_browsed()
         (
             200,
             Some(false),
-            Some("failed"),
-            Some(r#"failed: the API answered 404 Not Found: {"error": "no pet ../whoami"}"#)
+            Some("upstream_error"),
+            Some(r#"the API answered 404 Not Found: {"error": "no pet ../whoami"}"#)
         ),
         "{}",
         r.text
@@ -937,7 +937,7 @@ async fn every_source_is_installed_refused_attached_invoked_synced_and_browsed()
             ("getPet", "rest", "success"),
             ("getPet", "rest", "success"),
             ("getPet", "mcp", "success"),
-            ("getPet", "rest", "failed"),
+            ("getPet", "rest", "upstream_error"),
             ("getPet", "rest", "invalid_input"),
             ("whoAmI", "rest", "success"),
             ("createPet", "rest", "success"),
@@ -954,6 +954,126 @@ async fn every_source_is_installed_refused_attached_invoked_synced_and_browsed()
         r.text
     );
     assert!(r.text.contains("remote-tools"), "{}", r.text);
+
+    // A skillset ability backed by the OpenAPI skill carries its own
+    // `secretId` as the call's credential, on the skill server as on every
+    // surface; binding that secret to the skill's origin is an admin's act.
+    let r = s
+        .request(
+            "POST",
+            "/api/v1/skillset/create",
+            Some(&writer),
+            Some(json!({"name": "Pets desk", "description": "Pet lookups"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let desk = r.json["id"].as_str().unwrap().to_owned();
+    let abilities = format!("/api/v1/skillset/{desk}/ability");
+    let who = json!({"name": "who", "description": "Who the API sees", "skillId": pets, "ability": "whoAmI", "secretId": pets_key});
+    let r = s
+        .request(
+            "POST",
+            &format!("{abilities}/create"),
+            Some(&writer),
+            Some(who.clone()),
+        )
+        .await;
+    refused(
+        &r,
+        403,
+        "forbidden",
+        "binding a secret to a destination is an admin's decision",
+    );
+    let r = s
+        .request(
+            "POST",
+            &format!("{abilities}/create"),
+            Some(&writer),
+            Some(json!({"name": "anon", "description": "Without a key", "skillId": pets, "ability": "whoAmI"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let anon = r.json["id"].as_str().unwrap().to_owned();
+    let r = s
+        .request(
+            "POST",
+            &format!("{abilities}/{anon}/update"),
+            Some(&writer),
+            Some(json!({"secretId": pets_key})),
+        )
+        .await;
+    refused(&r, 403, "forbidden", "admin");
+    let r = s
+        .request(
+            "POST",
+            &format!("{abilities}/create"),
+            Some(&admin),
+            Some(who),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = s
+        .request(
+            "POST",
+            "/api/v1/integration/skillserver/create",
+            Some(&writer),
+            Some(json!({"skillsetId": desk, "name": "Pets desk"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let (desk_server, desk_token) = (
+        r.json["id"].as_str().unwrap().to_owned(),
+        r.json["accessToken"].as_str().unwrap().to_owned(),
+    );
+    let before = up.get("/api/_recorded");
+    let before = before.as_array().unwrap().len();
+    let r = s
+        .request(
+            "POST",
+            &format!("/integration/skillserver/{desk_server}?format=json"),
+            Some(&desk_token),
+            Some(json!({"ability": "who", "input": {}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(
+        !r.text.contains(PETS_KEY),
+        "the credential is redacted: {}",
+        r.text
+    );
+    assert!(r.text.contains("[secret:pets key]"), "{}", r.text);
+    let recorded = up.get("/api/_recorded");
+    let whoami: Vec<&Value> = recorded.as_array().unwrap()[before..]
+        .iter()
+        .filter(|c| c["path"] == "/whoami")
+        .collect();
+    assert_eq!(whoami.len(), 1, "{recorded}");
+    assert_eq!(whoami[0]["headers"]["x-api-key"], PETS_KEY, "{recorded}");
+    // Without its own secretId the ability has no credential (no
+    // attachment's reaches a skillset call), and nothing is sent.
+    let r = s
+        .request(
+            "POST",
+            &format!("/integration/skillserver/{desk_server}?format=json"),
+            Some(&desk_token),
+            Some(json!({"ability": "anon", "input": {}})),
+        )
+        .await;
+    assert_eq!(r.status, 502, "{}", r.text);
+    assert_eq!(r.json["error"]["code"], "failed", "{}", r.text);
+    assert!(
+        r.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("this operation needs a credential"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        up.get("/api/_recorded").as_array().unwrap().len(),
+        before + 1,
+        "only the call with the key reached the API"
+    );
 
     // Uninstalling detaches from every agent and runner.
     let r = s
