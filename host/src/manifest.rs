@@ -357,6 +357,11 @@ impl Manifest {
     pub fn ability(&self, name: &str) -> Option<&AbilitySpec> {
         self.abilities.iter().find(|a| a.name == name)
     }
+
+    /// Every ability's name, in order (for messages that list them).
+    pub fn ability_names(&self) -> Vec<&str> {
+        self.abilities.iter().map(|a| a.name.as_str()).collect()
+    }
 }
 
 #[derive(Clone, Copy)]

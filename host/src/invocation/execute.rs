@@ -142,12 +142,7 @@ async fn source_call(services: &Services, call: SkillCall<'_>) -> Result<Execute
 /// call reads like a component's.
 fn check(skill: &SkillRow, ability: &str, input: &Value) -> Result<(), Failure> {
     let Some(spec) = skill.manifest.ability(ability) else {
-        let names: Vec<&str> = skill
-            .manifest
-            .abilities
-            .iter()
-            .map(|a| a.name.as_str())
-            .collect();
+        let names = skill.manifest.ability_names();
         return Err(Failure::from(&InvokeError::NotFound {
             message: format!(
                 "skill `{}` has no ability `{ability}`; it has: {}",

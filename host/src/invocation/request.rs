@@ -39,6 +39,27 @@ pub struct Caller {
     pub integration_id: Option<String>,
 }
 
+impl Caller {
+    /// An agent of `tenant_id` (resolved in that tenant).
+    pub fn agent(tenant_id: &str, agent: Agent) -> Caller {
+        Caller {
+            tenant_id: tenant_id.to_owned(),
+            agent: Some(agent),
+            integration_id: None,
+        }
+    }
+
+    /// An integration of `tenant_id` (a skill server or an MCP server
+    /// integration).
+    pub fn integration(tenant_id: &str, integration_id: &str) -> Caller {
+        Caller {
+            tenant_id: tenant_id.to_owned(),
+            agent: None,
+            integration_id: Some(integration_id.to_owned()),
+        }
+    }
+}
+
 /// What is called. Built once per call and moved once into the path:
 /// boxing the larger variants would only add allocations to every call.
 #[derive(Debug, Clone)]

@@ -155,11 +155,7 @@ fn choose_ability(skill: &SkillRow, named: Option<&str>) -> Result<String, Failu
             format!(
                 "skill `{}` has several abilities ({}); name one in `ability`",
                 skill.manifest.name,
-                abilities
-                    .iter()
-                    .map(|a| a.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                skill.manifest.ability_names().join(", ")
             ),
         )),
     }

@@ -45,11 +45,7 @@ async fn invoke(
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let request = Request {
-        caller: Caller {
-            tenant_id: principal.tenant_id.clone(),
-            agent: Some(agent),
-            integration_id: None,
-        },
+        caller: Caller::agent(&principal.tenant_id, agent),
         target: Target::Skill {
             skill,
             ability: body.ability,

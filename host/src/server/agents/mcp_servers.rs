@@ -448,11 +448,7 @@ async fn invoke(
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let request = Request {
-        caller: Caller {
-            tenant_id: principal.tenant_id.clone(),
-            agent: Some(agent),
-            integration_id: None,
-        },
+        caller: Caller::agent(&principal.tenant_id, agent),
         target: Target::RemoteTool {
             server: body.server,
             tool: body.tool,

@@ -53,11 +53,7 @@ impl AgentTools {
         request_id: Option<String>,
     ) -> Result<CallToolResponse, McpError> {
         let request = Request {
-            caller: Caller {
-                tenant_id: caller.tenant_id.clone(),
-                agent: Some(caller.agent.clone()),
-                integration_id: None,
-            },
+            caller: Caller::agent(&caller.tenant_id, caller.agent.clone()),
             target,
             input,
             session: None,

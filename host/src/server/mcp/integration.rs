@@ -97,11 +97,7 @@ impl ServerHandler for SkillsetTools {
             return Err(unknown());
         };
         let request = Request {
-            caller: Caller {
-                tenant_id: tenant,
-                agent: None,
-                integration_id: Some(caller.integration.id.clone()),
-            },
+            caller: Caller::integration(&tenant, &caller.integration.id),
             target: Target::SkillsetAbility {
                 skillset: caller.skillset.clone(),
                 ability,

@@ -219,11 +219,7 @@ async fn invoke(
         Err(e) => return api_failure(format, e.into()),
     };
     let request = Request {
-        caller: Caller {
-            tenant_id: tenant,
-            agent: None,
-            integration_id: Some(integration.id.clone()),
-        },
+        caller: Caller::integration(&tenant, &integration.id),
         target: Target::SkillsetAbility { skillset, ability },
         input: body.input.unwrap_or_else(|| json!({})),
         session: params.session.clone(),

@@ -169,12 +169,7 @@ async fn check_skill_ability(
             code: "invalid_skill",
             message: format!("skill `{skill_id}` is not installed in this tenant"),
         })?;
-    let names: Vec<&str> = skill
-        .manifest
-        .abilities
-        .iter()
-        .map(|a| a.name.as_str())
-        .collect();
+    let names = skill.manifest.ability_names();
     match (ability, names.as_slice()) {
         (Some(name), _) if names.contains(&name) => Ok(name.to_owned()),
         (None, [only]) => Ok((*only).to_owned()),
