@@ -8,7 +8,11 @@
 //! writes (name, version, description, abilities with their schemas, and
 //! the declaration — the one origin it reaches), a digest of what was
 //! fetched, and a [`SourceDetail`] with what the kind needs to run.
+//!
+//! [`fetch`] is the one http(s) fetch of a source, and of a packaged
+//! component a URL install names, through the outbound guard.
 pub mod archive;
+pub mod fetch;
 pub mod github;
 pub mod openapi;
 pub mod registry;

@@ -9,7 +9,7 @@ use crate::capability::Policy;
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, JsonBody};
 use crate::services::AppState;
-use crate::source::{FetchError, FetchPolicy};
+use crate::sources::fetch::{FetchError, FetchPolicy};
 use crate::store::SkillStatus;
 use crate::store::{SkillRow, StoreError, new_skill};
 use axum::body::Bytes;
@@ -196,11 +196,11 @@ pub(crate) async fn fetch_url(
     sha256: Option<&str>,
 ) -> Result<(Vec<u8>, Origin), ApiError> {
     let pin = sha256
-        .map(crate::source::parse_pin)
+        .map(crate::sources::fetch::parse_pin)
         .transpose()
         .map_err(|m| ApiError::bad_request("invalid_sha256", m))?;
-    let url = crate::source::parse(url).map_err(fetch_error)?;
-    let fetched = crate::source::fetch(
+    let url = crate::sources::fetch::parse(url).map_err(fetch_error)?;
+    let fetched = crate::sources::fetch::fetch(
         state.loader.outbound(),
         &url,
         pin.as_deref(),

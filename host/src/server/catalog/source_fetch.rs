@@ -124,8 +124,8 @@ fn digest_of(detail: &SourceDetail) -> String {
 }
 
 async fn fetch(state: &AppState, url: &str, accept: &str) -> Result<Vec<u8>, ApiError> {
-    let url = crate::source::parse(url).map_err(fetch_error)?;
-    crate::source::fetch_as(state.loader.outbound(), &url, accept, fetch_policy(state))
+    let url = crate::sources::fetch::parse(url).map_err(fetch_error)?;
+    crate::sources::fetch::fetch_as(state.loader.outbound(), &url, accept, fetch_policy(state))
         .await
         .map(|f| f.bytes)
         .map_err(fetch_error)
@@ -234,7 +234,7 @@ async fn skill_md_source(state: &AppState, spec: &SourceSpec) -> Result<Made, Ap
 }
 
 async fn openapi_source(state: &AppState, spec: &SourceSpec) -> Result<Made, ApiError> {
-    let url = crate::source::parse(&spec.source_url).map_err(fetch_error)?;
+    let url = crate::sources::fetch::parse(&spec.source_url).map_err(fetch_error)?;
     let bytes = fetch(
         state,
         url.as_str(),
@@ -293,7 +293,7 @@ async fn registry_source(
     tenant: &str,
     spec: &SourceSpec,
 ) -> Result<Made, ApiError> {
-    let base = crate::source::parse(&spec.source_url).map_err(fetch_error)?;
+    let base = crate::sources::fetch::parse(&spec.source_url).map_err(fetch_error)?;
     let Some(server_name) = spec
         .source_ref
         .as_deref()
