@@ -11,7 +11,9 @@
 //!   input-schema cache.
 //! - [`services`]: the state every surface shares, and the reads that
 //!   combine its parts (a secret's value, a component by digest).
-//! - [`sources`]: seed 004's SKILL.md bundles, OpenAPI documents, registries.
+//! - [`sources`]: seed 004's SKILL.md bundles, OpenAPI documents, registries,
+//!   made into skills; the one http(s) fetch every source and URL install
+//!   takes through the outbound guard.
 //! - [`store`]: durable state (sqlx; SQLite by default, or PostgreSQL).
 //! - [`runtime`]: wasmtime engine, compile cache, the loader, one sandboxed
 //!   call.
@@ -36,7 +38,6 @@ pub mod package;
 pub mod runtime;
 pub mod server;
 pub mod services;
-pub mod source;
 pub mod sources;
 pub mod store;
 pub mod telemetry;

@@ -13,7 +13,7 @@ use skillhost::outbound::{
     Exchanges, Injection, Limits, Origins, Outbound, OutboundConfig, OutboundError, Rules,
 };
 use skillhost::runtime::{Call, Invocation, MemorySessions, Runtime, RuntimeConfig};
-use skillhost::source::{FetchError, FetchPolicy};
+use skillhost::sources::fetch::{FetchError, FetchPolicy};
 use skillhost_tests::{Upstream, fixture, pattern, sha256};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -216,7 +216,7 @@ async fn a_body_over_the_limit_fails_as_such_for_guests_and_sources() {
         allow_private: true,
         max_bytes: 1 << 20,
     };
-    match skillhost::source::fetch(runtime.outbound(), &source, None, policy).await {
+    match skillhost::sources::fetch::fetch(runtime.outbound(), &source, None, policy).await {
         Err(FetchError::Failed { reason, .. }) => {
             assert!(reason.contains("larger than 1048576 bytes"), "{reason}")
         }
@@ -299,7 +299,7 @@ async fn sources_follow_redirects_and_every_hop_is_checked_again() {
         let outbound = outbound.clone();
         async move {
             let url = url::Url::parse(&path).unwrap();
-            skillhost::source::fetch(&outbound, &url, None, policy).await
+            skillhost::sources::fetch::fetch(&outbound, &url, None, policy).await
         }
     };
     let chain = fetch(trusted.url("/redirect?n=3&size=5000")).await.unwrap();
@@ -352,7 +352,7 @@ async fn hundreds_of_source_fetches_of_every_kind_all_arrive_whole() {
             let size = [10_000, 700_000, 3_000_000][i % 3];
             let url = url::Url::parse(&upstream.url(&format!("/{route}?size={size}"))).unwrap();
             let pin = sha256(&pattern(size));
-            let fetched = skillhost::source::fetch(&outbound, &url, Some(&pin), policy)
+            let fetched = skillhost::sources::fetch::fetch(&outbound, &url, Some(&pin), policy)
                 .await
                 .unwrap_or_else(|e| panic!("fetch {i} ({route} {size}): {e}"));
             assert_eq!(fetched.bytes.len(), size);

@@ -20,6 +20,7 @@ mod skillset;
 mod status;
 
 pub use crate::ability::outcome::{Category, Failure};
+pub use credentials::mcp_credential;
 pub use outcome::Outcome;
 pub use policy::{approved as approved_policy, for_assignment as effective_policy};
 pub use remote::{Listing, list_tools as list_remote_tools};

@@ -8,8 +8,16 @@
 //! writes (name, version, description, abilities with their schemas, and
 //! the declaration — the one origin it reaches), a digest of what was
 //! fetched, and a [`SourceDetail`] with what the kind needs to run.
+//!
+//! [`make`] turns an install's `{source, sourceUrl, sourceRef}` into that
+//! row's parts, failing with a [`make::SourceError`] (a code and a message;
+//! the HTTP layer maps it). [`fetch`] is the one http(s) fetch of a source,
+//! and of a packaged component a URL install names, through the outbound
+//! guard.
 pub mod archive;
+pub mod fetch;
 pub mod github;
+pub mod make;
 pub mod openapi;
 pub mod registry;
 pub mod skill_md;

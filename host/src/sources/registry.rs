@@ -3,7 +3,7 @@
 //! no processes can use only a server's `remotes` (never its `packages`),
 //! and speaks streamable HTTP.
 use crate::outbound::Outbound;
-use crate::source::{FetchError, FetchPolicy};
+use crate::sources::fetch::{FetchError, FetchPolicy};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -244,12 +244,13 @@ async fn get_json<T: serde::de::DeserializeOwned>(
     base: &url::Url,
     url: &str,
 ) -> Result<T, RegistryError> {
-    let url = crate::source::parse(url)?;
+    let url = crate::sources::fetch::parse(url)?;
     let policy = FetchPolicy {
         max_bytes: policy.max_bytes.min(MAX_ANSWER_BYTES),
         ..policy
     };
-    let fetched = crate::source::fetch_as(outbound, &url, "application/json", policy).await?;
+    let fetched =
+        crate::sources::fetch::fetch_as(outbound, &url, "application/json", policy).await?;
     serde_json::from_slice(&fetched.bytes).map_err(|e| RegistryError::Unreadable {
         registry: base.to_string(),
         message: e.to_string(),

@@ -248,11 +248,15 @@ async fn repo_listing(
     if let Some(Cached::Repo(hit)) = cached(&key) {
         return Ok((hit, folder_of));
     }
-    let parsed = crate::source::parse(&url).map_err(|e| e.to_string())?;
-    let fetched =
-        crate::source::fetch_as(state.loader.outbound(), &parsed, "*/*", fetch_policy(state))
-            .await
-            .map_err(|e| e.to_string())?;
+    let parsed = crate::sources::fetch::parse(&url).map_err(|e| e.to_string())?;
+    let fetched = crate::sources::fetch::fetch_as(
+        state.loader.outbound(),
+        &parsed,
+        "*/*",
+        fetch_policy(state),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let listing = tokio::task::spawn_blocking(move || skill_md::list_archive(&fetched.bytes, kind))
         .await
         .map_err(|e| e.to_string())?

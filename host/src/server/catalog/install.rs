@@ -87,9 +87,9 @@ async fn sync(
         code: "sync_failed",
         message,
     };
-    let fetched = match crate::source::parse(location) {
+    let fetched = match crate::sources::fetch::parse(location) {
         Ok(url) => {
-            crate::source::fetch(
+            crate::sources::fetch::fetch(
                 state.loader.outbound(),
                 &url,
                 skill.source_sha256.as_deref(),

@@ -9,7 +9,8 @@ use crate::capability::Policy;
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, JsonBody};
 use crate::services::AppState;
-use crate::source::{FetchError, FetchPolicy};
+use crate::sources::fetch::FetchPolicy;
+use crate::sources::make::SourceError;
 use crate::store::SkillStatus;
 use crate::store::{SkillRow, StoreError, new_skill};
 use axum::body::Bytes;
@@ -196,18 +197,18 @@ pub(crate) async fn fetch_url(
     sha256: Option<&str>,
 ) -> Result<(Vec<u8>, Origin), ApiError> {
     let pin = sha256
-        .map(crate::source::parse_pin)
+        .map(crate::sources::fetch::parse_pin)
         .transpose()
         .map_err(|m| ApiError::bad_request("invalid_sha256", m))?;
-    let url = crate::source::parse(url).map_err(fetch_error)?;
-    let fetched = crate::source::fetch(
+    let url = crate::sources::fetch::parse(url).map_err(SourceError::from)?;
+    let fetched = crate::sources::fetch::fetch(
         state.loader.outbound(),
         &url,
         pin.as_deref(),
         fetch_policy(state),
     )
     .await
-    .map_err(fetch_error)?;
+    .map_err(SourceError::from)?;
     let origin = Origin {
         source: "url",
         location: Some(url.to_string()),
@@ -229,26 +230,6 @@ pub(crate) fn fetch_policy(state: &AppState) -> FetchPolicy {
     FetchPolicy {
         allow_private: state.options.allow_private_sources,
         max_bytes: crate::server::request::MAX_BODY_BYTES,
-    }
-}
-
-/// Install-time mapping of fetch failures.
-pub(crate) fn fetch_error(error: FetchError) -> ApiError {
-    let message = error.to_string();
-    match error {
-        FetchError::InvalidUrl(_) => ApiError::bad_request("invalid_source_url", message),
-        FetchError::Refused(_) => ApiError::Unprocessable {
-            code: "source_refused",
-            message,
-        },
-        FetchError::DigestMismatch { .. } => ApiError::Unprocessable {
-            code: "digest_mismatch",
-            message,
-        },
-        FetchError::Failed { .. } | FetchError::Status { .. } => ApiError::BadGateway {
-            code: "fetch_failed",
-            message,
-        },
     }
 }
 

@@ -4,7 +4,6 @@ mod browse;
 mod install;
 pub(crate) mod installing;
 mod skills;
-pub(crate) mod source_fetch;
 pub(crate) mod sources;
 pub(crate) mod view;
 

@@ -6,11 +6,12 @@
 
 use crate::capability::{Grant, Policy};
 use crate::server::auth::Principal;
-use crate::server::catalog::source_fetch::{self as fetch, SourceSpec};
+use crate::server::catalog::installing::fetch_policy;
 use crate::server::catalog::view::view;
 use crate::server::error::ApiError;
 use crate::services::AppState;
 use crate::sources::SourceKind;
+use crate::sources::make::{self, Context, Credentials, OpenedCredential, SourceError, SourceSpec};
 use crate::store::SkillStatus;
 use crate::store::{PendingSource, SkillFilter, SkillRow, StoreError, new_skill, now};
 use serde_json::{Value, json};
@@ -35,7 +36,7 @@ pub(crate) async fn install(
     let kind = SourceKind::parse(&spec.source).ok_or(ApiError::Internal)?;
     let tenant = &principal.tenant_id;
     check_credential(state, principal, spec.credential_id.as_deref()).await?;
-    let made = fetch::make(state, tenant, kind, &spec).await?;
+    let made = make::make(&context(state, tenant), kind, &spec).await?;
     let name = made.manifest.name.clone();
     if let Some(existing) = state.store.skill(tenant, &name).await?
         && existing.manifest.name == name
@@ -56,6 +57,57 @@ pub(crate) async fn install(
     })?;
     tracing::info!(skill_id = %row.id, name = %name, source = kind.as_str(), status = %row.status, "source skill installed");
     Ok(row)
+}
+
+/// What making a source takes: the guard, the source rules, GitHub, and
+/// `tenant`'s secrets for a registry server's listing.
+fn context<'a>(state: &'a AppState, tenant: &'a str) -> Context<'a, TenantSecrets<'a>> {
+    Context {
+        outbound: state.loader.outbound(),
+        policy: fetch_policy(state),
+        github: &state.options.github,
+        credentials: TenantSecrets { state, tenant },
+    }
+}
+
+/// A tenant's secrets, opened for a registry server's listing.
+struct TenantSecrets<'a> {
+    state: &'a AppState,
+    tenant: &'a str,
+}
+
+impl Credentials for TenantSecrets<'_> {
+    async fn open(
+        &self,
+        server: &str,
+        secret_id: &str,
+        header: Option<&str>,
+    ) -> Result<Result<OpenedCredential, String>, SourceError> {
+        let opened = crate::invocation::mcp_credential(
+            self.state,
+            self.tenant,
+            server,
+            Some(secret_id),
+            header,
+        )
+        .await
+        .map_err(|_| SourceError::Internal)?;
+        Ok(opened.map_err(|failure| failure.message))
+    }
+}
+
+/// The one mapping of a source's failure (and a URL install's fetch
+/// failure) to the HTTP answer.
+impl From<SourceError> for ApiError {
+    fn from(error: SourceError) -> Self {
+        match error {
+            SourceError::Invalid { code, message } => ApiError::BadRequest { code, message },
+            SourceError::NotFound { code, message } => ApiError::NotFoundWith { code, message },
+            SourceError::Unusable { code, message } => ApiError::Unprocessable { code, message },
+            SourceError::Unreachable { code, message } => ApiError::BadGateway { code, message },
+            SourceError::Internal => ApiError::Internal,
+        }
+    }
 }
 
 fn already_installed(name: &str) -> ApiError {
@@ -122,10 +174,11 @@ pub(crate) async fn sync(
         variables: remote.map(|r| r.variables.clone()).unwrap_or_default(),
     };
     let tenant = &principal.tenant_id;
-    let made = match fetch::make(state, tenant, kind, &spec).await {
+    let made = match make::make(&context(state, tenant), kind, &spec).await {
         Ok(made) => made,
         Err(error) => {
-            let message = fetch::failure_text(&error);
+            // The skill keeps working; the reason is kept in `syncError`.
+            let message = error.to_string();
             tracing::warn!(skill_id = %skill.id, error = %message, "sync failed");
             state
                 .store

@@ -2,16 +2,18 @@
 //! row holds — a manifest the host writes, a [`SourceDetail`] and a digest
 //! — for installs and syncs alike. Every fetch goes through the outbound
 //! guard with the source rules (public addresses unless the operator
-//! allows private sources).
-use crate::invocation::{Listing, list_remote_tools};
+//! allows private sources). A failure is a [`SourceError`]: a code and a
+//! message, which the HTTP layer maps to its statuses.
+use super::fetch::{self, FetchError, FetchPolicy};
+use super::github::{FolderSource, GithubConfig, folder_source};
+use super::registry::{self, RegistryError};
+use super::skill_md::{self, BundleError};
+use super::{SourceBody, SourceDetail, SourceKind, openapi};
+use crate::capability::Redactor;
 use crate::manifest::{AbilitySpec, Manifest};
-use crate::server::catalog::installing::{fetch_error, fetch_policy};
-use crate::server::error::ApiError;
-use crate::services::AppState;
-use crate::sources::github::{FolderSource, folder_source};
-use crate::sources::registry::{self, RegistryError};
-use crate::sources::skill_md::{self, BundleError};
-use crate::sources::{SourceBody, SourceDetail, SourceKind, openapi};
+use crate::outbound::Outbound;
+use crate::outbound::mcp_client::{self, McpEndpoint};
+use http::{HeaderName, HeaderValue};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -19,7 +21,7 @@ use std::collections::BTreeMap;
 /// Seed 004's install body.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct SourceSpec {
+pub struct SourceSpec {
     /// `skill_md`, `openapi_action` or `mcp_registry`.
     pub source: String,
     /// The repository, document or registry.
@@ -42,7 +44,7 @@ pub(crate) struct SourceSpec {
 }
 
 /// What a source gave.
-pub(crate) struct Made {
+pub struct Made {
     /// The manifest the host writes for it.
     pub manifest: Manifest,
     /// What runs it.
@@ -51,46 +53,146 @@ pub(crate) struct Made {
     pub digest: String,
 }
 
-fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::Unprocessable {
+/// Why a source gave no skill: a machine-readable code (seed 004's, such
+/// as `SOURCE_UNREACHABLE`, or the install's, such as `invalid_source_url`)
+/// and a message that says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The request names the source wrongly (its URL, reference or name).
+    #[error("{message}")]
+    Invalid {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The registry has no such server.
+    #[error("{message}")]
+    NotFound {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What is absent, and where it was looked for.
+        message: String,
+    },
+    /// The source may not be fetched, or what it gave cannot be made into
+    /// a skill.
+    #[error("{message}")]
+    Unusable {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The source, or the server it names, could not be reached or read.
+    #[error("{message}")]
+    Unreachable {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What failed.
+        message: String,
+    },
+    /// A failure of ours; the detail went to the log.
+    #[error("internal error")]
+    Internal,
+}
+
+fn unusable(code: &'static str, message: impl Into<String>) -> SourceError {
+    SourceError::Unusable {
         code,
         message: message.into(),
     }
 }
 
-fn bundle_error(error: BundleError) -> ApiError {
-    let code = match &error {
-        BundleError::Archive(_) => "INVALID_ARCHIVE",
-        _ => "INVALID_SKILL_MD",
-    };
-    unprocessable(code, error.to_string())
-}
-
-fn registry_error(error: RegistryError) -> ApiError {
-    let message = error.to_string();
-    match error {
-        RegistryError::NotFound { .. } => ApiError::NotFoundWith {
-            code: "REGISTRY_SERVER_NOT_FOUND",
-            message,
-        },
-        RegistryError::StdioOnly(_) => unprocessable("STDIO_TRANSPORT_UNSUPPORTED", message),
-        RegistryError::SseOnly(_) => unprocessable("TRANSPORT_UNSUPPORTED", message),
-        RegistryError::Variable { .. } => unprocessable("REGISTRY_VARIABLE_REQUIRED", message),
-        RegistryError::Invalid { .. } => unprocessable("INVALID_REGISTRY_SERVER", message),
-        RegistryError::BadName(_) => ApiError::bad_request("invalid_source_ref", message),
-        RegistryError::Fetch(e) => fetch_error(e),
-        RegistryError::Unreadable { .. } => ApiError::BadGateway {
-            code: "fetch_failed",
-            message,
-        },
+fn invalid(code: &'static str, message: impl Into<String>) -> SourceError {
+    SourceError::Invalid {
+        code,
+        message: message.into(),
     }
 }
 
+/// How a fetch failure reads, for sources and URL installs alike.
+impl From<FetchError> for SourceError {
+    fn from(error: FetchError) -> Self {
+        let message = error.to_string();
+        match error {
+            FetchError::InvalidUrl(_) => invalid("invalid_source_url", message),
+            FetchError::Refused(_) => unusable("source_refused", message),
+            FetchError::DigestMismatch { .. } => unusable("digest_mismatch", message),
+            FetchError::Failed { .. } | FetchError::Status { .. } => SourceError::Unreachable {
+                code: "fetch_failed",
+                message,
+            },
+        }
+    }
+}
+
+impl From<BundleError> for SourceError {
+    fn from(error: BundleError) -> Self {
+        let code = match &error {
+            BundleError::Archive(_) => "INVALID_ARCHIVE",
+            _ => "INVALID_SKILL_MD",
+        };
+        unusable(code, error.to_string())
+    }
+}
+
+impl From<RegistryError> for SourceError {
+    fn from(error: RegistryError) -> Self {
+        let message = error.to_string();
+        match error {
+            RegistryError::NotFound { .. } => SourceError::NotFound {
+                code: "REGISTRY_SERVER_NOT_FOUND",
+                message,
+            },
+            RegistryError::StdioOnly(_) => unusable("STDIO_TRANSPORT_UNSUPPORTED", message),
+            RegistryError::SseOnly(_) => unusable("TRANSPORT_UNSUPPORTED", message),
+            RegistryError::Variable { .. } => unusable("REGISTRY_VARIABLE_REQUIRED", message),
+            RegistryError::Invalid { .. } => unusable("INVALID_REGISTRY_SERVER", message),
+            RegistryError::BadName(_) => invalid("invalid_source_ref", message),
+            RegistryError::Fetch(e) => e.into(),
+            RegistryError::Unreadable { .. } => SourceError::Unreachable {
+                code: "fetch_failed",
+                message,
+            },
+        }
+    }
+}
+
+/// A credential header and the redactor that hides its value.
+pub type OpenedCredential = (Option<(HeaderName, HeaderValue)>, Redactor);
+
+/// Opens the tenant secret a registry install lists its server's tools
+/// with (the install's `credentialId`). The caller's: secrets are above
+/// the sources.
+pub trait Credentials {
+    /// The secret `secret_id` as the header `header` (`Authorization` when
+    /// unset) for the server named `server`, or why it cannot be used
+    /// (said to the caller).
+    fn open(
+        &self,
+        server: &str,
+        secret_id: &str,
+        header: Option<&str>,
+    ) -> impl Future<Output = Result<Result<OpenedCredential, String>, SourceError>> + Send;
+}
+
+/// What making a source takes from the service.
+pub struct Context<'a, C> {
+    /// The guard every fetch, and the registry server's listing, go through.
+    pub outbound: &'a Outbound,
+    /// The source rules: private addresses, the size limit.
+    pub policy: FetchPolicy,
+    /// Where GitHub's archives are.
+    pub github: &'a GithubConfig,
+    /// The tenant's secrets, for a registry server's listing.
+    pub credentials: C,
+}
+
 /// The name a source skill gets: the caller's, else the source's own.
-fn skill_name(spec: &SourceSpec, own: Option<String>) -> Result<String, ApiError> {
+fn skill_name(spec: &SourceSpec, own: Option<String>) -> Result<String, SourceError> {
     if let Some(name) = &spec.name {
         if !crate::manifest::is_slug(name, 64) {
-            return Err(ApiError::bad_request(
+            return Err(invalid(
                 "invalid_name",
                 format!("name `{name}` must be 1-64 lowercase letters, digits and single hyphens"),
             ));
@@ -98,7 +200,7 @@ fn skill_name(spec: &SourceSpec, own: Option<String>) -> Result<String, ApiError
         return Ok(name.clone());
     }
     own.ok_or_else(|| {
-        ApiError::bad_request(
+        invalid(
             "name_required",
             "the source gives no usable name: pass `name` (lowercase letters, digits and single hyphens)",
         )
@@ -123,44 +225,40 @@ fn digest_of(detail: &SourceDetail) -> String {
     ))
 }
 
-async fn fetch(state: &AppState, url: &str, accept: &str) -> Result<Vec<u8>, ApiError> {
-    let url = crate::source::parse(url).map_err(fetch_error)?;
-    crate::source::fetch_as(state.loader.outbound(), &url, accept, fetch_policy(state))
-        .await
-        .map(|f| f.bytes)
-        .map_err(fetch_error)
+async fn get<C>(ctx: &Context<'_, C>, url: &str, accept: &str) -> Result<Vec<u8>, SourceError> {
+    let url = fetch::parse(url)?;
+    let fetched = fetch::fetch_as(ctx.outbound, &url, accept, ctx.policy).await?;
+    Ok(fetched.bytes)
 }
 
-/// Fetches and reads a source. `tenant` owns the install credential.
-pub(crate) async fn make(
-    state: &AppState,
-    tenant: &str,
+/// Fetches and reads a source.
+pub async fn make<C: Credentials>(
+    ctx: &Context<'_, C>,
     kind: SourceKind,
     spec: &SourceSpec,
-) -> Result<Made, ApiError> {
+) -> Result<Made, SourceError> {
     let made = match kind {
-        SourceKind::SkillMd => skill_md_source(state, spec).await?,
-        SourceKind::OpenapiAction => openapi_source(state, spec).await?,
-        SourceKind::McpRegistry => registry_source(state, tenant, spec).await?,
+        SourceKind::SkillMd => skill_md_source(ctx, spec).await?,
+        SourceKind::OpenapiAction => openapi_source(ctx, spec).await?,
+        SourceKind::McpRegistry => registry_source(ctx, spec).await?,
     };
     Ok(made)
 }
 
-async fn skill_md_source(state: &AppState, spec: &SourceSpec) -> Result<Made, ApiError> {
-    let github = &state.options.github;
+async fn skill_md_source<C>(ctx: &Context<'_, C>, spec: &SourceSpec) -> Result<Made, SourceError> {
+    let github = ctx.github;
     let source = folder_source(&spec.source_url, spec.source_ref.as_deref(), github)
-        .map_err(|m| ApiError::bad_request("invalid_source_url", m))?;
+        .map_err(|m| invalid("invalid_source_url", m))?;
     let (bundle, source_ref, author) = match &source {
         FolderSource::Github(folder) => {
-            let bytes = fetch(state, &folder.archive_url(github), "*/*").await?;
+            let bytes = get(ctx, &folder.archive_url(github), "*/*").await?;
             let kind = crate::sources::archive::ArchiveKind::TarGz;
             let bundle = tokio::task::spawn_blocking({
                 let path = folder.path.clone();
                 move || skill_md::from_archive(&bytes, kind, &path)
             })
             .await
-            .map_err(|_| ApiError::Internal)?
-            .map_err(bundle_error)?;
+            .map_err(|_| SourceError::Internal)??;
             (
                 bundle,
                 Some(folder.source_ref()),
@@ -168,21 +266,21 @@ async fn skill_md_source(state: &AppState, spec: &SourceSpec) -> Result<Made, Ap
             )
         }
         FolderSource::SkillMd(url) => {
-            let bytes = fetch(state, url.as_str(), "text/markdown, text/plain, */*").await?;
+            let bytes = get(ctx, url.as_str(), "text/markdown, text/plain, */*").await?;
             let text = String::from_utf8(bytes).map_err(|_| {
-                unprocessable(
+                unusable(
                     "INVALID_SKILL_MD",
                     "the SKILL.md at `sourceUrl` is not UTF-8 text",
                 )
             })?;
             (
-                skill_md::from_skill_md(&text).map_err(bundle_error)?,
+                skill_md::from_skill_md(&text)?,
                 spec.source_ref.clone(),
                 None,
             )
         }
         FolderSource::Archive(url, kind) => {
-            let bytes = fetch(state, url.as_str(), "*/*").await?;
+            let bytes = get(ctx, url.as_str(), "*/*").await?;
             let folder = spec.source_ref.clone().unwrap_or_default();
             let kind = *kind;
             let bundle = tokio::task::spawn_blocking({
@@ -190,8 +288,7 @@ async fn skill_md_source(state: &AppState, spec: &SourceSpec) -> Result<Made, Ap
                 move || skill_md::from_archive(&bytes, kind, &folder)
             })
             .await
-            .map_err(|_| ApiError::Internal)?
-            .map_err(bundle_error)?;
+            .map_err(|_| SourceError::Internal)??;
             (bundle, spec.source_ref.clone(), None)
         }
     };
@@ -233,10 +330,10 @@ async fn skill_md_source(state: &AppState, spec: &SourceSpec) -> Result<Made, Ap
     })
 }
 
-async fn openapi_source(state: &AppState, spec: &SourceSpec) -> Result<Made, ApiError> {
-    let url = crate::source::parse(&spec.source_url).map_err(fetch_error)?;
-    let bytes = fetch(
-        state,
+async fn openapi_source<C>(ctx: &Context<'_, C>, spec: &SourceSpec) -> Result<Made, SourceError> {
+    let url = fetch::parse(&spec.source_url)?;
+    let bytes = get(
+        ctx,
         url.as_str(),
         "application/json, application/yaml, text/yaml, */*",
     )
@@ -246,10 +343,10 @@ async fn openapi_source(state: &AppState, spec: &SourceSpec) -> Result<Made, Api
         move || openapi::parse(&bytes, &url)
     })
     .await
-    .map_err(|_| ApiError::Internal)?
-    .map_err(|e| unprocessable("INVALID_OPENAPI", e.to_string()))?;
+    .map_err(|_| SourceError::Internal)?
+    .map_err(|e| unusable("INVALID_OPENAPI", e.to_string()))?;
     let origin = crate::outbound::origin_pattern(&api.base_url)
-        .map_err(|e| unprocessable("INVALID_OPENAPI", format!("the API's server URL: {e}")))?;
+        .map_err(|e| unusable("INVALID_OPENAPI", format!("the API's server URL: {e}")))?;
     let name = skill_name(spec, crate::sources::slug(&api.title))?;
     let abilities = api
         .operations
@@ -288,42 +385,29 @@ async fn openapi_source(state: &AppState, spec: &SourceSpec) -> Result<Made, Api
     })
 }
 
-async fn registry_source(
-    state: &AppState,
-    tenant: &str,
+async fn registry_source<C: Credentials>(
+    ctx: &Context<'_, C>,
     spec: &SourceSpec,
-) -> Result<Made, ApiError> {
-    let base = crate::source::parse(&spec.source_url).map_err(fetch_error)?;
+) -> Result<Made, SourceError> {
+    let base = fetch::parse(&spec.source_url)?;
     let Some(server_name) = spec
         .source_ref
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
     else {
-        return Err(ApiError::bad_request(
+        return Err(invalid(
             "source_ref_required",
             "`sourceRef` names the registry server (namespace/name, e.g. io.github.owner/server)",
         ));
     };
-    let outbound = state.loader.outbound();
-    let server = registry::server(outbound, fetch_policy(state), &base, server_name)
-        .await
-        .map_err(registry_error)?;
-    let mut remote = registry::choose_remote(&server, &spec.variables).map_err(registry_error)?;
+    let server = registry::server(ctx.outbound, ctx.policy, &base, server_name).await?;
+    let mut remote = registry::choose_remote(&server, &spec.variables)?;
     // The tools, listed now through the remote MCP client; a server that
     // wants a credential to list them gets the install's.
-    let listing = Listing {
-        tenant_id: tenant,
-        name: &server.name,
-        url: &remote.url,
-        headers: &remote.headers,
-        secret_id: spec.credential_id.as_deref(),
-        secret_header: remote.secret_header.as_deref(),
-        allow_private_network: state.options.allow_private_sources,
-    };
-    let tools = list_remote_tools(state, listing)
+    let tools = list_tools(ctx, &server.name, &remote, spec.credential_id.as_deref())
         .await?
-        .map_err(|message| ApiError::BadGateway {
+        .map_err(|message| SourceError::Unreachable {
             code: "SOURCE_UNREACHABLE",
             message: format!("listing the tools of `{}` failed: {message}", server.name),
         })?;
@@ -349,7 +433,7 @@ async fn registry_source(
     let origin = url::Url::parse(&remote.url)
         .ok()
         .and_then(|u| crate::outbound::origin_pattern(&u).ok())
-        .ok_or(ApiError::Internal)?;
+        .ok_or(SourceError::Internal)?;
     let short = server.name.rsplit('/').next().unwrap_or(&server.name);
     let name = skill_name(spec, crate::sources::slug(short))?;
     let description = description(
@@ -381,13 +465,32 @@ async fn registry_source(
     })
 }
 
-/// A fetch failure as a sync reports it (the skill keeps working).
-pub(crate) fn failure_text(error: &ApiError) -> String {
-    match error {
-        ApiError::Unprocessable { message, .. }
-        | ApiError::BadGateway { message, .. }
-        | ApiError::BadRequest { message, .. }
-        | ApiError::NotFoundWith { message, .. } => message.clone(),
-        other => other.to_string(),
-    }
+/// The server's tools now (MCP `Tool` objects, the credential redacted),
+/// or why they could not be listed, redacted.
+async fn list_tools<C: Credentials>(
+    ctx: &Context<'_, C>,
+    name: &str,
+    remote: &registry::Remote,
+    secret_id: Option<&str>,
+) -> Result<Result<Vec<serde_json::Value>, String>, SourceError> {
+    let (credential, redactor) = match secret_id {
+        None => (None, Redactor::default()),
+        Some(id) => match ctx
+            .credentials
+            .open(name, id, remote.secret_header.as_deref())
+            .await?
+        {
+            Ok(opened) => opened,
+            Err(message) => return Ok(Err(message)),
+        },
+    };
+    let endpoint = McpEndpoint {
+        name,
+        url: &remote.url,
+        headers: &remote.headers,
+        credential,
+        allow_private_network: ctx.policy.allow_private,
+    };
+    let listed = mcp_client::list_tools(ctx.outbound, &endpoint, &redactor).await;
+    Ok(listed.map_err(|e| e.shown()))
 }

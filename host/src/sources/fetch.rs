@@ -1,4 +1,5 @@
-//! Fetching a packaged skill from an http(s) URL, for installs and syncs.
+//! Fetching a packaged skill, or a seed 004 source, from an http(s) URL,
+//! for installs and syncs.
 //!
 //! A tenant chooses the URL and the server does the fetching, so the fetch
 //! goes through the same outbound guard as a skill's requests: the host name
