@@ -492,6 +492,7 @@ fn serve_refuses_bad_operator_settings_before_listening() {
             .env("SKILLHOST_ADMIN_TOKEN", "shk_cli_test_token"));
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert_eq!(text(&out.stdout), "", "{args:?}: refused before listening");
         let errors: Vec<&str> = stderr
             .lines()
             .filter(|l| l.starts_with("error: "))
