@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_skillhost"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_skillhost"));
+    // Stderr is compared whole: no log lines from the caller's environment.
+    cmd.env_remove("SKILLHOST_LOG");
+    cmd
 }
 
 fn work_dir(name: &str) -> PathBuf {
@@ -24,6 +27,28 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Exit code 1 for a call the command refused or that failed, with
+/// `message` as the whole of stderr, and nothing on stdout.
+fn assert_fails(result: &Output, message: &str) {
+    assert_eq!(
+        (result.status.code(), text(&result.stderr).as_str()),
+        (Some(1), format!("{message}\n").as_str()),
+        "stdout: {}",
+        text(&result.stdout)
+    );
+    assert_eq!(text(&result.stdout), "");
+}
+
+/// Exit code 0, with stderr shown if not.
+fn assert_succeeds(result: &Output) {
+    assert_eq!(
+        result.status.code(),
+        Some(0),
+        "stderr: {}",
+        text(&result.stderr)
+    );
+}
+
 /// Packs a guest with `skillhost pack` and returns the packaged file.
 fn pack(guest: guests::Guest, dir: &Path) -> PathBuf {
     let out = dir.join(format!("{}.skill.wasm", guest.name));
@@ -32,16 +57,23 @@ fn pack(guest: guests::Guest, dir: &Path) -> PathBuf {
         .arg(&out)
         .arg("--data-dir")
         .arg(dir.join("data")));
+    assert_succeeds(&result);
     assert!(
-        result.status.success(),
-        "pack failed: {}",
-        text(&result.stderr)
+        text(&result.stdout).starts_with(&format!("packed {} ", guest.name)),
+        "{}",
+        text(&result.stdout)
     );
-    assert!(text(&result.stdout).contains(&format!("packed {}", guest.name)));
     out
 }
 
-fn run_json(dir: &Path, file: &Path, ability: &str, input: &str, extra: &[&str]) -> (bool, Value) {
+/// Runs an ability with `--json`: the exit code and the report.
+fn run_json(
+    dir: &Path,
+    file: &Path,
+    ability: &str,
+    input: &str,
+    extra: &[&str],
+) -> (Option<i32>, Value) {
     let result = run(bin()
         .arg("run")
         .arg(file)
@@ -55,7 +87,12 @@ fn run_json(dir: &Path, file: &Path, ability: &str, input: &str, extra: &[&str])
             text(&result.stderr)
         )
     });
-    (result.status.success(), report)
+    assert_eq!(
+        text(&result.stderr),
+        "",
+        "--json reports on stdout, failures included"
+    );
+    (result.status.code(), report)
 }
 
 #[test]
@@ -63,7 +100,7 @@ fn pack_inspect_and_run_a_command_skill() {
     let dir = work_dir("command");
     let file = pack(guests::CALC, &dir);
     let result = run(bin().arg("inspect").arg(&file).arg("--json"));
-    assert!(result.status.success());
+    assert_succeeds(&result);
     let info: Value = serde_json::from_slice(&result.stdout).unwrap();
     assert_eq!(info["name"], "calc");
     assert_eq!(info["kind"], "command");
@@ -77,24 +114,23 @@ fn pack_inspect_and_run_a_command_skill() {
             .any(|i| i.as_str().unwrap().starts_with("wasi:cli/"))
     );
 
-    let (ok, report) = run_json(&dir, &file, "evaluate", r#"["2*21"]"#, &[]);
-    assert!(ok);
+    let (code, report) = run_json(&dir, &file, "evaluate", r#"["2*21"]"#, &[]);
+    assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["success"], true);
     assert_eq!(report["output"], "42\n");
     assert_eq!(report["exit_code"], 0);
     assert!(report["execution_time_ms"].as_f64().unwrap() > 0.0);
     assert!(report["receipt"]["peak_memory_bytes"].as_u64().unwrap() > 0);
 
-    let (ok, report) = run_json(&dir, &file, "evaluate", r#"["2*"]"#, &[]);
-    assert!(!ok);
+    let (code, report) = run_json(&dir, &file, "evaluate", r#"["2*"]"#, &[]);
+    assert_eq!(code, Some(1), "{report}");
     assert_eq!(report["success"], false);
+    assert_eq!(report["output"], Value::Null);
     assert_eq!(report["error"]["kind"], "failed");
     assert_eq!(report["exit_code"], 1);
-    assert!(
-        report["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("ends too early")
+    assert_eq!(
+        report["error"]["message"],
+        "failed: exited with code 1: calc: the expression ends too early"
     );
 }
 
@@ -112,7 +148,7 @@ fn run_prints_output_and_errors_with_their_category() {
             "--data-dir",
         ])
         .arg(dir.join("data")));
-    assert!(result.status.success());
+    assert_succeeds(&result);
     assert_eq!(text(&result.stdout), "hello-world\n");
 
     let result = run(bin()
@@ -120,11 +156,10 @@ fn run_prints_output_and_errors_with_their_category() {
         .arg(&file)
         .args(["slugify", "--input", "{}", "--data-dir"])
         .arg(dir.join("data")));
-    assert!(!result.status.success());
-    assert!(
-        text(&result.stderr).starts_with("error[invalid_input]"),
-        "{}",
-        text(&result.stderr)
+    assert_fails(
+        &result,
+        "error[invalid_input]: invalid input: input does not match the schema of `slugify`: \
+         \"text\" is a required property",
     );
 
     let result = run(bin()
@@ -132,11 +167,10 @@ fn run_prints_output_and_errors_with_their_category() {
         .arg(&file)
         .args(["slugify", "--input", "{not json", "--data-dir"])
         .arg(dir.join("data")));
-    assert!(!result.status.success());
-    assert!(
-        text(&result.stderr).contains("--input is not valid JSON"),
-        "{}",
-        text(&result.stderr)
+    // Refused before anything runs: no category, the CLI's own `error:`.
+    assert_fails(
+        &result,
+        "error: --input is not valid JSON: key must be a string at line 1 column 2",
     );
 }
 
@@ -149,18 +183,18 @@ fn run_flags_are_the_grant_and_cannot_widen_it() {
     std::fs::write(data.join("a.txt"), "mounted text").unwrap();
     let mount = format!("/data={}", data.display());
 
-    let (ok, report) = run_json(
+    let (code, report) = run_json(
         &dir,
         &file,
         "read_file",
         r#"{"target":"/data/a.txt"}"#,
         &["--mount", &mount],
     );
-    assert!(ok, "{report}");
+    assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["output"], "mounted text");
 
-    let (ok, report) = run_json(&dir, &file, "env_all", "{}", &["--env", "ALLOWED_VAR=1"]);
-    assert!(ok);
+    let (code, report) = run_json(&dir, &file, "env_all", "{}", &["--env", "ALLOWED_VAR=1"]);
+    assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["output"], serde_json::json!([["ALLOWED_VAR", "1"]]));
 
     // A secret by name only is read from this process's environment. The
@@ -179,6 +213,7 @@ fn run_flags_are_the_grant_and_cannot_widen_it() {
         ])
         .arg(dir.join("data"))
         .env("DECLARED_SECRET", "from-env"));
+    assert_succeeds(&result);
     assert_eq!(text(&result.stdout), "[secret:DECLARED_SECRET]\n");
     let result = run(bin()
         .arg("run")
@@ -193,27 +228,44 @@ fn run_flags_are_the_grant_and_cannot_widen_it() {
         ])
         .arg(dir.join("data"))
         .env("DECLARED_SECRET", "from-env"));
+    assert_succeeds(&result);
     assert_eq!(text(&result.stdout), "vne-morf\n");
 
-    for (flag, value, needle) in [
-        ("--env", "HOME=/root", "env `HOME` is not declared"),
-        ("--secret", "OTHER=x", "secret `OTHER` is not declared"),
-        ("--mount", "/etc=/etc", "path `/etc` is not declared"),
-        ("--timeout-ms", "99999999", "exceeds the maximum"),
-        ("--mount", "/data=/no/such/dir", "cannot be opened"),
+    // Refused before anything runs (no category), and host paths stay
+    // out of the message.
+    for (flag, value, message) in [
+        (
+            "--env",
+            "HOME=/root",
+            "error: the grant widens the declaration: env `HOME` is not declared",
+        ),
+        (
+            "--secret",
+            "OTHER=x",
+            "error: the grant widens the declaration: secret `OTHER` is not declared",
+        ),
+        (
+            "--mount",
+            "/etc=/etc",
+            "error: the grant widens the declaration: path `/etc` is not declared in fs_read or fs_write",
+        ),
+        (
+            "--timeout-ms",
+            "99999999",
+            "error: limit timeout_ms = 99999999 exceeds the maximum of 60000",
+        ),
+        (
+            "--mount",
+            "/data=/no/such/dir",
+            "error: mount /data: host directory cannot be opened (entity not found)",
+        ),
     ] {
         let result = run(bin()
             .arg("run")
             .arg(&file)
             .args(["ok", flag, value, "--data-dir"])
             .arg(dir.join("data")));
-        assert!(!result.status.success(), "{flag} {value}");
-        let stderr = text(&result.stderr);
-        assert!(stderr.contains(needle), "{flag} {value}: {stderr}");
-        assert!(
-            !stderr.contains("/no/such/dir"),
-            "host paths stay out of errors: {stderr}"
-        );
+        assert_fails(&result, message);
     }
 }
 
@@ -222,11 +274,12 @@ fn run_sessions_persist_between_processes() {
     let dir = work_dir("session");
     let file = pack(guests::SCRATCHPAD, &dir);
     for expected in 1..=2 {
-        let (ok, report) = run_json(&dir, &file, "increment", "{}", &["--session", "s1"]);
-        assert!(ok, "{report}");
+        let (code, report) = run_json(&dir, &file, "increment", "{}", &["--session", "s1"]);
+        assert_eq!(code, Some(0), "{report}");
         assert_eq!(report["output"], expected);
     }
-    let (_, report) = run_json(&dir, &file, "increment", "{}", &["--session", "s2"]);
+    let (code, report) = run_json(&dir, &file, "increment", "{}", &["--session", "s2"]);
+    assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["output"], 1);
 }
 
@@ -243,11 +296,11 @@ fn pack_refuses_undeclared_sockets_and_garbage() {
         .arg(dir.join("out.wasm"))
         .arg("--data-dir")
         .arg(dir.join("data")));
-    assert!(!result.status.success());
-    assert!(
-        text(&result.stderr).contains("wasi:sockets/"),
-        "{}",
-        text(&result.stderr)
+    assert_fails(
+        &result,
+        "error: the component imports `wasi:sockets/network@0.2.6`, and raw sockets are not a \
+         capability skillhost grants; use outgoing HTTP (wasi:http) with declared `network` \
+         patterns instead",
     );
     assert!(!dir.join("out.wasm").exists());
 
@@ -264,21 +317,25 @@ fn pack_refuses_undeclared_sockets_and_garbage() {
         .arg(dir.join("o.wasm"))
         .arg("--data-dir")
         .arg(dir.join("data")));
-    assert!(
-        text(&result.stderr).contains("skill.toml line 2"),
-        "{}",
-        text(&result.stderr)
+    assert_fails(
+        &result,
+        "error: skill.toml line 2: version `1` is not semver (e.g. 1.0.0): \
+         unexpected end of input while parsing major version number",
     );
+    assert!(!dir.join("o.wasm").exists());
 
     let garbage = dir.join("garbage.wasm");
     std::fs::write(&garbage, b"nope").unwrap();
     let result = run(bin().arg("inspect").arg(&garbage));
-    assert!(!result.status.success());
+    // The rest of the message is the WebAssembly parser's own words.
+    assert_eq!(result.status.code(), Some(1));
     assert!(
-        text(&result.stderr).contains("not a WebAssembly component"),
+        text(&result.stderr)
+            .starts_with("error: not a WebAssembly component: magic header not detected"),
         "{}",
         text(&result.stderr)
     );
+    assert_eq!(text(&result.stdout), "");
 }
 
 #[test]
@@ -286,10 +343,14 @@ fn new_scaffolds_a_skill_that_builds_and_runs() {
     let dir = work_dir("new");
     let skill = dir.join("hello-skill");
     let result = run(bin().args(["new", "hello-skill", "--dir"]).arg(&skill));
-    assert!(result.status.success(), "{}", text(&result.stderr));
+    assert_succeeds(&result);
     let result = run(bin().args(["new", "Bad_Name"]).current_dir(&dir));
-    assert!(!result.status.success());
-    assert!(text(&result.stderr).contains("not a valid skill name"));
+    assert_fails(
+        &result,
+        "error: `Bad_Name` is not a valid skill name: use lowercase letters, digits and \
+         single hyphens, e.g. `my-skill`",
+    );
+    assert!(!dir.join("Bad_Name").exists());
 
     // Share the guests' target directory so the SDK's dependencies are not
     // compiled again for this crate.
@@ -303,26 +364,27 @@ fn new_scaffolds_a_skill_that_builds_and_runs() {
         .arg("--data-dir")
         .arg(dir.join("data"))
         .env("CARGO_TARGET_DIR", &target));
-    assert!(
-        result.status.success(),
-        "build failed: {}",
-        text(&result.stderr)
-    );
+    assert_succeeds(&result);
     assert!(
         text(&result.stdout).contains("built hello-skill 0.1.0 (1 abilities: greet)"),
         "{}",
         text(&result.stdout)
     );
 
-    let (ok, report) = run_json(&dir, &out, "greet", r#"{"name":"Ada"}"#, &[]);
-    assert!(ok, "{report}");
+    let (code, report) = run_json(&dir, &out, "greet", r#"{"name":"Ada"}"#, &[]);
+    assert_eq!(code, Some(0), "{report}");
     assert_eq!(
         report["output"],
         serde_json::json!({"message": "Hello, Ada!"})
     );
-    let (ok, report) = run_json(&dir, &out, "greet", r#"{"name":" "}"#, &[]);
-    assert!(!ok);
+    let (code, report) = run_json(&dir, &out, "greet", r#"{"name":" "}"#, &[]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["success"], false);
     assert_eq!(report["error"]["kind"], "invalid_input");
+    assert_eq!(
+        report["error"]["message"],
+        "invalid input: `name` must not be empty"
+    );
 }
 
 #[test]
@@ -373,32 +435,54 @@ fn serve_preloads_skills_and_answers_over_http() {
         response.contains(r#""output":"hello-skillhost""#),
         "{response}"
     );
-    assert!(status.success(), "graceful shutdown on SIGTERM: {status:?}");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "graceful shutdown on SIGTERM: {status:?}"
+    );
 }
 
 #[test]
 fn serve_refuses_bad_operator_settings_before_listening() {
     let dir = work_dir("serve-bad");
-    for (args, expected) in [
+    // (flags, exit code, the `error:` line, whether that line is all of it
+    // or only its start: the rest is the database driver's or clap's words).
+    for (args, code, expected, whole) in [
         (
             vec!["--install-root", "/nonexistent/skills"],
-            "--install-root",
+            1,
+            "error: --install-root /nonexistent/skills is not a directory",
+            true,
         ),
-        (vec!["--jwt-secret", "short"], "at least 32 bytes"),
+        (
+            vec!["--jwt-secret", "short"],
+            1,
+            "error: --jwt-secret must be at least 32 bytes",
+            true,
+        ),
         (
             vec!["--database-url", "mysql://db/skillhost"],
-            "must start with postgres://",
+            1,
+            "error: cannot open the database: database error: error with configuration: \
+             the database URL must start with postgres:// (leave it unset for SQLite in the \
+             data directory)",
+            true,
         ),
         (
             vec![
                 "--database-url",
                 "postgres://op:pw-not-to-show@127.0.0.1:1/skillhost",
             ],
-            "cannot open the database",
+            1,
+            "error: cannot open the database: database error: ",
+            false,
         ),
+        // A value clap cannot parse: a usage error, exit code 2.
         (
             vec!["--allow-private-range", "10.0.0.0/33"],
-            "--allow-private-range",
+            2,
+            "error: invalid value '10.0.0.0/33' for '--allow-private-range <ALLOW_PRIVATE_RANGE>': ",
+            false,
         ),
     ] {
         let out = run(bin()
@@ -406,9 +490,19 @@ fn serve_refuses_bad_operator_settings_before_listening() {
             .arg(dir.join("data"))
             .args(&args)
             .env("SKILLHOST_ADMIN_TOKEN", "shk_cli_test_token"));
-        assert!(!out.status.success(), "{args:?}");
         let stderr = text(&out.stderr);
-        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert_eq!(text(&out.stdout), "", "{args:?}: refused before listening");
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {stderr}");
+        if whole {
+            assert_eq!(errors[0], expected, "{args:?}");
+        } else {
+            assert!(errors[0].starts_with(expected), "{args:?}: {stderr}");
+        }
         assert!(
             !stderr.contains("pw-not-to-show"),
             "the password leaked: {stderr}"
@@ -437,10 +531,7 @@ fn run_into_a_closed_pipe_exits_quietly() {
     drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     let stderr = text(&output.stderr);
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
-        "{stderr}"
-    );
+    assert_eq!(stderr, "", "no panic, no `Broken pipe` message");
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(
         output.status.signal(),
@@ -471,7 +562,7 @@ fn pack_embeds_a_skill_md_with_its_references_and_script_names() {
             .arg(dir.join("data")))
     };
     let result = pack(&folder.join("SKILL.md"));
-    assert!(result.status.success(), "{}", text(&result.stderr));
+    assert_succeeds(&result);
     let docs_line = "docs: SKILL.md; references: references/json-pointer.md, \
                      references/regex-syntax.md; scripts: scripts/text-input.py";
     assert!(
@@ -480,6 +571,7 @@ fn pack_embeds_a_skill_md_with_its_references_and_script_names() {
         text(&result.stdout)
     );
     let result = run(bin().arg("inspect").arg(&out).arg("--json"));
+    assert_succeeds(&result);
     let info: Value = serde_json::from_slice(&result.stdout).unwrap();
     assert_eq!(info["docs"]["skillMd"], true);
     assert_eq!(info["docs"]["scripts"][0], "scripts/text-input.py");
@@ -491,11 +583,10 @@ fn pack_embeds_a_skill_md_with_its_references_and_script_names() {
     std::fs::write(copy.join("references/logo.png"), [0x89, b'P', 0xff]).unwrap();
     std::fs::remove_file(&out).unwrap();
     let result = pack(&copy.join("SKILL.md"));
-    assert!(!result.status.success());
-    assert!(
-        text(&result.stderr).contains("references/logo.png is not UTF-8 text"),
-        "{}",
-        text(&result.stderr)
+    assert_fails(
+        &result,
+        "error: references/logo.png is not UTF-8 text; SKILL.md and references/ carry text \
+         only (keep other files out of them)",
     );
     assert!(!out.exists());
 }

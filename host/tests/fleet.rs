@@ -165,7 +165,7 @@ impl Node {
         let (status, body) = self
             .call("DELETE", &format!("/api/tokens/{token_id}"), TOKEN, None)
             .await;
-        assert!(status == 200 || status == 204, "{status} {body}");
+        assert_eq!((status, body), (200, json!({"success": true})));
     }
 
     /// Installs `bytes`, approves it, creates `agent` and assigns the skill.
@@ -178,18 +178,20 @@ impl Node {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 201);
-        let installed: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 201, "{text}");
+        let installed: Value = serde_json::from_str(&text).unwrap();
         let id = installed["skill"]["id"].as_str().unwrap().to_owned();
-        let (status, _) = self
+        let (status, body) = self
             .call("POST", &format!("/api/skills/{id}/approve"), TOKEN, None)
             .await;
-        assert_eq!(status, 200);
-        let (status, _) = self
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = self
             .call("POST", "/api/agents", TOKEN, Some(json!({"name": agent})))
             .await;
-        assert_eq!(status, 201);
-        let (status, _) = self
+        assert_eq!(status, 201, "{body}");
+        let (status, body) = self
             .call(
                 "POST",
                 &format!("/api/skills/{id}/assign"),
@@ -197,7 +199,7 @@ impl Node {
                 Some(json!({"agentId": agent})),
             )
             .await;
-        assert_eq!(status, 201);
+        assert_eq!(status, 201, "{body}");
         id
     }
 }
@@ -229,7 +231,17 @@ fn slugify() -> Value {
     json!({"ability": "slugify", "args": {"text": "Fleet Of Nodes"}})
 }
 
-/// Polls `check` until it holds, for at most `limit`; returns how long it took.
+/// How long a change written on one node may take to be honoured on
+/// another, as these tests measure it. The README promises one second
+/// (600 ms at most for a node whose listener died silently, plus a
+/// heartbeat); here it is measured from outside, through HTTP round trips,
+/// on a machine that may be running other builds on two shared cores, so
+/// the limit leaves a margin. What it must catch is a node that goes on
+/// answering from its row cache, which has no expiry: that never ends.
+const HONOURED_WITHIN: Duration = Duration::from_secs(5);
+
+/// Polls `check` until it holds, for at most `limit` (a check started
+/// before the limit may still finish after it); returns how long it took.
 async fn within<F, Fut>(limit: Duration, mut check: F) -> Duration
 where
     F: FnMut() -> Fut,
@@ -237,12 +249,48 @@ where
 {
     let started = Instant::now();
     loop {
+        let sent = started.elapsed();
         if check().await {
             return started.elapsed();
         }
-        assert!(started.elapsed() < limit, "not honoured within {limit:?}");
+        assert!(
+            sent < limit,
+            "not honoured within {limit:?} (still not at a check started after {sent:?})"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Whether `(status, body)` is slugify's answer to [`slugify`].
+fn served(status: u16, body: &Value) -> bool {
+    status == 200 && body["success"] == json!(true) && body["output"] == json!("fleet-of-nodes")
+}
+
+/// Calls `path` on `node` with `token` until it is no longer served, within
+/// [`HONOURED_WITHIN`]; the first answer that is not slugify's must be
+/// exactly `status` and `body`. Returns how long it took.
+async fn refused_within(
+    node: &Node,
+    path: &str,
+    token: &str,
+    status: u16,
+    body: Value,
+) -> Duration {
+    let expected = (status, body);
+    within(HONOURED_WITHIN, || async {
+        let answer = node.call("POST", path, token, Some(slugify())).await;
+        if served(answer.0, &answer.1) {
+            return false;
+        }
+        assert_eq!(answer, expected);
+        true
+    })
+    .await
+}
+
+/// The answer to a token that was revoked (or never existed).
+fn revoked() -> Value {
+    json!({"error": "Invalid or revoked token", "code": "unauthorized"})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,18 +313,15 @@ async fn what_one_node_writes_every_node_honours_at_once() {
 
     // A token minted on A works on B (and is now in B's cache) ...
     let (secret, token_id) = a.mint_reader().await;
-    let (status, _) = b.call("POST", invoke, &secret, Some(slugify())).await;
-    assert_eq!(status, 200);
+    let (status, body) = b.call("POST", invoke, &secret, Some(slugify())).await;
+    assert!(served(status, &body), "{status} {body}");
     // ... until A revokes it.
     a.revoke(&token_id).await;
-    let took = within(Duration::from_secs(1), || async {
-        b.call("POST", invoke, &secret, Some(slugify())).await.0 == 401
-    })
-    .await;
+    let took = refused_within(&b, invoke, &secret, 401, revoked()).await;
     println!("revocation honoured on B after {took:?}");
 
     // Disabled on A, refused on B.
-    let (status, _) = a
+    let (status, body) = a
         .call(
             "PATCH",
             &format!("/api/skills/{skill}/assignments/keeper"),
@@ -284,15 +329,18 @@ async fn what_one_node_writes_every_node_honours_at_once() {
             Some(json!({"enabled": false})),
         )
         .await;
-    assert_eq!(status, 200);
-    let took = within(Duration::from_secs(1), || async {
-        let (_, body) = b.call("POST", invoke, TOKEN, Some(slugify())).await;
-        body["success"] != json!(true)
-    })
-    .await;
+    assert_eq!((status, body), (200, json!({"success": true})));
+    let disabled = json!({
+        "error": "Skill `text-tools` is disabled for agent `keeper`",
+        "code": "assignment_disabled",
+    });
+    let took = refused_within(&b, invoke, TOKEN, 409, disabled.clone()).await;
     println!("disabled assignment honoured on B after {took:?}");
-    let (status, body) = b.call("POST", invoke, TOKEN, Some(slugify())).await;
-    assert_ne!(status, 200, "{body}");
+    // And it stays refused, on both nodes.
+    for node in [&b, &a] {
+        let answer = node.call("POST", invoke, TOKEN, Some(slugify())).await;
+        assert_eq!(answer, (409, disabled.clone()));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -361,16 +409,18 @@ async fn a_node_killed_mid_burst_loses_no_acknowledged_audit_record() {
                     .body(slugify().to_string())
                     .send()
                     .await;
+                // Once A is killed, sending or reading fails: the burst ends.
                 let Ok(response) = sent else { return };
+                let status = response.status().as_u16();
                 let Ok(text) = response.text().await else {
                     return;
                 };
-                let Ok(body) = serde_json::from_str::<Value>(&text) else {
-                    return;
-                };
-                if let Some(id) = body["invocation_id"].as_str() {
-                    acknowledged.lock().unwrap().push(id.to_owned());
-                }
+                // A whole answer before the kill is slugify's, every one.
+                let body: Value = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{status}, not JSON ({e}): {text}"));
+                assert!(served(status, &body), "{status} {body}");
+                let id = body["invocation_id"].as_str().unwrap().to_owned();
+                acknowledged.lock().unwrap().push(id);
             }
         });
     }
@@ -381,7 +431,9 @@ async fn a_node_killed_mid_burst_loses_no_acknowledged_audit_record() {
     .await;
     a.child.kill().unwrap();
     a.child.wait().unwrap();
-    while tasks.join_next().await.is_some() {}
+    while let Some(task) = tasks.join_next().await {
+        task.unwrap();
+    }
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(acknowledged.len() >= 150);
 
@@ -432,10 +484,8 @@ async fn a_node_that_loses_its_listener_does_not_serve_from_its_cache() {
     let (secret, token_id) = a.mint_reader().await;
     // B has the token cached.
     for _ in 0..3 {
-        assert_eq!(
-            b.call("POST", invoke, &secret, Some(slugify())).await.0,
-            200
-        );
+        let (status, body) = b.call("POST", invoke, &secret, Some(slugify())).await;
+        assert!(served(status, &body), "{status} {body}");
     }
     // Every listening connection is cut (as a failover or a proxy would),
     // and the revocation's notification is sent while nobody listens.
@@ -447,13 +497,11 @@ async fn a_node_that_loses_its_listener_does_not_serve_from_its_cache() {
     .fetch_one(&mut db)
     .await
     .unwrap();
-    assert!(cut >= 2, "both nodes listen: {cut}");
+    assert_eq!(cut, 2, "each node has one listening connection");
     a.revoke(&token_id).await;
-    let took = within(Duration::from_secs(1), || async {
-        b.call("POST", invoke, &secret, Some(slugify())).await.0 == 401
-    })
-    .await;
+    let took = refused_within(&b, invoke, &secret, 401, revoked()).await;
     println!("revocation honoured on B after its listener was cut: {took:?}");
     // And B serves normally once its listener is back.
-    assert_eq!(b.call("POST", invoke, TOKEN, Some(slugify())).await.0, 200);
+    let (status, body) = b.call("POST", invoke, TOKEN, Some(slugify())).await;
+    assert!(served(status, &body), "{status} {body}");
 }
