@@ -136,6 +136,15 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     if args.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
         return Err(CliError::new("--jwt-secret must be at least 32 bytes"));
     }
+    // Every setting is checked before anything listens or is preloaded.
+    if let Some(root) = &args.install_root
+        && !root.is_dir()
+    {
+        return Err(CliError::new(format!(
+            "--install-root {} is not a directory",
+            root.display()
+        )));
+    }
     let store_config = StoreConfig {
         database_url: args.database_url.clone(),
         max_connections: args.database_max_connections.max(1),
@@ -189,14 +198,6 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         .jwt_secret
         .as_deref()
         .map(|s| JwtVerifier::new(s.as_bytes()));
-    if let Some(root) = &args.install_root
-        && !root.is_dir()
-    {
-        return Err(CliError::new(format!(
-            "--install-root {} is not a directory",
-            root.display()
-        )));
-    }
     let options = ServiceOptions {
         install_root: args.install_root,
         allow_private_sources: args.allow_private_sources,

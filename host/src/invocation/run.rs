@@ -12,10 +12,22 @@ use crate::services::Services;
 /// Longest session id.
 const MAX_SESSION_CHARS: usize = 128;
 
+/// What [`invoke`] gives back.
+pub type Invoked<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Outcome, Failure>> + Send + 'a>>;
+
 /// Runs `request`. `Ok` is an outcome that was audited (the call ran, or
 /// was refused for this caller); `Err` is a request that named nothing
 /// callable or was malformed, and was not audited, or a failure of ours.
-pub async fn invoke(services: &Services, request: Request) -> Result<Outcome, Failure> {
+///
+/// Boxed once here: the call's future is several kilobytes (the request,
+/// the audit context, the sandbox call), and unboxed every surface's
+/// handler future would copy it whole where it awaits it.
+pub fn invoke(services: &Services, request: Request) -> Invoked<'_> {
+    Box::pin(run(services, request))
+}
+
+async fn run(services: &Services, request: Request) -> Result<Outcome, Failure> {
     if let Some(session) = &request.session
         && (session.is_empty() || session.len() > MAX_SESSION_CHARS)
     {
@@ -38,31 +50,40 @@ pub async fn invoke(services: &Services, request: Request) -> Result<Outcome, Fa
         request_id: request_id.as_deref(),
         input: services.options.record_inputs.then_some(&input),
     };
-    let call = || skill::Call {
-        ctx: &ctx,
-        input: &input,
-        session: session.clone(),
-    };
-    match &target {
+    // The target is taken apart by value: kept whole across the awaits
+    // below, the largest variant's rows would sit in every call's future.
+    match target {
         Target::Skill { skill, ability } => {
-            skill::by_name(services, call(), skill, ability.as_deref()).await
+            let call = skill::Call {
+                ctx: &ctx,
+                input: &input,
+                session,
+            };
+            skill::by_name(services, call, &skill, ability.as_deref()).await
         }
         Target::Assigned {
             skill,
             assignment,
             ability,
         } => {
-            let assignment = Some(assignment.clone());
-            skill::assigned(services, call(), skill.clone(), assignment, Some(ability)).await
+            let call = skill::Call {
+                ctx: &ctx,
+                input: &input,
+                session,
+            };
+            skill::assigned(services, call, skill, Some(assignment), Some(&ability)).await
         }
         Target::SkillsetAbility { skillset, ability } => {
-            skillset::call(services, &ctx, skillset, ability, &input, session.clone()).await
+            skillset::call(services, &ctx, &skillset, &ability, &input, session).await
         }
+        // Boxed: the remote MCP client's future is several kilobytes, and
+        // inline it would make every call's future (a component's too) as
+        // large, copied on every poll.
         Target::RemoteTool { server, tool } => {
-            remote::by_name(services, &ctx, server, tool, &input).await
+            Box::pin(remote::by_name(services, &ctx, &server, &tool, &input)).await
         }
         Target::ServerTool { server, tool } => {
-            remote::call(services, &ctx, server, tool, &input).await
+            Box::pin(remote::call(services, &ctx, &server, &tool, &input)).await
         }
     }
 }

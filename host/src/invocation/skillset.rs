@@ -29,7 +29,14 @@ pub(super) async fn call(
     session: Option<String>,
 ) -> Result<Outcome, Failure> {
     match (&ability.instruction, &ability.skill_id) {
-        (Some(text), _) => run_instruction(services, ctx, skillset, ability, text, input).await,
+        // Boxed, as a source skill's call is: an outbound exchange's future
+        // is large, and a component's call should not carry its size.
+        (Some(text), _) => {
+            Box::pin(run_instruction(
+                services, ctx, skillset, ability, text, input,
+            ))
+            .await
+        }
         (None, Some(skill_id)) => {
             skill_ability(services, ctx, skillset, ability, skill_id, input, session).await
         }
