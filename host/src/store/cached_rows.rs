@@ -2,7 +2,7 @@
 //! secrets, skillsets, abilities and integrations. The cache is part of
 //! [`Store`](super::Store), so these types live apart from their tables'
 //! queries (which use the store), in a file that uses neither.
-use super::statuses::{AbilityStatus, SkillStatus};
+use super::statuses::{AbilityStatus, SkillStatus, StoredKind};
 use super::values::{new_id, now};
 use crate::capability::{Capabilities, Grant, Narrowing};
 use crate::manifest::Manifest;
@@ -57,8 +57,8 @@ pub struct SkillRow {
     pub tenant_id: String,
     /// The validated manifest (name, version, abilities, capabilities).
     pub manifest: Manifest,
-    /// `sdk` or `command`.
-    pub kind: String,
+    /// A component's kind, or a source's.
+    pub kind: StoredKind,
     /// sha256 of the component file.
     pub digest: String,
     /// Where it is in its lifecycle.

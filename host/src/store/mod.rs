@@ -40,6 +40,6 @@ pub use page::{Order, Page};
 pub use principals::Tenant;
 pub use secrets::{NewSecret, reference_name};
 pub use skills::{SkillFilter, new_skill};
-pub use statuses::{AbilityStatus, SkillStatus};
+pub use statuses::{AbilityStatus, SkillStatus, StoredKind};
 pub use tasks::TaskRow;
 pub use values::{new_id, normalize_time, now};

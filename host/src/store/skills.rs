@@ -2,7 +2,7 @@
 use super::cached_rows::{AssignmentRow, PendingSource, SkillRow};
 use super::database::Store;
 use super::error::StoreError;
-use super::statuses::SkillStatus;
+use super::statuses::{SkillStatus, StoredKind};
 use super::values::{decode, new_id, now};
 use crate::capability::{Capabilities, Grant};
 use crate::manifest::Manifest;
@@ -20,9 +20,9 @@ fn skill(row: &AnyRow) -> Result<SkillRow, sqlx::Error> {
         id: row.try_get("id")?,
         tenant_id: row.try_get("tenant_id")?,
         manifest: decode(&manifest)?,
-        kind: row.try_get("kind")?,
+        kind: super::statuses::decode(row, "kind", StoredKind::parse)?,
         digest: row.try_get("digest")?,
-        status: super::statuses::decode(row, SkillStatus::parse)?,
+        status: super::statuses::decode(row, "status", SkillStatus::parse)?,
         grant: grant.as_deref().map(decode).transpose()?,
         source: row.try_get("source")?,
         capability_diff: row
@@ -139,7 +139,7 @@ impl Store {
         .bind(row.manifest.version.to_string())
         .bind(&row.manifest.description)
         .bind(&row.manifest.category)
-        .bind(&row.kind)
+        .bind(row.kind.as_str())
         .bind(&row.digest)
         .bind(serde_json::to_string(&row.manifest).expect("JSON"))
         .bind(row.status.as_str())
@@ -614,7 +614,7 @@ impl Store {
 pub fn new_skill(
     tenant_id: &str,
     manifest: Manifest,
-    kind: &str,
+    kind: StoredKind,
     digest: &str,
     source: &str,
 ) -> SkillRow {
@@ -623,7 +623,7 @@ pub fn new_skill(
         id: new_id(),
         tenant_id: tenant_id.to_owned(),
         manifest,
-        kind: kind.to_owned(),
+        kind,
         digest: digest.to_owned(),
         status: SkillStatus::Pending,
         grant: None,

@@ -45,7 +45,7 @@ fn ability(row: &AnyRow) -> Result<AbilityRow, sqlx::Error> {
         blueprint_id: row.try_get("blueprint_id")?,
         meta: decode(&row.try_get::<String, _>("meta")?)?,
         declaration: decode(&row.try_get::<String, _>("declaration")?)?,
-        status: super::statuses::decode(row, AbilityStatus::parse)?,
+        status: super::statuses::decode(row, "status", AbilityStatus::parse)?,
         grant: grant.as_deref().map(decode).transpose()?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,

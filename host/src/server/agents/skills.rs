@@ -14,6 +14,7 @@ use crate::server::error::ApiError;
 use crate::server::error::JsonBody;
 use crate::server::lookup::find_agent;
 use crate::services::AppState;
+use crate::store::StoredKind;
 use crate::store::{Agent, StoreError};
 use crate::store::{AssignmentRow, SkillRow};
 use axum::extract::{Path, Request, State};
@@ -177,7 +178,7 @@ async fn source(
     // its code (their schemas may hold JSON nulls, which TOML cannot), so
     // they are returned beside it as JSON.
     let mut authored = skill.manifest.clone();
-    if skill.kind == "sdk" {
+    if skill.kind == StoredKind::Component(crate::manifest::SkillKind::Sdk) {
         authored.abilities.clear();
     }
     let manifest = toml::to_string(&authored)

@@ -12,6 +12,7 @@ use crate::services::AppState;
 use crate::sources::fetch::FetchPolicy;
 use crate::sources::make::SourceError;
 use crate::store::SkillStatus;
+use crate::store::StoredKind;
 use crate::store::{SkillRow, StoreError, new_skill};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
@@ -322,7 +323,7 @@ pub(crate) async fn install_component(
     let mut row = new_skill(
         &principal.tenant_id,
         manifest,
-        package.kind.as_str(),
+        StoredKind::Component(package.kind),
         &package.digest,
         origin.source,
     );

@@ -13,6 +13,7 @@ use crate::services::AppState;
 use crate::sources::SourceKind;
 use crate::sources::make::{self, Context, Credentials, OpenedCredential, SourceError, SourceSpec};
 use crate::store::SkillStatus;
+use crate::store::StoredKind;
 use crate::store::{PendingSource, SkillFilter, SkillRow, StoreError, new_skill, now};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -43,7 +44,13 @@ pub(crate) async fn install(
     {
         return Err(already_installed(&name));
     }
-    let mut row = new_skill(tenant, made.manifest, kind.as_str(), &made.digest, "url");
+    let mut row = new_skill(
+        tenant,
+        made.manifest,
+        StoredKind::Source(kind),
+        &made.digest,
+        "url",
+    );
     row.source_url = Some(spec.source_url.clone());
     row.detail = Some(Arc::new(made.detail));
     row.synced_at = Some(row.created_at.clone());

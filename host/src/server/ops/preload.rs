@@ -45,7 +45,7 @@ pub async fn preload(
             .load_bytes(bytes.clone())
             .await
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        let kind = package.kind.as_str();
+        let kind = crate::store::StoredKind::Component(package.kind);
         store
             .put_component(&tenant.id, &package.digest, &bytes)
             .await
