@@ -1,33 +1,13 @@
-//! A component's ability: one call in a fresh sandbox under the policy the
-//! invocation computed, its secrets already supplied. Everything the
-//! sandbox reports is already bounded and redacted by the runtime.
+//! A component's ability: one call in a fresh sandbox, made by the
+//! invocation path with `Runtime::invoke` under the policy it computed (its
+//! secrets already supplied). Everything the sandbox reports is already
+//! bounded and redacted by the runtime; here it becomes an executor's
+//! account like every other kind's.
 use super::outcome::{Executed, Failure};
-use crate::capability::Policy;
-use crate::runtime::{Call, LoadedSkill, Runtime, SessionScope};
-use serde_json::Value;
-use std::sync::Arc;
+use crate::runtime::Invocation;
 
-/// Runs `ability` of `skill` with `input` under `policy`, with session
-/// state in `session` when the caller has one.
-pub async fn execute(
-    runtime: &Runtime,
-    skill: &Arc<LoadedSkill>,
-    policy: Policy,
-    ability: &str,
-    input: &Value,
-    session: Option<SessionScope>,
-) -> Executed {
-    let invocation = runtime
-        .invoke(
-            skill,
-            Arc::new(policy),
-            Call {
-                ability,
-                input,
-                session,
-            },
-        )
-        .await;
+/// The sandbox's account of a call as an executor's.
+pub fn executed(invocation: Invocation) -> Executed {
     Executed {
         id: invocation.id,
         result: invocation.outcome.map_err(|e| Failure::from(&e)),

@@ -9,11 +9,12 @@ use crate::ability::{component, mcp_tool, openapi, schemas};
 use crate::capability::Policy;
 use crate::error::InvokeError;
 use crate::outbound::mcp_client::McpEndpoint;
-use crate::runtime::SessionScope;
+use crate::runtime::{Call, SessionScope};
 use crate::services::{Internal, Services};
 use crate::sources::SourceBody;
 use crate::store::SkillRow;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// One ability of an installed skill.
 pub(super) struct SkillCall<'a> {
@@ -33,17 +34,15 @@ pub(super) struct SkillCall<'a> {
     pub credential_id: Option<&'a str>,
 }
 
-/// Runs `call` with the skill's kind's executor.
+/// Runs `call` with the skill's kind's executor. A component's call is
+/// made here, not one more function down: each level of futures is copied
+/// whole where it is awaited, and this is every call's hot path.
 pub(super) async fn skill(services: &Services, call: SkillCall<'_>) -> Result<Executed, Internal> {
-    if call.skill.is_component() {
-        return component_call(services, call).await;
+    if !call.skill.is_component() {
+        // Boxed: a source call's future (HTTP client, OpenAPI, MCP) is
+        // large, and inline it would make every call's future as large.
+        return Box::pin(source_call(services, call)).await;
     }
-    // Boxed: a source call's future (HTTP client, OpenAPI, MCP) is large,
-    // and inline it would make every call's future as large.
-    Box::pin(source_call(services, call)).await
-}
-
-async fn component_call(services: &Services, call: SkillCall<'_>) -> Result<Executed, Internal> {
     let SkillCall {
         tenant_id,
         skill,
@@ -63,8 +62,20 @@ async fn component_call(services: &Services, call: SkillCall<'_>) -> Result<Exec
         namespace: format!("{tenant_id}/{}", skill.manifest.name),
         id,
     });
-    let runtime = services.loader.runtime();
-    Ok(component::execute(runtime, &loaded, policy, ability, input, session).await)
+    let invocation = services
+        .loader
+        .runtime()
+        .invoke(
+            &loaded,
+            Arc::new(policy),
+            Call {
+                ability,
+                input,
+                session,
+            },
+        )
+        .await;
+    Ok(component::executed(invocation))
 }
 
 async fn source_call(services: &Services, call: SkillCall<'_>) -> Result<Executed, Internal> {

@@ -59,7 +59,8 @@ async fn run(services: &Services, request: Request) -> Result<Outcome, Failure> 
                 input: &input,
                 session,
             };
-            skill::by_name(services, call, &skill, ability.as_deref()).await
+            let which = skill::Which::Named(&skill);
+            skill::call(services, call, which, ability.as_deref()).await
         }
         Target::Assigned {
             skill,
@@ -71,7 +72,8 @@ async fn run(services: &Services, request: Request) -> Result<Outcome, Failure> 
                 input: &input,
                 session,
             };
-            skill::assigned(services, call, skill, Some(assignment), Some(&ability)).await
+            let which = skill::Which::Found(skill, assignment);
+            skill::call(services, call, which, Some(&ability)).await
         }
         Target::SkillsetAbility { skillset, ability } => {
             skillset::call(services, &ctx, &skillset, &ability, &input, session).await

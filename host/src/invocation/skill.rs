@@ -23,27 +23,13 @@ pub(super) struct Call<'a> {
     pub session: Option<String>,
 }
 
-/// Calls `skill` (id or name) as the caller's agent.
-pub(super) async fn by_name(
-    services: &Services,
-    call: Call<'_>,
-    skill: &str,
-    ability: Option<&str>,
-) -> Result<Outcome, Failure> {
-    let agent = call.ctx.caller.agent.as_ref().ok_or_else(no_agent)?;
-    let tenant = &call.ctx.caller.tenant_id;
-    let skill = services
-        .store
-        .skill_shared(tenant, skill)
-        .await
-        .map_err(Internal::from)?
-        .ok_or_else(|| Failure::new(Category::NotFound, "skill not found"))?;
-    let assignment = services
-        .store
-        .assignment(tenant, &skill.id, &agent.id)
-        .await
-        .map_err(Internal::from)?;
-    assigned(services, call, skill, assignment, ability).await
+/// Which skill: named by the caller, or already looked up by the surface
+/// with the caller's assignment.
+pub(super) enum Which<'a> {
+    /// By id or name.
+    Named(&'a str),
+    /// Found while routing.
+    Found(Arc<SkillRow>, AssignmentRow),
 }
 
 fn no_agent() -> Failure {
@@ -51,15 +37,34 @@ fn no_agent() -> Failure {
     Failure::internal()
 }
 
-/// Calls `skill` under `assignment` (the caller's, or none).
-pub(super) async fn assigned(
+/// Calls `which` skill as the caller's agent, under the agent's
+/// assignment of it. One function, not a lookup awaiting a call: each
+/// level of futures is copied whole where it is awaited.
+pub(super) async fn call(
     services: &Services,
     call: Call<'_>,
-    skill: Arc<SkillRow>,
-    assignment: Option<AssignmentRow>,
+    which: Which<'_>,
     ability: Option<&str>,
 ) -> Result<Outcome, Failure> {
     let agent = call.ctx.caller.agent.as_ref().ok_or_else(no_agent)?;
+    let (skill, assignment) = match which {
+        Which::Found(skill, assignment) => (skill, Some(assignment)),
+        Which::Named(skill) => {
+            let tenant = &call.ctx.caller.tenant_id;
+            let skill = services
+                .store
+                .skill_shared(tenant, skill)
+                .await
+                .map_err(Internal::from)?
+                .ok_or_else(|| Failure::new(Category::NotFound, "skill not found"))?;
+            let assignment = services
+                .store
+                .assignment(tenant, &skill.id, &agent.id)
+                .await
+                .map_err(Internal::from)?;
+            (skill, assignment)
+        }
+    };
     let name = &skill.manifest.name;
     let subject = |ability: &str| Subject {
         skill_id: Some(skill.id.clone()),
