@@ -24,7 +24,8 @@ pub(super) struct Call<'a> {
 }
 
 /// Which skill: named by the caller, or already looked up by the surface
-/// with the caller's assignment.
+/// with the caller's assignment (built once per call, never stored).
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Which<'a> {
     /// By id or name.
     Named(&'a str),
