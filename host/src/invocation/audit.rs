@@ -122,6 +122,8 @@ impl Context<'_> {
         self.commit(services, row, outcome).await
     }
 
+    /// The record is committed before the caller is answered; the line is
+    /// at debug level, since the sandbox already logs each call at info.
     async fn commit(
         &self,
         services: &Services,
@@ -129,7 +131,7 @@ impl Context<'_> {
         outcome: &'static str,
     ) -> Result<(), Internal> {
         row.outcome = outcome.to_owned();
-        tracing::info!(
+        tracing::debug!(
             invocation_id = %row.id,
             skill = %row.skill_name,
             ability = %row.ability,
