@@ -7,7 +7,7 @@
 //!
 //! Rotation: start with the new key as `SKILLHOST_SECRET_KEY` and the old
 //! one as `SKILLHOST_SECRET_KEY_PREVIOUS`; rows sealed under the old key
-//! still open, and [`crate::server::rotate_secrets`] re-seals them at start.
+//! still open, and [`crate::server::prepare_secrets`] re-seals them at start.
 use base64::Engine as _;
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use sha2::{Digest, Sha256};

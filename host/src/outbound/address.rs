@@ -2,7 +2,7 @@
 //! the HTTP client only addresses that passed.
 //!
 //! The client never resolves a name itself: every connection goes through
-//! [`CheckedResolver`], which resolves once, checks every answer, and
+//! `CheckedResolver`, which resolves once, checks every answer, and
 //! returns only checked addresses. So a name cannot be re-resolved to a
 //! private address between the check and the connection (DNS rebinding).
 use crate::capability::non_public_reason;

@@ -1,5 +1,5 @@
 //! Talking to a remote MCP server (an agent's, or a registry skill's):
-//! rmcp's client on the guarded HTTP of [`super::mcp`], one short
+//! rmcp's client on the guarded HTTP of `outbound::mcp`, one short
 //! connection per operation (list or call), so any replica can serve any
 //! call and nothing is held open. The caller opens the credential and
 //! passes it as a header with a redactor for it; everything the remote

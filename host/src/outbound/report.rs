@@ -60,7 +60,7 @@ impl Exchanges {
         }
     }
 
-    /// Everything recorded so far (at most [`MAX_RECORDED`]).
+    /// Everything recorded so far (at most `MAX_RECORDED`).
     pub fn snapshot(&self) -> Vec<Exchange> {
         self.0.lock().expect("exchange log").clone()
     }

@@ -1,7 +1,7 @@
 //! Which database the store talks to, how to reach it, and its migrations.
 use std::time::Duration;
 
-/// Which database a [`Store`] talks to.
+/// Which database a [`crate::store::Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     /// The embedded file in the data directory.

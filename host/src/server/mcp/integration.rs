@@ -1,5 +1,5 @@
 //! The MCP handler of `/integration/mcpserver/{id}/mcp`: the linked
-//! skillset's abilities as tools, called through the one ability runner
+//! skillset's abilities as tools, called through the one invocation path
 //! (audited with the integration as the caller).
 use super::admission::admitted;
 use super::tools::{ability_call_input, ability_tool as tool, failure, outcome_result};
