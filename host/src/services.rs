@@ -112,14 +112,19 @@ impl Services {
         let Some(row) = self.store.secret(tenant_id, id).await? else {
             return Ok(None);
         };
-        let value = self
-            .vault
+        let value = self.open_value(&row)?;
+        Ok(Some(OpenedSecret { row, value }))
+    }
+
+    /// A stored secret's plain value; a value that does not open is logged
+    /// (never shown).
+    pub fn open_value(&self, row: &SecretRow) -> Result<String, Internal> {
+        self.vault
             .open_sealed(&row.tenant_id, &row.id, &row.sealed)
             .map_err(|e| {
                 tracing::error!(error = %e, secret_id = %row.id, "secret does not open");
                 Internal
-            })?;
-        Ok(Some(OpenedSecret { row, value }))
+            })
     }
 
     /// The loaded component of a tenant's skill by digest: in memory, or

@@ -7,7 +7,7 @@
 //! within MCP's `[A-Za-z0-9_.-]{1,128}` (and the stricter 64-character
 //! `[A-Za-z0-9_-]` many model APIs require, for names up to that length).
 use crate::capability::Policy;
-use crate::invocation::{Failure, Outcome, effective_policy};
+use crate::invocation::{Failure, Outcome, approved_policy, effective_policy};
 use crate::server::error::ApiError;
 use crate::server::skillsets::interface::ability_interface;
 use crate::services::AppState;
@@ -299,10 +299,8 @@ async fn skill_policy(
         .skill_shared(tenant, skill_id)
         .await
         .map_err(|e| McpError::internal_error(e.to_string(), None))?;
-    Ok(skill.and_then(|s| {
-        let grant = s.grant.as_ref()?;
-        Policy::resolve(&s.manifest, grant, state.loader.runtime().limits()).ok()
-    }))
+    let limits = state.loader.runtime().limits();
+    Ok(skill.and_then(|s| approved_policy(limits, &s)?.ok()))
 }
 
 #[cfg(test)]
