@@ -86,6 +86,9 @@ pub struct Vault(Arc<Keys>);
 struct Keys {
     current: Key,
     previous: Option<Key>,
+    /// Authenticates the compile cache's artifacts: derived from the
+    /// current key, so nothing but this server can make one it will load.
+    cache_key: [u8; KEY_LEN],
 }
 
 impl std::fmt::Debug for Vault {
@@ -111,9 +114,15 @@ fn parse_key(text: &str, what: &'static str) -> Result<[u8; KEY_LEN], VaultError
 impl Vault {
     /// A vault with `current` (and `previous`, while rotating) as raw keys.
     pub fn from_keys(current: &[u8; KEY_LEN], previous: Option<&[u8; KEY_LEN]>) -> Vault {
+        let derived = ring::hmac::sign(
+            &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, current),
+            b"skillhost compile cache key",
+        );
+        let cache_key = derived.as_ref().try_into().expect("SHA-256 is 32 bytes");
         Vault(Arc::new(Keys {
             current: Key::new(current),
             previous: previous.map(Key::new),
+            cache_key,
         }))
     }
 
@@ -132,6 +141,12 @@ impl Vault {
             .map(|text| parse_key(text, "SKILLHOST_SECRET_KEY_PREVIOUS"))
             .transpose()?;
         Ok(Vault::from_keys(&current, previous.as_ref()))
+    }
+
+    /// The key the compile cache authenticates its artifacts with (it
+    /// changes with the secret key: a rotation recompiles once).
+    pub fn cache_key(&self) -> [u8; KEY_LEN] {
+        self.0.cache_key
     }
 
     /// The id of the key new values are sealed under (not secret).
@@ -200,7 +215,7 @@ fn aad(tenant: &str, id: &str) -> Vec<u8> {
 /// Reads the key file, or creates it (exclusively, mode 0600) when absent.
 /// Two processes starting together on one data directory agree on the key:
 /// the loser of the exclusive create reads the winner's file.
-fn key_file(path: &Path) -> Result<[u8; KEY_LEN], VaultError> {
+pub(crate) fn key_file(path: &Path) -> Result<[u8; KEY_LEN], VaultError> {
     use std::io::Write;
     let failed = |e: std::io::Error| VaultError::KeyFile {
         path: path.display().to_string(),

@@ -195,6 +195,43 @@ async fn the_compile_cache_serves_a_second_load() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[tokio::test]
+async fn the_compile_cache_loads_only_what_this_server_wrote() {
+    // An artifact is machine code loaded by unsafe deserialisation: one
+    // planted in the directory (here a genuine wasmtime artifact, written
+    // under another key) must be compiled over, never loaded.
+    let bytes = fixture().packed["calc"].clone();
+    let runtime_with = |dir: &std::path::Path, key: u8| {
+        let config = skillhost::runtime::RuntimeConfig {
+            cache_key: Some([key; 32]),
+            ..skillhost_tests::runtime_config(Some(dir.to_owned()))
+        };
+        skillhost::runtime::Runtime::new(
+            config,
+            std::sync::Arc::new(skillhost::runtime::MemorySessions::default()),
+        )
+        .unwrap()
+    };
+    let ours = skillhost_tests::work_dir("cache-ours");
+    assert!(!runtime_with(&ours, 1).load(&bytes).unwrap().from_cache);
+    assert!(runtime_with(&ours, 1).load(&bytes).unwrap().from_cache);
+    let planted = skillhost_tests::work_dir("cache-planted");
+    for file in walk(&ours) {
+        let to = planted.join(file.strip_prefix(&ours).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &to).unwrap();
+    }
+    let loaded = runtime_with(&planted, 2).load(&bytes).unwrap();
+    assert!(
+        !loaded.from_cache,
+        "an artifact under another key was loaded"
+    );
+    // What it wrote in its place is its own, and loads.
+    assert!(runtime_with(&planted, 2).load(&bytes).unwrap().from_cache);
+    let _ = std::fs::remove_dir_all(&ours);
+    let _ = std::fs::remove_dir_all(&planted);
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {

@@ -13,9 +13,10 @@ fn grant() -> Grant {
 }
 
 fn mount(grant: &mut Grant, guest: &str, host: &std::path::Path) {
-    grant
-        .mounts
-        .insert(GuestPath::parse(guest).unwrap(), host.to_path_buf());
+    grant.mounts.insert(
+        GuestPath::parse(guest).unwrap(),
+        skillhost_tests::volume_mount(host),
+    );
 }
 
 /// The engine still serves a plain call correctly.

@@ -6,7 +6,7 @@ use hyper_util::rt::TokioIo;
 use skillhost::server::{AppState, Loader, ServiceOptions, Services, bootstrap, serve};
 use skillhost::store::Store;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The operator token every test server is bootstrapped with.
 pub const OPERATOR_TOKEN: &str = "shk_test_operator_token";
@@ -71,7 +71,15 @@ impl TestServer {
         let data_dir = crate::work_dir(&format!("server-{name}"));
         crate::backend::fresh_database(&data_dir).await;
         let config = crate::backend::store_config(&data_dir);
-        TestServer::launch_with_pool(data_dir, options, config, Cache::Shared, Some(slots)).await
+        TestServer::launch_with_pool(
+            data_dir,
+            options,
+            config,
+            Cache::Shared,
+            Some(slots),
+            Vec::new(),
+        )
+        .await
     }
 
     /// Starts a server on a fresh data directory with its database on
@@ -84,6 +92,36 @@ impl TestServer {
             None => skillhost::store::StoreConfig::default(),
         };
         TestServer::launch(data_dir, ServiceOptions::default(), config, Cache::Shared).await
+    }
+
+    /// Starts a server whose operator offers `volumes` (name, host
+    /// directory, writable) to grants.
+    pub async fn start_with_volumes(name: &str, volumes: &[(&str, &Path, bool)]) -> TestServer {
+        let data_dir = crate::work_dir(&format!("server-{name}"));
+        crate::backend::fresh_database(&data_dir).await;
+        TestServer::restart_with_volumes(data_dir, volumes).await
+    }
+
+    /// A restart on an existing data directory and database with
+    /// `volumes`: the upgrade of stored grants runs against them.
+    pub async fn restart_with_volumes(
+        data_dir: PathBuf,
+        volumes: &[(&str, &Path, bool)],
+    ) -> TestServer {
+        let config = crate::backend::store_config(&data_dir);
+        let volumes = volumes
+            .iter()
+            .map(|(name, dir, writable)| (name.to_string(), dir.to_path_buf(), *writable))
+            .collect();
+        TestServer::launch_with_pool(
+            data_dir,
+            ServiceOptions::default(),
+            config,
+            Cache::Shared,
+            None,
+            volumes,
+        )
+        .await
     }
 
     /// Starts a server on an existing data directory and database (a
@@ -108,7 +146,7 @@ impl TestServer {
         config: skillhost::store::StoreConfig,
         cache: Cache,
     ) -> TestServer {
-        TestServer::launch_with_pool(data_dir, options, config, cache, None).await
+        TestServer::launch_with_pool(data_dir, options, config, cache, None, Vec::new()).await
     }
 
     /// [`TestServer::launch`] with a sandbox pool of `slots` slots.
@@ -118,6 +156,7 @@ impl TestServer {
         config: skillhost::store::StoreConfig,
         cache: Cache,
         slots: Option<u32>,
+        volumes: Vec<(String, PathBuf, bool)>,
     ) -> TestServer {
         // The fixture compiles every packaged guest into the shared cache
         // first, so servers only read those artifacts.
@@ -151,11 +190,17 @@ impl TestServer {
                     bootstrap(&store, Some(OPERATOR_TOKEN))
                         .await
                         .expect("bootstrap");
+                    let volumes = skillhost::capability::Volumes::new(volumes, &[dir.as_path()])
+                        .expect("the test's volumes");
+                    skillhost::server::upgrade_grants(&store, &volumes)
+                        .await
+                        .expect("the upgrade of stored grants");
                     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                     let mut runtime_config = crate::runtime_config(Some(cache_dir));
                     if let Some(slots) = slots {
                         runtime_config.max_concurrent_calls = slots;
                     }
+                    runtime_config.volumes = volumes;
                     let runtime = skillhost::runtime::Runtime::new(
                         runtime_config,
                         std::sync::Arc::new(store.clone()),

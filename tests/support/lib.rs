@@ -129,6 +129,21 @@ pub fn new_runtime(cache_dir: Option<PathBuf>) -> Runtime {
     .unwrap()
 }
 
+/// The volume [`runtime_config`] offers: the temporary directory, which
+/// holds every [`work_dir`].
+pub const TEST_VOLUME: &str = "tmp";
+
+/// A grant's mount of `dir` (a [`work_dir`] or a directory in one) from
+/// [`TEST_VOLUME`].
+pub fn volume_mount(dir: &Path) -> skillhost::capability::MountSource {
+    let tmp = std::fs::canonicalize(std::env::temp_dir()).unwrap();
+    let dir = std::fs::canonicalize(dir).unwrap();
+    skillhost::capability::MountSource::Volume(skillhost::capability::VolumeMount {
+        volume: TEST_VOLUME.to_owned(),
+        path: dir.strip_prefix(&tmp).unwrap().to_str().unwrap().to_owned(),
+    })
+}
+
 /// The tests' runtime settings: the defaults with `cache_dir`, and with
 /// `SKILLHOST_BENCH_POOL=n` a smaller instance pool, for running under
 /// valgrind (whose address space cannot hold the default pool's
@@ -137,6 +152,13 @@ pub fn runtime_config(cache_dir: Option<PathBuf>) -> RuntimeConfig {
     let defaults = RuntimeConfig::default();
     RuntimeConfig {
         cache_dir,
+        // Test directories are made under the temporary directory
+        // ([`work_dir`]): the sandbox tests mount them from this volume.
+        volumes: skillhost::capability::Volumes::new(
+            [(TEST_VOLUME.to_owned(), std::env::temp_dir(), true)],
+            &[],
+        )
+        .expect("the temporary directory as a volume"),
         max_concurrent_calls: std::env::var("SKILLHOST_BENCH_POOL")
             .ok()
             .map(|n| n.parse().expect("SKILLHOST_BENCH_POOL is a number"))

@@ -3,9 +3,9 @@
 use super::declared::GuestPath;
 use super::limits::LimitRequest;
 use super::network::NetworkPattern;
+use super::volume::MountSource;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 /// What the operator (or the CLI's flags) grants a skill. It may narrow the
 /// declaration, never widen it. camelCase like the rest of the API; the
@@ -21,10 +21,11 @@ pub struct Grant {
     /// metadata addresses. Off by default: no SSRF through a skill.
     #[serde(default, alias = "allow_private_network")]
     pub allow_private_network: bool,
-    /// Guest path → host directory, for declared fs paths only. A declared
-    /// path without a mount does not exist in the sandbox.
+    /// Guest path → an operator volume and a directory in it, for declared
+    /// fs paths only. A declared path without a mount does not exist in the
+    /// sandbox.
     #[serde(default)]
-    pub mounts: BTreeMap<GuestPath, PathBuf>,
+    pub mounts: BTreeMap<GuestPath, MountSource>,
     /// Values for declared environment variables.
     #[serde(default)]
     pub env: BTreeMap<String, String>,

@@ -10,8 +10,10 @@ mod limits;
 mod network;
 mod policy;
 mod redact;
+mod review;
 #[cfg(test)]
 mod tests;
+mod volume;
 
 pub use declared::{Capabilities, GuestPath};
 pub use grant::{Grant, GrantError, InjectBinding, Narrowing, SecretBinding, injectable_header};
@@ -21,3 +23,5 @@ pub use network::{
 };
 pub use policy::{Injection, Mount, Policy, SecretValue};
 pub use redact::{MIN_REDACTED_LEN, Redactor};
+pub use review::Review;
+pub use volume::{MountSource, VolumeError, VolumeMount, Volumes};

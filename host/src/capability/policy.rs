@@ -5,11 +5,11 @@ use super::grant::{Grant, GrantError, Narrowing, injectable_header};
 use super::limits::{LimitPolicy, LimitRequest, Limits};
 use super::network::NetworkPattern;
 use super::redact::Redactor;
+use super::volume::{MountSource, VolumeMount, Volumes};
 use crate::manifest::Manifest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// A secret value: never printed by `Debug` or `Display`.
@@ -40,8 +40,8 @@ impl fmt::Debug for SecretValue {
 pub struct Mount {
     /// Where the guest sees it.
     pub guest: GuestPath,
-    /// Host directory.
-    pub host: PathBuf,
+    /// The operator volume and the directory in it.
+    pub source: VolumeMount,
     /// Read-write (declared in `fs_write`) or read-only.
     pub writable: bool,
 }
@@ -124,7 +124,7 @@ impl Policy {
             }
         };
         let mut mounts = Vec::new();
-        for (guest, host) in &grant.mounts {
+        for (guest, source) in &grant.mounts {
             let writable = if declared.fs_write.contains(guest) {
                 true
             } else if declared.fs_read.contains(guest) {
@@ -134,9 +134,18 @@ impl Policy {
                     "path `{guest}` is not declared in fs_read or fs_write"
                 )));
             };
+            let source = match source {
+                MountSource::Volume(v) => v.clone(),
+                MountSource::HostPath(_) => {
+                    return Err(GrantError::Mount {
+                        guest: guest.to_string(),
+                        reason: "the grant names a host path; mounts now name an operator volume, so an admin approves the skill again".into(),
+                    });
+                }
+            };
             mounts.push(Mount {
                 guest: guest.clone(),
-                host: host.clone(),
+                source,
                 writable,
             });
         }
@@ -206,17 +215,18 @@ impl Policy {
         Redactor::new(released.chain(injected))
     }
 
-    /// Opens every mount the way the sandbox will, so a bad host directory
-    /// fails when the grant is given (approval, CLI flags) with a clear
-    /// message, not at a call. Calls do not repeat this.
-    pub fn verify_mounts(&self) -> Result<(), GrantError> {
+    /// Opens every mount the way the sandbox will, so a bad volume or
+    /// directory fails when the grant is given (approval, CLI flags) with a
+    /// clear message, not at a call. Calls repeat only the containment
+    /// check.
+    pub fn verify_mounts(&self, volumes: &Volumes) -> Result<(), GrantError> {
         for mount in &self.mounts {
-            cap_std::fs::Dir::open_ambient_dir(&mount.host, cap_std::ambient_authority()).map_err(
-                |e| GrantError::Mount {
+            volumes
+                .open(&mount.source, mount.writable)
+                .map_err(|e| GrantError::Mount {
                     guest: mount.guest.to_string(),
-                    reason: format!("host directory cannot be opened ({})", e.kind()),
-                },
-            )?;
+                    reason: e.to_string(),
+                })?;
         }
         Ok(())
     }

@@ -1,7 +1,13 @@
 use super::*;
 use crate::manifest::Manifest;
-use std::path::PathBuf;
 use std::time::Duration;
+
+fn in_volume(path: &str) -> MountSource {
+    MountSource::Volume(VolumeMount {
+        volume: "vol".into(),
+        path: path.into(),
+    })
+}
 
 fn manifest() -> Manifest {
     Manifest::from_toml(
@@ -67,7 +73,7 @@ fn grant_may_not_widen() {
             ..Grant::default()
         },
         Grant {
-            mounts: [(GuestPath::parse("/etc").unwrap(), PathBuf::from("/tmp"))].into(),
+            mounts: [(GuestPath::parse("/etc").unwrap(), in_volume(""))].into(),
             ..Grant::default()
         },
         Grant {
@@ -108,12 +114,15 @@ fn grant_may_not_widen() {
 }
 
 #[test]
-fn mounts_get_their_declared_mode_and_must_exist() {
-    let dir = std::env::temp_dir();
+fn mounts_get_their_declared_mode_and_must_exist_in_a_volume() {
+    let root =
+        std::env::temp_dir().join(format!("skillhost-mounts-{}", crate::runtime::unique_id()));
+    std::fs::create_dir_all(root.join("in")).unwrap();
+    let volume = in_volume;
     let grant = Grant {
         mounts: [
-            (GuestPath::parse("/data").unwrap(), dir.clone()),
-            (GuestPath::parse("/out").unwrap(), dir.clone()),
+            (GuestPath::parse("/data").unwrap(), volume("in")),
+            (GuestPath::parse("/out").unwrap(), volume("")),
         ]
         .into(),
         ..Grant::default()
@@ -126,21 +135,38 @@ fn mounts_get_their_declared_mode_and_must_exist() {
             .collect::<Vec<_>>(),
         [("/data", false), ("/out", true)]
     );
+    let read_only = Volumes::new([("vol".to_owned(), root.clone(), false)], &[]).unwrap();
+    let err = p.verify_mounts(&read_only).unwrap_err();
+    assert!(err.to_string().contains("read-only"), "{err}");
+    let writable = Volumes::new([("vol".to_owned(), root.clone(), true)], &[]).unwrap();
+    p.verify_mounts(&writable).unwrap();
+
     let grant = Grant {
         mounts: [(
             GuestPath::parse("/data").unwrap(),
-            dir.join("no-such-dir-here"),
+            volume("no-such-dir-here"),
         )]
         .into(),
         ..Grant::default()
     };
     let policy = Policy::resolve(&manifest(), &grant, &LimitPolicy::default()).unwrap();
-    let err = policy.verify_mounts().unwrap_err();
+    let err = policy.verify_mounts(&writable).unwrap_err();
     assert!(matches!(err, GrantError::Mount { .. }));
     assert!(
-        !err.to_string().contains("no-such-dir-here"),
+        !err.to_string().contains(root.to_str().unwrap()),
         "host paths stay out of messages: {err}"
     );
+
+    let legacy = Grant {
+        mounts: [(
+            GuestPath::parse("/data").unwrap(),
+            MountSource::HostPath(root.clone()),
+        )]
+        .into(),
+        ..Grant::default()
+    };
+    let err = Policy::resolve(&manifest(), &legacy, &LimitPolicy::default()).unwrap_err();
+    assert!(err.to_string().contains("operator volume"), "{err}");
 }
 
 #[test]
@@ -165,12 +191,11 @@ fn explicit_limits_above_the_maximum_are_refused() {
 
 #[test]
 fn narrowing_only_takes_away() {
-    let dir = std::env::temp_dir();
     let grant = Grant {
         allow_private_network: true,
         mounts: [
-            (GuestPath::parse("/data").unwrap(), dir.clone()),
-            (GuestPath::parse("/out").unwrap(), dir),
+            (GuestPath::parse("/data").unwrap(), in_volume("")),
+            (GuestPath::parse("/out").unwrap(), in_volume("")),
         ]
         .into(),
         ..Grant::default()

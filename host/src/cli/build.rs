@@ -41,7 +41,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     ensure_target()?;
     let component_path = cargo_build(&manifest_path, args.debug)?;
     let component = read_file(&component_path)?;
-    let runtime = local_runtime(&args.data)?;
+    let runtime = local_runtime(&args.data, Default::default())?;
     let packed =
         crate::pack::pack_with_docs(&runtime, &component, &skill_toml, docs.as_ref()).await?;
     let package = crate::package::read(&packed)?;

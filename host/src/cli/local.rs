@@ -11,10 +11,15 @@ pub struct DataDir {
     pub data_dir: PathBuf,
 }
 
-/// A runtime for local use: compile cache and session files in the data dir.
-pub(super) fn local_runtime(data: &DataDir) -> Result<crate::runtime::Runtime, CliError> {
+/// A runtime for local use: compile cache and session files in the data
+/// dir, and the volumes `run`'s mounts name.
+pub(super) fn local_runtime(
+    data: &DataDir,
+    volumes: crate::capability::Volumes,
+) -> Result<crate::runtime::Runtime, CliError> {
     let config = crate::runtime::RuntimeConfig {
         cache_dir: Some(data.data_dir.join("cache")),
+        volumes,
         ..Default::default()
     };
     let sessions = std::sync::Arc::new(crate::runtime::FileSessions::new(

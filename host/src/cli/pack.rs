@@ -32,7 +32,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         .as_deref()
         .map(crate::docs::SkillDocs::from_skill_md)
         .transpose()?;
-    let runtime = local_runtime(&args.data)?;
+    let runtime = local_runtime(&args.data, Default::default())?;
     let packed =
         crate::pack::pack_with_docs(&runtime, &component, &manifest, docs.as_ref()).await?;
     std::fs::write(&args.output, &packed)

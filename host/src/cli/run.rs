@@ -2,7 +2,7 @@
 //! uses. The flags are the grant.
 use super::error::CliError;
 use super::local::{DataDir, local_runtime, read_file};
-use crate::capability::{Grant, GuestPath, Policy, SecretValue};
+use crate::capability::{Grant, GuestPath, MountSource, Policy, SecretValue, VolumeMount, Volumes};
 use crate::manifest::LimitRequest;
 use crate::runtime::{Call, Invocation, OutputKind, SessionScope};
 use std::path::PathBuf;
@@ -24,7 +24,8 @@ pub struct Args {
     /// Let allowed host names reach loopback and private addresses.
     #[arg(long)]
     allow_private_network: bool,
-    /// Map a declared guest path to a host directory: GUEST=HOSTDIR.
+    /// Map a declared guest path to a host directory: GUEST=HOSTDIR (on
+    /// this machine you are the operator: each becomes a volume).
     #[arg(long = "mount", value_name = "GUEST=HOSTDIR")]
     mounts: Vec<String>,
     /// Value of a declared environment variable: NAME=VALUE.
@@ -59,9 +60,11 @@ fn pair<'a>(flag: &str, text: &'a str) -> Result<(&'a str, &'a str), CliError> {
         .ok_or_else(|| CliError::new(format!("--{flag} expects NAME=VALUE, got `{text}`")))
 }
 
-/// The grant the flags describe, and the secret values they supply.
-fn grant(args: &Args) -> Result<(Grant, Vec<(String, SecretValue)>), CliError> {
+/// The grant the flags describe, the volumes its mounts name and the
+/// secret values they supply.
+fn grant(args: &Args) -> Result<(Grant, Volumes, Vec<(String, SecretValue)>), CliError> {
     let mut secrets = Vec::new();
+    let mut volumes = Vec::new();
     let mut grant = Grant {
         allow_private_network: args.allow_private_network,
         ..Grant::default()
@@ -69,8 +72,18 @@ fn grant(args: &Args) -> Result<(Grant, Vec<(String, SecretValue)>), CliError> {
     for m in &args.mounts {
         let (guest, host) = pair("mount", m)?;
         let guest = GuestPath::parse(guest).map_err(|e| CliError::new(format!("--mount: {e}")))?;
-        grant.mounts.insert(guest, PathBuf::from(host));
+        let volume = format!("mount-{}", volumes.len() + 1);
+        let writable = true; // the declaration decides each mount's mode
+        volumes.push((volume.clone(), PathBuf::from(host), writable));
+        let source = MountSource::Volume(VolumeMount {
+            volume,
+            path: String::new(),
+        });
+        grant.mounts.insert(guest, source);
     }
+    // The data directory holds the compile cache: no mount may reach it.
+    let volumes = Volumes::new(volumes, &[args.data.data_dir.as_path()])
+        .map_err(|e| CliError::new(format!("--mount: {e}")))?;
     for e in &args.env {
         let (k, v) = pair("env", e)?;
         grant.env.insert(k.to_owned(), v.to_owned());
@@ -96,21 +109,21 @@ fn grant(args: &Args) -> Result<(Grant, Vec<(String, SecretValue)>), CliError> {
         memory_mb: args.memory_mb,
         output_kb: args.output_kb,
     };
-    Ok((grant, secrets))
+    Ok((grant, volumes, secrets))
 }
 
 pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     let input: serde_json::Value = serde_json::from_str(&args.input)
         .map_err(|e| CliError::new(format!("--input is not valid JSON: {e}")))?;
     let bytes = read_file(&args.file)?;
-    let runtime = local_runtime(&args.data)?;
+    let (grant, volumes, secrets) = grant(&args)?;
+    let runtime = local_runtime(&args.data, volumes)?;
     let skill = runtime.load(&bytes)?;
-    let (grant, secrets) = grant(&args)?;
     let mut policy = Policy::resolve(&skill.package.manifest, &grant, runtime.limits())?;
     for (name, value) in secrets {
         policy.supply_secret(&name, value)?;
     }
-    policy.verify_mounts()?;
+    policy.verify_mounts(runtime.volumes())?;
     let session = args.session.clone().map(|id| SessionScope {
         namespace: skill.name().to_owned(),
         id,

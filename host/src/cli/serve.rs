@@ -1,10 +1,11 @@
 //! `skillhost serve`: the HTTP service.
 use super::error::CliError;
+use crate::capability::Volumes;
 use crate::outbound::{Outbound, OutboundConfig};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::server::{
-    AppState, JwtVerifier, Loader, ServiceOptions, Services, bootstrap, preload, prepare_secrets,
-    serve,
+    AppState, JwtVerifier, Loader, ServiceOptions, Services, Upgraded, bootstrap, preload,
+    prepare_secrets, serve, upgrade_grants,
 };
 use crate::store::{Store, StoreConfig};
 use crate::vault::Vault;
@@ -125,6 +126,17 @@ pub struct Args {
         value_delimiter = ','
     )]
     skill_repos: Vec<String>,
+    /// A host directory grants may mount: NAME=DIR[:ro|:rw] (read-only
+    /// unless `:rw`). Grants name the volume and a directory in it, never a
+    /// host path; no volume may overlap the data directory. Repeatable;
+    /// comma-separated in the variable.
+    #[arg(
+        long = "volume",
+        env = "SKILLHOST_VOLUMES",
+        value_delimiter = ',',
+        value_name = "NAME=DIR[:ro|:rw]"
+    )]
+    volumes: Vec<String>,
     /// Keep each invocation's input (`args`) in its audit record. Off by
     /// default: inputs may carry personal data.
     #[arg(long, env = "SKILLHOST_RECORD_INPUTS")]
@@ -145,6 +157,22 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
             root.display()
         )));
     }
+    let volumes = args
+        .volumes
+        .iter()
+        .map(|v| Volumes::parse_flag(v))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::new)?;
+    // The data directory may not exist yet: create it so that the overlap
+    // check compares real paths.
+    std::fs::create_dir_all(&args.data_dir).map_err(|e| {
+        CliError::new(format!(
+            "cannot create the data directory {}: {e}",
+            args.data_dir.display()
+        ))
+    })?;
+    let volumes = Volumes::new(volumes, &[args.data_dir.as_path()])
+        .map_err(|e| CliError::new(format!("--volume: {e}")))?;
     let store_config = StoreConfig {
         database_url: args.database_url.clone(),
         max_connections: args.database_max_connections.max(1),
@@ -166,6 +194,18 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         // Printed once, to stdout only; the database keeps just a hash.
         println!("operator token (shown once, store it now): {secret}");
     }
+    // After the bootstrap: the operator's tenant is allowed its private
+    // networks by then.
+    let upgraded = upgrade_grants(&store, &volumes)
+        .await
+        .map_err(|e| CliError::new(format!("cannot upgrade the stored grants: {e}")))?;
+    if upgraded != Upgraded::default() {
+        tracing::warn!(
+            remapped = upgraded.remapped,
+            held = upgraded.held,
+            "stored grants upgraded: held ones wait for an admin"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| CliError::new(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -174,10 +214,12 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     println!("skillhost listening on http://{addr}");
     let config = RuntimeConfig {
         cache_dir: Some(args.data_dir.join("cache")),
+        cache_key: Some(vault.cache_key()),
         outbound: Outbound::new(OutboundConfig {
             allowed_ranges: args.allow_private_range,
             ..OutboundConfig::default()
         }),
+        volumes,
         ..RuntimeConfig::default()
     };
     // Session state lives in the database: it survives restarts and is

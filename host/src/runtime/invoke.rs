@@ -262,7 +262,7 @@ async fn execute(
     // leaves proof of it here, whatever it does after its write fails.
     let stdout = MemoryOutputPipe::new(limits.output_bytes + 1);
     let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
-    let wasi = wasi_context(skill, &policy, call, &stdout, &stderr)?;
+    let wasi = wasi_context(runtime, skill, &policy, call, &stdout, &stderr)?;
     let mut store = new_store(
         runtime,
         policy,
@@ -447,6 +447,7 @@ pub(crate) fn schema_problems(
 }
 
 fn wasi_context(
+    runtime: &Runtime,
     skill: &LoadedSkill,
     policy: &Policy,
     call: &Call<'_>,
@@ -464,9 +465,16 @@ fn wasi_context(
         } else {
             FsPerms::ReadOnly
         };
-        builder.preopened_dir(&mount.host, mount.guest.as_str(), perms).map_err(|error| {
+        // Resolved again at every call: a link planted in a writable volume
+        // since the approval must not lead outside it.
+        let opened = runtime.volumes().open(&mount.source, mount.writable);
+        let dir = opened.map_err(|error| {
+            tracing::error!(guest = %mount.guest, %error, "mount unavailable");
+            InvokeError::Internal
+        })?;
+        builder.preopened_dir(&dir, mount.guest.as_str(), perms).map_err(|error| {
             // The host path is operator detail: log it, do not return it.
-            tracing::error!(guest = %mount.guest, host = %mount.host.display(), %error, "mount unavailable");
+            tracing::error!(guest = %mount.guest, host = %dir.display(), %error, "mount unavailable");
             InvokeError::Internal
         })?;
     }

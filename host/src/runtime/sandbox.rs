@@ -9,7 +9,7 @@ use super::engine::{self, PoolSize};
 use super::session::SessionStore;
 use super::skill::{Entry, LoadedSkill};
 use super::state::HostState;
-use crate::capability::LimitPolicy;
+use crate::capability::{LimitPolicy, Volumes};
 use crate::error::LoadError;
 use crate::manifest::SkillKind;
 use crate::outbound::Outbound;
@@ -60,10 +60,19 @@ impl Runtime {
         link(&mut linker)
             .map_err(|e| LoadError::Component(format!("linking host interfaces: {e}")))?;
         let cache = match &config.cache_dir {
-            Some(dir) => Some(
-                ArtifactCache::open(dir, &engine)
-                    .map_err(|e| LoadError::Component(format!("opening the compile cache: {e}")))?,
-            ),
+            Some(dir) => {
+                let key = match config.cache_key {
+                    Some(key) => key,
+                    None => crate::vault::key_file(&dir.with_extension("key")).map_err(|e| {
+                        LoadError::Component(format!("the compile cache's key: {e}"))
+                    })?,
+                };
+                Some(
+                    ArtifactCache::open(dir, &engine, &key).map_err(|e| {
+                        LoadError::Component(format!("opening the compile cache: {e}"))
+                    })?,
+                )
+            }
             None => None,
         };
         let ticker = engine::EpochTicker::start(engine.clone());
@@ -88,6 +97,11 @@ impl Runtime {
     /// The operator's limit policy.
     pub fn limits(&self) -> &LimitPolicy {
         &self.inner.config.limits
+    }
+
+    /// The operator's volumes, which grants mount.
+    pub fn volumes(&self) -> &Volumes {
+        &self.inner.config.volumes
     }
 
     /// Reads, checks, compiles (or loads from cache) and pre-links a

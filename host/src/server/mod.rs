@@ -10,6 +10,7 @@ mod agents;
 mod auth;
 mod catalog;
 mod cursor;
+mod decisions;
 mod error;
 mod fields;
 mod lookup;
@@ -25,7 +26,7 @@ pub use crate::services::{AppState, ServiceOptions, Services};
 pub use admin::prepare_secrets;
 pub use auth::{Principal, hash_token, new_secret};
 pub use error::ApiError;
-pub use ops::{DEFAULT_TENANT, bootstrap, preload};
+pub use ops::{DEFAULT_TENANT, Upgraded, bootstrap, preload, upgrade_grants};
 pub use request::MAX_BODY_BYTES;
 
 use axum::Router;

@@ -9,7 +9,7 @@ use super::github::{FolderSource, GithubConfig, folder_source};
 use super::registry::{self, RegistryError};
 use super::skill_md::{self, BundleError};
 use super::{SourceBody, SourceDetail, SourceKind, openapi};
-use crate::capability::Redactor;
+use crate::capability::{NetworkPattern, Redactor};
 use crate::manifest::{AbilitySpec, Manifest};
 use crate::outbound::Outbound;
 use crate::outbound::mcp_client::{self, McpEndpoint};
@@ -41,6 +41,11 @@ pub struct SourceSpec {
     /// Values for a registry remote's URL variables.
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
+    /// Where `credential_id` may be sent. A sync sets it to the origin an
+    /// admin approved: when the registry has moved the server elsewhere,
+    /// its tools are listed without the credential.
+    #[serde(skip)]
+    pub credential_origin: Option<NetworkPattern>,
 }
 
 /// What a source gave.
@@ -403,9 +408,22 @@ async fn registry_source<C: Credentials>(
     };
     let server = registry::server(ctx.outbound, ctx.policy, &base, server_name).await?;
     let mut remote = registry::choose_remote(&server, &spec.variables)?;
+    let origin = url::Url::parse(&remote.url)
+        .ok()
+        .and_then(|u| crate::outbound::origin_pattern(&u).ok())
+        .ok_or(SourceError::Internal)?;
     // The tools, listed now through the remote MCP client; a server that
-    // wants a credential to list them gets the install's.
-    let tools = list_tools(ctx, &server.name, &remote, spec.credential_id.as_deref())
+    // wants a credential to list them gets the install's, at the origin
+    // it was approved for only.
+    let approved = spec
+        .credential_origin
+        .as_ref()
+        .is_none_or(|approved| origin.is_within(approved));
+    if spec.credential_id.is_some() && !approved {
+        tracing::warn!(server = %server.name, %origin, "registry server moved: listing without the credential");
+    }
+    let credential = spec.credential_id.as_deref().filter(|_| approved);
+    let tools = list_tools(ctx, &server.name, &remote, credential)
         .await?
         .map_err(|message| SourceError::Unreachable {
             code: "SOURCE_UNREACHABLE",
@@ -430,10 +448,6 @@ async fn registry_source<C: Credentials>(
         .collect();
     remote.tools = tools;
     remote.list_credential_id = spec.credential_id.clone();
-    let origin = url::Url::parse(&remote.url)
-        .ok()
-        .and_then(|u| crate::outbound::origin_pattern(&u).ok())
-        .ok_or(SourceError::Internal)?;
     let short = server.name.rsplit('/').next().unwrap_or(&server.name);
     let name = skill_name(spec, crate::sources::slug(short))?;
     let description = description(

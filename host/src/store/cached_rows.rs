@@ -4,7 +4,7 @@
 //! queries (which use the store), in a file that uses neither.
 use super::statuses::{AbilityStatus, SkillStatus, StoredKind};
 use super::values::{new_id, now};
-use crate::capability::{Capabilities, Grant, Narrowing};
+use crate::capability::{Capabilities, Grant, Narrowing, Review};
 use crate::manifest::Manifest;
 use crate::sources::SourceDetail;
 use crate::vault::Sealed;
@@ -69,6 +69,9 @@ pub struct SkillRow {
     pub source: String,
     /// For a pending update: what it asks beyond the approved grant.
     pub capability_diff: Option<Capabilities>,
+    /// For a pending skill: why else it waits (new code behind sensitive
+    /// bindings, an upgrade's finding).
+    pub review: Option<Review>,
     /// Where it came from, for URL installs.
     pub source_url: Option<String>,
     /// The sha256 a URL install was pinned to; a sync must match it.

@@ -5,6 +5,7 @@
 //! BIGINT/INTEGER numbers and booleans, bytes); only the migrations differ
 //! where the types must (`migrations/sqlite`, `migrations/postgres`).
 mod agent_skillsets;
+mod approvals;
 mod audit;
 mod audit_writer;
 mod backend;
@@ -25,6 +26,7 @@ mod statuses;
 mod tasks;
 mod values;
 
+pub use approvals::ApprovalRecord;
 pub use audit::AuditQuery;
 pub use audit_writer::InvocationRow;
 pub use backend::{Backend, StoreConfig};

@@ -3,6 +3,7 @@ use super::cached_rows::{Agent, TokenRecord};
 use super::database::Store;
 use super::error::StoreError;
 use super::values::{new_id, now};
+use crate::capability::Review;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -15,6 +16,9 @@ pub struct Tenant {
     pub id: String,
     /// Unique name.
     pub name: String,
+    /// Whether the tenant's admins may approve `allowPrivateNetwork`
+    /// (the operator decides).
+    pub allow_private_network: bool,
     /// Creation time.
     pub created_at: String,
 }
@@ -23,9 +27,16 @@ fn tenant(row: &AnyRow) -> Result<Tenant, sqlx::Error> {
     Ok(Tenant {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
+        allow_private_network: row.try_get::<i64, _>("allow_private_network")? != 0,
         created_at: row.try_get("created_at")?,
     })
 }
+
+const TENANT_COLUMNS: &str = "id, name, allow_private_network, created_at";
+
+/// A grant as stored says `"allowPrivateNetwork":true` exactly (serde
+/// writes it without spaces): what the operator's withdrawal looks for.
+const PRIVATE_GRANT: &str = "%\"allowPrivateNetwork\":true%";
 
 fn token(row: &AnyRow) -> Result<TokenRecord, sqlx::Error> {
     let scopes: String = row.try_get("scopes")?;
@@ -58,6 +69,7 @@ impl Store {
         let t = Tenant {
             id: new_id(),
             name: name.to_owned(),
+            allow_private_network: false,
             created_at: now(),
         };
         sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
@@ -72,19 +84,89 @@ impl Store {
 
     /// The tenant called `name`.
     pub async fn tenant_by_name(&self, name: &str) -> Result<Option<Tenant>, StoreError> {
-        let row = sqlx::query("SELECT id, name, created_at FROM tenants WHERE name = $1")
-            .bind(name)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants WHERE name = $1"
+        ))
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(tenant).transpose()?)
+    }
+
+    /// The tenant with id `id`.
+    pub async fn tenant(&self, id: &str) -> Result<Option<Tenant>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
         Ok(row.as_ref().map(tenant).transpose()?)
     }
 
     /// Every tenant, by name.
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
-        let rows = sqlx::query("SELECT id, name, created_at FROM tenants ORDER BY name")
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants ORDER BY name"
+        ))
+        .fetch_all(self.pool())
+        .await?;
         Ok(rows.iter().map(tenant).collect::<Result<_, _>>()?)
+    }
+
+    /// Lets a tenant's admins approve private networks, or withdraws it:
+    /// then every grant that has them waits for an admin again (skills
+    /// with `review`, abilities and MCP servers as pending), in the same
+    /// transaction. Returns the number of grants sent back.
+    pub async fn set_tenant_private_network(
+        &self,
+        id: &str,
+        allow: bool,
+        review: &Review,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE tenants SET allow_private_network = $1 WHERE id = $2")
+            .bind(allow as i64)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let mut held = 0;
+        if !allow {
+            let review = serde_json::to_string(review).expect("JSON");
+            held += sqlx::query(
+                "UPDATE skills SET status = 'pending', review = $1, updated_at = $2 \
+                 WHERE tenant_id = $3 AND status = 'active' AND grant_json LIKE $4",
+            )
+            .bind(&review)
+            .bind(now())
+            .bind(id)
+            .bind(PRIVATE_GRANT)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            held += sqlx::query(
+                "UPDATE abilities SET status = 'pending', updated_at = $1 \
+                 WHERE tenant_id = $2 AND status = 'active' AND grant_json LIKE $3",
+            )
+            .bind(now())
+            .bind(id)
+            .bind(PRIVATE_GRANT)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            held += sqlx::query(
+                "UPDATE mcp_servers SET approval = 'pending', updated_at = $1 \
+                 WHERE tenant_id = $2 AND approval = 'approved' AND allow_private = 1",
+            )
+            .bind(now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        self.changed().await;
+        Ok(held)
     }
 
     /// Stores a token by the hash of its secret.

@@ -4,14 +4,14 @@ use super::database::Store;
 use super::error::StoreError;
 use super::statuses::{SkillStatus, StoredKind};
 use super::values::{decode, new_id, now};
-use crate::capability::{Capabilities, Grant};
+use crate::capability::{Capabilities, Grant, Review};
 use crate::manifest::Manifest;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::sync::Arc;
 
 const SKILL_COLUMNS: &str = "id, tenant_id, kind, digest, manifest, status, grant_json, source, source_url, \
-     created_at, updated_at, capability_diff, source_sha256, synced_at, sync_error, source_detail, pending_source";
+     created_at, updated_at, capability_diff, review, source_sha256, synced_at, sync_error, source_detail, pending_source";
 
 fn skill(row: &AnyRow) -> Result<SkillRow, sqlx::Error> {
     let manifest: String = row.try_get("manifest")?;
@@ -27,6 +27,11 @@ fn skill(row: &AnyRow) -> Result<SkillRow, sqlx::Error> {
         source: row.try_get("source")?,
         capability_diff: row
             .try_get::<Option<String>, _>("capability_diff")?
+            .as_deref()
+            .map(decode)
+            .transpose()?,
+        review: row
+            .try_get::<Option<String>, _>("review")?
             .as_deref()
             .map(decode)
             .transpose()?,
@@ -130,8 +135,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO skills (id, tenant_id, name, version, description, category, kind, digest, manifest, \
              status, grant_json, source, source_url, created_at, updated_at, capability_diff, \
-             source_sha256, synced_at, source_detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+             source_sha256, synced_at, source_detail, review) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
         )
         .bind(&row.id)
         .bind(&row.tenant_id)
@@ -152,6 +157,7 @@ impl Store {
         .bind(&row.source_sha256)
         .bind(&row.synced_at)
         .bind(row.detail.as_ref().map(|d| serde_json::to_string(d).expect("JSON")))
+        .bind(row.review.as_ref().map(|r| serde_json::to_string(r).expect("JSON")))
         .execute(self.pool())
         .await?;
         self.changed().await;
@@ -164,13 +170,13 @@ impl Store {
     pub async fn sync_source(
         &self,
         row: &SkillRow,
-        pending: Option<(&PendingSource, &Capabilities)>,
+        pending: Option<(&PendingSource, &Capabilities, Option<&Review>)>,
         synced_at: &str,
     ) -> Result<(), StoreError> {
         let query = match pending {
             None => sqlx::query(
                 "UPDATE skills SET manifest = $1, description = $2, version = $3, digest = $4, source_detail = $5, \
-                 pending_source = NULL, capability_diff = NULL, synced_at = $6, sync_error = NULL, updated_at = $6 \
+                 pending_source = NULL, capability_diff = NULL, review = NULL, synced_at = $6, sync_error = NULL, updated_at = $6 \
                  WHERE tenant_id = $7 AND id = $8",
             )
             .bind(serde_json::to_string(&row.manifest).expect("JSON"))
@@ -181,15 +187,16 @@ impl Store {
             .bind(synced_at)
             .bind(&row.tenant_id)
             .bind(&row.id),
-            Some((pending, diff)) => sqlx::query(
-                "UPDATE skills SET pending_source = $1, capability_diff = $2, synced_at = $3, sync_error = NULL, \
+            Some((pending, diff, review)) => sqlx::query(
+                "UPDATE skills SET pending_source = $1, capability_diff = $2, review = $6, synced_at = $3, sync_error = NULL, \
                  updated_at = $3 WHERE tenant_id = $4 AND id = $5",
             )
             .bind(serde_json::to_string(pending).expect("JSON"))
             .bind(serde_json::to_string(diff).expect("JSON"))
             .bind(synced_at)
             .bind(&row.tenant_id)
-            .bind(&row.id),
+            .bind(&row.id)
+            .bind(review.map(|r| serde_json::to_string(r).expect("JSON"))),
         };
         query.execute(self.pool()).await?;
         self.changed().await;
@@ -392,7 +399,7 @@ impl Store {
             .await?;
         }
         sqlx::query(
-            "UPDATE skills SET grant_json = $1, status = 'active', capability_diff = NULL, updated_at = $2 \
+            "UPDATE skills SET grant_json = $1, status = 'active', capability_diff = NULL, review = NULL, updated_at = $2 \
              WHERE tenant_id = $3 AND id = $4",
         )
         .bind(serde_json::to_string(grant).expect("JSON"))
@@ -402,6 +409,50 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.changed().await;
+        Ok(())
+    }
+
+    /// Every skill that has a grant, in every tenant (the upgrade's scan).
+    pub async fn skills_with_grants(&self) -> Result<Vec<SkillRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SKILL_COLUMNS} FROM skills WHERE grant_json IS NOT NULL"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(skill).collect::<Result<_, _>>()?)
+    }
+
+    /// Rewrites a grant the upgrade brought under the new rules; with
+    /// `hold`, the skill waits for an admin, saying why.
+    pub async fn upgrade_grant(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        grant: &Grant,
+        hold: Option<&Review>,
+    ) -> Result<(), StoreError> {
+        let grant = serde_json::to_string(grant).expect("JSON");
+        let query = match hold {
+            None => sqlx::query(
+                "UPDATE skills SET grant_json = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4",
+            )
+            .bind(grant)
+            .bind(now())
+            .bind(tenant_id)
+            .bind(id),
+            Some(review) => sqlx::query(
+                "UPDATE skills SET grant_json = $1, updated_at = $2, review = $5, \
+                 status = CASE WHEN status = 'active' THEN 'pending' ELSE status END \
+                 WHERE tenant_id = $3 AND id = $4",
+            )
+            .bind(grant)
+            .bind(now())
+            .bind(tenant_id)
+            .bind(id)
+            .bind(serde_json::to_string(review).expect("JSON")),
+        };
+        query.execute(self.pool()).await?;
         self.changed().await;
         Ok(())
     }
@@ -629,6 +680,7 @@ pub fn new_skill(
         grant: None,
         source: source.to_owned(),
         capability_diff: None,
+        review: None,
         source_url: None,
         source_sha256: None,
         synced_at: None,

@@ -12,7 +12,52 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/audit", get(list))
+    Router::new()
+        .route("/api/audit", get(list))
+        .route("/api/audit/approvals", get(approvals))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApprovalParams {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// Every approval, refusal and grant change of the tenant, newest first:
+/// who, which digest, which grant (never a secret's value).
+async fn approvals(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(p): Query<ApprovalParams>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require("admin")?;
+    let limit = p.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_limit",
+            "limit must be between 1 and 1000",
+        ));
+    }
+    let before = p
+        .cursor
+        .as_deref()
+        .map(cursor::decode::<2>)
+        .transpose()?
+        .map(|[at, id]| (at, id));
+    let mut records = state
+        .store
+        .list_approvals(&principal.tenant_id, before, limit + 1)
+        .await?;
+    let next = if records.len() as i64 > limit {
+        records.truncate(limit as usize);
+        records
+            .last()
+            .map(|r| cursor::encode(&[&r.created_at, &r.id]))
+    } else {
+        None
+    };
+    Ok(Json(json!({ "approvals": records, "nextCursor": next })))
 }
 
 #[derive(Deserialize)]

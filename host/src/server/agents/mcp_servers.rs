@@ -19,7 +19,7 @@ use crate::server::error::{ApiError, JsonBody};
 use crate::server::lookup::find_agent;
 use crate::server::request::request_id;
 use crate::services::AppState;
-use crate::store::{Agent, McpServerRow, StoreError, new_id, now};
+use crate::store::{Agent, ApprovalRecord, McpServerRow, StoreError, new_id, now};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
@@ -225,8 +225,16 @@ async fn create(
             ),
         ));
     }
-    if body.allow_private_network && !is_admin(&principal) {
-        return Err(ApiError::Forbidden("admin"));
+    if body.allow_private_network {
+        principal.require("admin")?;
+        crate::server::decisions::may_open_private_networks(&state, &principal).await?;
+    }
+    if body.secret_id.is_some() && !is_admin(&principal) {
+        return Err(ApiError::Call {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden",
+            message: "this token lacks the `admin` scope: `secret_id` sends a tenant secret to the server's URL, and binding a secret to a destination is an admin's decision; add the server without it, or ask an admin".into(),
+        });
     }
     // Tool names are `<server>__<tool>` beside `<skill>__<ability>`: a
     // server may not take an installed skill's name.
@@ -370,6 +378,9 @@ async fn approve(
     if let Some(allow) = approval.allow_private_network {
         server.allow_private_network = allow;
     }
+    if server.allow_private_network {
+        crate::server::decisions::may_open_private_networks(&state, &principal).await?;
+    }
     state
         .store
         .approve_mcp_server(
@@ -380,6 +391,19 @@ async fn approve(
         )
         .await?;
     server.approval = "approved".into();
+    let mut record = ApprovalRecord::new(
+        &principal.tenant_id,
+        &principal.token_id,
+        "mcp_server",
+        &server.id,
+        "approved",
+    );
+    record.detail = json!({
+        "url": server.url,
+        "secretId": server.secret_id,
+        "allowPrivateNetwork": server.allow_private_network,
+    });
+    crate::server::decisions::record(&state, record).await?;
     refresh_tools(&state, &mut server).await?;
     tracing::info!(agent = %agent.name, server = %server.name, "MCP server approved");
     Ok(Json(view(&server)))

@@ -374,7 +374,9 @@ pub(crate) async fn promote_if_current(
 }
 
 /// A new version of an approved skill keeps the approval when it asks for
-/// nothing more; otherwise it waits, showing what it adds.
+/// nothing more and either an admin uploads it or the grant hands it
+/// nothing sensitive; otherwise it waits, showing what it adds and what it
+/// would inherit.
 async fn carry_over_approval(
     state: &AppState,
     principal: &Principal,
@@ -399,8 +401,16 @@ async fn carry_over_approval(
         .capabilities
         .beyond(&previous.manifest.capabilities, &approved);
     if diff.is_empty() && Policy::resolve(&row.manifest, &grant, limits).is_ok() {
+        match super::review::before_inheriting(principal, &grant) {
+            None => row.status = SkillStatus::Active,
+            // The grant is proposed, not given: the version stays pending
+            // until an admin approves it (an empty approval takes it).
+            Some(review) => {
+                row.review = Some(review);
+                row.capability_diff = Some(diff);
+            }
+        }
         row.grant = Some(grant);
-        row.status = SkillStatus::Active;
     } else {
         row.capability_diff = Some(diff);
     }

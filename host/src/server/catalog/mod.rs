@@ -3,6 +3,7 @@
 mod browse;
 mod install;
 pub(crate) mod installing;
+mod review;
 mod skills;
 pub(crate) mod sources;
 pub(crate) mod view;

@@ -2,14 +2,14 @@
 //! approve its capabilities, and assign it to agents.
 use crate::capability::{Grant, Narrowing, Policy};
 use crate::server::auth::Principal;
-use crate::server::catalog::view::{parse_grant, view};
+use crate::server::catalog::view::{parse_grant, redacted, view};
 use crate::server::cursor;
 use crate::server::error::{ApiError, JsonBody};
 use crate::server::lookup::find_agent;
 use crate::server::lookup::find_skill;
 use crate::services::AppState;
 use crate::store::SkillStatus;
-use crate::store::{AssignmentRow, SkillFilter, SkillRow, StoreError};
+use crate::store::{ApprovalRecord, AssignmentRow, SkillFilter, SkillRow, StoreError};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -238,7 +238,14 @@ async fn update(
     let mut skill = find_skill(&state, &principal, &id).await?;
     if let Some(status) = body.status {
         match SkillStatus::parse(&status) {
-            Some(SkillStatus::Active) if skill.grant.is_none() => {
+            // A pending skill (new code behind a proposed grant included)
+            // becomes active only through an admin's approval.
+            Some(SkillStatus::Active)
+                if skill.status != SkillStatus::Active
+                    && (skill.grant.is_none()
+                        || skill.status == SkillStatus::Pending
+                        || skill.review.is_some()) =>
+            {
                 return Err(ApiError::Conflict {
                     code: "approval_required",
                     message: "a pending skill becomes active through POST /api/skills/{id}/approve"
@@ -360,14 +367,30 @@ async fn approve(
 ) -> Result<Json<Value>, ApiError> {
     principal.require("admin")?;
     let skill = find_skill(&state, &principal, &id).await?;
-    let grant = parse_grant(&body)?;
-    check_grant_secrets(&state, &principal.tenant_id, &grant).await?;
+    let (reviewed, grant) = parse_approval(&body)?;
     // A source skill's synced content waiting for approval is what the
     // grant is for.
     let pending = skill.pending_source.as_ref();
     let manifest = pending.map_or(&skill.manifest, |p| &p.manifest);
+    let digest = pending.map_or(&skill.digest, |p| &p.digest);
+    if let Some(reviewed) = &reviewed {
+        reviewed.matches(digest, &manifest.version.to_string())?;
+    }
+    // No grant in the body approves the grant the skill holds or was
+    // proposed (a new version, a synced update): that is what was reviewed.
+    let grant = match grant {
+        Some(grant) => grant,
+        None if skill.review.is_some() || pending.is_some() => {
+            skill.grant.clone().unwrap_or_default()
+        }
+        None => Grant::default(),
+    };
+    if grant.allow_private_network {
+        crate::server::decisions::may_open_private_networks(&state, &principal).await?;
+    }
+    check_grant_secrets(&state, &principal.tenant_id, &grant).await?;
     Policy::resolve(manifest, &grant, state.loader.runtime().limits())
-        .and_then(|p| p.verify_mounts())
+        .and_then(|p| p.verify_mounts(state.loader.runtime().volumes()))
         .map_err(|e| ApiError::Unprocessable {
             code: "invalid_grant",
             message: e.to_string(),
@@ -376,11 +399,82 @@ async fn approve(
         .store
         .approve_skill(&principal.tenant_id, &skill.id, &grant, pending)
         .await?;
-    tracing::info!(skill_id = %skill.id, "skill approved");
+    let mut record = ApprovalRecord::new(
+        &principal.tenant_id,
+        &principal.token_id,
+        "skill",
+        &skill.id,
+        "approved",
+    );
+    record.digest = Some(digest.clone());
+    record.reviewed = reviewed.is_some();
+    record.detail = json!({ "version": manifest.version.to_string(), "grant": redacted(&grant) });
+    crate::server::decisions::record(&state, record).await?;
+    tracing::info!(skill_id = %skill.id, %digest, reviewed = reviewed.is_some(), "skill approved");
     let skill = find_skill(&state, &principal, &skill.id).await?;
     crate::server::catalog::installing::promote_if_current(&state, &principal, &skill).await?;
     let assigned = state.store.assignment_count(&skill.id).await?;
     Ok(Json(json!({ "skill": view(&skill, assigned) })))
+}
+
+/// What the admin says they reviewed: the digest or the version.
+enum Reviewed {
+    Digest(String),
+    Version(String),
+}
+
+impl Reviewed {
+    /// 409 when the skill is no longer what the admin reviewed.
+    fn matches(&self, digest: &str, version: &str) -> Result<(), ApiError> {
+        let (named, current, what) = match self {
+            Reviewed::Digest(d) => (d.as_str(), digest, "digest"),
+            Reviewed::Version(v) => (v.as_str(), version, "version"),
+        };
+        if named == current {
+            return Ok(());
+        }
+        Err(ApiError::Conflict {
+            code: "review_outdated",
+            message: format!(
+                "the skill changed since it was reviewed: its {what} is now `{current}`, not `{named}`; review it again (GET /api/skills/{{id}}) and approve that"
+            ),
+        })
+    }
+}
+
+/// An approval body: the grant's fields (none: the held or proposed
+/// grant, or the declaration as it stands) with the `digest` or `version`
+/// the admin reviewed.
+fn parse_approval(body: &[u8]) -> Result<(Option<Reviewed>, Option<Grant>), ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok((None, None));
+    }
+    let mut fields: serde_json::Map<String, Value> = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("invalid_body", format!("invalid grant: {e}")))?;
+    let text = |value: Value, name: &str| match value {
+        Value::String(s) if !s.is_empty() => Ok(s),
+        _ => Err(ApiError::bad_request(
+            "invalid_body",
+            format!("`{name}` must be the non-empty {name} you reviewed"),
+        )),
+    };
+    let reviewed = match (fields.remove("digest"), fields.remove("version")) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "invalid_body",
+                "name either the `digest` or the `version` you reviewed, not both",
+            ));
+        }
+        (Some(d), None) => Some(Reviewed::Digest(text(d, "digest")?)),
+        (None, Some(v)) => Some(Reviewed::Version(text(v, "version")?)),
+        (None, None) => None,
+    };
+    let grant = if fields.is_empty() {
+        None
+    } else {
+        Some(parse_grant(Value::Object(fields).to_string().as_bytes())?)
+    };
+    Ok((reviewed, grant))
 }
 
 #[derive(Deserialize)]

@@ -179,6 +179,8 @@ pub(crate) async fn sync(
         // A registry server is reached as its install said.
         credential_id: remote.and_then(|r| r.list_credential_id.clone()),
         variables: remote.map(|r| r.variables.clone()).unwrap_or_default(),
+        // The credential goes only where the approved content pointed.
+        credential_origin: skill.manifest.capabilities.network.first().cloned(),
     };
     let tenant = &principal.tenant_id;
     let made = match make::make(&context(state, tenant), kind, &spec).await {
@@ -215,7 +217,10 @@ pub(crate) async fn sync(
         row.manifest = made.manifest.clone();
         row.detail = Some(Arc::new(made.detail.clone()));
         row.digest = made.digest.clone();
-        if diff.is_empty() || skill.grant.is_none() {
+        // A writer's sync does not hand new content a sensitive grant.
+        let review = (skill.grant.as_ref())
+            .and_then(|grant| super::review::before_inheriting(principal, grant));
+        if skill.grant.is_none() || (diff.is_empty() && review.is_none()) {
             state.store.sync_source(&row, None, &synced_at).await?;
         } else {
             let pending = PendingSource {
@@ -225,7 +230,7 @@ pub(crate) async fn sync(
             };
             state
                 .store
-                .sync_source(&row, Some((&pending, &diff)), &synced_at)
+                .sync_source(&row, Some((&pending, &diff, review.as_ref())), &synced_at)
                 .await?;
             waiting = true;
         }

@@ -1,17 +1,22 @@
 //! A skill as the API shows it (seed 001's object, with seed 004's fields
 //! for sources), and a grant as an approval body gives it.
-use crate::capability::Grant;
+use crate::capability::{Grant, MountSource};
 use crate::server::error::ApiError;
 use crate::store::SkillRow;
 use serde_json::{Value, json};
 
 /// A grant as shown to clients: secret and env values and host paths are
 /// operator detail and never leave the server.
-fn redacted(grant: &Grant) -> Value {
+pub(crate) fn redacted(grant: &Grant) -> Value {
     json!({
         "network": grant.network,
         "allowPrivateNetwork": grant.allow_private_network,
-        "mounts": grant.mounts.keys().collect::<Vec<_>>(),
+        "mounts": grant.mounts.iter().map(|(guest, source)| match source {
+            MountSource::Volume(v) => (guest.to_string(), json!(v)),
+            // A stored host path waits for re-approval; the path itself is
+            // the operator's.
+            MountSource::HostPath(_) => (guest.to_string(), json!({ "needsApproval": true })),
+        }).collect::<serde_json::Map<_, _>>(),
         "env": grant.env.keys().collect::<Vec<_>>(),
         "secrets": grant.secrets,
         "inject": grant.inject,
@@ -50,6 +55,7 @@ pub(crate) fn view(skill: &SkillRow, assigned: i64) -> Value {
         "abilities": m.abilities,
         "grant": skill.grant.as_ref().map(redacted),
         "capabilityDiff": skill.capability_diff,
+        "review": skill.review,
         "assignedAgentsCount": assigned,
     });
     // Seed 004's fields (`source` is the kind of source; a component's is

@@ -1,4 +1,5 @@
 //! First start: the default tenant and the operator's token.
+use crate::capability::Review;
 use crate::server::auth::{hash_token, new_secret};
 use crate::store::{Store, StoreError};
 
@@ -30,6 +31,12 @@ pub async fn bootstrap(
             Err(e) => return Err(e),
         },
     };
+    // The operator's own tenant always may approve private networks.
+    if !tenant.allow_private_network {
+        store
+            .set_tenant_private_network(&tenant.id, true, &Review::default())
+            .await?;
+    }
     let admin = ["admin".to_owned()];
     if let Some(secret) = admin_token {
         let hash = hash_token(secret);

@@ -4,9 +4,11 @@ mod bootstrap;
 mod health;
 pub(crate) mod metrics;
 mod preload;
+mod upgrade;
 
 pub use bootstrap::{DEFAULT_TENANT, bootstrap};
 pub use preload::preload;
+pub use upgrade::{Upgraded, upgrade_grants};
 
 use crate::services::AppState;
 use axum::Router;

@@ -4,7 +4,7 @@
 //! to an agent named `demo`. Meant for demos and single-tenant setups.
 use super::bootstrap::DEFAULT_TENANT;
 use crate::capability::Grant;
-use crate::store::{AssignmentRow, Store, StoreError, new_skill};
+use crate::store::{ApprovalRecord, AssignmentRow, Store, StoreError, new_skill};
 use std::path::Path;
 
 /// Installs what is not installed yet; returns the names of the skills.
@@ -62,6 +62,15 @@ pub async fn preload(
         }
         store
             .approve_skill(&tenant.id, &row.id, &Grant::default(), None)
+            .await
+            .map_err(|e| e.to_string())?;
+        // Approved without a review, and recorded as such.
+        let mut record = ApprovalRecord::new(&tenant.id, "preload", "skill", &row.id, "approved");
+        record.digest = Some(row.digest.clone());
+        record.detail =
+            serde_json::json!({ "version": row.manifest.version.to_string(), "grant": {} });
+        store
+            .record_approval(&record)
             .await
             .map_err(|e| e.to_string())?;
         let assignment = AssignmentRow::new(&tenant.id, &row.id, &agent.id, "preload");

@@ -9,7 +9,7 @@ use crate::server::fields::{check_meta, check_text, nullable};
 use crate::server::lookup::find_skillset;
 use crate::services::AppState;
 use crate::store::AbilityStatus;
-use crate::store::{AbilityDeclaration, AbilityRow, StoreError, new_id, now};
+use crate::store::{AbilityDeclaration, AbilityRow, ApprovalRecord, StoreError, new_id, now};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
@@ -557,10 +557,25 @@ async fn approve(
             max.output_bytes >> 10
         )));
     }
+    if grant.allow_private_network {
+        crate::server::decisions::may_open_private_networks(&state, &principal).await?;
+    }
+    let mut record = ApprovalRecord::new(
+        &principal.tenant_id,
+        &principal.token_id,
+        "ability",
+        &row.id,
+        "approved",
+    );
+    record.detail = json!({
+        "origin": origin,
+        "grant": crate::server::catalog::view::redacted(&grant),
+    });
     row.status = AbilityStatus::Active;
     row.grant = Some(grant);
     row.updated_at = now();
     state.store.update_ability(&row).await?;
+    crate::server::decisions::record(&state, record).await?;
     tracing::info!(ability_id = %row.id, "ability approved");
     Ok(Json(view(&row)))
 }
