@@ -17,13 +17,13 @@ const PETS_KEY: &str = "pk-live-9f8e7d6c5b4a";
 const REMOTE_KEY: &str = "rk-live-0a1b2c3d4e5f";
 
 /// `tests/upstreams/sources.py`, killed when dropped.
-struct Sources {
+pub(crate) struct Sources {
     base: String,
     child: Child,
 }
 
 impl Sources {
-    fn start(mcp_url: &str) -> Sources {
+    pub(crate) fn start(mcp_url: &str) -> Sources {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/upstreams/sources.py");
         let mut child = Command::new("python3")
             .args([script, mcp_url])
@@ -45,11 +45,11 @@ impl Sources {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn post(&self, path: &str) {
+    pub(crate) fn post(&self, path: &str) {
         let out = Command::new("python3")
             .args([
                 "-c",

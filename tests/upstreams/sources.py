@@ -23,6 +23,7 @@ on 127.0.0.1 serving every upstream a source install talks to:
     POST /admin/skill?v=N        the repository's pdf-tools SKILL.md body becomes version N
     POST /admin/spec?v=N         2 adds an operation; 3 moves the API to http://localhost:PORT
     POST /admin/fail?on=1        /specs/* answer 500 (a source that fails a sync)
+    POST /admin/remote?url=U     the registry moves remote-tools' streamable HTTP remote to U
 
     python3 sources.py MCP_URL
 
@@ -212,7 +213,7 @@ def registry_servers():
                 {"type": "sse", "url": MCP_URL.replace("/mcp", "/sse")},
                 {
                     "type": "streamable-http",
-                    "url": MCP_URL,
+                    "url": STATE.get("remote") or MCP_URL,
                     "headers": [{"name": "Authorization", "isSecret": True, "isRequired": False}],
                 },
             ],
@@ -306,6 +307,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, {"ok": True})
         elif path == "/admin/spec":
             STATE["spec"] = int(query.get("v", "1"))
+            self._send(200, {"ok": True})
+        elif path == "/admin/remote":
+            STATE["remote"] = query.get("url")
             self._send(200, {"ok": True})
         else:
             self._send(404, {"error": "no such route"})

@@ -9,8 +9,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Where a granted mount comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "MountForm", untagged)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
 pub enum MountSource {
     /// An operator volume and a directory in it.
     Volume(VolumeMount),
@@ -22,41 +22,59 @@ pub enum MountSource {
 
 /// An operator volume and a relative directory in it (`""` is the
 /// volume's root).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VolumeMount {
     /// The volume's name, as the operator configured it.
     pub volume: String,
     /// A directory inside the volume: relative, `/`-separated, no `.` or
     /// `..`.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub path: String,
 }
 
-// What a body may say: the volume form, or a bare string (a host path, as
-// grants once did), told apart here so each gets its own message.
-#[derive(Deserialize)]
-#[serde(untagged, deny_unknown_fields)]
-enum MountForm {
-    Volume {
-        volume: String,
-        #[serde(default)]
-        path: String,
-    },
-    HostPath(PathBuf),
-}
+const MOUNT_FORM: &str = "a mount is {\"volume\": \"<name>\", \"path\": \"<sub/dir>\"}";
 
-impl TryFrom<MountForm> for MountSource {
-    type Error = String;
+// By hand, so that each wrong shape gets its own message (an untagged
+// enum only says that nothing matched).
+impl<'de> Deserialize<'de> for MountSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Form;
+        impl<'de> serde::de::Visitor<'de> for Form {
+            type Value = MountSource;
 
-    fn try_from(form: MountForm) -> Result<Self, String> {
-        match form {
-            MountForm::Volume { volume, path } => {
-                check_sub_path(&path)?;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(MOUNT_FORM)
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<MountSource, E> {
+                Ok(MountSource::HostPath(PathBuf::from(text)))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MountSource, A::Error> {
+                use serde::de::Error;
+                let (mut volume, mut path) = (None, String::new());
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "volume" => volume = Some(map.next_value::<String>()?),
+                        "path" => path = map.next_value::<String>()?,
+                        other => {
+                            return Err(A::Error::custom(format!(
+                                "unknown field `{other}`: {MOUNT_FORM}"
+                            )));
+                        }
+                    }
+                }
+                let volume =
+                    volume.ok_or_else(|| A::Error::custom(format!("no `volume`: {MOUNT_FORM}")))?;
+                check_sub_path(&path).map_err(A::Error::custom)?;
                 Ok(MountSource::Volume(VolumeMount { volume, path }))
             }
-            MountForm::HostPath(path) => Ok(MountSource::HostPath(path)),
         }
+        d.deserialize_any(Form)
     }
 }
 
