@@ -15,6 +15,7 @@ mod skill_docs;
 mod skillserver;
 mod sources;
 mod surfaces;
+mod trust;
 // (A new service suite goes here as `mod NAME;`, and into SERVICE_SUITES in
 // `.ci/test`.)
 
