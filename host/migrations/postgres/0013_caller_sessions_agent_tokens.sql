@@ -11,3 +11,9 @@
 -- hand one agent's notes to another, so they are dropped. Sessions start
 -- empty once after the upgrade.
 DELETE FROM session_state;
+
+-- A token may be bound to one agent or runner: it then acts only as that
+-- principal (host/src/server/auth.rs). NULL: not bound. Deleting the agent
+-- deletes its tokens: SET NULL would turn a token meant for one agent into
+-- one for every agent of the tenant.
+ALTER TABLE api_tokens ADD COLUMN agent_id TEXT REFERENCES agents(id) ON DELETE CASCADE;
