@@ -276,6 +276,17 @@ async fn acts_only_as_a(server: &TestServer, admin: &str, bound: &str, a_id: &st
         ("GET", "/api/tokens", None),
         ("POST", "/api/agents", Some(json!({"name": "c"}))),
         ("DELETE", "/api/agents/a", None),
+        // Seed 003's writes install into the catalog every agent shares.
+        (
+            "POST",
+            "/api/agents/a/skills/install",
+            Some(json!({"url": "https://example.com/skill.wasm"})),
+        ),
+        (
+            "PUT",
+            "/api/agents/a/skills/scratchpad",
+            Some(json!({"description": "mine now"})),
+        ),
     ] {
         let r = server.request(method, path, Some(bound), body).await;
         assert_eq!(

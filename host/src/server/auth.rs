@@ -10,8 +10,9 @@
 //! every other agent is absent to it (`crate::server::lookup`), and its
 //! scopes apply within that agent's own resources. Tenant-wide routes —
 //! the catalog, skillsets, integrations, secrets, tasks, audit, tokens —
-//! refuse it with 403, as do creating and deleting agents; an `admin`
-//! token cannot be bound at all.
+//! refuse it with 403, as do creating and deleting agents and seed 003's
+//! installs under the agent's path (they write the shared catalog); an
+//! `admin` token cannot be bound at all.
 use super::error::ApiError;
 use crate::jwt::JwtRefused;
 use crate::services::AppState;
