@@ -6,7 +6,8 @@
 //! `/mcp/agents/{agent}` (agent by id or name) serves one tool per ability
 //! of each enabled skill assigned to the agent. Authorization happens here,
 //! in axum, before rmcp sees the request: a bearer API token or JWT with
-//! `skills:read` in the agent's tenant; otherwise 401 with the
+//! `skills:read` in the agent's tenant (bound to this agent, if bound to
+//! one; any other agent is 404 to it); otherwise 401 with the
 //! `WWW-Authenticate` challenge that names the protected-resource document.
 mod admission;
 mod agent;
