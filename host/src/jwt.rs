@@ -1,6 +1,7 @@
 //! HS256 JWTs signed with the operator's secret: they carry the same claims
 //! as API tokens (`tenant`, `scopes`, `exp`) for deployments that issue
-//! their own tokens.
+//! their own tokens, and optionally `agent`, the id of the one agent or
+//! runner of the tenant the JWT acts as (as an agent-bound API token does).
 
 /// The claims of an accepted JWT.
 #[derive(Debug, serde::Deserialize, serde::Serialize)]
@@ -13,6 +14,11 @@ pub struct Claims {
     pub scopes: Vec<String>,
     /// Expiry (seconds since the epoch); required.
     pub exp: u64,
+    /// The id (not the name: a name can be given again to a new agent) of
+    /// the agent or runner of `tenant` the JWT is bound to; absent, it may
+    /// act as any. A bound JWT cannot carry the `admin` scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
 }
 
 /// Why a JWT was refused, in words a caller may read.

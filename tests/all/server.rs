@@ -1285,6 +1285,7 @@ fn jwt(secret: &str, tenant: &str, scopes: &[&str], exp_offset: i64) -> String {
         tenant: tenant.into(),
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
         exp,
+        agent: None,
     };
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),

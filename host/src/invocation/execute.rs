@@ -28,8 +28,8 @@ pub(super) struct SkillCall<'a> {
     pub ability: &'a str,
     /// Its input.
     pub input: &'a Value,
-    /// Session id, for a component that keeps state.
-    pub session: Option<String>,
+    /// The caller's session, for a component that keeps state.
+    pub session: Option<SessionScope>,
     /// The tenant secret a source skill's calls carry.
     pub credential_id: Option<&'a str>,
 }
@@ -58,10 +58,6 @@ pub(super) async fn skill(services: &Services, call: SkillCall<'_>) -> Result<Ex
         credentials::supply_grant(services, tenant_id, grant, &mut policy).await?;
     }
     let loaded = services.component(tenant_id, &skill.digest).await?;
-    let session = session.map(|id| SessionScope {
-        namespace: format!("{tenant_id}/{}", skill.manifest.name),
-        id,
-    });
     let invocation = services
         .loader
         .runtime()

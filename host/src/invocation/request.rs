@@ -1,5 +1,7 @@
 //! What a surface asks the invocation path to do: who calls, what, with
 //! which input, from where.
+use crate::ability::outcome::Failure;
+use crate::runtime::SessionScope;
 use crate::store::{AbilityRow, Agent, AssignmentRow, McpServerRow, SkillRow, SkillsetRow};
 use serde_json::Value;
 use std::sync::Arc;
@@ -57,6 +59,28 @@ impl Caller {
             agent: None,
             integration_id: Some(integration_id.to_owned()),
         }
+    }
+
+    /// The state session `id` of `skill` names for this caller. The caller
+    /// is part of the namespace: a session id is only a name a client
+    /// chose, so without it another agent, or an integration, that used the
+    /// same id would read and overwrite this caller's state. Ids, not
+    /// names: an agent deleted and made again under its name starts afresh.
+    pub(super) fn session(&self, skill: &str, id: String) -> Result<SessionScope, Failure> {
+        let owner = match (&self.agent, &self.integration_id) {
+            (Some(agent), _) => format!("agent:{}", agent.id),
+            (None, Some(integration)) => format!("integration:{integration}"),
+            (None, None) => {
+                // Every surface names its caller; state nobody owns would
+                // be shared by every such call, so none is kept.
+                tracing::error!("a call with a session but no agent or integration");
+                return Err(Failure::internal());
+            }
+        };
+        Ok(SessionScope {
+            namespace: format!("{}/{skill}/{owner}", self.tenant_id),
+            id,
+        })
     }
 }
 

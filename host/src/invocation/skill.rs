@@ -114,6 +114,10 @@ pub(super) async fn call(
         }
         None => return Err(Failure::internal()),
     };
+    let session = match call.session {
+        Some(id) => Some(call.ctx.caller.session(name, id)?),
+        None => None,
+    };
     let executed = execute::skill(
         services,
         SkillCall {
@@ -122,7 +126,7 @@ pub(super) async fn call(
             policy,
             ability: &ability,
             input: call.input,
-            session: call.session,
+            session,
             credential_id: assignment.credential_id.as_deref(),
         },
     )

@@ -166,6 +166,10 @@ async fn skill_ability(
             return refuse(subject, failure, &reason).await;
         }
     };
+    let session = match session {
+        Some(id) => Some(ctx.caller.session(&skill.manifest.name, id)?),
+        None => None,
+    };
     let executed = execute::skill(
         services,
         SkillCall {

@@ -15,7 +15,8 @@ pub const MAX_KEYS: usize = 1024;
 /// Which state a call reads and writes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionScope {
-    /// Isolates skills (and tenants) from each other.
+    /// Whose state: isolates tenants, skills and (in the service) callers
+    /// from each other.
     pub namespace: String,
     /// The caller's session id.
     pub id: String,

@@ -3,10 +3,20 @@
 //! effect (the hash of an unknown secret reveals nothing about stored ones).
 //! HS256 JWTs signed with the operator's secret carry the same claims
 //! (`tenant`, `scopes`, `exp`) for deployments that issue their own tokens.
+//!
+//! A token (or a JWT, by its `agent` claim) may be bound to one agent or
+//! runner. It then acts only as that principal: it reaches only the routes
+//! marked [`AgentRoute`] (those that act as the agent their path names),
+//! every other agent is absent to it (`crate::server::lookup`), and its
+//! scopes apply within that agent's own resources. Tenant-wide routes —
+//! the catalog, skillsets, integrations, secrets, tasks, audit, tokens —
+//! refuse it with 403, as do creating and deleting agents and seed 003's
+//! installs under the agent's path (they write the shared catalog); an
+//! `admin` token cannot be bound at all.
 use super::error::ApiError;
 use crate::jwt::JwtRefused;
 use crate::services::AppState;
-use crate::store::TokenRecord;
+use crate::store::{Agent, TokenRecord};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
@@ -25,7 +35,16 @@ pub struct Principal {
     pub scopes: Vec<String>,
     /// The operator's bootstrap token: may also manage tenants.
     pub operator: bool,
+    /// The agent or runner (id) this token is bound to, if any: it acts
+    /// as no other.
+    pub agent_id: Option<String>,
 }
+
+/// Marks the routes that act as the one agent or runner their path names
+/// (put in the request's extensions by those routers). A bound token is
+/// refused everywhere else: a new route is closed to it until it is marked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AgentRoute;
 
 impl Principal {
     /// Fails with 403 unless the caller has `scope` (`admin` implies all).
@@ -34,6 +53,29 @@ impl Principal {
             Ok(())
         } else {
             Err(ApiError::Forbidden(scope))
+        }
+    }
+
+    /// Whether this principal may act as `agent`: any agent of its
+    /// tenant, unless it is bound to one.
+    pub fn may_act_as(&self, agent: &Agent) -> bool {
+        agent.tenant_id == self.tenant_id
+            && self
+                .agent_id
+                .as_ref()
+                .is_none_or(|bound| *bound == agent.id)
+    }
+
+    /// Fails with 403 when this token is bound to an agent: `what` (creating
+    /// or deleting agents) manages the tenant's principals, which a token
+    /// acting as one of them may not.
+    pub fn require_unbound(&self, what: &'static str) -> Result<(), ApiError> {
+        match &self.agent_id {
+            None => Ok(()),
+            Some(agent) => Err(ApiError::BoundToAgent {
+                agent: agent.clone(),
+                refused: what,
+            }),
         }
     }
 
@@ -105,12 +147,19 @@ impl FromRequestParts<AppState> for Principal {
                 tracing::warn!(scope = %bad, "JWT with an unknown scope");
                 return Err(ApiError::Unauthorized("invalid JWT"));
             }
-            return Ok(Principal {
+            if claims.agent.is_some() && claims.scopes.iter().any(|s| s == "admin") {
+                return Err(ApiError::Unauthorized(
+                    "invalid JWT: a JWT with the `agent` claim cannot carry the `admin` scope",
+                ));
+            }
+            let principal = Principal {
                 tenant_id: claims.tenant,
                 token_id: format!("jwt:{}", claims.sub),
                 scopes: claims.scopes,
                 operator: false,
-            });
+                agent_id: claims.agent,
+            };
+            return admit(principal, parts);
         }
         let mut hash = [0u8; 64];
         let record: TokenRecord = state
@@ -118,12 +167,27 @@ impl FromRequestParts<AppState> for Principal {
             .token_by_hash(hash_token_into(secret, &mut hash))
             .await?
             .ok_or(ApiError::Unauthorized("invalid or revoked token"))?;
-        Ok(Principal {
+        let principal = Principal {
             tenant_id: record.tenant_id,
             token_id: record.id,
             scopes: record.scopes,
             operator: record.operator,
-        })
+            agent_id: record.agent_id,
+        };
+        admit(principal, parts)
+    }
+}
+
+/// A bound principal only on the routes that act as one agent.
+fn admit(principal: Principal, parts: &Parts) -> Result<Principal, ApiError> {
+    match &principal.agent_id {
+        Some(agent) if parts.extensions.get::<AgentRoute>().is_none() => {
+            Err(ApiError::BoundToAgent {
+                agent: agent.clone(),
+                refused: "use tenant-wide routes",
+            })
+        }
+        _ => Ok(principal),
     }
 }
 

@@ -26,6 +26,18 @@ pub enum ApiError {
     /// 403: the credential lacks a scope.
     #[error("this token lacks the `{0}` scope")]
     Forbidden(&'static str),
+    /// 403: a token bound to one agent asked for something beyond it.
+    #[error(
+        "this token is bound to agent `{agent}` and acts only as it (routes under \
+         /api/agents/{agent}, /api/runners/{agent}, /api/skills/agent/{agent} and \
+         /mcp/agents/{agent}); it cannot {refused}: use a token that is not bound to an agent"
+    )]
+    BoundToAgent {
+        /// The agent's id.
+        agent: String,
+        /// What it may not do.
+        refused: &'static str,
+    },
     /// 404: absent, or another tenant's (never told apart).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -118,6 +130,7 @@ impl ApiError {
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::BoundToAgent { .. } => (StatusCode::FORBIDDEN, "token_bound_to_agent"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::NotFoundWith { code, .. } => (StatusCode::NOT_FOUND, code),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),

@@ -1,6 +1,7 @@
 //! Finding what a request names, in the caller's tenant only: another
 //! tenant's agent, skill or skillset is as absent as one that never was
-//! (404, never told apart).
+//! (404, never told apart). For a token bound to one agent, every other
+//! agent of its tenant is absent in the same way.
 use crate::server::auth::Principal;
 use crate::server::error::ApiError;
 use crate::services::AppState;
@@ -38,8 +39,8 @@ impl Kind for Runners {
     const NOUN: &'static str = "Runner";
 }
 
-/// A tenant's agent or runner by id or name, or 404: the call surfaces
-/// serve both.
+/// A tenant's agent or runner by id or name that `principal` may act as,
+/// or 404: the call surfaces serve both.
 pub(crate) async fn find_agent(
     state: &AppState,
     principal: &Principal,
@@ -49,10 +50,12 @@ pub(crate) async fn find_agent(
         .store
         .agent(&principal.tenant_id, key)
         .await?
+        .filter(|a| principal.may_act_as(a))
         .ok_or(ApiError::NotFound("agent"))
 }
 
-/// A tenant's principal of kind `K` by id or name, or 404.
+/// A tenant's principal of kind `K` by id or name that `principal` may act
+/// as, or 404.
 pub(crate) async fn find_kind<K: Kind>(
     state: &AppState,
     principal: &Principal,
@@ -62,7 +65,7 @@ pub(crate) async fn find_kind<K: Kind>(
         .store
         .agent(&principal.tenant_id, key)
         .await?
-        .filter(|a| a.kind == K::KIND)
+        .filter(|a| a.kind == K::KIND && principal.may_act_as(a))
         .ok_or(ApiError::NotFound(K::ONE))
 }
 

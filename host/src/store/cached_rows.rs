@@ -26,6 +26,9 @@ pub struct TokenRecord {
     pub scopes: Vec<String>,
     /// Whether this is the operator's bootstrap token.
     pub operator: bool,
+    /// The agent or runner the token is bound to: it acts only as that
+    /// principal. `None`: any agent of the tenant.
+    pub agent_id: Option<String>,
     /// Creation time.
     pub created_at: String,
     /// Revocation time, if revoked.

@@ -46,6 +46,7 @@ fn token(row: &AnyRow) -> Result<TokenRecord, sqlx::Error> {
         name: row.try_get("name")?,
         scopes: serde_json::from_str(&scopes).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
         operator: row.try_get::<i64, _>("operator")? != 0,
+        agent_id: row.try_get("agent_id")?,
         created_at: row.try_get("created_at")?,
         revoked_at: row.try_get("revoked_at")?,
     })
@@ -61,7 +62,8 @@ fn agent(row: &AnyRow) -> Result<Agent, sqlx::Error> {
     })
 }
 
-const TOKEN_COLUMNS: &str = "id, tenant_id, name, scopes, operator, created_at, revoked_at";
+const TOKEN_COLUMNS: &str =
+    "id, tenant_id, name, scopes, operator, agent_id, created_at, revoked_at";
 
 impl Store {
     /// Creates a tenant.
@@ -200,19 +202,52 @@ impl Store {
             name: name.to_owned(),
             scopes: scopes.to_vec(),
             operator,
+            agent_id: None,
             created_at: now(),
             revoked_at: None,
         };
+        self.insert_token(record, token_hash).await
+    }
+
+    /// A tenant admin's token, bound to agent (or runner) `agent_id` of
+    /// the tenant when one is given (the caller checked it is one).
+    pub async fn create_agent_token(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        scopes: &[String],
+        token_hash: &str,
+        agent_id: Option<&str>,
+    ) -> Result<TokenRecord, StoreError> {
+        let record = TokenRecord {
+            id: new_id(),
+            tenant_id: tenant_id.to_owned(),
+            name: name.to_owned(),
+            scopes: scopes.to_vec(),
+            operator: false,
+            agent_id: agent_id.map(str::to_owned),
+            created_at: now(),
+            revoked_at: None,
+        };
+        self.insert_token(record, token_hash).await
+    }
+
+    async fn insert_token(
+        &self,
+        record: TokenRecord,
+        token_hash: &str,
+    ) -> Result<TokenRecord, StoreError> {
         sqlx::query(
-            "INSERT INTO api_tokens (id, tenant_id, name, scopes, token_hash, operator, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO api_tokens (id, tenant_id, name, scopes, token_hash, operator, agent_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&record.id)
         .bind(&record.tenant_id)
         .bind(&record.name)
-        .bind(serde_json::to_string(scopes).expect("JSON"))
+        .bind(serde_json::to_string(&record.scopes).expect("JSON"))
         .bind(token_hash)
-        .bind(operator as i64)
+        .bind(record.operator as i64)
+        .bind(&record.agent_id)
         .bind(&record.created_at)
         .execute(self.pool())
         .await?;
@@ -330,7 +365,9 @@ impl Store {
         .await
     }
 
-    /// Deletes a tenant's agent; false when absent.
+    /// Deletes a tenant's agent; false when absent. The tokens bound to it
+    /// go with it (the schema cascades), and `changed` makes every node's
+    /// token cache forget them.
     pub async fn delete_agent(&self, tenant_id: &str, id: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM agents WHERE tenant_id = $1 AND id = $2")
             .bind(tenant_id)

@@ -1,5 +1,7 @@
 //! Scoped API tokens: minted and revoked by a tenant's admins. The secret
-//! is returned once, at creation, and never again.
+//! is returned once, at creation, and never again. A token may be bound to
+//! one agent or runner (`agentId`): it then acts only as that principal
+//! (see `crate::server::auth`).
 use crate::server::auth::{Principal, SCOPES, hash_token, new_secret};
 use crate::server::error::{ApiError, JsonBody};
 use crate::services::AppState;
@@ -18,9 +20,13 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct NewToken {
     name: String,
     scopes: Vec<String>,
+    /// Id or name of the agent or runner the token is bound to.
+    #[serde(default)]
+    agent_id: Option<String>,
 }
 
 async fn create(
@@ -51,18 +57,49 @@ async fn create(
     let mut scopes = body.scopes.clone();
     scopes.sort();
     scopes.dedup();
+    let agent = match &body.agent_id {
+        None => None,
+        // An admin token manages the whole tenant; bound, it would still
+        // mint unbound tokens and act as every agent through them.
+        Some(_) if scopes.iter().any(|s| s == "admin") => {
+            return Err(ApiError::Unprocessable {
+                code: "bound_admin_token",
+                message: "a token bound to an agent cannot have the `admin` scope: give it \
+                          `skills:read` and/or `skills:write`, or leave out `agentId`"
+                    .into(),
+            });
+        }
+        Some(key) => Some(
+            state
+                .store
+                .agent(&principal.tenant_id, key)
+                .await?
+                .ok_or_else(|| ApiError::NotFoundWith {
+                    code: "agent_not_found",
+                    message: format!(
+                        "`agentId` names no agent or runner of this tenant: `{key}` \
+                         (give the id or name of one listed by GET /api/agents or /api/runners)"
+                    ),
+                })?,
+        ),
+    };
     let secret = new_secret();
     let record = state
         .store
-        .create_token(
+        .create_agent_token(
             &principal.tenant_id,
             name,
             &scopes,
             &hash_token(&secret),
-            false,
+            agent.as_ref().map(|a| a.id.as_str()),
         )
         .await?;
-    tracing::info!(token_id = %record.id, tenant_id = %record.tenant_id, "token created");
+    tracing::info!(
+        token_id = %record.id,
+        tenant_id = %record.tenant_id,
+        agent_id = record.agent_id.as_deref().unwrap_or("-"),
+        "token created"
+    );
     let mut token = serde_json::to_value(&record).expect("JSON");
     token["secret"] = Value::String(secret);
     Ok((StatusCode::CREATED, Json(json!({ "token": token }))))

@@ -50,6 +50,7 @@ async fn create<K: Kind>(
     JsonBody(body): JsonBody<NewAgent>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require("skills:write")?;
+    principal.require_unbound("create agents or runners")?;
     if !valid_name(&body.name) {
         return Err(ApiError::bad_request(
             "invalid_name",
@@ -81,10 +82,11 @@ async fn list<K: Kind>(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:read")?;
-    let agents = state
+    let mut agents = state
         .store
         .list_agents(&principal.tenant_id, K::KIND)
         .await?;
+    agents.retain(|a| principal.may_act_as(a));
     Ok(Json(json!({ K::MANY: agents, "total": agents.len() })))
 }
 
@@ -105,6 +107,7 @@ async fn remove<K: Kind>(
     Path(agent): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:write")?;
+    principal.require_unbound("delete agents or runners")?;
     let found = find_kind::<K>(&state, &principal, &agent).await?;
     state
         .store

@@ -8,9 +8,12 @@ mod mcp_servers;
 mod skills;
 mod skillsets;
 
+use crate::server::auth::AgentRoute;
 use crate::services::AppState;
-use axum::Router;
+use axum::{Extension, Router};
 
+/// Every route here acts as the agent or runner its path names (or lists
+/// the ones the caller may act as), so a token bound to one may reach them.
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(crud::router())
@@ -19,4 +22,5 @@ pub fn router() -> Router<AppState> {
         .merge(invoke::router())
         .merge(mcp_servers::router())
         .merge(skillsets::router())
+        .route_layer(Extension(AgentRoute))
 }

@@ -27,6 +27,12 @@ use serde_json::{Map, Value, json};
 /// The WIT package every SDK skill implements.
 const SKILL_WIT: &str = include_str!("../../../../wit/skill.wit");
 
+/// Why a token bound to an agent may not create, install or update here:
+/// the skill lands in the tenant's catalog, and a new version that asks
+/// for nothing more moves every agent of the skill to it, not only this one.
+const CATALOG_WRITE: &str =
+    "install or change catalog skills, which every agent of the tenant shares";
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/agents/{agent}/skills", get(list).post(create))
@@ -252,6 +258,7 @@ async fn create(
     request: Request,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require("skills:write")?;
+    principal.require_unbound(CATALOG_WRITE)?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let (bytes, origin) = component_from_request(&state, &principal, request).await?;
     install_for(&state, &principal, &agent, bytes, origin).await
@@ -275,6 +282,7 @@ async fn install_from_url(
     JsonBody(body): JsonBody<InstallFromUrl>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require("skills:write")?;
+    principal.require_unbound(CATALOG_WRITE)?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let (bytes, origin) = fetch_url(&state, &body.url, body.sha256.as_deref()).await?;
     if let Some(expected) = &body.name {
@@ -311,6 +319,7 @@ async fn update(
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:write")?;
+    principal.require_unbound(CATALOG_WRITE)?;
     let (_, mut current, _) = assigned(&state, &principal, &agent, &skill).await?;
     let is_json = request
         .headers()

@@ -1,7 +1,7 @@
 //! The skills catalog (seed 001 shapes): install a component, list, get,
 //! approve its capabilities, and assign it to agents.
 use crate::capability::{Grant, Narrowing, Policy};
-use crate::server::auth::Principal;
+use crate::server::auth::{AgentRoute, Principal};
 use crate::server::catalog::view::{parse_grant, redacted, view};
 use crate::server::cursor;
 use crate::server::error::{ApiError, JsonBody};
@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, patch, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -34,7 +34,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/skills/{id}/approve", post(approve))
         .route("/api/skills/{id}/assign", post(assign))
         .route("/api/skills/{id}/unassign/{agent}", delete(unassign))
-        .route("/api/skills/agent/{agent}", get(agent_skills))
+        // Seed 001's skills of one agent: a token bound to it may list them.
+        .route(
+            "/api/skills/agent/{agent}",
+            get(agent_skills).layer(Extension(AgentRoute)),
+        )
 }
 
 #[derive(Deserialize)]

@@ -6,7 +6,8 @@
 //! `/mcp/agents/{agent}` (agent by id or name) serves one tool per ability
 //! of each enabled skill assigned to the agent. Authorization happens here,
 //! in axum, before rmcp sees the request: a bearer API token or JWT with
-//! `skills:read` in the agent's tenant; otherwise 401 with the
+//! `skills:read` in the agent's tenant (bound to this agent, if bound to
+//! one; any other agent is 404 to it); otherwise 401 with the
 //! `WWW-Authenticate` challenge that names the protected-resource document.
 mod admission;
 mod agent;
@@ -57,12 +58,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         Arc::new(NeverSessionManager::default()),
         config,
     );
+    // The marker is the outer layer: `authorize` reads it.
     let agent_routes = Router::new()
         .route_service("/mcp/agents/{agent}", agents)
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             authorize,
-        ));
+        ))
+        .route_layer(axum::Extension(super::auth::AgentRoute));
     Router::new()
         .route_service("/integration/mcpserver/{id}/mcp", integrations)
         .route_layer(axum::middleware::from_fn_with_state(
@@ -186,7 +189,8 @@ async fn authorize_integration(
 }
 
 /// Origin, token, scope and agent, checked before rmcp runs. Another
-/// tenant's agent is 404, never a tool list.
+/// tenant's agent, or one a bound token is not bound to, is 404, never a
+/// tool list.
 async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     if let Some(refused) = check_origin(&state, &parts.headers) {
@@ -203,9 +207,11 @@ async fn authorize(State(state): State<AppState>, request: Request, next: Next) 
     let Ok(Path(key)) = Path::<String>::from_request_parts(&mut parts, &state).await else {
         return error_response(&ApiError::NotFound("agent"));
     };
+    // An agent a bound token may not act as is absent, as another
+    // tenant's is.
     let agent = match state.store.agent(&principal.tenant_id, &key).await {
-        Ok(Some(agent)) => agent,
-        Ok(None) => return error_response(&ApiError::NotFound("agent")),
+        Ok(Some(agent)) if principal.may_act_as(&agent) => agent,
+        Ok(_) => return error_response(&ApiError::NotFound("agent")),
         Err(e) => return error_response(&e.into()),
     };
     parts.extensions.insert(McpCaller {
