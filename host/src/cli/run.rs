@@ -72,6 +72,13 @@ fn grant(args: &Args) -> Result<(Grant, Volumes, Vec<(String, SecretValue)>), Cl
     for m in &args.mounts {
         let (guest, host) = pair("mount", m)?;
         let guest = GuestPath::parse(guest).map_err(|e| CliError::new(format!("--mount: {e}")))?;
+        // Checked here, so the message names the flag's guest path.
+        if let Err(e) = std::fs::read_dir(host) {
+            return Err(CliError::new(format!(
+                "mount {guest}: host directory cannot be opened ({})",
+                e.kind()
+            )));
+        }
         let volume = format!("mount-{}", volumes.len() + 1);
         let writable = true; // the declaration decides each mount's mode
         volumes.push((volume.clone(), PathBuf::from(host), writable));

@@ -234,6 +234,33 @@ async fn private_networks_open_only_where_the_operator_allows() {
     )
     .await;
     assert_eq!(error_of(&r).1, "private_network_not_allowed", "{}", r.text);
+    // Nor for an instruction aimed at the server's own port (its /metrics).
+    let r = post(
+        &s,
+        "/api/v1/skillset/create",
+        &admin,
+        json!({"name": "Desk", "description": "d"}),
+    )
+    .await;
+    let skillset = r.json["id"].as_str().unwrap().to_owned();
+    let own = format!("http://{}/metrics", s.addr);
+    let r = post(
+        &s,
+        &format!("/api/v1/skillset/{skillset}/ability/create"),
+        &admin,
+        json!({"name": "metrics", "description": "d", "instruction": format!("```fetch\n{own}\n```")}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let ability = r.json["id"].as_str().unwrap().to_owned();
+    let r = post(
+        &s,
+        &format!("/api/v1/skillset/{skillset}/ability/{ability}/approve"),
+        &admin,
+        private.clone(),
+    )
+    .await;
+    assert_eq!(error_of(&r).1, "private_network_not_allowed", "{}", r.text);
 
     // Only the operator decides, for a tenant that exists.
     let tenants = s
@@ -651,4 +678,148 @@ async fn stored_host_path_mounts_move_into_volumes_or_wait() {
     assert_eq!(r.json["skill"]["status"], "active", "{}", r.text);
     let r = invoke(&s, &admin, "bot", "files", "list_docs", json!({})).await;
     assert_eq!(r.json["output"], "[\"guide.md\"]", "{}", r.text);
+}
+
+#[tokio::test]
+async fn every_role_against_every_grant_field() {
+    let volume = work_dir("roles-volume");
+    let s = TestServer::start_with_volumes("roles", &[("shared", volume.as_path(), true)]).await;
+    let admin = s.tenant("globex").await;
+    let writer = s.token(&admin, &["skills:read", "skills:write"]).await;
+    let reader = s.token(&admin, &["skills:read"]).await;
+    let other = s.tenant("initech").await;
+    s.agent(&admin, "bot").await;
+    let r = post(
+        &s,
+        "/api/tokens",
+        &admin,
+        json!({"name": "bot", "scopes": ["skills:read", "skills:write"], "agentId": "bot"}),
+    )
+    .await;
+    let bound = r.json["token"]["secret"].as_str().unwrap().to_owned();
+    let r = post(
+        &s,
+        "/api/v1/skillset/create",
+        &admin,
+        json!({"name": "Desk", "description": "d"}),
+    )
+    .await;
+    let skillset = r.json["id"].as_str().unwrap().to_owned();
+    let r = post(
+        &s,
+        "/api/v1/integration/skillserver/create",
+        &admin,
+        json!({"skillsetId": skillset}),
+    )
+    .await;
+    let integration = r.json["accessToken"].as_str().unwrap().to_owned();
+    let r = post(
+        &s,
+        "/api/v1/secret/create",
+        &admin,
+        json!({"name": "k", "value": "v-0123456789"}),
+    )
+    .await;
+    let secret = r.json["id"].as_str().unwrap().to_owned();
+    let id = s.installed(&admin, "hostile").await;
+
+    let fields = [
+        ("network", json!({"network": ["http://localhost:*"]})),
+        (
+            "secrets",
+            json!({"secrets": {"DECLARED_SECRET": {"secretId": secret}}}),
+        ),
+        (
+            "inject",
+            json!({"inject": [{"origin": "http://localhost:*", "header": "Authorization", "secretId": secret}]}),
+        ),
+        ("mounts", json!({"mounts": {"/data": {"volume": "shared"}}})),
+        ("env", json!({"env": {"ALLOWED_VAR": "x"}})),
+        ("config", json!({"config": {"k": "v"}})),
+        ("allowPrivateNetwork", json!({"allowPrivateNetwork": true})),
+    ];
+    for (field, grant) in &fields {
+        for (role, token, expected) in [
+            ("no token", None, 401),
+            ("a wrong token", Some("shk_wrong"), 401),
+            ("an integration's token", Some(integration.as_str()), 401),
+            ("a reader", Some(reader.as_str()), 403),
+            ("a writer", Some(writer.as_str()), 403),
+            ("an agent-bound token", Some(bound.as_str()), 403),
+            ("another tenant's admin", Some(other.as_str()), 404),
+            (
+                "the tenant's admin",
+                Some(admin.as_str()),
+                if *field == "allowPrivateNetwork" {
+                    403
+                } else {
+                    200
+                },
+            ),
+        ] {
+            let r = s
+                .request(
+                    "POST",
+                    &format!("/api/skills/{id}/approve"),
+                    token,
+                    Some(grant.clone()),
+                )
+                .await;
+            assert_eq!(r.status, expected, "{role} granting {field}: {}", r.text);
+            assert!(!r.text.contains("v-0123456789"), "{}", r.text);
+            assert!(!r.text.contains(volume.to_str().unwrap()), "{}", r.text);
+        }
+    }
+    // The operator grants private networks in its own tenant.
+    let own = s.installed(OPERATOR_TOKEN, "hostile").await;
+    let r = approve(
+        &s,
+        OPERATOR_TOKEN,
+        &own,
+        json!({"allowPrivateNetwork": true}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    // Binding a secret to a destination, role by role: a skillset ability's
+    // `secretId`, an MCP server's `secret_id`.
+    let ability = json!({"name": "hostile ok", "description": "d", "skillId": id, "ability": "ok", "secretId": secret});
+    let server = json!({"name": "remote", "url": "https://tools.example/mcp", "secret_id": secret});
+    for (role, token, expected) in [
+        ("a reader", reader.as_str(), 403),
+        ("a writer", writer.as_str(), 403),
+        ("an agent-bound token", bound.as_str(), 403),
+        ("the tenant's admin", admin.as_str(), 200),
+    ] {
+        let r = post(
+            &s,
+            &format!("/api/v1/skillset/{skillset}/ability/create"),
+            token,
+            ability.clone(),
+        )
+        .await;
+        assert_eq!(
+            r.status, expected,
+            "{role} binding an ability's secret: {}",
+            r.text
+        );
+        let r = post(&s, "/api/agents/bot/mcp/servers", token, server.clone()).await;
+        let expected = if expected == 200 { 201 } else { 403 };
+        assert_eq!(
+            r.status, expected,
+            "{role} binding an MCP server's secret: {}",
+            r.text
+        );
+        if r.status == 201 {
+            let r = s
+                .request(
+                    "DELETE",
+                    "/api/agents/bot/mcp/servers/remote",
+                    Some(&admin),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, 204, "{}", r.text);
+        }
+    }
 }
