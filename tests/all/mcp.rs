@@ -783,15 +783,23 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
     let r = s.request("GET", servers, Some(&admin), None).await;
     assert_eq!(r.json["servers"], json!([]), "{}", r.text);
 
-    // Added by a writer: pending until an admin approves; nothing is called.
+    // A writer may not send a tenant secret to a URL of its choosing.
     let r = s
         .request("POST", servers, Some(&writer), Some(good.clone()))
         .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert!(r.text.contains("admin's decision"), "{}", r.text);
+    // Added by a writer without one: pending until an admin approves;
+    // nothing is called.
+    let mut unsigned = good.clone();
+    unsigned.as_object_mut().unwrap().remove("secretId");
+    let r = s
+        .request("POST", servers, Some(&writer), Some(unsigned.clone()))
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.json["approval"], "pending");
-    assert!(!r.text.contains(REMOTE_SECRET));
     let r = s
-        .request("POST", servers, Some(&writer), Some(good.clone()))
+        .request("POST", servers, Some(&writer), Some(unsigned.clone()))
         .await;
     assert_eq!(r.status, 409, "{}", r.text);
     let invoke = "/api/agents/bot/mcp/invoke";
@@ -840,6 +848,28 @@ async fn an_agents_remote_mcp_servers_and_attached_skillsets_are_its_tools() {
         add_tool["input_schema"]["properties"]["a"]["type"], "integer",
         "{add_tool}"
     );
+
+    // The admin binds the secret: it replaces the writer's server with one
+    // that sends the credential.
+    let r = s
+        .request(
+            "DELETE",
+            "/api/agents/bot/mcp/servers/remote",
+            Some(&writer),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let mut signed = good.clone();
+    signed["allowPrivateNetwork"] = json!(true);
+    let r = s.request("POST", servers, Some(&admin), Some(signed)).await;
+    assert_eq!(
+        (r.status, &r.json["status"]),
+        (201, &json!("connected")),
+        "{}",
+        r.text
+    );
+    assert!(!r.text.contains(REMOTE_SECRET));
 
     // Seed 003's invoke: the credential is injected by the host and
     // redacted from what the server echoes.

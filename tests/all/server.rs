@@ -788,8 +788,8 @@ async fn denials_are_recorded_and_the_restart_uses_the_compiled_cache() {
     let server = TestServer::start_with_cache("denials", Cache::DataDir).await;
     let admin = server.tenant("acme").await;
     let skill_id = server.installed(&admin, "hostile").await;
-    // A mount whose host directory does not open is refused at approval,
-    // without naming the host path.
+    // A mount that names a host directory (not an operator volume) is
+    // refused at approval, without naming the host path.
     let r = server
         .request(
             "POST",
@@ -803,7 +803,7 @@ async fn denials_are_recorded_and_the_restart_uses_the_compiled_cache() {
         r.json["error"]
             .as_str()
             .unwrap()
-            .contains("cannot be opened")
+            .contains("operator volume")
             && !r.text.contains("/no/such")
     );
     let r = server

@@ -659,11 +659,29 @@ async fn every_source_is_installed_refused_attached_invoked_synced_and_browsed()
         .await;
     assert_eq!(r.json["changed"], false, "{}", r.text);
     up.post("/admin/spec?v=2");
+    // The grant reaches a private network: new content a writer syncs
+    // waits for an admin, even though it asks for nothing more.
     let r = s
         .request(
             "POST",
             &format!("/api/skills/{pets}/sync"),
             Some(&writer),
+            None,
+        )
+        .await;
+    assert_eq!(r.json["pendingApproval"], true, "{}", r.text);
+    assert_eq!(
+        r.json["skill"]["review"],
+        json!({"codeChanged": true, "inherits": ["allowPrivateNetwork"]}),
+        "{}",
+        r.text
+    );
+    // The admin's own sync takes it.
+    let r = s
+        .request(
+            "POST",
+            &format!("/api/skills/{pets}/sync"),
+            Some(&admin),
             None,
         )
         .await;

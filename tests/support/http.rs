@@ -255,8 +255,26 @@ impl TestServer {
         self.data_dir.clone()
     }
 
-    /// Creates a tenant (as the operator) and returns its first admin token.
+    /// Creates a tenant (as the operator) whose admins may approve private
+    /// networks, as the tests' upstreams are on loopback, and returns its
+    /// first admin token.
     pub async fn tenant(&self, name: &str) -> String {
+        let token = self.tenant_confined(name).await;
+        let r = self
+            .request(
+                "PATCH",
+                &format!("/api/tenants/{name}"),
+                Some(OPERATOR_TOKEN),
+                Some(serde_json::json!({"allowPrivateNetwork": true})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        token
+    }
+
+    /// Creates a tenant (as the operator) as a new one is: its admins may
+    /// not approve private networks. Returns its first admin token.
+    pub async fn tenant_confined(&self, name: &str) -> String {
         let r = self
             .request(
                 "POST",

@@ -2,6 +2,18 @@
 //! Clients pass `nextCursor` back unchanged; its content is not an API.
 use super::error::ApiError;
 
+/// A page size: `limit` (100 when absent), 1 to 1000.
+pub(super) fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
+    let limit = limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_limit",
+            "limit must be between 1 and 1000",
+        ));
+    }
+    Ok(limit)
+}
+
 /// A cursor for the sort key `parts` (none may contain a newline).
 pub(super) fn encode(parts: &[&str]) -> String {
     hex::encode(parts.join("\n"))

@@ -40,6 +40,22 @@ fn error_of(r: &Reply) -> (u16, String, String) {
     )
 }
 
+/// Creates tenant secret `name` as `admin`; its id.
+async fn secret(s: &TestServer, admin: &str, name: &str, value: &str, kind: &str) -> String {
+    let body = json!({"name": name, "value": value, "type": kind});
+    let r = post(s, "/api/v1/secret/create", admin, body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json["id"].as_str().unwrap().to_owned()
+}
+
+/// Creates a skillset as `token`; its id.
+async fn skillset(s: &TestServer, token: &str) -> String {
+    let body = json!({"name": "Desk", "description": "d"});
+    let r = post(s, "/api/v1/skillset/create", token, body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json["id"].as_str().unwrap().to_owned()
+}
+
 /// A packaged guest with its manifest edited (a new version, say).
 async fn guest_with(name: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
     let f = skillhost_tests::fixture();
@@ -211,7 +227,7 @@ async fn host_directories_are_the_operators_volumes() {
 #[tokio::test]
 async fn private_networks_open_only_where_the_operator_allows() {
     let s = TestServer::start("private-networks").await;
-    let admin = s.tenant("globex").await;
+    let admin = s.tenant_confined("globex").await;
     let id = s.installed(&admin, "fetch").await;
     let private = json!({"allowPrivateNetwork": true});
 
@@ -235,14 +251,7 @@ async fn private_networks_open_only_where_the_operator_allows() {
     .await;
     assert_eq!(error_of(&r).1, "private_network_not_allowed", "{}", r.text);
     // Nor for an instruction aimed at the server's own port (its /metrics).
-    let r = post(
-        &s,
-        "/api/v1/skillset/create",
-        &admin,
-        json!({"name": "Desk", "description": "d"}),
-    )
-    .await;
-    let skillset = r.json["id"].as_str().unwrap().to_owned();
+    let skillset = skillset(&s, &admin).await;
     let own = format!("http://{}/metrics", s.addr);
     let r = post(
         &s,
@@ -388,14 +397,7 @@ async fn new_code_behind_a_sensitive_grant_waits_for_an_admin() {
     let writer = s.token(&admin, &["skills:read", "skills:write"]).await;
     let reader = s.token(&admin, &["skills:read"]).await;
     let v1 = s.installed(&admin, "hostile").await;
-    let r = post(
-        &s,
-        "/api/v1/secret/create",
-        &admin,
-        json!({"name": "key", "value": VALUE}),
-    )
-    .await;
-    let secret = r.json["id"].as_str().unwrap().to_owned();
+    let secret = secret(&s, &admin, "key", VALUE, "plain").await;
     let grant = json!({"secrets": {"DECLARED_SECRET": {"secretId": secret}}});
     let r = approve(&s, &admin, &v1, grant.clone()).await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -518,7 +520,7 @@ async fn new_code_behind_a_sensitive_grant_waits_for_an_admin() {
         .request("GET", "/api/audit/approvals", Some(&writer), None)
         .await;
     assert_eq!(r.status, 403, "{}", r.text);
-    let other = s.tenant("initech").await;
+    let other = s.tenant_confined("initech").await;
     let r = s
         .request("GET", "/api/audit/approvals", Some(&other), None)
         .await;
@@ -533,14 +535,7 @@ async fn binding_a_secret_to_a_destination_is_an_admins() {
     let s = TestServer::start("secret-destination").await;
     let admin = s.tenant("globex").await;
     let writer = s.token(&admin, &["skills:read", "skills:write"]).await;
-    let r = post(
-        &s,
-        "/api/v1/secret/create",
-        &admin,
-        json!({"name": "k", "value": "v-123456"}),
-    )
-    .await;
-    let secret = r.json["id"].as_str().unwrap().to_owned();
+    let secret = secret(&s, &admin, "k", "v-123456", "plain").await;
     s.agent(&admin, "bot").await;
     let server =
         |name: &str| json!({"name": name, "url": "https://tools.example/mcp", "secret_id": secret});
@@ -565,14 +560,7 @@ async fn a_moved_registry_server_never_receives_the_credential() {
     let admin = s.tenant("globex").await;
     let writer = s.token(&admin, &["skills:read", "skills:write"]).await;
     const KEY: &str = "registry-bearer-7f3a";
-    let r = post(
-        &s,
-        "/api/v1/secret/create",
-        &admin,
-        json!({"name": "remote", "value": KEY, "type": "bearer"}),
-    )
-    .await;
-    let secret = r.json["id"].as_str().unwrap().to_owned();
+    let secret = secret(&s, &admin, "remote", KEY, "bearer").await;
     let r = post(
         &s,
         "/api/skills",
@@ -684,7 +672,7 @@ async fn stored_host_path_mounts_move_into_volumes_or_wait() {
 async fn every_role_against_every_grant_field() {
     let volume = work_dir("roles-volume");
     let s = TestServer::start_with_volumes("roles", &[("shared", volume.as_path(), true)]).await;
-    let admin = s.tenant("globex").await;
+    let admin = s.tenant_confined("globex").await;
     let writer = s.token(&admin, &["skills:read", "skills:write"]).await;
     let reader = s.token(&admin, &["skills:read"]).await;
     let other = s.tenant("initech").await;
@@ -697,14 +685,7 @@ async fn every_role_against_every_grant_field() {
     )
     .await;
     let bound = r.json["token"]["secret"].as_str().unwrap().to_owned();
-    let r = post(
-        &s,
-        "/api/v1/skillset/create",
-        &admin,
-        json!({"name": "Desk", "description": "d"}),
-    )
-    .await;
-    let skillset = r.json["id"].as_str().unwrap().to_owned();
+    let skillset = skillset(&s, &admin).await;
     let r = post(
         &s,
         "/api/v1/integration/skillserver/create",
@@ -713,14 +694,7 @@ async fn every_role_against_every_grant_field() {
     )
     .await;
     let integration = r.json["accessToken"].as_str().unwrap().to_owned();
-    let r = post(
-        &s,
-        "/api/v1/secret/create",
-        &admin,
-        json!({"name": "k", "value": "v-0123456789"}),
-    )
-    .await;
-    let secret = r.json["id"].as_str().unwrap().to_owned();
+    let secret = secret(&s, &admin, "k", "v-0123456789", "plain").await;
     let id = s.installed(&admin, "hostile").await;
 
     let fields = [

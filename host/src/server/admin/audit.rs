@@ -32,13 +32,7 @@ async fn approvals(
     Query(p): Query<ApprovalParams>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("admin")?;
-    let limit = p.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_limit",
-            "limit must be between 1 and 1000",
-        ));
-    }
+    let limit = cursor::page_limit(p.limit)?;
     let before = p
         .cursor
         .as_deref()
@@ -91,13 +85,7 @@ async fn list(
     Query(p): Query<Params>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require("admin")?;
-    let limit = p.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_limit",
-            "limit must be between 1 and 1000",
-        ));
-    }
+    let limit = cursor::page_limit(p.limit)?;
     let query = AuditQuery {
         agent: p.agent,
         skill: p.skill,

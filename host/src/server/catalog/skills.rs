@@ -86,13 +86,7 @@ async fn list(
         }
     };
 
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_limit",
-            "limit must be between 1 and 1000",
-        ));
-    }
+    let limit = cursor::page_limit(query.limit)?;
     let after = query
         .cursor
         .as_deref()
@@ -240,6 +234,7 @@ async fn update(
 ) -> Result<Json<Value>, ApiError> {
     principal.require("skills:write")?;
     let mut skill = find_skill(&state, &principal, &id).await?;
+    let before = skill.status;
     if let Some(status) = body.status {
         match SkillStatus::parse(&status) {
             // A pending skill (new code behind a proposed grant included)
@@ -290,6 +285,18 @@ async fn update(
         skill.manifest.category = category;
     }
     state.store.update_skill(&skill).await?;
+    if before != skill.status {
+        let mut record = ApprovalRecord::new(
+            &principal.tenant_id,
+            &principal.token_id,
+            "skill",
+            &skill.id,
+            "status_changed",
+        );
+        record.digest = Some(skill.digest.clone());
+        record.detail = json!({ "from": before, "to": skill.status });
+        crate::server::decisions::record(&state, record).await?;
+    }
     let skill = find_skill(&state, &principal, &skill.id).await?;
     let assigned = state.store.assignment_count(&skill.id).await?;
     Ok(Json(json!({ "skill": view(&skill, assigned) })))
