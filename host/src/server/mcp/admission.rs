@@ -10,6 +10,10 @@ pub(crate) struct McpCaller {
     pub tenant_id: String,
     /// The agent whose tools these are.
     pub agent: Agent,
+    /// The store's change generation when the request was admitted: a
+    /// subscription compares against it, since it is acknowledged before
+    /// the server has looked at the tools.
+    pub admitted_at: u64,
 }
 
 /// What [`authorize`] or [`authorize_integration`] put into the request

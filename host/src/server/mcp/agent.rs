@@ -139,8 +139,17 @@ impl ServerHandler for AgentTools {
                     .collect::<Vec<_>>(),
             )
         };
-        let mut seen = fingerprint().await?;
         let mut generation = self.state.store.change_generation();
+        let mut seen = fingerprint().await?;
+        // The client was told it listens before this first look: a change
+        // in between may already be in `seen`, so it hears of it now (at
+        // worst it lists the same tools once more).
+        if generation != caller.admitted_at {
+            ctx.sink()
+                .notify_tool_list_changed()
+                .await
+                .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+        }
         let mut since_look = std::time::Instant::now();
         loop {
             tokio::select! {

@@ -217,6 +217,7 @@ async fn authorize(State(state): State<AppState>, request: Request, next: Next) 
     parts.extensions.insert(McpCaller {
         tenant_id: principal.tenant_id,
         agent,
+        admitted_at: state.store.change_generation(),
     });
     next.run(Request::from_parts(parts, body)).await
 }
