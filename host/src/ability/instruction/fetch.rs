@@ -195,7 +195,7 @@ fn raw(text: &str) -> Result<FetchRequest, RenderError> {
 /// YAML with `method`, `url`, `path`, `query`, `headers`, `authorization`
 /// and `body`.
 fn yaml(text: &str) -> Result<FetchRequest, RenderError> {
-    let doc: Value = yaml_serde::from_str(text)
+    let doc: Value = crate::untrusted::yaml::from_str(text)
         .map_err(|e| RenderError::Template(format!("the YAML does not parse ({e})")))?;
     let Value::Object(doc) = doc else {
         return Err(RenderError::Template(

@@ -1,5 +1,6 @@
 //! One placeholder of seed 002's template syntax, `[!]name[!] operand* [| or
 //! : description]`, and the operands that turn an input value into text.
+use crate::untrusted::YamlError;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
@@ -462,8 +463,13 @@ impl Field {
                     Value::String(parsed.to_string())
                 }
                 Op::Y => {
-                    let parsed: Value = yaml_serde::from_str(&text)
-                        .map_err(|e| format!("is not valid JSON or YAML ({e})"))?;
+                    let parsed: Value = match crate::untrusted::yaml::from_str(&text) {
+                        Ok(parsed) => parsed,
+                        Err(e @ YamlError::Syntax(_)) => {
+                            return Err(format!("is not valid JSON or YAML ({e})"));
+                        }
+                        Err(limit) => return Err(format!("is refused as YAML: {limit}")),
+                    };
                     Value::String(parsed.to_string())
                 }
                 Op::Dq => Value::String(format!("\"{}\"", escape(&text, '"'))),

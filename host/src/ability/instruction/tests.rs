@@ -282,3 +282,24 @@ fn input_that_would_change_the_request_structure_is_refused() {
     .unwrap_err();
     assert!(matches!(err, RenderError::MissingSecret { .. }), "{err}");
 }
+
+#[test]
+fn a_yaml_alias_bomb_given_to_y_is_refused_before_it_is_expanded() {
+    let raw = "```fetch\nPOST https://api.example.com/\nContent-Type: application/json\n\n{\"conf\": $[conf y]}\n```";
+    let bomb = crate::untrusted::tests::alias_bomb(10, 6);
+    let err = render(raw, json!({ "conf": bomb })).unwrap_err();
+    let RenderError::InvalidInput { field, message } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(field, "conf");
+    assert!(
+        message.starts_with("is refused as YAML: its aliases (`*name`) expand it"),
+        "{message}"
+    );
+    // An anchor used a few times is still YAML like any other.
+    let request = render(raw, json!({"conf": "a: &x [1, 2]\nb: *x\n"})).unwrap();
+    assert_eq!(
+        request.body.as_deref(),
+        Some(br#"{"conf": {"a":[1,2],"b":[1,2]}}"#.as_slice())
+    );
+}
