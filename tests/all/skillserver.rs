@@ -856,3 +856,94 @@ async fn the_skill_server_serves_a_manual_an_agent_can_follow_and_every_call_is_
         );
     }
 }
+
+impl Fixture {
+    /// Admin-made instruction abilities, approved with private networks
+    /// (the upstreams are on loopback), and a skill server for the
+    /// skillset: its runtime URL and token.
+    async fn serve(&self, abilities: &[(&str, String)]) -> (String, String) {
+        for (name, instruction) in abilities {
+            let r = self
+                .ability(
+                    &self.admin,
+                    json!({"name": name, "description": format!("{name} ability"), "instruction": instruction}),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            let id = r.json["id"].as_str().unwrap().to_owned();
+            let r = self
+                .approve(&id, json!({"allowPrivateNetwork": true}))
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text);
+        }
+        let r = self
+            .server
+            .request(
+                "POST",
+                "/api/v1/integration/skillserver/create",
+                Some(&self.writer),
+                Some(json!({"skillsetId": self.skillset, "name": "desk"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        (
+            format!(
+                "/integration/skillserver/{}",
+                r.json["id"].as_str().unwrap()
+            ),
+            r.json["accessToken"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+#[tokio::test]
+async fn a_yaml_alias_bomb_given_to_y_is_refused_and_nothing_is_sent() {
+    let f = fixture("skillserver-y-bomb").await;
+    let origin = f.origin();
+    let (url, token) = f
+        .serve(&[(
+            "post_conf",
+            format!("```fetch\nPOST {origin}/echo\nContent-Type: application/json\n\n{{\"conf\": $[conf y|configuration as YAML]}}\n```"),
+        )])
+        .await;
+    // One anchor of 800 strings named 1,600 times: 1.28 million strings
+    // once expanded, from 12 KB (the shape yaml_serde's own repetition
+    // limit lets through).
+    let bomb = format!(
+        "a: &a [{}]\nb: [{}]\n",
+        vec!["\"lol\""; 800].join(", "),
+        vec!["*a"; 1600].join(", ")
+    );
+    assert!((11_000..13_000).contains(&bomb.len()));
+    let before = f.upstream.hits();
+    let started = std::time::Instant::now();
+    let (status, text, _) = f
+        .runtime(
+            "POST",
+            &url,
+            Some(&token),
+            Some(json!({"ability": "post_conf", "input": {"conf": bomb}})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{text}");
+    assert!(
+        text.contains("`conf` is refused as YAML: its aliases (`*name`) expand it to more than"),
+        "{text}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(f.upstream.hits(), before, "nothing reached the upstream");
+    // A YAML input with an anchor used twice is still sent.
+    let (status, text, _) = f
+        .runtime(
+            "POST",
+            &url,
+            Some(&token),
+            Some(json!({"ability": "post_conf", "input": {"conf": "a: &x [1, 2]\nb: *x\n"}})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    let last = f.recorded().last().cloned().unwrap();
+    assert_eq!(last["body"], r#"{"conf": {"a":[1,2],"b":[1,2]}}"#);
+}
