@@ -897,6 +897,67 @@ impl Fixture {
 }
 
 #[tokio::test]
+async fn a_secret_is_hidden_in_every_form_the_host_encoded_it_when_an_upstream_echoes_it() {
+    let f = fixture("skillserver-encoded-secret").await;
+    // `-`, `.` and `~` stay as they are in `euc` and `%7E` in form
+    // encoding; `/`, `+` and `=` are escaped by both.
+    const KEY: &str = "k-1.Zq/+Xy==~";
+    let r = f
+        .server
+        .request(
+            "POST",
+            "/api/v1/secret/create",
+            Some(&f.admin),
+            Some(json!({"name": "enc key", "value": KEY})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let origin = f.origin();
+    let (url, token) = f
+        .serve(&[
+            (
+                "echo_euc",
+                format!("```fetch\nGET {origin}/echo?k=${{SECRET_ENC_KEY euc}}\n```"),
+            ),
+            (
+                "missing_euc",
+                format!("```fetch\nGET {origin}/echo?status=404&k=${{SECRET_ENC_KEY euc}}\n```"),
+            ),
+            (
+                "echo_form",
+                format!("```fetch\nmethod: GET\nurl: {origin}/echo\nquery:\n  k: ${{SECRET_ENC_KEY}}\n```"),
+            ),
+        ])
+        .await;
+    for (ability, sent, status) in [
+        ("echo_euc", "k=k-1.Zq%2F%2BXy%3D%3D~", 200),
+        ("missing_euc", "k=k-1.Zq%2F%2BXy%3D%3D~", 502),
+        ("echo_form", "k=k-1.Zq%2F%2BXy%3D%3D%7E", 200),
+    ] {
+        let (got, text, _) = f
+            .runtime(
+                "POST",
+                &url,
+                Some(&token),
+                Some(json!({"ability": ability, "input": {}})),
+                None,
+            )
+            .await;
+        assert_eq!(got, status, "{ability}: {text}");
+        // The upstream was sent the encoded key and echoed it back.
+        let path = f.recorded().last().unwrap()["path"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(path.contains(sent), "{ability}: sent {path}");
+        assert!(text.contains("[secret:enc key]"), "{ability}: {text}");
+        for form in [KEY, "Zq/+", "Zq%2F", "Zq%2f", "Xy%3D", "Xy=="] {
+            assert!(!text.contains(form), "{ability}: `{form}` in {text}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_yaml_alias_bomb_given_to_y_is_refused_and_nothing_is_sent() {
     let f = fixture("skillserver-y-bomb").await;
     let origin = f.origin();

@@ -243,7 +243,9 @@ class Handler(BaseHTTPRequestHandler):
         with HITS_LOCK:
             RECORDED.append(request)
         reply = json.dumps(request).encode()
-        self.send_response(200)
+        # `?status=404`: the same echo as an error, as APIs that repeat the
+        # URL they could not serve.
+        self.send_response(self._int(query, "status", 200))
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(reply)))
         self.end_headers()

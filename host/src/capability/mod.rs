@@ -20,4 +20,4 @@ pub use network::{
     HostPattern, NetworkPattern, PatternError, PortPattern, Scheme, non_public_reason,
 };
 pub use policy::{Injection, Mount, Policy, SecretValue};
-pub use redact::{MIN_REDACTED_LEN, Redactor};
+pub use redact::{COOKIE_VALUE, MIN_REDACTED_LEN, Redactor, UNRESERVED};

@@ -6,7 +6,7 @@ pub use super::http_hooks::Denial;
 
 use super::http_hooks::{Denials, OutboundHooks};
 use super::session::{SessionScope, SessionStore};
-use crate::capability::Policy;
+use crate::capability::{Policy, Redactor};
 use crate::outbound::{Exchanges, Outbound};
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
@@ -90,6 +90,10 @@ pub struct HostState {
     pub(crate) info: CallInfo,
     /// Log records the guest may still write in this call.
     pub(crate) log_budget: u32,
+    /// The policy's redactor, built at the guest's first log record: what
+    /// the guest logs reaches the host's log, so its secrets are hidden
+    /// there as in its output.
+    pub(crate) log_redactor: Option<Redactor>,
     /// Set when a host service failed during the call.
     pub(crate) host_failed: bool,
 }
@@ -122,6 +126,7 @@ impl HostState {
             exchanges,
             info,
             log_budget: LOG_BUDGET,
+            log_redactor: None,
             host_failed: false,
         }
     }

@@ -1,7 +1,7 @@
 //! One placeholder of seed 002's template syntax, `[!]name[!] operand* [| or
 //! : description]`, and the operands that turn an input value into text.
 use crate::untrusted::YamlError;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
 use serde_json::Value;
 
 /// What a placeholder stands for.
@@ -112,12 +112,9 @@ pub struct Field {
     pub description: Option<String>,
 }
 
-/// Characters left as they are by `euc` (RFC 3986 unreserved).
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+/// Characters left as they are by `euc` (RFC 3986 unreserved); the
+/// redactor knows this set, so a secret through `euc` is still found.
+const COMPONENT: &AsciiSet = crate::capability::UNRESERVED;
 
 fn closing(open: char) -> Option<char> {
     match open {
