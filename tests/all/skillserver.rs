@@ -958,6 +958,35 @@ async fn a_secret_is_hidden_in_every_form_the_host_encoded_it_when_an_upstream_e
 }
 
 #[tokio::test]
+async fn an_instruction_to_an_ipv6_literal_origin_runs() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipped: this machine has no IPv6 loopback");
+        return;
+    }
+    let f = fixture("skillserver-ipv6").await;
+    let v6 = Upstream::start("::1");
+    let port = v6.addr.port();
+    let (url, token) = f
+        .serve(&[(
+            "echo_v6",
+            format!("```fetch\nGET http://[::1]:{port}/echo?q=$[q euc!|what to echo]\n```"),
+        )])
+        .await;
+    let (status, text, _) = f
+        .runtime(
+            "POST",
+            &url,
+            Some(&token),
+            Some(json!({"ability": "echo_v6", "input": {"q": "over six"}})),
+            Some("application/json"),
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("/echo?q=over%20six"), "{text}");
+    assert_eq!(v6.requests(), ["GET /echo?q=over%20six"]);
+}
+
+#[tokio::test]
 async fn a_yaml_alias_bomb_given_to_y_is_refused_and_nothing_is_sent() {
     let f = fixture("skillserver-y-bomb").await;
     let origin = f.origin();

@@ -129,7 +129,7 @@ impl Instruction {
         };
         let (scheme, host, port) = (
             request.url.scheme(),
-            request.url.host_str().unwrap_or_default(),
+            crate::capability::host_of(&request.url).unwrap_or_default(),
             request.url.port_or_known_default().unwrap_or(0),
         );
         let scheme_kind = match scheme {
@@ -137,9 +137,10 @@ impl Instruction {
             "https" => Some(crate::capability::Scheme::Https),
             _ => None,
         };
-        if !scheme_kind.is_some_and(|s| self.origin.matches(s, host, port)) {
+        if !scheme_kind.is_some_and(|s| self.origin.matches(s, &host, port)) {
             return Err(RenderError::Template(format!(
-                "the request would go to {scheme}://{host}:{port}, not this ability's origin {}",
+                "the request would go to {scheme}://{}:{port}, not this ability's origin {}",
+                request.url.host_str().unwrap_or_default(),
                 self.origin
             )));
         }

@@ -303,3 +303,15 @@ fn a_yaml_alias_bomb_given_to_y_is_refused_before_it_is_expanded() {
         Some(br#"{"conf": {"a":[1,2],"b":[1,2]}}"#.as_slice())
     );
 }
+
+#[test]
+fn an_ipv6_literal_origin_renders_to_itself() {
+    let request = render(
+        "```fetch\nGET http://[::1]:8080/x?q=$[q]\n```",
+        json!({"q": "a"}),
+    )
+    .unwrap();
+    assert_eq!(request.url.as_str(), "http://[::1]:8080/x?q=a");
+    let parsed = Instruction::parse("```fetch\nGET http://[0:0::1]:8080/\n```").unwrap();
+    assert_eq!(parsed.origin.to_string(), "http://[::1]:8080");
+}
