@@ -1037,3 +1037,38 @@ async fn a_yaml_alias_bomb_given_to_y_is_refused_and_nothing_is_sent() {
     let last = f.recorded().last().cloned().unwrap();
     assert_eq!(last["body"], r#"{"conf": {"a":[1,2],"b":[1,2]}}"#);
 }
+
+#[tokio::test]
+async fn metrics_never_carry_a_skillset_or_ability_name() {
+    let f = fixture("skillserver-metrics-names").await;
+    // The fixture's skillset is called `Weather`; the ability's name is
+    // as distinctive.
+    let origin = f.origin();
+    let (url, token) = f
+        .serve(&[(
+            "quokka_ledger_7731",
+            format!("```fetch\n{origin}/keepalive?size=5\n```"),
+        )])
+        .await;
+    let (status, text, _) = f
+        .runtime(
+            "POST",
+            &url,
+            Some(&token),
+            Some(json!({"ability": "quokka_ledger_7731", "input": {}})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    let r = f.server.request("GET", "/metrics", None, None).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.text
+            .contains("skillhost_invocations_total{kind=\"skillset\",outcome=\"success\",surface=\"skillserver\"}"),
+        "{}",
+        r.text
+    );
+    for name in ["quokka", "Weather", "acme"] {
+        assert!(!r.text.contains(name), "`{name}` in /metrics:\n{}", r.text);
+    }
+}
