@@ -9,6 +9,11 @@
 //!   nesting limit, and a package's manifest section has a size cap.
 //! - Archives: [`crate::sources::archive`] caps entries, each file and the
 //!   decompressed total.
+//! - JSON schemas: an OpenAPI operation's input schema is capped in bytes,
+//!   nodes, nesting and `$ref` hops (`sources::openapi::schema`); other
+//!   schemas arrive in size-capped bodies and serde_json's depth limit.
+//! - Instruction templates: the rendered request stops at
+//!   [`MAX_RENDERED_BYTES`], however often a placeholder repeats its input.
 //! - YAML (OpenAPI documents, SKILL.md frontmatter, an instruction's `y`
 //!   operand and YAML request form): aliases replay what an anchor names, so
 //!   a few kilobytes can expand to gigabytes. [`yaml`] refuses a document
@@ -18,6 +23,11 @@
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Visitor};
 use std::cell::Cell;
 use std::fmt;
+
+/// The largest request an instruction's template may render to: the
+/// largest body the outbound guard sends (`outbound::Limits`), checked as
+/// each placeholder is filled so the text never grows much past it.
+pub const MAX_RENDERED_BYTES: usize = 32 << 20;
 
 /// How many times larger than its text a YAML document may become once
 /// its aliases are expanded. Anchors in real documents name a parameter or

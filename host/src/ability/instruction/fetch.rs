@@ -3,6 +3,7 @@
 //! values), then the text read in its form (bare URL, raw HTTP or YAML).
 use super::field::{Sigil, as_text};
 use super::{FetchForm, Instruction, Segment};
+use crate::untrusted::MAX_RENDERED_BYTES;
 use serde_json::{Map, Value};
 
 /// The request an instruction describes for one input.
@@ -114,6 +115,17 @@ impl Instruction {
                         });
                     }
                     text.push_str(&rendered);
+                    // Each placeholder repeats its input: a template naming
+                    // one field thousands of times would otherwise turn a
+                    // modest input into gigabytes before anything is sent.
+                    if text.len() > MAX_RENDERED_BYTES {
+                        return Err(RenderError::InvalidInput {
+                            field: field.name.clone(),
+                            message: format!(
+                                "makes the request larger than {MAX_RENDERED_BYTES} bytes, the most an instruction sends; give a shorter value"
+                            ),
+                        });
+                    }
                 }
             }
         }

@@ -315,3 +315,22 @@ fn an_ipv6_literal_origin_renders_to_itself() {
     let parsed = Instruction::parse("```fetch\nGET http://[0:0::1]:8080/\n```").unwrap();
     assert_eq!(parsed.origin.to_string(), "http://[::1]:8080");
 }
+
+#[test]
+fn a_placeholder_repeated_until_the_request_passes_its_limit_is_refused() {
+    let body = "$[x]".repeat(1000);
+    let raw = format!("```fetch\nPOST https://api.example.com/\n\n{body}\n```");
+    let big = "a".repeat(crate::untrusted::MAX_RENDERED_BYTES / 1000 + 1024);
+    let err = render(&raw, json!({ "x": big })).unwrap_err();
+    let RenderError::InvalidInput { field, message } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(field, "x");
+    assert!(
+        message.starts_with("makes the request larger than 33554432 bytes"),
+        "{message}"
+    );
+    // Just under the limit is sent.
+    let fits = "a".repeat(crate::untrusted::MAX_RENDERED_BYTES / 1000 - 16);
+    assert!(render(&raw, json!({ "x": fits })).is_ok());
+}
