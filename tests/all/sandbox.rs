@@ -472,6 +472,14 @@ async fn what_a_guest_logs_reaches_the_host_log_with_its_secrets_hidden() {
     assert!(log.contains("skillhost::guest"), "{log}");
     assert!(!log.contains(value), "{log}");
     assert!(!log.contains("bDBnZ2VkLXMzY3IzdC92YWx1ZQ"), "{log}");
+    // Asking for a secret named by the value: refused, and the refusal
+    // names the secret, not its value, in the log and in the receipt.
+    assert_eq!(inv.denials.len(), 1, "{:?}", inv.denials);
+    assert_eq!(
+        (inv.denials[0].capability, inv.denials[0].target.as_str()),
+        ("secret", "[secret:DECLARED_SECRET]")
+    );
+    assert!(log.contains("capability denied"), "{log}");
 }
 
 #[tokio::test]

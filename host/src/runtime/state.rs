@@ -4,9 +4,9 @@
 // is where the rest of the runtime names it.
 pub use super::http_hooks::Denial;
 
-use super::http_hooks::{Denials, OutboundHooks};
+use super::http_hooks::{Denials, GuestText, OutboundHooks};
 use super::session::{SessionScope, SessionStore};
-use crate::capability::{Policy, Redactor};
+use crate::capability::Policy;
 use crate::outbound::{Exchanges, Outbound};
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
@@ -90,10 +90,10 @@ pub struct HostState {
     pub(crate) info: CallInfo,
     /// Log records the guest may still write in this call.
     pub(crate) log_budget: u32,
-    /// The policy's redactor, built at the guest's first log record: what
-    /// the guest logs reaches the host's log, so its secrets are hidden
-    /// there as in its output.
-    pub(crate) log_redactor: Option<Redactor>,
+    /// Redacts what the guest writes that reaches the host's log (its log
+    /// records, its denials): its secrets are hidden there as in its
+    /// output.
+    pub(crate) guest_text: GuestText,
     /// Set when a host service failed during the call.
     pub(crate) host_failed: bool,
 }
@@ -111,7 +111,8 @@ impl HostState {
         outbound: Outbound,
         info: CallInfo,
     ) -> Self {
-        let denials = Denials::default();
+        let guest_text = GuestText::new(policy.clone());
+        let denials = Denials::new(guest_text.clone());
         let exchanges = Exchanges::default();
         HostState {
             wasi,
@@ -126,7 +127,7 @@ impl HostState {
             exchanges,
             info,
             log_budget: LOG_BUDGET,
-            log_redactor: None,
+            guest_text,
             host_failed: false,
         }
     }

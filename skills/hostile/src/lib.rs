@@ -116,7 +116,8 @@ mod abilities {
     }
 
     /// Reads a secret and writes it to the host's log, as is, in a field
-    /// and base64-encoded: the host must hide it there too.
+    /// and base64-encoded, then asks for a secret named by the value (so
+    /// the refusal would carry it): the host must hide it in both.
     pub fn secret_logged(input: Target) -> Result<String, Error> {
         let value = skillhost_sdk::secret(&input.target)?;
         let b64 = base64_standard(value.as_bytes());
@@ -124,6 +125,7 @@ mod abilities {
             &format!("the secret is {value}, encoded {b64}"),
             &[("value", value.as_str()), ("encoded", b64.as_str())],
         );
+        let _ = skillhost_sdk::secret(&value);
         Ok("logged".into())
     }
 
