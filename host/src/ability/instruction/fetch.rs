@@ -3,7 +3,7 @@
 //! values), then the text read in its form (bare URL, raw HTTP or YAML).
 use super::field::{Sigil, as_text};
 use super::{FetchForm, Instruction, Segment};
-use crate::untrusted::MAX_RENDERED_BYTES;
+use crate::untrusted::{MAX_RENDERED_BYTES, YamlError};
 use serde_json::{Map, Value};
 
 /// The request an instruction describes for one input.
@@ -208,8 +208,10 @@ fn raw(text: &str) -> Result<FetchRequest, RenderError> {
 /// YAML with `method`, `url`, `path`, `query`, `headers`, `authorization`
 /// and `body`.
 fn yaml(text: &str) -> Result<FetchRequest, RenderError> {
-    let doc: Value = crate::untrusted::yaml::from_str(text)
-        .map_err(|e| RenderError::Template(format!("the YAML does not parse ({e})")))?;
+    let doc: Value = crate::untrusted::yaml::from_str(text).map_err(|e| match e {
+        YamlError::Syntax(_) => RenderError::Template(format!("the YAML does not parse ({e})")),
+        limit => RenderError::Template(format!("the YAML is refused: {limit}")),
+    })?;
     let Value::Object(doc) = doc else {
         return Err(RenderError::Template(
             "the YAML must be a mapping with `url:`".into(),

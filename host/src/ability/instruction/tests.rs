@@ -334,3 +334,19 @@ fn a_placeholder_repeated_until_the_request_passes_its_limit_is_refused() {
     let fits = "a".repeat(crate::untrusted::MAX_RENDERED_BYTES / 1000 - 16);
     assert!(render(&raw, json!({ "x": fits })).is_ok());
 }
+
+#[test]
+fn an_alias_bomb_substituted_into_the_yaml_form_is_refused() {
+    let yaml = "```fetch\nmethod: POST\nurl: https://api.example.com/\nbody:\n  q: $[q]\n```";
+    let bomb = format!(
+        "[&a [{}], {}]",
+        vec!["lol"; 1000].join(", "),
+        vec!["*a"; 2000].join(", ")
+    );
+    let err = render(yaml, json!({ "q": bomb })).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the YAML is refused: its aliases (`*name`) expand it"),
+        "{err}"
+    );
+}
