@@ -53,7 +53,7 @@ pub enum YamlError {
     Syntax(String),
     /// Its aliases expand past [`yaml_budget`].
     #[error(
-        "its aliases (`*name`) expand it to more than {limit} nodes and bytes, {factor} times its own size; write the repeated parts out or use fewer aliases"
+        "its aliases (`*name`) expand it to more than {limit} nodes and bytes, the most a document of its size may become ({factor} times its size, at least {YAML_EXPANSION_FLOOR}); write the repeated parts out or use fewer aliases"
     )]
     Expansion {
         /// The budget it passed.
