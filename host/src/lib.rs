@@ -23,7 +23,8 @@
 //!   redaction.
 //! - [`manifest`], [`package`], [`pack`], [`docs`]: the skill artifact.
 //! - [`vault`]: tenant secrets encrypted at rest; [`jwt`]: operator-signed
-//!   tokens; [`telemetry`]: metrics; [`error`]: the runtime's error types.
+//!   tokens; [`telemetry`]: metrics; [`error`]: the runtime's error types;
+//!   [`untrusted`]: the limits every parser of untrusted input shares.
 pub mod ability;
 pub mod capability;
 pub mod cli;
@@ -41,6 +42,7 @@ pub mod services;
 pub mod sources;
 pub mod store;
 pub mod telemetry;
+pub mod untrusted;
 pub mod vault;
 
 pub use error::{InvokeError, LoadError};

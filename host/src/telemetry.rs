@@ -83,12 +83,15 @@ pub fn counter(name: &'static str, labels: &[(&'static str, &'static str)]) -> C
     metrics::counter!(name, labels)
 }
 
-/// Counter handles by first label value, then by second (a handful of
-/// `&'static str` values: a short list scanned beats hashing the key).
-type CounterHandles = RwLock<foldhash::HashMap<Box<str>, Vec<(&'static str, Counter)>>>;
+/// Counter handles by first label value, then by second: a few dozen
+/// pairs at most, so short lists scanned beat hashing the key.
+type CounterHandles = RwLock<Vec<(&'static str, &'static str, Counter)>>;
 
-/// Counters keyed by one free label value (a skill name, a table) and one
-/// from a fixed set (an outcome), registered once per pair.
+/// Counters keyed by two labels, each from a fixed set (a kind, an
+/// outcome), registered once per pair. The values are `&'static str`, so
+/// no name a tenant chose can become a label: `/metrics` is read by the
+/// operator, and a tenant's names would both grow the series without bound
+/// and show every tenant's activity to whoever reads them.
 pub struct CounterFamily {
     name: &'static str,
     labels: (&'static str, &'static str),
@@ -97,8 +100,8 @@ pub struct CounterFamily {
 }
 
 impl CounterFamily {
-    /// Counters called `name` with labels `first` (free) and `second`
-    /// (fixed set), plus constant `extra` labels.
+    /// Counters called `name` with labels `first` and `second`, plus
+    /// constant `extra` labels.
     pub const fn new(
         name: &'static str,
         first: &'static str,
@@ -114,26 +117,28 @@ impl CounterFamily {
     }
 
     /// Adds one to the counter of (`first`, `second`).
-    pub fn increment(&self, first: &str, second: &'static str) {
+    pub fn increment(&self, first: &'static str, second: &'static str) {
         let handles = self.handles.get_or_init(Default::default);
-        if let Some(by) = handles.read().expect("metric handles").get(first)
-            && let Some((_, counter)) = by.iter().find(|(s, _)| *s == second)
+        if let Some((.., counter)) = handles
+            .read()
+            .expect("metric handles")
+            .iter()
+            .find(|(f, s, _)| *f == first && *s == second)
         {
             counter.increment(1);
             return;
         }
         recorder();
         let mut labels = vec![
-            metrics::Label::new(self.labels.0, first.to_owned()),
+            metrics::Label::new(self.labels.0, first),
             metrics::Label::new(self.labels.1, second),
         ];
         labels.extend(self.extra.iter().map(|(k, v)| metrics::Label::new(*k, *v)));
         let counter = metrics::counter!(self.name, labels);
         counter.increment(1);
         let mut handles = handles.write().expect("metric handles");
-        let by = handles.entry(first.into()).or_default();
-        if !by.iter().any(|(s, _)| *s == second) {
-            by.push((second, counter));
+        if !handles.iter().any(|(f, s, _)| *f == first && *s == second) {
+            handles.push((first, second, counter));
         }
     }
 }

@@ -427,6 +427,62 @@ async fn secrets_declared_are_readable_and_undeclared_are_denied_without_values(
     assert!(inv.denials[0].reason.contains("not supplied"));
 }
 
+/// A `tracing` writer that keeps what is written, to read back.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn what_a_guest_logs_reaches_the_host_log_with_its_secrets_hidden() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // This test's thread only (a current-thread runtime runs the guest
+    // here too), so other tests' logs do not mix in.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let value = "l0gged-s3cr3t/value";
+    let inv = fixture()
+        .call_with_secrets(
+            "hostile",
+            "secret_logged",
+            json!({"target": "DECLARED_SECRET"}),
+            &grant(),
+            &[("DECLARED_SECRET", value)],
+        )
+        .await;
+    assert_eq!(ok_body(&inv), "logged");
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    // The record arrived, with the secret's name where its value was.
+    assert!(
+        log.contains("the secret is [secret:DECLARED_SECRET], encoded [secret:DECLARED_SECRET]"),
+        "{log}"
+    );
+    assert!(log.contains("skillhost::guest"), "{log}");
+    assert!(!log.contains(value), "{log}");
+    assert!(!log.contains("bDBnZ2VkLXMzY3IzdC92YWx1ZQ"), "{log}");
+    // Asking for a secret named by the value: refused, and the refusal
+    // names the secret, not its value, in the log and in the receipt.
+    assert_eq!(inv.denials.len(), 1, "{:?}", inv.denials);
+    assert_eq!(
+        (inv.denials[0].capability, inv.denials[0].target.as_str()),
+        ("secret", "[secret:DECLARED_SECRET]")
+    );
+    assert!(log.contains("capability denied"), "{log}");
+}
+
 #[tokio::test]
 async fn config_reaches_the_guest() {
     let mut g = grant();

@@ -92,7 +92,7 @@ async fn metrics_are_prometheus_text_and_the_token_guards_them() {
     for series in [
         "skillhost_http_requests_total{route=\"/api/agents/{agent}/skills/{skill}/invoke\",method=\"POST\",status=\"200\"}",
         "skillhost_http_request_duration_seconds_bucket{",
-        "skillhost_invocations_total{skill=\"text-tools\",outcome=\"success\",surface=\"rest\"}",
+        "skillhost_invocations_total{kind=\"skill\",outcome=\"success\",surface=\"rest\"}",
         "skillhost_sandbox_instantiate_seconds_bucket",
         "skillhost_sandbox_call_seconds_bucket",
         "skillhost_audit_queue_depth",
@@ -104,8 +104,10 @@ async fn metrics_are_prometheus_text_and_the_token_guards_them() {
     ] {
         assert!(r.text.contains(series), "missing {series}");
     }
-    // Routes, never raw paths or secrets, make the labels.
+    // Routes, never raw paths, secrets or names a tenant chose, make the
+    // labels.
     assert!(!r.text.contains(&admin) && !r.text.contains("/api/agents/m/"));
+    assert!(!r.text.contains("text-tools"), "{}", r.text);
 
     let open = TestServer::start("metrics-open").await;
     let r = open.request("GET", "/metrics", None, None).await;

@@ -856,3 +856,219 @@ async fn the_skill_server_serves_a_manual_an_agent_can_follow_and_every_call_is_
         );
     }
 }
+
+impl Fixture {
+    /// Admin-made instruction abilities, approved with private networks
+    /// (the upstreams are on loopback), and a skill server for the
+    /// skillset: its runtime URL and token.
+    async fn serve(&self, abilities: &[(&str, String)]) -> (String, String) {
+        for (name, instruction) in abilities {
+            let r = self
+                .ability(
+                    &self.admin,
+                    json!({"name": name, "description": format!("{name} ability"), "instruction": instruction}),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            let id = r.json["id"].as_str().unwrap().to_owned();
+            let r = self
+                .approve(&id, json!({"allowPrivateNetwork": true}))
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text);
+        }
+        let r = self
+            .server
+            .request(
+                "POST",
+                "/api/v1/integration/skillserver/create",
+                Some(&self.writer),
+                Some(json!({"skillsetId": self.skillset, "name": "desk"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        (
+            format!(
+                "/integration/skillserver/{}",
+                r.json["id"].as_str().unwrap()
+            ),
+            r.json["accessToken"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+#[tokio::test]
+async fn a_secret_is_hidden_in_every_form_the_host_encoded_it_when_an_upstream_echoes_it() {
+    let f = fixture("skillserver-encoded-secret").await;
+    // `-`, `.` and `~` stay as they are in `euc` and `%7E` in form
+    // encoding; `/`, `+` and `=` are escaped by both.
+    const KEY: &str = "k-1.Zq/+Xy==~";
+    let r = f
+        .server
+        .request(
+            "POST",
+            "/api/v1/secret/create",
+            Some(&f.admin),
+            Some(json!({"name": "enc key", "value": KEY})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let origin = f.origin();
+    let (url, token) = f
+        .serve(&[
+            (
+                "echo_euc",
+                format!("```fetch\nGET {origin}/echo?k=${{SECRET_ENC_KEY euc}}\n```"),
+            ),
+            (
+                "missing_euc",
+                format!("```fetch\nGET {origin}/echo?status=404&k=${{SECRET_ENC_KEY euc}}\n```"),
+            ),
+            (
+                "echo_form",
+                format!("```fetch\nmethod: GET\nurl: {origin}/echo\nquery:\n  k: ${{SECRET_ENC_KEY}}\n```"),
+            ),
+        ])
+        .await;
+    for (ability, sent, status) in [
+        ("echo_euc", "k=k-1.Zq%2F%2BXy%3D%3D~", 200),
+        ("missing_euc", "k=k-1.Zq%2F%2BXy%3D%3D~", 502),
+        ("echo_form", "k=k-1.Zq%2F%2BXy%3D%3D%7E", 200),
+    ] {
+        let (got, text, _) = f
+            .runtime(
+                "POST",
+                &url,
+                Some(&token),
+                Some(json!({"ability": ability, "input": {}})),
+                None,
+            )
+            .await;
+        assert_eq!(got, status, "{ability}: {text}");
+        // The upstream was sent the encoded key and echoed it back.
+        let path = f.recorded().last().unwrap()["path"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(path.contains(sent), "{ability}: sent {path}");
+        assert!(text.contains("[secret:enc key]"), "{ability}: {text}");
+        for form in [KEY, "Zq/+", "Zq%2F", "Zq%2f", "Xy%3D", "Xy=="] {
+            assert!(!text.contains(form), "{ability}: `{form}` in {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_instruction_to_an_ipv6_literal_origin_runs() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipped: this machine has no IPv6 loopback");
+        return;
+    }
+    let f = fixture("skillserver-ipv6").await;
+    let v6 = Upstream::start("::1");
+    let port = v6.addr.port();
+    let (url, token) = f
+        .serve(&[(
+            "echo_v6",
+            format!("```fetch\nGET http://[::1]:{port}/echo?q=$[q euc!|what to echo]\n```"),
+        )])
+        .await;
+    let (status, text, _) = f
+        .runtime(
+            "POST",
+            &url,
+            Some(&token),
+            Some(json!({"ability": "echo_v6", "input": {"q": "over six"}})),
+            Some("application/json"),
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("/echo?q=over%20six"), "{text}");
+    assert_eq!(v6.requests(), ["GET /echo?q=over%20six"]);
+}
+
+#[tokio::test]
+async fn a_yaml_alias_bomb_given_to_y_is_refused_and_nothing_is_sent() {
+    let f = fixture("skillserver-y-bomb").await;
+    let origin = f.origin();
+    let (url, token) = f
+        .serve(&[(
+            "post_conf",
+            format!("```fetch\nPOST {origin}/echo\nContent-Type: application/json\n\n{{\"conf\": $[conf y|configuration as YAML]}}\n```"),
+        )])
+        .await;
+    // One anchor of 800 strings named 1,600 times: 1.28 million strings
+    // once expanded, from 12 KB (the shape yaml_serde's own repetition
+    // limit lets through).
+    let bomb = format!(
+        "a: &a [{}]\nb: [{}]\n",
+        vec!["\"lol\""; 800].join(", "),
+        vec!["*a"; 1600].join(", ")
+    );
+    assert!((11_000..13_000).contains(&bomb.len()));
+    let before = f.upstream.hits();
+    let started = std::time::Instant::now();
+    let (status, text, _) = f
+        .runtime(
+            "POST",
+            &url,
+            Some(&token),
+            Some(json!({"ability": "post_conf", "input": {"conf": bomb}})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{text}");
+    assert!(
+        text.contains("`conf` is refused as YAML: its aliases (`*name`) expand it to more than"),
+        "{text}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(f.upstream.hits(), before, "nothing reached the upstream");
+    // A YAML input with an anchor used twice is still sent.
+    let (status, text, _) = f
+        .runtime(
+            "POST",
+            &url,
+            Some(&token),
+            Some(json!({"ability": "post_conf", "input": {"conf": "a: &x [1, 2]\nb: *x\n"}})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    let last = f.recorded().last().cloned().unwrap();
+    assert_eq!(last["body"], r#"{"conf": {"a":[1,2],"b":[1,2]}}"#);
+}
+
+#[tokio::test]
+async fn metrics_never_carry_a_skillset_or_ability_name() {
+    let f = fixture("skillserver-metrics-names").await;
+    // The fixture's skillset is called `Weather`; the ability's name is
+    // as distinctive.
+    let origin = f.origin();
+    let (url, token) = f
+        .serve(&[(
+            "quokka_ledger_7731",
+            format!("```fetch\n{origin}/keepalive?size=5\n```"),
+        )])
+        .await;
+    let (status, text, _) = f
+        .runtime(
+            "POST",
+            &url,
+            Some(&token),
+            Some(json!({"ability": "quokka_ledger_7731", "input": {}})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    let r = f.server.request("GET", "/metrics", None, None).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.text
+            .contains("skillhost_invocations_total{kind=\"skillset\",outcome=\"success\",surface=\"skillserver\"}"),
+        "{}",
+        r.text
+    );
+    for name in ["quokka", "Weather", "acme"] {
+        assert!(!r.text.contains(name), "`{name}` in /metrics:\n{}", r.text);
+    }
+}

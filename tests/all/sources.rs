@@ -1107,3 +1107,64 @@ async fn every_source_is_installed_refused_attached_invoked_synced_and_browsed()
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
+
+/// A YAML document of about 15 KB whose one anchor, 1,000 strings, is
+/// named 2,000 times: two million strings once expanded (the shape
+/// yaml_serde's own repetition limit lets through).
+fn alias_bomb(head: &str) -> String {
+    format!(
+        "{head}x-a: &a [{}]\nx-b: [{}]\n",
+        vec!["\"lol\""; 1000].join(", "),
+        vec!["*a"; 2000].join(", ")
+    )
+}
+
+#[tokio::test]
+async fn yaml_alias_bombs_are_refused_at_install_with_the_reason() {
+    let up = skillhost_tests::Upstream::start("127.0.0.1");
+    let options = ServiceOptions {
+        allow_private_sources: true,
+        ..ServiceOptions::default()
+    };
+    let s = TestServer::start_with("sources-alias-bomb", options).await;
+    let admin = s.tenant("acme").await;
+    let writer = s.token(&admin, &["skills:read", "skills:write"]).await;
+    let spec = alias_bomb("openapi: 3.1.0\ninfo: {title: bomb, version: '1'}\npaths: {}\n");
+    up.put_file("bomb.yaml", spec.as_bytes());
+    let skill_md = format!(
+        "---\n{}---\nA skill.\n",
+        alias_bomb("name: bomb\ndescription: explodes\n")
+    );
+    up.put_file("SKILL.md", skill_md.as_bytes());
+    for (source, file, code) in [
+        ("openapi_action", "bomb.yaml", "INVALID_OPENAPI"),
+        ("skill_md", "SKILL.md", "INVALID_SKILL_MD"),
+    ] {
+        let started = std::time::Instant::now();
+        let r = s
+            .request(
+                "POST",
+                "/api/skills",
+                Some(&writer),
+                Some(json!({"source": source, "sourceUrl": up.file_url(file)})),
+            )
+            .await;
+        refused(
+            &r,
+            422,
+            code,
+            "its aliases (`*name`) expand it to more than",
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{source}"
+        );
+    }
+    let r = s.request("GET", "/api/skills", Some(&writer), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(
+        !r.text.contains("bomb"),
+        "nothing was installed: {}",
+        r.text
+    );
+}

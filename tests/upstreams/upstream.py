@@ -39,6 +39,7 @@ much arrived).
 import argparse
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -243,7 +244,9 @@ class Handler(BaseHTTPRequestHandler):
         with HITS_LOCK:
             RECORDED.append(request)
         reply = json.dumps(request).encode()
-        self.send_response(200)
+        # `?status=404`: the same echo as an error, as APIs that repeat the
+        # URL they could not serve.
+        self.send_response(self._int(query, "status", 200))
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(reply)))
         self.end_headers()
@@ -300,9 +303,15 @@ def main():
     global FILES
     FILES = args.files
     Handler.protocol_version = "HTTP/1.1"
+    # An IPv6 literal (`::1`) needs an IPv6 socket, and brackets where
+    # the port follows it.
+    if ":" in args.host:
+        Server.address_family = socket.AF_INET6
     server = Server((args.host, args.port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host, port = server.server_address[:2]
+    if ":" in host:
+        host = "[%s]" % host
     print("listening on %s:%d" % (host, port), flush=True)
     # Serve until the test that started us goes away.
     sys.stdin.read()

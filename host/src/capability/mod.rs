@@ -19,9 +19,9 @@ pub use declared::{Capabilities, GuestPath};
 pub use grant::{Grant, GrantError, InjectBinding, Narrowing, SecretBinding, injectable_header};
 pub use limits::{LimitPolicy, LimitRequest, Limits};
 pub use network::{
-    HostPattern, NetworkPattern, PatternError, PortPattern, Scheme, non_public_reason,
+    HostPattern, NetworkPattern, PatternError, PortPattern, Scheme, host_of, non_public_reason,
 };
 pub use policy::{Injection, Mount, Policy, SecretValue};
-pub use redact::{MIN_REDACTED_LEN, Redactor};
+pub use redact::{COOKIE_VALUE, MIN_REDACTED_LEN, Redactor, UNRESERVED};
 pub use review::Review;
 pub use volume::{MountSource, VolumeError, VolumeMount, Volumes};

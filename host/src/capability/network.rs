@@ -122,8 +122,9 @@ impl NetworkPattern {
             return Err(fail(
                 "`*` is only allowed as the whole first label, as in `*.example.com`",
             ));
-        } else if host.parse::<IpAddr>().is_ok() {
-            HostPattern::Exact(host)
+        } else if let Ok(ip) = host.parse::<IpAddr>() {
+            // Written as `host_of` writes a request's: `0:0::1` is `::1`.
+            HostPattern::Exact(ip.to_string())
         } else {
             validate_dns_name(&host).map_err(|r| fail(&r))?;
             HostPattern::Exact(host)
@@ -132,7 +133,7 @@ impl NetworkPattern {
     }
 
     /// Whether a request to `scheme://host:port` matches this pattern.
-    /// `host` must already be lowercase without brackets.
+    /// `host` is in the form [`host_of`] gives.
     pub fn matches(&self, scheme: Scheme, host: &str, port: u16) -> bool {
         if scheme != self.scheme {
             return false;
@@ -172,6 +173,19 @@ impl NetworkPattern {
             (HostPattern::Subdomains(_), HostPattern::Exact(_)) => false,
         };
         port_ok && host_ok
+    }
+}
+
+/// A URL's host in the one form patterns hold and requests are matched
+/// in: a name in lowercase, an IP address as `IpAddr` writes it (IPv6
+/// without brackets, shortest form). `None` when the URL has no host.
+/// (`Url::host_str` keeps IPv6 brackets, so it is never compared.)
+pub fn host_of(url: &url::Url) -> Option<String> {
+    match url.host()? {
+        url::Host::Domain(d) if !d.is_empty() => Some(d.to_ascii_lowercase()),
+        url::Host::Domain(_) => None,
+        url::Host::Ipv4(ip) => Some(ip.to_string()),
+        url::Host::Ipv6(ip) => Some(ip.to_string()),
     }
 }
 
@@ -368,6 +382,44 @@ mod tests {
         assert!(any_port.matches(Scheme::Http, "localhost", 1));
         assert!(any_port.matches(Scheme::Http, "localhost", 65535));
         assert!(!any_port.matches(Scheme::Https, "localhost", 443));
+    }
+
+    #[test]
+    fn a_url_host_and_a_pattern_meet_in_one_form() {
+        let url = |s: &str| url::Url::parse(s).unwrap();
+        // `Url::host_str` keeps the brackets; the pattern holds none.
+        assert_eq!(url("http://[::1]:8080/").host_str(), Some("[::1]"));
+        assert_eq!(host_of(&url("http://[::1]:8080/")).as_deref(), Some("::1"));
+        assert_eq!(
+            host_of(&url("http://API.Example.com/")).as_deref(),
+            Some("api.example.com")
+        );
+        assert_eq!(host_of(&url("http://127.1/")).as_deref(), Some("127.0.0.1"));
+        // However the address is written on either side.
+        for pattern in [
+            "http://[::1]:8080",
+            "http://[0:0::1]:8080",
+            "http://[0000::0001]:8080",
+        ] {
+            for request in [
+                "http://[::1]:8080/x",
+                "http://[0::1]:8080/",
+                "http://[0:0:0:0:0:0:0:1]:8080",
+            ] {
+                let u = url(request);
+                assert!(
+                    p(pattern).matches(Scheme::Http, &host_of(&u).unwrap(), 8080),
+                    "{pattern} {request}"
+                );
+            }
+        }
+        let v6 = p("https://[2001:DB8::A]");
+        assert_eq!(v6.to_string(), "https://[2001:db8::a]");
+        assert!(!v6.matches(
+            Scheme::Https,
+            &host_of(&url("https://[2001:db8::b]/")).unwrap(),
+            443
+        ));
     }
 
     #[test]

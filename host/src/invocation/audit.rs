@@ -1,6 +1,6 @@
 //! The account of every call and every refusal: one audit record (committed
 //! before the caller is answered), one count in
-//! `skillhost_invocations_total{skill,outcome,surface}` and one log line.
+//! `skillhost_invocations_total{kind,outcome,surface}` and one log line.
 use super::request::{Caller, Surface};
 use crate::ability::outcome::Executed;
 use crate::services::{Internal, Services};
@@ -10,19 +10,19 @@ use serde_json::{Value, json};
 
 static REST: CounterFamily = CounterFamily::new(
     "skillhost_invocations_total",
-    "skill",
+    "kind",
     "outcome",
     &[("surface", "rest")],
 );
 static MCP: CounterFamily = CounterFamily::new(
     "skillhost_invocations_total",
-    "skill",
+    "kind",
     "outcome",
     &[("surface", "mcp")],
 );
 static SKILLSERVER: CounterFamily = CounterFamily::new(
     "skillhost_invocations_total",
-    "skill",
+    "kind",
     "outcome",
     &[("surface", "skillserver")],
 );
@@ -38,8 +38,35 @@ fn counter(surface: Surface) -> &'static CounterFamily {
 /// The outcome label of a refusal before anything ran.
 pub const REFUSED: &str = "refused";
 
+/// What kind of thing was called: the `kind` label of
+/// `skillhost_invocations_total`, where a skill's or skillset's name (a
+/// tenant's free text) must not go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Called {
+    /// An installed skill, through its assignment.
+    Skill,
+    /// An ability of a skillset (instruction, OpenAPI operation, or a
+    /// skill's ability through the skillset).
+    Skillset,
+    /// A tool of a remote MCP server.
+    McpServer,
+}
+
+impl Called {
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Called::Skill => "skill",
+            Called::Skillset => "skillset",
+            Called::McpServer => "mcp_server",
+        }
+    }
+}
+
 /// What the record says was called.
 pub struct Subject {
+    /// What kind of thing it is.
+    pub kind: Called,
     /// The skill's id, when a skill was called.
     pub skill_id: Option<String>,
     /// The skill's name, or what stands for it (`skillset:NAME`,
@@ -94,11 +121,12 @@ impl Context<'_> {
         subject: Subject,
         reason: &str,
     ) -> Result<(), Internal> {
+        let kind = subject.kind;
         let mut row = self.row(subject);
         row.id = id.to_owned();
         row.denials =
             json!([{ "capability": "invoke", "target": row.skill_name, "reason": reason }]);
-        self.commit(services, row, REFUSED).await
+        self.commit(services, row, kind, REFUSED).await
     }
 
     /// Records a call that reached its executor.
@@ -108,6 +136,7 @@ impl Context<'_> {
         subject: Subject,
         executed: &Executed,
     ) -> Result<(), Internal> {
+        let kind = subject.kind;
         let mut row = self.row(subject);
         row.id = executed.id.clone();
         let outcome = match &executed.result {
@@ -119,7 +148,7 @@ impl Context<'_> {
         row.output_bytes = executed.receipt.output_bytes as i64;
         row.denials = serde_json::to_value(&executed.denials).expect("denials are JSON");
         row.requests = serde_json::to_value(&executed.requests).expect("requests are JSON");
-        self.commit(services, row, outcome).await
+        self.commit(services, row, kind, outcome).await
     }
 
     /// The record is committed before the caller is answered; the line is
@@ -128,6 +157,7 @@ impl Context<'_> {
         &self,
         services: &Services,
         mut row: InvocationRow,
+        kind: Called,
         outcome: &'static str,
     ) -> Result<(), Internal> {
         row.outcome = outcome.to_owned();
@@ -140,9 +170,8 @@ impl Context<'_> {
             request_id = self.request_id.unwrap_or("-"),
             "invocation"
         );
-        let skill = row.skill_name.clone();
         services.store.record_invocation(row).await?;
-        counter(self.surface).increment(&skill, outcome);
+        counter(self.surface).increment(kind.as_str(), outcome);
         Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! A tool of one of the agent's remote MCP servers (seed 003): the server
 //! must be the agent's and approved, the tool one it listed; its secret is
 //! the credential.
-use super::audit::{Context, Subject};
+use super::audit::{Called, Context, Subject};
 use super::credentials;
 use super::outcome::Outcome;
 use crate::ability::mcp_tool;
@@ -43,6 +43,7 @@ pub(super) async fn call(
 ) -> Result<Outcome, Failure> {
     let tenant = &ctx.caller.tenant_id;
     let subject = || Subject {
+        kind: Called::McpServer,
         skill_id: None,
         skill_name: format!("mcp:{}", server.name),
         ability: tool.to_owned(),

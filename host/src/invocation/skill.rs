@@ -2,7 +2,7 @@
 //! endpoint): the agent must have the skill assigned and enabled, the skill
 //! must be approved; the policy is declared ∩ approved ∩ assignment; the
 //! attachment's `credentialId` is the call's credential.
-use super::audit::{Context, Subject};
+use super::audit::{Called, Context, Subject};
 use super::execute::{self, SkillCall};
 use super::outcome::Outcome;
 use super::policy;
@@ -68,6 +68,7 @@ pub(super) async fn call(
     };
     let name = &skill.manifest.name;
     let subject = |ability: &str| Subject {
+        kind: Called::Skill,
         skill_id: Some(skill.id.clone()),
         skill_name: name.clone(),
         ability: ability.to_owned(),

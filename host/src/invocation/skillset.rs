@@ -3,7 +3,7 @@
 //! host sends through the outbound guard, or an installed skill's ability
 //! under that skill's approved grant. The ability's own `secretId` is the
 //! call's credential on every surface.
-use super::audit::{Context, Subject};
+use super::audit::{Called, Context, Subject};
 use super::credentials;
 use super::execute::{self, SkillCall};
 use super::outcome::Outcome;
@@ -58,6 +58,7 @@ async fn run_instruction(
     input: &Value,
 ) -> Result<Outcome, Failure> {
     let subject = || Subject {
+        kind: Called::Skillset,
         skill_id: None,
         skill_name: format!("skillset:{}", skillset.name),
         ability: ability.tool_name.clone(),
@@ -140,6 +141,7 @@ async fn skill_ability(
     };
     let Some(skill) = skill else {
         let subject = Subject {
+            kind: Called::Skillset,
             skill_id: Some(skill_id.to_owned()),
             skill_name: format!("skillset:{}", skillset.name),
             ability: name,
@@ -151,6 +153,7 @@ async fn skill_ability(
         return refuse(subject, failure, "skill no longer installed").await;
     };
     let subject = Subject {
+        kind: Called::Skillset,
         skill_id: Some(skill.id.clone()),
         skill_name: skill.manifest.name.clone(),
         ability: name.clone(),

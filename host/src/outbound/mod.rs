@@ -379,7 +379,7 @@ pub fn origin_pattern(url: &url::Url) -> Result<NetworkPattern, String> {
 /// Where a request goes.
 struct Target {
     scheme: Scheme,
-    /// Lowercase, IPv6 without brackets.
+    /// As [`crate::capability::host_of`] writes it.
     host: String,
     port: u16,
 }
@@ -400,11 +400,8 @@ impl Target {
                 "credentials in the URL are not accepted (they would be stored and shown)".into(),
             ));
         }
-        let host = match url.host() {
-            Some(url::Host::Domain(d)) if !d.is_empty() => d.to_ascii_lowercase(),
-            Some(url::Host::Ipv4(ip)) => ip.to_string(),
-            Some(url::Host::Ipv6(ip)) => ip.to_string(),
-            _ => return Err(OutboundError::InvalidUrl("the URL has no host".into())),
+        let Some(host) = crate::capability::host_of(url) else {
+            return Err(OutboundError::InvalidUrl("the URL has no host".into()));
         };
         let port = url.port().unwrap_or(scheme.default_port());
         Ok(Target { scheme, host, port })

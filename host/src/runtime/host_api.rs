@@ -18,11 +18,19 @@ impl Host for HostState {
             return Ok(());
         }
         self.log_budget -= 1;
+        // Redacted whole, then cut: a cut first could leave part of a
+        // secret that no longer matches. The text is already in host memory
+        // (the guest paid for it), and redaction is one linear pass.
+        let redactor = &self.guest_text;
+        let message = redactor.redact(&message);
         let message = truncate(&message, MAX_LOG_MESSAGE);
         let fields: Vec<(String, String)> = fields
             .into_iter()
             .take(32)
-            .map(|(k, v)| (truncate(&k, 64).to_owned(), truncate(&v, 512).to_owned()))
+            .map(|(k, v)| {
+                let (k, v) = (redactor.redact(&k), redactor.redact(&v));
+                (truncate(&k, 64).to_owned(), truncate(&v, 512).to_owned())
+            })
             .collect();
         let skill = &*self.info.skill;
         let invocation_id = &*self.info.invocation;

@@ -4,11 +4,11 @@
 //! browser's `fetch` with `redirect: manual` would), and the operator's
 //! limits. Refusals become the guest's `HTTP-request-denied` or
 //! `destination-IP-prohibited` and a denial in the call's receipt.
-use crate::capability::Policy;
+use crate::capability::{Policy, Redactor};
 use crate::outbound::{Exchanges, Origins, Outbound, OutboundError, Phase, Rules};
 use http_body_util::{BodyExt, Limited};
 use serde::Serialize;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
 type SendResult = Result<
@@ -30,15 +30,55 @@ pub struct Denial {
     pub reason: String,
 }
 
+/// The call's redactor, built the first time the guest's own text is
+/// about to leave the sandbox (a log record, a denial): most calls write
+/// neither, and need not build it.
+#[derive(Clone)]
+pub struct GuestText {
+    policy: Arc<Policy>,
+    redactor: Arc<OnceLock<Redactor>>,
+}
+
+impl GuestText {
+    pub(crate) fn new(policy: Arc<Policy>) -> Self {
+        GuestText {
+            policy,
+            redactor: Arc::default(),
+        }
+    }
+
+    /// `text` with every secret of the call hidden.
+    pub fn redact(&self, text: &str) -> String {
+        self.redactor
+            .get_or_init(|| self.policy.redactor())
+            .text(text)
+    }
+}
+
 /// Denials recorded during one call; shared with the outgoing-HTTP tasks.
-#[derive(Debug, Clone, Default)]
-pub struct Denials(Arc<Mutex<Vec<Denial>>>);
+#[derive(Clone)]
+pub struct Denials {
+    list: Arc<Mutex<Vec<Denial>>>,
+    /// A target is what the guest asked for (a secret's name, a URL's
+    /// origin): a guest could ask for its secret's value to write it to
+    /// the log and the receipt, so both are redacted.
+    guest_text: GuestText,
+}
 
 impl Denials {
+    pub(crate) fn new(guest_text: GuestText) -> Self {
+        Denials {
+            list: Arc::default(),
+            guest_text,
+        }
+    }
+
     /// Records a refusal and logs it.
     pub fn record(&self, capability: &'static str, target: String, reason: String) {
+        let target = self.guest_text.redact(&target);
+        let reason = self.guest_text.redact(&reason);
         tracing::warn!(capability, %target, %reason, "capability denied");
-        self.0.lock().expect("denials lock").push(Denial {
+        self.list.lock().expect("denials lock").push(Denial {
             capability,
             target,
             reason,
@@ -47,7 +87,7 @@ impl Denials {
 
     /// Everything recorded so far.
     pub fn snapshot(&self) -> Vec<Denial> {
-        self.0.lock().expect("denials lock").clone()
+        self.list.lock().expect("denials lock").clone()
     }
 }
 

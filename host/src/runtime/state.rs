@@ -4,7 +4,7 @@
 // is where the rest of the runtime names it.
 pub use super::http_hooks::Denial;
 
-use super::http_hooks::{Denials, OutboundHooks};
+use super::http_hooks::{Denials, GuestText, OutboundHooks};
 use super::session::{SessionScope, SessionStore};
 use crate::capability::Policy;
 use crate::outbound::{Exchanges, Outbound};
@@ -90,6 +90,10 @@ pub struct HostState {
     pub(crate) info: CallInfo,
     /// Log records the guest may still write in this call.
     pub(crate) log_budget: u32,
+    /// Redacts what the guest writes that reaches the host's log (its log
+    /// records, its denials): its secrets are hidden there as in its
+    /// output.
+    pub(crate) guest_text: GuestText,
     /// Set when a host service failed during the call.
     pub(crate) host_failed: bool,
 }
@@ -107,7 +111,8 @@ impl HostState {
         outbound: Outbound,
         info: CallInfo,
     ) -> Self {
-        let denials = Denials::default();
+        let guest_text = GuestText::new(policy.clone());
+        let denials = Denials::new(guest_text.clone());
         let exchanges = Exchanges::default();
         HostState {
             wasi,
@@ -122,6 +127,7 @@ impl HostState {
             exchanges,
             info,
             log_budget: LOG_BUDGET,
+            guest_text,
             host_failed: false,
         }
     }

@@ -143,7 +143,7 @@ impl Frontmatter {
             return Err(BundleError::NoFrontmatter);
         };
         let value: Value =
-            yaml_serde::from_str(yaml).map_err(|e| BundleError::Yaml(e.to_string()))?;
+            crate::untrusted::yaml::from_str(yaml).map_err(|e| BundleError::Yaml(e.to_string()))?;
         let map = match untag(&value) {
             Value::Mapping(map) => map.clone(),
             Value::Null => yaml_serde::Mapping::new(),

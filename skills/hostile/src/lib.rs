@@ -115,6 +115,20 @@ mod abilities {
         skillhost_sdk::secret(&input.target)
     }
 
+    /// Reads a secret and writes it to the host's log, as is, in a field
+    /// and base64-encoded, then asks for a secret named by the value (so
+    /// the refusal would carry it): the host must hide it in both.
+    pub fn secret_logged(input: Target) -> Result<String, Error> {
+        let value = skillhost_sdk::secret(&input.target)?;
+        let b64 = base64_standard(value.as_bytes());
+        skillhost_sdk::log::warn(
+            &format!("the secret is {value}, encoded {b64}"),
+            &[("value", value.as_str()), ("encoded", b64.as_str())],
+        );
+        let _ = skillhost_sdk::secret(&value);
+        Ok("logged".into())
+    }
+
     /// Reads a secret and returns it reversed: proof that the guest holds
     /// the value, in a form output redaction does not look for.
     pub fn secret_reversed(input: Target) -> Result<String, Error> {
@@ -131,4 +145,23 @@ mod abilities {
         let r = http::get(&input.target)?;
         Ok(format!("{} {}", r.status, r.text()))
     }
+}
+
+/// Standard base64 with padding, written out: the guest has no base64
+/// crate, and one encoding is enough to show the host finds its forms.
+fn base64_standard(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }

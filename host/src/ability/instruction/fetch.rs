@@ -3,6 +3,7 @@
 //! values), then the text read in its form (bare URL, raw HTTP or YAML).
 use super::field::{Sigil, as_text};
 use super::{FetchForm, Instruction, Segment};
+use crate::untrusted::{MAX_RENDERED_BYTES, YamlError};
 use serde_json::{Map, Value};
 
 /// The request an instruction describes for one input.
@@ -114,6 +115,17 @@ impl Instruction {
                         });
                     }
                     text.push_str(&rendered);
+                    // Each placeholder repeats its input: a template naming
+                    // one field thousands of times would otherwise turn a
+                    // modest input into gigabytes before anything is sent.
+                    if text.len() > MAX_RENDERED_BYTES {
+                        return Err(RenderError::InvalidInput {
+                            field: field.name.clone(),
+                            message: format!(
+                                "makes the request larger than {MAX_RENDERED_BYTES} bytes, the most an instruction sends; give a shorter value"
+                            ),
+                        });
+                    }
                 }
             }
         }
@@ -129,7 +141,7 @@ impl Instruction {
         };
         let (scheme, host, port) = (
             request.url.scheme(),
-            request.url.host_str().unwrap_or_default(),
+            crate::capability::host_of(&request.url).unwrap_or_default(),
             request.url.port_or_known_default().unwrap_or(0),
         );
         let scheme_kind = match scheme {
@@ -137,9 +149,10 @@ impl Instruction {
             "https" => Some(crate::capability::Scheme::Https),
             _ => None,
         };
-        if !scheme_kind.is_some_and(|s| self.origin.matches(s, host, port)) {
+        if !scheme_kind.is_some_and(|s| self.origin.matches(s, &host, port)) {
             return Err(RenderError::Template(format!(
-                "the request would go to {scheme}://{host}:{port}, not this ability's origin {}",
+                "the request would go to {scheme}://{}:{port}, not this ability's origin {}",
+                request.url.host_str().unwrap_or_default(),
                 self.origin
             )));
         }
@@ -195,8 +208,10 @@ fn raw(text: &str) -> Result<FetchRequest, RenderError> {
 /// YAML with `method`, `url`, `path`, `query`, `headers`, `authorization`
 /// and `body`.
 fn yaml(text: &str) -> Result<FetchRequest, RenderError> {
-    let doc: Value = yaml_serde::from_str(text)
-        .map_err(|e| RenderError::Template(format!("the YAML does not parse ({e})")))?;
+    let doc: Value = crate::untrusted::yaml::from_str(text).map_err(|e| match e {
+        YamlError::Syntax(_) => RenderError::Template(format!("the YAML does not parse ({e})")),
+        limit => RenderError::Template(format!("the YAML is refused: {limit}")),
+    })?;
     let Value::Object(doc) = doc else {
         return Err(RenderError::Template(
             "the YAML must be a mapping with `url:`".into(),

@@ -1,6 +1,7 @@
 //! One placeholder of seed 002's template syntax, `[!]name[!] operand* [| or
 //! : description]`, and the operands that turn an input value into text.
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use crate::untrusted::YamlError;
+use percent_encoding::{AsciiSet, utf8_percent_encode};
 use serde_json::Value;
 
 /// What a placeholder stands for.
@@ -111,12 +112,9 @@ pub struct Field {
     pub description: Option<String>,
 }
 
-/// Characters left as they are by `euc` (RFC 3986 unreserved).
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+/// Characters left as they are by `euc` (RFC 3986 unreserved); the
+/// redactor knows this set, so a secret through `euc` is still found.
+const COMPONENT: &AsciiSet = crate::capability::UNRESERVED;
 
 fn closing(open: char) -> Option<char> {
     match open {
@@ -462,8 +460,13 @@ impl Field {
                     Value::String(parsed.to_string())
                 }
                 Op::Y => {
-                    let parsed: Value = yaml_serde::from_str(&text)
-                        .map_err(|e| format!("is not valid JSON or YAML ({e})"))?;
+                    let parsed: Value = match crate::untrusted::yaml::from_str(&text) {
+                        Ok(parsed) => parsed,
+                        Err(e @ YamlError::Syntax(_)) => {
+                            return Err(format!("is not valid JSON or YAML ({e})"));
+                        }
+                        Err(limit) => return Err(format!("is refused as YAML: {limit}")),
+                    };
                     Value::String(parsed.to_string())
                 }
                 Op::Dq => Value::String(format!("\"{}\"", escape(&text, '"'))),

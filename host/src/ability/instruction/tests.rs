@@ -282,3 +282,71 @@ fn input_that_would_change_the_request_structure_is_refused() {
     .unwrap_err();
     assert!(matches!(err, RenderError::MissingSecret { .. }), "{err}");
 }
+
+#[test]
+fn a_yaml_alias_bomb_given_to_y_is_refused_before_it_is_expanded() {
+    let raw = "```fetch\nPOST https://api.example.com/\nContent-Type: application/json\n\n{\"conf\": $[conf y]}\n```";
+    let bomb = crate::untrusted::tests::alias_bomb(10, 6);
+    let err = render(raw, json!({ "conf": bomb })).unwrap_err();
+    let RenderError::InvalidInput { field, message } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(field, "conf");
+    assert!(
+        message.starts_with("is refused as YAML: its aliases (`*name`) expand it"),
+        "{message}"
+    );
+    // An anchor used a few times is still YAML like any other.
+    let request = render(raw, json!({"conf": "a: &x [1, 2]\nb: *x\n"})).unwrap();
+    assert_eq!(
+        request.body.as_deref(),
+        Some(br#"{"conf": {"a":[1,2],"b":[1,2]}}"#.as_slice())
+    );
+}
+
+#[test]
+fn an_ipv6_literal_origin_renders_to_itself() {
+    let request = render(
+        "```fetch\nGET http://[::1]:8080/x?q=$[q]\n```",
+        json!({"q": "a"}),
+    )
+    .unwrap();
+    assert_eq!(request.url.as_str(), "http://[::1]:8080/x?q=a");
+    let parsed = Instruction::parse("```fetch\nGET http://[0:0::1]:8080/\n```").unwrap();
+    assert_eq!(parsed.origin.to_string(), "http://[::1]:8080");
+}
+
+#[test]
+fn a_placeholder_repeated_until_the_request_passes_its_limit_is_refused() {
+    let body = "$[x]".repeat(1000);
+    let raw = format!("```fetch\nPOST https://api.example.com/\n\n{body}\n```");
+    let big = "a".repeat(crate::untrusted::MAX_RENDERED_BYTES / 1000 + 1024);
+    let err = render(&raw, json!({ "x": big })).unwrap_err();
+    let RenderError::InvalidInput { field, message } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(field, "x");
+    assert!(
+        message.starts_with("makes the request larger than 33554432 bytes"),
+        "{message}"
+    );
+    // Just under the limit is sent.
+    let fits = "a".repeat(crate::untrusted::MAX_RENDERED_BYTES / 1000 - 16);
+    assert!(render(&raw, json!({ "x": fits })).is_ok());
+}
+
+#[test]
+fn an_alias_bomb_substituted_into_the_yaml_form_is_refused() {
+    let yaml = "```fetch\nmethod: POST\nurl: https://api.example.com/\nbody:\n  q: $[q]\n```";
+    let bomb = format!(
+        "[&a [{}], {}]",
+        vec!["lol"; 1000].join(", "),
+        vec!["*a"; 2000].join(", ")
+    );
+    let err = render(yaml, json!({ "q": bomb })).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the YAML is refused: its aliases (`*name`) expand it"),
+        "{err}"
+    );
+}

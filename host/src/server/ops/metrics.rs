@@ -5,12 +5,19 @@
 //!
 //! Series: `skillhost_http_requests_total{route,method,status}` and
 //! `skillhost_http_request_duration_seconds{route,method}`;
-//! `skillhost_invocations_total{skill,outcome,surface}`;
+//! `skillhost_invocations_total{kind,outcome,surface}`;
 //! `skillhost_sandbox_instantiate_seconds`, `skillhost_sandbox_call_seconds`;
 //! `skillhost_audit_queue_depth`, `skillhost_audit_batch_size`;
 //! `skillhost_cache_lookups_total{table,result}`,
 //! `skillhost_cache_invalidations_total{source}`;
 //! `skillhost_loaded_skills`; `skillhost_db_connections{state}`.
+//!
+//! Every label has a fixed set of values, never a name a tenant chose
+//! (the reader of `/metrics` is the operator, not each tenant, and a
+//! tenant's names would grow the series without bound): `route` is the
+//! router's pattern (or `unmatched`), `method` one of seven or `OTHER`,
+//! `status` a code the handlers answer with; `kind`, `outcome` and
+//! `surface` come from enums (see `invocation::audit`).
 use crate::server::error::ApiError;
 use crate::services::AppState;
 use axum::Router;

@@ -5,6 +5,7 @@ use super::operation::{Built, describe, tool_name, unique_name};
 use super::prepare;
 use super::security::security_schemes;
 use super::spec::{ApiSpec, Operation, Scheme};
+use crate::untrusted::{YamlError, yaml};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
@@ -120,15 +121,16 @@ fn read(bytes: &[u8]) -> Result<(Value, Vec<String>), SpecError> {
             let order = serde_json::from_slice::<PathOrder>(bytes).map(PathOrder::keys);
             Ok((doc, order.unwrap_or_default()))
         }
-        Err(json) => match yaml_serde::from_slice::<Value>(bytes) {
+        Err(json) => match yaml::from_slice::<Value>(bytes) {
             Ok(doc) => {
-                let order = yaml_serde::from_slice::<PathOrder>(bytes).map(PathOrder::keys);
+                let order = yaml::from_slice::<PathOrder>(bytes).map(PathOrder::keys);
                 Ok((doc, order.unwrap_or_default()))
             }
-            Err(yaml) => Err(SpecError::Unreadable {
+            Err(YamlError::Syntax(yaml)) => Err(SpecError::Unreadable {
                 json: json.to_string(),
-                yaml: yaml.to_string(),
+                yaml,
             }),
+            Err(limit) => Err(SpecError::Limit(limit)),
         },
     }
 }
@@ -253,6 +255,21 @@ mod tests {
             parse(b"{\"openapi\": [", &u).unwrap_err(),
             SpecError::Unreadable { .. }
         ));
+        // An alias bomb is refused for its expansion, not read.
+        let bomb = format!(
+            "openapi: 3.1.0\ninfo: {{title: t, version: '1'}}\npaths: {{}}\n{}",
+            crate::untrusted::tests::alias_bomb(10, 8)
+        );
+        let err = parse(bomb.as_bytes(), &u).unwrap_err();
+        assert!(
+            matches!(err, SpecError::Limit(YamlError::Expansion { .. })),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("the document is refused as YAML: its aliases"),
+            "{err}"
+        );
 
         let bad = br#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
             "paths": {"/a": {"get": {}}},

@@ -18,6 +18,9 @@ pub enum SpecError {
         /// yaml_serde's reason.
         yaml: String,
     },
+    /// YAML that passes a parsing limit (alias expansion, depth).
+    #[error("the document is refused as YAML: {0}")]
+    Limit(crate::untrusted::YamlError),
     /// Swagger 2.0.
     #[error(
         "Swagger 2.0 documents are not supported: convert it to OpenAPI 3 (for example with swagger2openapi or the Swagger Editor) and give that"

@@ -3,10 +3,11 @@
 
 use super::security::fillable;
 use super::spec::{BODY_PROPERTY, Location, Operation, Scheme, is_reserved_header};
+use crate::capability::{COOKIE_VALUE, UNRESERVED};
 use base64::Engine;
 use http::header::{AUTHORIZATION, COOKIE};
 use http::{HeaderName, HeaderValue, Method};
-use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use url::Url;
@@ -14,20 +15,8 @@ use url::Url;
 /// A path parameter's value is one segment: everything but RFC 3986's
 /// unreserved characters is escaped, `/`, `?`, `#` and `%` included, so
 /// no value can add a segment, start the query or decode to a dot segment.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-/// A cookie value from input: what RFC 6265 leaves out of a cookie value,
-/// and `%` so the encoding is unambiguous.
-const COOKIE_VALUE: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b',')
-    .add(b';')
-    .add(b'\\')
-    .add(b'%');
+/// Cookie values use [`COOKIE_VALUE`]; both sets are the redactor's too.
+const SEGMENT: &AsciiSet = UNRESERVED;
 
 /// The request to send.
 #[derive(Debug, Clone)]

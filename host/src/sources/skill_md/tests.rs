@@ -105,6 +105,16 @@ fn a_skill_md_without_frontmatter_says_how_to_start_one() {
         from_skill_md("---\nname: [unclosed\n---\n"),
         Err(BundleError::Yaml(_))
     ));
+    let bomb = format!(
+        "---\nname: t\ndescription: d\n{}---\n",
+        crate::untrusted::tests::alias_bomb(10, 8)
+    );
+    let err = from_skill_md(&bomb).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("its aliases (`*name`) expand it to more than"),
+        "{err}"
+    );
 }
 
 fn github() -> Vec<u8> {
