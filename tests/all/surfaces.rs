@@ -223,7 +223,7 @@ fn placeholder(v: &Value, stable: &str) -> Value {
 
 fn zero_or_positive(v: &Value) -> Value {
     match v.as_f64() {
-        Some(n) if n == 0.0 => json!(0),
+        Some(0.0) => json!(0),
         Some(_) => json!("<positive>"),
         None => v.clone(),
     }

@@ -60,9 +60,15 @@ fn pair<'a>(flag: &str, text: &'a str) -> Result<(&'a str, &'a str), CliError> {
         .ok_or_else(|| CliError::new(format!("--{flag} expects NAME=VALUE, got `{text}`")))
 }
 
-/// The grant the flags describe, the volumes its mounts name and the
-/// secret values they supply.
-fn grant(args: &Args) -> Result<(Grant, Volumes, Vec<(String, SecretValue)>), CliError> {
+/// What the flags describe: the grant, the volumes its mounts name, and
+/// the secret values they supply.
+struct Flags {
+    grant: Grant,
+    volumes: Volumes,
+    secrets: Vec<(String, SecretValue)>,
+}
+
+fn grant(args: &Args) -> Result<Flags, CliError> {
     let mut secrets = Vec::new();
     let mut volumes = Vec::new();
     let mut grant = Grant {
@@ -116,14 +122,22 @@ fn grant(args: &Args) -> Result<(Grant, Volumes, Vec<(String, SecretValue)>), Cl
         memory_mb: args.memory_mb,
         output_kb: args.output_kb,
     };
-    Ok((grant, volumes, secrets))
+    Ok(Flags {
+        grant,
+        volumes,
+        secrets,
+    })
 }
 
 pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     let input: serde_json::Value = serde_json::from_str(&args.input)
         .map_err(|e| CliError::new(format!("--input is not valid JSON: {e}")))?;
     let bytes = read_file(&args.file)?;
-    let (grant, volumes, secrets) = grant(&args)?;
+    let Flags {
+        grant,
+        volumes,
+        secrets,
+    } = grant(&args)?;
     let runtime = local_runtime(&args.data, volumes)?;
     let skill = runtime.load(&bytes)?;
     let mut policy = Policy::resolve(&skill.package.manifest, &grant, runtime.limits())?;
