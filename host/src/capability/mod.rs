@@ -23,5 +23,6 @@ pub use network::{
 };
 pub use policy::{Injection, Mount, Policy, SecretValue};
 pub use redact::{COOKIE_VALUE, MIN_REDACTED_LEN, Redactor, UNRESERVED};
+pub(crate) use redact::backslashed;
 pub use review::Review;
 pub use volume::{MountSource, VolumeError, VolumeMount, Volumes};

@@ -160,7 +160,10 @@ fn lower_hex(encoded: &str) -> String {
     out
 }
 
-fn backslashed(text: &str, quote: char) -> String {
+/// `text` with `\\` and `quote` backslash-escaped: how an instruction's
+/// `dq`/`sq`/`edq`/`esq` operands write a value, and so a form the
+/// redactor looks for (one function, so the two cannot drift apart).
+pub(crate) fn backslashed(text: &str, quote: char) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c == '\\' || c == quote {

@@ -1,5 +1,6 @@
 //! One placeholder of seed 002's template syntax, `[!]name[!] operand* [| or
 //! : description]`, and the operands that turn an input value into text.
+use crate::capability::backslashed;
 use crate::untrusted::YamlError;
 use percent_encoding::{AsciiSet, utf8_percent_encode};
 use serde_json::Value;
@@ -469,10 +470,10 @@ impl Field {
                     };
                     Value::String(parsed.to_string())
                 }
-                Op::Dq => Value::String(format!("\"{}\"", escape(&text, '"'))),
-                Op::Sq => Value::String(format!("'{}'", escape(&text, '\''))),
-                Op::Edq => Value::String(escape(&text, '"')),
-                Op::Esq => Value::String(escape(&text, '\'')),
+                Op::Dq => Value::String(format!("\"{}\"", backslashed(&text, '"'))),
+                Op::Sq => Value::String(format!("'{}'", backslashed(&text, '\''))),
+                Op::Edq => Value::String(backslashed(&text, '"')),
+                Op::Esq => Value::String(backslashed(&text, '\'')),
                 Op::Rn => Value::String(text.replace("\r\n", " ").replace(['\n', '\r'], " ")),
                 Op::Trim => Value::String(text.trim().to_owned()),
             };
@@ -491,16 +492,6 @@ fn number(n: f64, kind: ParamType) -> Value {
     }
 }
 
-fn escape(text: &str, quote: char) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c == '\\' || c == quote {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// A value as substituted text: strings as they are, anything else as JSON.
 pub fn as_text(value: &Value) -> String {
