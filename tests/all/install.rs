@@ -50,20 +50,39 @@ async fn a_tampered_package_is_refused_at_load() {
 }
 
 #[tokio::test]
-async fn a_sockets_import_is_refused() {
+async fn a_sockets_import_is_linked_and_every_socket_refused() {
+    // CPython's components import wasi:sockets whatever the skill does:
+    // they install, and the sockets they get refuse everything, whatever
+    // network the skill is granted.
     let f = fixture();
     let toml = "name = \"probe\"\nversion = \"1.0.0\"\ndescription = \"d\"\n\
-        [capabilities]\nnetwork = [\"https://example.com\"]\n\
+        [capabilities]\nnetwork = [\"http://127.0.0.1:*\"]\n\
         [[abilities]]\nname = \"run\"\ndescription = \"d\"\ninput_schema = {}\n";
-    let err = pack(&f.runtime, &guests::SOCKETS_PROBE.component_bytes(), toml)
+    let bytes = pack(&f.runtime, &guests::SOCKETS_PROBE.component_bytes(), toml)
         .await
-        .unwrap_err();
-    match err {
-        PackError::Package(PackageError::UndeclaredImport(message)) => {
-            assert!(message.contains("wasi:sockets/"), "{message}")
-        }
-        other => panic!("{other:?}"),
-    }
+        .unwrap();
+    let skill = f.runtime.load(&bytes).unwrap();
+    let grant = skillhost::capability::Grant {
+        allow_private_network: true,
+        ..Default::default()
+    };
+    let policy =
+        skillhost::capability::Policy::resolve(&skill.package.manifest, &grant, f.runtime.limits())
+            .unwrap();
+    let input = serde_json::json!([]);
+    let inv = f
+        .runtime
+        .invoke(
+            &skill,
+            std::sync::Arc::new(policy),
+            skillhost::runtime::Call {
+                ability: "run",
+                input: &input,
+                session: None,
+            },
+        )
+        .await;
+    assert_eq!(inv.outcome.unwrap().body, "false\n");
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ pub use network::{
     HostPattern, NetworkPattern, PatternError, PortPattern, Scheme, host_of, non_public_reason,
 };
 pub use policy::{Injection, Mount, Policy, SecretValue};
-pub use redact::{COOKIE_VALUE, MIN_REDACTED_LEN, Redactor, UNRESERVED};
 pub(crate) use redact::backslashed;
+pub use redact::{COOKIE_VALUE, MIN_REDACTED_LEN, Redactor, UNRESERVED};
 pub use review::Review;
 pub use volume::{MountSource, VolumeError, VolumeMount, Volumes};

@@ -456,6 +456,14 @@ fn wasi_context(
 ) -> Result<WasiCtx, InvokeError> {
     let mut builder = WasiCtxBuilder::new();
     builder.stdout(stdout.clone()).stderr(stderr.clone());
+    // Language runtimes (CPython) import wasi:sockets whatever the skill
+    // does; they are linked, and refuse everything: no TCP, no UDP, no
+    // name lookup, no address (outgoing HTTP goes through wasi:http and
+    // the outbound guard instead).
+    builder
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false);
     for (name, value) in &policy.env {
         builder.env(name, value);
     }

@@ -492,7 +492,6 @@ fn number(n: f64, kind: ParamType) -> Value {
     }
 }
 
-
 /// A value as substituted text: strings as they are, anything else as JSON.
 pub fn as_text(value: &Value) -> String {
     match value {
