@@ -353,6 +353,14 @@ fn new_scaffolds_a_skill_that_builds_and_runs() {
     let skill = dir.join("hello-skill");
     let result = run(bin().args(["new", "hello-skill", "--dir"]).arg(&skill));
     assert_succeeds(&result);
+    // The SDK travels with the binary: written beside the skill, not a
+    // path into this repository.
+    let cargo_toml = std::fs::read_to_string(skill.join("Cargo.toml")).unwrap();
+    assert!(
+        cargo_toml.contains(r#"path = "sdk/skillhost-sdk""#),
+        "{cargo_toml}"
+    );
+    assert!(skill.join("sdk/wit/skill.wit").is_file());
     let result = run(bin().args(["new", "Bad_Name"]).current_dir(&dir));
     assert_fails(
         &result,

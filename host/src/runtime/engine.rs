@@ -37,9 +37,11 @@ pub fn build(pool: PoolSize) -> wasmtime::Result<Engine> {
 
     let mut pooling = PoolingAllocationConfig::default();
     // A std Rust component holds a few core instances (main module, shims)
-    // and one or two memories and tables; size for that with headroom.
+    // and one or two memories and tables; a CPython component (componentize-
+    // py) holds 14 core instances, a componentize-js one fewer. Size for the
+    // largest, so every slot can run any skill (counts cost no memory).
     pooling.total_component_instances(pool.instances);
-    pooling.total_core_instances(pool.instances * 8);
+    pooling.total_core_instances(pool.instances * 16);
     pooling.total_memories(pool.instances * 2);
     pooling.total_tables(pool.instances * 4);
     pooling.total_stacks(pool.instances);

@@ -534,7 +534,15 @@ fn guest_error(error: wit::Error, denials: &[Denial]) -> InvokeError {
     match error {
         wit::Error::InvalidInput(message) => InvokeError::InvalidInput { message },
         wit::Error::Denied(message) => denied(message),
-        wit::Error::Failed(message) if !denials.is_empty() => denied(message),
+        // A refused request reaches many guests only as an opaque failure
+        // (JavaScript's fetch says "NetworkError"), so a failure after one
+        // is that refusal. Other refusals (a secret) the guest saw as they
+        // are: a failure after a caught one is its own.
+        wit::Error::Failed(message)
+            if denials.last().is_some_and(|d| d.capability == "network") =>
+        {
+            denied(message)
+        }
         wit::Error::Failed(message) => InvokeError::Failed {
             message,
             exit_code: None,
