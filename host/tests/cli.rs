@@ -607,3 +607,136 @@ fn pack_embeds_a_skill_md_with_its_references_and_script_names() {
     );
     assert!(!out.exists());
 }
+
+/// The pinned Python and JavaScript tool chains, installed once under
+/// target/ (which CI may cache) rather than in the user's cache folder.
+fn toolchains() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/toolchains")
+}
+
+/// `skillhost build DIR` with the tests' tool chains; the packaged skill.
+fn build_language_skill(dir: &Path, skill: &Path, name: &str) -> PathBuf {
+    let result = run(bin()
+        .arg("build")
+        .arg(skill)
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .env("SKILLHOST_TOOLCHAINS", toolchains()));
+    assert_succeeds(&result);
+    let out = skill.join(format!("dist/{name}.skill.wasm"));
+    assert!(out.is_file(), "{}", text(&result.stdout));
+    out
+}
+
+#[test]
+fn new_python_javascript_and_typescript_skills_build_and_run() {
+    let dir = work_dir("new-langs");
+    for lang in ["python", "js", "ts"] {
+        let name = format!("hello-{lang}");
+        let skill = dir.join(&name);
+        let result = run(bin()
+            .args(["new", &name, "--lang", lang, "--dir"])
+            .arg(&skill));
+        assert_succeeds(&result);
+        let out = build_language_skill(&dir, &skill, &name);
+        let (code, report) = run_json(&dir, &out, "greet", r#"{"name":"Ada"}"#, &[]);
+        assert_eq!(code, Some(0), "{lang}: {report}");
+        assert_eq!(
+            report["output"],
+            serde_json::json!({"message": "Hello, Ada!"}),
+            "{lang}"
+        );
+        // The SDK's InvalidInput, and the host's schema check before the
+        // guest runs.
+        let (code, report) = run_json(&dir, &out, "greet", r#"{"name":" "}"#, &[]);
+        assert_eq!(
+            (code, &report["error"]["kind"]),
+            (Some(1), &serde_json::json!("invalid_input")),
+            "{lang}: {report}"
+        );
+        let (_, report) = run_json(&dir, &out, "greet", r#"{"name":1}"#, &[]);
+        assert_eq!(report["error"]["kind"], "invalid_input", "{lang}: {report}");
+    }
+    // A language the folder does not show is named with what to do.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let result = run(bin().arg("build").arg(&empty));
+    assert!(
+        text(&result.stderr).contains("skillhost new NAME --lang"),
+        "{}",
+        text(&result.stderr)
+    );
+}
+
+#[test]
+fn the_python_and_javascript_examples_keep_session_state_and_read_config() {
+    let dir = work_dir("lang-examples");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // Copies, so the build's target/ and dist/ stay out of the repository.
+    for name in ["py-notes", "js-words"] {
+        let skill = dir.join(name);
+        std::fs::create_dir_all(&skill).unwrap();
+        for entry in std::fs::read_dir(repo.join("skills").join(name)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, skill.join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let notes = build_language_skill(&dir, &dir.join("py-notes"), "py-notes");
+    let session = ["--session", "s1"];
+    let (code, report) = run_json(
+        &dir,
+        &notes,
+        "add",
+        r#"{"text":"buy milk","tags":["home"],"priority":"high"}"#,
+        &session,
+    );
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["output"]["id"], 1, "{report}");
+    let (_, report) = run_json(
+        &dir,
+        &notes,
+        "render",
+        "{}",
+        &["--session", "s1", "--config", "title=Today"],
+    );
+    assert_eq!(
+        report["output"], "# Today\n\n- **buy milk** #home (1)",
+        "{report}"
+    );
+    let (_, report) = run_json(&dir, &notes, "find", "{}", &["--session", "s2"]);
+    assert_eq!(
+        report["output"],
+        serde_json::json!([]),
+        "another session: {report}"
+    );
+    let (code, report) = run_json(&dir, &notes, "remove", r#"{"id":9}"#, &session);
+    assert_eq!(
+        (code, &report["error"]["kind"]),
+        (Some(1), &serde_json::json!("invalid_input")),
+        "{report}"
+    );
+
+    let words = build_language_skill(&dir, &dir.join("js-words"), "js-words");
+    let (_, report) = run_json(
+        &dir,
+        &words,
+        "learn",
+        r#"{"text":"the cat, the hat"}"#,
+        &session,
+    );
+    assert_eq!(
+        report["output"],
+        serde_json::json!({"distinct": 3}),
+        "{report}"
+    );
+    let (_, report) = run_json(&dir, &words, "vocabulary", "{}", &session);
+    assert_eq!(
+        report["output"],
+        serde_json::json!(["cat", "hat", "the"]),
+        "{report}"
+    );
+    let (code, report) = run_json(&dir, &words, "learn", r#"{"text":"x"}"#, &[]);
+    assert_eq!(code, Some(1), "no session: {report}");
+}
