@@ -17,7 +17,7 @@ pub enum InvokeError {
         message: String,
     },
     /// The sandbox refused something the skill tried to use.
-    #[error("capability denied: {capability} {target}: {message}")]
+    #[error("capability denied: {capability}{}{target}: {message}", if target.is_empty() { "" } else { " " })]
     CapabilityDenied {
         /// `network`, `filesystem`, `env` or `secret`.
         capability: String,
@@ -129,3 +129,28 @@ pub enum LoadError {
 
 /// Why a skill could not be prepared for a call with a given grant.
 pub type PolicyError = GrantError;
+
+#[cfg(test)]
+mod display_tests {
+    use super::InvokeError;
+
+    #[test]
+    fn a_denial_without_a_target_reads_without_a_gap() {
+        let denied = |target: &str| {
+            InvokeError::CapabilityDenied {
+                capability: "filesystem".into(),
+                target: target.into(),
+                message: "Operation not permitted".into(),
+            }
+            .to_string()
+        };
+        assert_eq!(
+            denied(""),
+            "capability denied: filesystem: Operation not permitted"
+        );
+        assert_eq!(
+            denied("/data/x"),
+            "capability denied: filesystem /data/x: Operation not permitted"
+        );
+    }
+}
