@@ -32,3 +32,14 @@ pub(super) fn local_runtime(
 pub(super) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::new(format!("cannot read {}: {e}", path.display())))
 }
+
+/// Writes `files` (path under `dir`, text) into `dir`, creating folders:
+/// how the SDKs this binary carries are laid out for a build or a new skill.
+pub(super) fn write_files(dir: &std::path::Path, files: &[(&str, &str)]) -> Result<(), CliError> {
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap_or(dir))?;
+        std::fs::write(path, text)?;
+    }
+    Ok(())
+}

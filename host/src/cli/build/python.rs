@@ -91,12 +91,7 @@ const SDK: &[(&str, &str)] = &[
 
 /// Writes the SDK (for editors, and for componentize-py) under `dir`.
 pub(crate) fn write_sdk(dir: &Path) -> Result<(), CliError> {
-    for (path, text) in SDK {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("SDK files are in folders"))?;
-        std::fs::write(path, text)?;
-    }
-    Ok(())
+    crate::cli::local::write_files(dir, SDK)
 }
 
 /// Builds the component for the skill in `dir`.

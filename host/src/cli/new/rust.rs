@@ -74,24 +74,14 @@ syn = { version = "2", features = ["full"] }
 /// Writes the crate and its SDK into `dir`.
 pub(super) fn write(dir: &Path, name: &str) -> Result<(), CliError> {
     let sdk = dir.join("sdk");
-    for (path, text) in SDK
-        .iter()
-        .map(|(p, t)| (p.to_string(), t.to_string()))
-        .chain([
-            (
-                "skillhost-sdk/Cargo.toml".to_owned(),
-                SDK_CARGO_TOML.to_owned(),
-            ),
-            (
-                "skillhost-sdk/macro/Cargo.toml".to_owned(),
-                MACRO_CARGO_TOML.to_owned(),
-            ),
-        ])
-    {
-        let path = sdk.join(path);
-        std::fs::create_dir_all(path.parent().expect("SDK files are in folders"))?;
-        std::fs::write(path, text)?;
-    }
+    crate::cli::local::write_files(&sdk, SDK)?;
+    crate::cli::local::write_files(
+        &sdk,
+        &[
+            ("skillhost-sdk/Cargo.toml", SDK_CARGO_TOML),
+            ("skillhost-sdk/macro/Cargo.toml", MACRO_CARGO_TOML),
+        ],
+    )?;
     std::fs::create_dir_all(dir.join("src"))?;
     let files = [
         ("Cargo.toml", cargo_toml(name)),
