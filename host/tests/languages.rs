@@ -250,3 +250,402 @@ fn python_and_typescript_skills_reach_only_declared_origins_through_the_guard() 
         );
     }
 }
+
+/// Copies a test guest from tests/lang-guests/ into `dir`, so the build's
+/// target/ and dist/ stay out of the repository; the copy's folder.
+fn copy_test_guest(dir: &Path, name: &str) -> PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/lang-guests")
+        .join(name);
+    let skill = dir.join(name);
+    std::fs::create_dir_all(&skill).unwrap();
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, skill.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    skill
+}
+
+/// `run_json` with variables set on the `skillhost` process itself.
+fn run_json_with_env(
+    dir: &Path,
+    file: &Path,
+    ability: &str,
+    extra: &[&str],
+    vars: &[(&str, &str)],
+) -> (Option<i32>, serde_json::Value) {
+    let result = run(bin()
+        .arg("run")
+        .arg(file)
+        .args([ability, "--json", "--data-dir"])
+        .arg(dir.join("data"))
+        .args(extra)
+        .envs(vars.iter().copied()));
+    assert_eq!(text(&result.stderr), "");
+    let report = serde_json::from_slice(&result.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&result.stdout)));
+    (result.status.code(), report)
+}
+
+/// The error's kind and the detail's message (the guest's own words for
+/// `failed`), of a call that exited 1 with no output.
+fn failure(code: Option<i32>, report: &serde_json::Value) -> (String, String) {
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["success"], false, "{report}");
+    assert_eq!(report["output"], serde_json::Value::Null, "{report}");
+    let error = &report["error"];
+    (
+        error["kind"].as_str().unwrap_or_default().to_owned(),
+        error["detail"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+fn kind_and_message(kind: &str, message: &str) -> (String, String) {
+    (kind.to_owned(), message.to_owned())
+}
+
+/// The cases every hostile guest shares, whatever its language: timeout,
+/// memory, output floods (returned and printed), secrets and an uncaught
+/// exception. `oom` is what the language's runtime says when memory runs
+/// out, `crash` the message of the exception its `crash` ability throws.
+fn assert_limits_secrets_and_exceptions_contained(dir: &Path, out: &Path, lang: &str, crash: &str) {
+    // An infinite loop: the grant's 500 ms (not the manifest's 10 s) fires.
+    let started = std::time::Instant::now();
+    let (code, report) = run_json(dir, out, "spin", "{}", &["--timeout-ms", "500"]);
+    let elapsed = started.elapsed();
+    assert_eq!(failure(code, &report).0, "timeout", "{lang}: {report}");
+    assert_eq!(
+        report["error"]["detail"]["limit_ms"], 500,
+        "{lang}: {report}"
+    );
+    assert!(
+        report["receipt"]["wall_time_us"].as_u64().unwrap() >= 500_000,
+        "{lang}: {report}"
+    );
+    assert!(
+        elapsed < std::time::Duration::from_secs(30),
+        "{lang}: {elapsed:?}"
+    );
+
+    // A memory bomb (512 MiB) under --memory-mb 64: the limiter refuses the
+    // growth and the peak stays under the limit. The runtime raises (CPython
+    // MemoryError, SpiderMonkey "out of memory") and the SDK reports a
+    // failure, which the host knows for the memory limit: `out_of_memory`,
+    // as for a Rust guest.
+    let limit = 64u64 << 20;
+    let (code, report) = run_json(
+        dir,
+        out,
+        "allocate",
+        &(serde_json::json!({"n": 512u64 << 20})).to_string(),
+        &["--memory-mb", "64"],
+    );
+    assert_eq!(
+        (code, &report["error"]["kind"]),
+        (Some(1), &serde_json::json!("out_of_memory")),
+        "{lang}: {report}"
+    );
+    let peak = report["receipt"]["peak_memory_bytes"].as_u64().unwrap();
+    assert!(
+        peak <= limit && peak > limit - (8 << 20),
+        "{lang}: {report}"
+    );
+    // Within the limit it works.
+    let (code, report) = run_json(
+        dir,
+        out,
+        "allocate",
+        &(serde_json::json!({"n": 8u64 << 20})).to_string(),
+        &["--memory-mb", "64"],
+    );
+    assert_eq!(code, Some(0), "{lang}: {report}");
+    assert_eq!(
+        report["output"],
+        format!("allocated {}", 8u64 << 20),
+        "{lang}"
+    );
+
+    // 1 MiB returned or printed under --output-kb 64.
+    for ability in ["flood", "flood_stdout"] {
+        let (code, report) = run_json(
+            dir,
+            out,
+            ability,
+            r#"{"n":1048576}"#,
+            &["--output-kb", "64"],
+        );
+        assert_eq!(
+            failure(code, &report).0,
+            "output_too_large",
+            "{lang} {ability}: {report}"
+        );
+        assert_eq!(
+            report["error"]["message"], "output too large: more than 65536 bytes",
+            "{lang} {ability}"
+        );
+    }
+    let (code, report) = run_json(dir, out, "flood", r#"{"n":1000}"#, &["--output-kb", "64"]);
+    assert_eq!(code, Some(0), "{lang}: {report}");
+    assert_eq!(report["output"].as_str().unwrap().len(), 1000, "{lang}");
+
+    // A declared secret: refused when not supplied; when supplied the guest
+    // holds the value (reversed comes back as is) but what it returns is
+    // redacted on the way out.
+    const VALUE: &str = "s3cr3t-value";
+    let secret = format!("DECLARED_SECRET={VALUE}");
+    let target = r#"{"target":"DECLARED_SECRET"}"#;
+    let (code, report) = run_json(dir, out, "secret", target, &[]);
+    assert_eq!(
+        failure(code, &report),
+        kind_and_message(
+            "capability_denied",
+            "declared but not supplied by the operator"
+        ),
+        "{lang}: {report}"
+    );
+    assert_eq!(
+        (
+            &report["error"]["detail"]["capability"],
+            &report["error"]["detail"]["target"]
+        ),
+        (
+            &serde_json::json!("secret"),
+            &serde_json::json!("DECLARED_SECRET")
+        ),
+        "{lang}: {report}"
+    );
+    let (code, report) = run_json(dir, out, "secret", target, &["--secret", &secret]);
+    assert_eq!(code, Some(0), "{lang}: {report}");
+    assert_eq!(report["output"], "[secret:DECLARED_SECRET]", "{lang}");
+    assert!(!report.to_string().contains(VALUE), "{lang}: {report}");
+    let (_, report) = run_json(dir, out, "secret_reversed", target, &["--secret", &secret]);
+    assert_eq!(report["output"], "eulav-t3rc3s", "{lang}: {report}");
+    let (code, report) = run_json(
+        dir,
+        out,
+        "secret",
+        r#"{"target":"OTHER_SECRET"}"#,
+        &["--secret", &secret],
+    );
+    assert_eq!(
+        failure(code, &report),
+        kind_and_message("capability_denied", "not declared in the skill's manifest"),
+        "{lang}: {report}"
+    );
+    assert_eq!(report["denials"][0]["target"], "OTHER_SECRET", "{lang}");
+    assert!(!report.to_string().contains(VALUE), "{lang}: {report}");
+
+    // An uncaught exception: `failed` with its message (not a trap).
+    let (code, report) = run_json(dir, out, "crash", "{}", &[]);
+    assert_eq!(
+        failure(code, &report),
+        kind_and_message("failed", crash),
+        "{lang}: {report}"
+    );
+
+    // After every attack the next call runs normally.
+    let (code, report) = run_json(dir, out, "ok", "{}", &[]);
+    assert_eq!(
+        (code, &report["output"]),
+        (Some(0), &serde_json::json!("ok"))
+    );
+}
+
+#[test]
+fn a_hostile_python_guest_is_contained() {
+    let dir = work_dir("py-hostile");
+    let skill = copy_test_guest(&dir, "py-hostile");
+    let out = build_language_skill(&dir, &skill, "py-hostile");
+
+    // Files: the declared mount, when granted, is readable; outside the
+    // mounts nothing exists (WASI ENOENT, 44); leaving the mount by `..` or
+    // a symlink is refused (WASI ENOTCAPABLE, 63). CPython raises OSError,
+    // so these are `failed` with its message, where the Rust guest's
+    // ENOTCAPABLE becomes `capability_denied`; no denial is recorded.
+    let data = dir.join("mounted");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("inside.txt"), "inside").unwrap();
+    let outside = dir.join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("secret.txt"), "outside-secret").unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.txt"), data.join("link.txt")).unwrap();
+    std::os::unix::fs::symlink("/etc", data.join("etc")).unwrap();
+    let mount = format!("/data={}", data.display());
+    let read = |target: &str, extra: &[&str]| {
+        let input = serde_json::json!({"target": target}).to_string();
+        run_json(&dir, &out, "read_file", &input, extra)
+    };
+    let (code, report) = read("/data/inside.txt", &["--mount", &mount]);
+    assert_eq!(
+        (code, &report["output"]),
+        (Some(0), &serde_json::json!("inside")),
+        "{report}"
+    );
+    for (target, errno) in [
+        ("/etc/passwd", "[Errno 44] No such file or directory"),
+        ("../etc/passwd", "[Errno 44] No such file or directory"),
+        ("/proc/self/environ", "[Errno 44] No such file or directory"),
+        ("/data/../etc/passwd", "[Errno 63] Operation not permitted"),
+        (
+            "/data/../../etc/passwd",
+            "[Errno 63] Operation not permitted",
+        ),
+        ("/data/link.txt", "[Errno 63] Operation not permitted"),
+        ("/data/etc/passwd", "[Errno 63] Operation not permitted"),
+    ] {
+        let (code, report) = read(target, &["--mount", &mount]);
+        assert_eq!(
+            failure(code, &report),
+            kind_and_message("failed", &format!("{errno}: '{target}'")),
+            "{report}"
+        );
+        assert!(!report.to_string().contains("root:"), "{report}");
+        assert!(!report.to_string().contains("outside-secret"), "{report}");
+    }
+    // Not even the root: only the mounts are there.
+    let (code, report) = run_json(
+        &dir,
+        &out,
+        "list_dir",
+        r#"{"target":"/"}"#,
+        &["--mount", &mount],
+    );
+    assert_eq!(
+        failure(code, &report),
+        kind_and_message("failed", "[Errno 44] No such file or directory: '/'")
+    );
+    // Without --mount, even the declared path does not exist.
+    let (code, report) = read("/data/inside.txt", &[]);
+    assert_eq!(
+        failure(code, &report),
+        kind_and_message(
+            "failed",
+            "[Errno 44] No such file or directory: '/data/inside.txt'"
+        )
+    );
+
+    // Environment: nothing of the host process's, not even a declared name
+    // without --env; a declared one with --env.
+    let host_vars = [("HOST_ONLY_VAR", "leaked"), ("ALLOWED_VAR", "from-host")];
+    let (code, report) = run_json_with_env(&dir, &out, "env_all", &[], &host_vars);
+    assert_eq!(
+        (code, &report["output"]),
+        (Some(0), &serde_json::json!({})),
+        "{report}"
+    );
+    let (code, report) = run_json_with_env(
+        &dir,
+        &out,
+        "env_all",
+        &["--env", "ALLOWED_VAR=yes"],
+        &host_vars,
+    );
+    assert_eq!(
+        (code, &report["output"]),
+        (Some(0), &serde_json::json!({"ALLOWED_VAR": "yes"})),
+        "{report}"
+    );
+
+    // Sockets, against a real listener on 127.0.0.1: every wasi:sockets
+    // call is refused. Name lookup (which create_connection does first,
+    // even for an IP literal) fails as EAI_FAIL; creating a socket fails
+    // as EACCES (WASI errno 2). All `failed`, none a recorded denial.
+    let echo = EchoServer::start();
+    let port = echo.1;
+    let resolve_failure = "[Errno -4] Non-recoverable error";
+    for host in ["127.0.0.1", "localhost"] {
+        let input = serde_json::json!({"host": host, "port": port}).to_string();
+        let (code, report) = run_json(&dir, &out, "connect", &input, &["--allow-private-network"]);
+        assert_eq!(
+            failure(code, &report),
+            kind_and_message("failed", resolve_failure),
+            "{host}: {report}"
+        );
+    }
+    for name in ["localhost", "example.com", "127.0.0.1"] {
+        let input = serde_json::json!({"name": name}).to_string();
+        let (code, report) = run_json(&dir, &out, "resolve", &input, &[]);
+        assert_eq!(
+            failure(code, &report),
+            kind_and_message("failed", resolve_failure),
+            "{name}: {report}"
+        );
+    }
+    let input = serde_json::json!({"host": "127.0.0.1", "port": port}).to_string();
+    let (code, report) = run_json(&dir, &out, "tcp", &input, &["--allow-private-network"]);
+    assert_eq!(
+        failure(code, &report),
+        kind_and_message("failed", TCP_REFUSAL),
+        "{report}"
+    );
+    let (code, report) = run_json(&dir, &out, "udp", &input, &[]);
+    assert_eq!(
+        failure(code, &report),
+        kind_and_message("failed", "[Errno 2] Permission denied"),
+        "{report}"
+    );
+    assert_eq!(report["denials"], serde_json::json!([]));
+    drop(echo);
+
+    assert_limits_secrets_and_exceptions_contained(
+        &dir,
+        &out,
+        "python",
+        "hostile guest raised on purpose",
+    );
+}
+
+#[test]
+fn a_hostile_javascript_guest_is_contained() {
+    let dir = work_dir("js-hostile");
+    let skill = copy_test_guest(&dir, "js-hostile");
+    let out = build_language_skill(&dir, &skill, "js-hostile");
+
+    // The engine offers JavaScript no way to files, the environment or
+    // sockets: none of the usual globals exist, and `fetch` is only the
+    // web API.
+    let (code, report) = run_json(&dir, &out, "reach", "{}", &[]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(
+        report["output"],
+        serde_json::json!({
+            "process": "undefined", "require": "undefined", "Deno": "undefined",
+            "Bun": "undefined", "WebSocket": "undefined", "XMLHttpRequest": "undefined",
+            "Worker": "undefined", "SharedArrayBuffer": "undefined", "fetch": "function",
+        }),
+        "{report}"
+    );
+    // Without a declared network the component imports no wasi:http; the
+    // engine's fetch to a real listener traps (`unreachable`) rather than
+    // reach it, even with private networks granted.
+    let echo = EchoServer::start();
+    let input = serde_json::json!({"url": format!("http://127.0.0.1:{}/", echo.1)}).to_string();
+    let (code, report) = run_json(&dir, &out, "fetch", &input, &["--allow-private-network"]);
+    assert_eq!(
+        failure(code, &report),
+        kind_and_message(
+            "guest_trap",
+            "wasm trap: wasm `unreachable` instruction executed"
+        ),
+        "{report}"
+    );
+    assert_eq!(report["requests"], serde_json::json!([]), "{report}");
+    drop(echo);
+
+    assert_limits_secrets_and_exceptions_contained(
+        &dir,
+        &out,
+        "javascript",
+        "hostile guest threw on purpose",
+    );
+}
+
+/// What the Python guest's `tcp` reports: the socket is refused at
+/// creation (wasi:sockets `create-tcp-socket` denied, EACCES), before any
+/// connect.
+const TCP_REFUSAL: &str = "[Errno 2] socket(): Permission denied";

@@ -348,6 +348,14 @@ async fn execute(
                 })
             }
         }
+        // A language runtime (CPython, SpiderMonkey) turns refused growth
+        // into an exception its SDK reports as a failure: that failure is
+        // the memory limit.
+        Ok(Ok(Raw::Sdk(Err(wit::Error::Failed(_))))) if state.limiter.refused => {
+            Err(InvokeError::OutOfMemory {
+                limit_bytes: limits.memory_bytes,
+            })
+        }
         Ok(Ok(Raw::Sdk(Err(error)))) => Err(guest_error(error, &denials)),
         Ok(Ok(Raw::Command(result))) => {
             if result.is_ok() {
