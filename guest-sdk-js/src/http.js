@@ -11,6 +11,11 @@ import { Denied, Failed, messageOf } from './errors.js';
 /** `fetch` as in the browser; throws `Failed` (or `Denied`) instead of a bare `TypeError`. */
 export async function fetch(resource, init) {
   const url = typeof resource === 'string' ? resource : resource && resource.url ? resource.url : String(resource);
+  // `skillhost build` says whether the component imports wasi:http; the
+  // engine's fetch would trap (not throw) in one that does not.
+  if (globalThis.__skillhostNetwork === false) {
+    throw Denied(`this skill declares no network, so it cannot fetch ${url}: add \`network = ["https://host.example"]\` under [capabilities] in skill.toml`);
+  }
   try {
     return await globalThis.fetch(resource, init);
   } catch (e) {

@@ -23,6 +23,11 @@ limited to what `skill.toml` declares and the operator grants: `http` (only
 in skills that declare `network`; `from skillhost import http`), `secret`,
 `config`, `session` and `log`.
 """
+# Modules are snapshotted at build time: without the idna codec in the
+# component, any socket name lookup fails as "unknown encoding: idna" instead
+# of reaching the host's (refusing) sockets.
+import encodings.idna  # noqa: F401
+
 from . import _bindings, log, session
 from ._registry import Json, ability
 from .errors import Denied, Failed, InvalidInput, SkillError

@@ -311,8 +311,8 @@ fn kind_and_message(kind: &str, message: &str) -> (String, String) {
 
 /// The cases every hostile guest shares, whatever its language: timeout,
 /// memory, output floods (returned and printed), secrets and an uncaught
-/// exception. `oom` is what the language's runtime says when memory runs
-/// out, `crash` the message of the exception its `crash` ability throws.
+/// exception. `crash` is the message of the exception its `crash` ability
+/// throws.
 fn assert_limits_secrets_and_exceptions_contained(dir: &Path, out: &Path, lang: &str, crash: &str) {
     // An infinite loop: the grant's 500 ms (not the manifest's 10 s) fires.
     let started = std::time::Instant::now();
@@ -634,6 +634,18 @@ fn a_hostile_javascript_guest_is_contained() {
         ),
         "{report}"
     );
+    assert_eq!(report["requests"], serde_json::json!([]), "{report}");
+    // The SDK's fetch says why instead.
+    let (code, report) = run_json(
+        &dir,
+        &out,
+        "sdk_fetch",
+        &input,
+        &["--allow-private-network"],
+    );
+    let (kind, message) = failure(code, &report);
+    assert_eq!(kind, "capability_denied", "{report}");
+    assert!(message.contains("declares no network"), "{report}");
     assert_eq!(report["requests"], serde_json::json!([]), "{report}");
     drop(echo);
 

@@ -1,7 +1,7 @@
 // js-hostile: each ability attacks one wall of the sandbox (tests only).
 // The engine (StarlingMonkey) gives JavaScript no file, environment or
 // socket API, so `reach` lists which of the usual ways in exist at all.
-import { ability, s, secret } from 'skillhost-sdk';
+import { ability, s, secret, fetch } from 'skillhost-sdk';
 
 ability({ name: 'ok', description: 'Returns immediately; the baseline after each attack.' }, () => 'ok');
 
@@ -23,6 +23,15 @@ ability(
     const r = await globalThis.fetch(url);
     return `${r.status} ${await r.text()}`;
   },
+);
+
+ability(
+  {
+    name: 'sdk_fetch',
+    description: "GETs a URL with the SDK's fetch, without a declared network.",
+    input: s.object({ url: s.string('URL.') }),
+  },
+  async ({ url }) => (await fetch(url)).status,
 );
 
 ability({ name: 'spin', description: 'Spins forever.' }, () => {

@@ -71,9 +71,14 @@ pub(super) fn componentize(
     // SDK owns the `abilities` export componentize-js matches to the world.
     let entry = std::fs::canonicalize(entry)?;
     let entry_text = serde_json::to_string(&entry.to_string_lossy()).expect("JSON");
+    // The SDK's fetch refuses with a clear error in a component without
+    // wasi:http, where the engine's own would trap.
+    let network = !manifest.capabilities.network.is_empty();
     std::fs::write(
         work.join("entry.js"),
-        format!("import {entry_text};\nexport {{ abilities }} from 'skillhost-sdk';\n"),
+        format!(
+            "globalThis.__skillhostNetwork = {network};\nimport {entry_text};\nexport {{ abilities }} from 'skillhost-sdk';\n"
+        ),
     )?;
     // --bundle: componentize-js evaluates one module, npm packages inlined.
     // --platform=neutral with --main-fields: no Node or browser shims, yet
