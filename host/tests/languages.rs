@@ -661,3 +661,125 @@ fn a_hostile_javascript_guest_is_contained() {
 /// creation (wasi:sockets `create-tcp-socket` denied, EACCES), before any
 /// connect.
 const TCP_REFUSAL: &str = "[Errno 2] socket(): Permission denied";
+
+/// `curl` (a client nobody here wrote) against the server: status and body.
+fn curl(method: &str, url: &str, token: &str, body: &[&str]) -> (u16, serde_json::Value) {
+    let result = Command::new("curl")
+        .args(["-s", "-w", "\n%{http_code}", "-X", method, url])
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .args(body)
+        .output()
+        .expect("curl runs");
+    let out = text(&result.stdout);
+    let (json, status) = out.rsplit_once('\n').expect("a status line");
+    let json = serde_json::from_str(json).unwrap_or(serde_json::Value::Null);
+    (status.trim().parse().expect("a status"), json)
+}
+
+#[test]
+fn a_python_skill_installs_is_approved_and_answers_over_rest() {
+    use std::io::BufRead;
+    let dir = work_dir("lang-serve");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let skill = dir.join("py-notes");
+    std::fs::create_dir_all(&skill).unwrap();
+    for file in ["app.py", "skill.toml"] {
+        std::fs::copy(repo.join("skills/py-notes").join(file), skill.join(file)).unwrap();
+    }
+    let package = build_language_skill(&dir, &skill, "py-notes");
+    const TOKEN: &str = "shk_lang_test_token";
+    let mut server = bin()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.join("server"))
+        .env("SKILLHOST_ADMIN_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
+    let addr = lines
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("skillhost listening on ").map(str::to_owned))
+        .expect("the server prints its address");
+    let api = |path: &str| format!("{addr}{path}");
+    let json = |body: serde_json::Value| {
+        vec![
+            "-H".to_owned(),
+            "Content-Type: application/json".to_owned(),
+            "--data".to_owned(),
+            body.to_string(),
+        ]
+    };
+    let args = |v: &Vec<String>| {
+        v.iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\u{0}")
+    };
+
+    // Installed as any component: pending until an admin approves it.
+    let upload = format!("@{}", package.display());
+    let (status, reply) = curl(
+        "POST",
+        &api("/api/skills"),
+        TOKEN,
+        &[
+            "-H",
+            "Content-Type: application/wasm",
+            "--data-binary",
+            &upload,
+        ],
+    );
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(reply["skill"]["status"], "pending", "{reply}");
+    let id = reply["skill"]["id"].as_str().unwrap().to_owned();
+    let (status, reply) = curl(
+        "POST",
+        &api(&format!("/api/skills/{id}/approve")),
+        TOKEN,
+        &[],
+    );
+    assert_eq!(
+        (status, &reply["skill"]["status"]),
+        (200, &serde_json::json!("active")),
+        "{reply}"
+    );
+    for (path, body) in [
+        ("/api/agents".to_owned(), serde_json::json!({"name": "bot"})),
+        (
+            format!("/api/skills/{id}/assign"),
+            serde_json::json!({"agentId": "bot"}),
+        ),
+    ] {
+        let body = json(body);
+        let body = args(&body);
+        let (status, reply) = curl(
+            "POST",
+            &api(&path),
+            TOKEN,
+            &body.split('\u{0}').collect::<Vec<_>>(),
+        );
+        assert_eq!(status, 201, "{path}: {reply}");
+    }
+    let invoke = api("/api/agents/bot/skills/py-notes/invoke");
+    let call = |ability: &str, args: serde_json::Value| {
+        let body = json(serde_json::json!({"ability": ability, "args": args, "session": "s1"}));
+        let body = body.iter().map(String::as_str).collect::<Vec<_>>();
+        curl("POST", &invoke, TOKEN, &body)
+    };
+    let (status, reply) = call("add", serde_json::json!({"text": "from REST"}));
+    assert_eq!(
+        (status, &reply["success"]),
+        (200, &serde_json::json!(true)),
+        "{reply}"
+    );
+    let (_, reply) = call("render", serde_json::json!({}));
+    assert_eq!(reply["output"], "# Notes\n\n- from REST (1)", "{reply}");
+    let (_, reply) = call("find", serde_json::json!({"limit": "many"}));
+    assert_eq!(
+        reply["code"], "invalid_input",
+        "checked before the guest runs: {reply}"
+    );
+    let _ = Command::new("kill").arg(server.id().to_string()).status();
+    let _ = server.wait();
+}
