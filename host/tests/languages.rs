@@ -710,12 +710,6 @@ fn a_python_skill_installs_is_approved_and_answers_over_rest() {
             body.to_string(),
         ]
     };
-    let args = |v: &Vec<String>| {
-        v.iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join("\u{0}")
-    };
 
     // Installed as any component: pending until an admin approves it.
     let upload = format!("@{}", package.display());
@@ -752,13 +746,8 @@ fn a_python_skill_installs_is_approved_and_answers_over_rest() {
         ),
     ] {
         let body = json(body);
-        let body = args(&body);
-        let (status, reply) = curl(
-            "POST",
-            &api(&path),
-            TOKEN,
-            &body.split('\u{0}').collect::<Vec<_>>(),
-        );
+        let body: Vec<&str> = body.iter().map(String::as_str).collect();
+        let (status, reply) = curl("POST", &api(&path), TOKEN, &body);
         assert_eq!(status, 201, "{path}: {reply}");
     }
     let invoke = api("/api/agents/bot/skills/py-notes/invoke");
