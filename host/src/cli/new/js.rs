@@ -15,7 +15,7 @@ pub(super) fn write(dir: &Path, name: &str, typescript: bool) -> Result<(), CliE
     std::fs::write(dir.join(entry), text)?;
     std::fs::write(
         dir.join("skill.toml"),
-        super::skill_toml(name, "`secret(name)`"),
+        super::manifest::skill_toml(name, "`secret(name)`"),
     )?;
     std::fs::write(dir.join(".gitignore"), "/target\n/dist\n")?;
     if typescript {

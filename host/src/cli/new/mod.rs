@@ -3,6 +3,7 @@
 //! binary (the SDK pinned to the WIT this host speaks), so it works from an
 //! installed skillhost on any machine.
 mod js;
+mod manifest;
 mod python;
 mod rust;
 
@@ -65,28 +66,4 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         dir = dir.display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// The manifest every new skill starts from; `secret_reader` names how the
-/// language reads a secret.
-fn skill_toml(name: &str, secret_reader: &str) -> String {
-    format!(
-        r#"name = "{name}"
-version = "0.1.0"
-description = "Greets people by name"
-# category = "demo"
-
-# Everything not declared here is denied. For example:
-[capabilities]
-# network = ["https://api.example.com"]   # outgoing HTTP destinations
-# fs_read = ["/data"]                      # read-only mounts (the operator maps them)
-# fs_write = ["/scratch"]                  # read-write mounts
-# env = ["TZ"]                             # environment variables
-# secrets = ["API_KEY"]                    # secrets, read with {secret_reader}
-
-# [limits]
-# timeout_ms = 5000
-# memory_mb = 64
-"#
-    )
 }

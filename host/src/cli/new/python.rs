@@ -10,7 +10,7 @@ pub(super) fn write(dir: &Path, name: &str) -> Result<(), CliError> {
     std::fs::write(dir.join("app.py"), APP_PY)?;
     std::fs::write(
         dir.join("skill.toml"),
-        super::skill_toml(name, "`secret(name)`"),
+        super::manifest::skill_toml(name, "`secret(name)`"),
     )?;
     std::fs::write(dir.join(".gitignore"), "/target\n/dist\n__pycache__/\n")?;
     Ok(())

@@ -87,7 +87,7 @@ pub(super) fn write(dir: &Path, name: &str) -> Result<(), CliError> {
         ("Cargo.toml", cargo_toml(name)),
         (
             "skill.toml",
-            super::skill_toml(name, "skillhost_sdk::secret"),
+            super::manifest::skill_toml(name, "skillhost_sdk::secret"),
         ),
         ("src/lib.rs", LIB_RS.to_owned()),
         (".gitignore", "/target\n".to_owned()),
