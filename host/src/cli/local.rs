@@ -12,13 +12,18 @@ pub struct DataDir {
 }
 
 /// A runtime for local use: compile cache and session files in the data
-/// dir, and the volumes `run`'s mounts name.
+/// dir, and the volumes `run`'s mounts name. The cache's key comes from the
+/// data dir's secret key, as `serve`'s does, so a server on the same data
+/// dir loads what the author's commands compiled.
 pub(super) fn local_runtime(
     data: &DataDir,
     volumes: crate::capability::Volumes,
 ) -> Result<crate::runtime::Runtime, CliError> {
+    let vault = crate::vault::Vault::open(&data.data_dir, None, None)
+        .map_err(|e| CliError::new(e.to_string()))?;
     let config = crate::runtime::RuntimeConfig {
         cache_dir: Some(data.data_dir.join("cache")),
+        cache_key: Some(vault.cache_key()),
         volumes,
         ..Default::default()
     };
