@@ -13,6 +13,23 @@ fn toolchains() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/toolchains")
 }
 
+/// A copy in `dir` of the skill folder `folder` of the repository (its
+/// files only), so the build's target/ and dist/ stay out of the repository.
+fn copy_skill(dir: &Path, folder: &str) -> PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(folder);
+    let skill = dir.join(from.file_name().unwrap());
+    std::fs::create_dir_all(&skill).unwrap();
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, skill.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    skill
+}
+
 /// `skillhost build DIR` with the tests' tool chains; the packaged skill.
 fn build_language_skill(dir: &Path, skill: &Path, name: &str) -> PathBuf {
     let result = run(bin()
@@ -70,17 +87,8 @@ fn new_python_javascript_and_typescript_skills_build_and_run() {
 #[test]
 fn the_python_and_javascript_examples_keep_session_state_and_read_config() {
     let dir = work_dir("lang-examples");
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    // Copies, so the build's target/ and dist/ stay out of the repository.
     for name in ["py-notes", "js-words"] {
-        let skill = dir.join(name);
-        std::fs::create_dir_all(&skill).unwrap();
-        for entry in std::fs::read_dir(repo.join("skills").join(name)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_file() {
-                std::fs::copy(&path, skill.join(path.file_name().unwrap())).unwrap();
-            }
-        }
+        copy_skill(&dir, &format!("skills/{name}"));
     }
     let notes = build_language_skill(&dir, &dir.join("py-notes"), "py-notes");
     let session = ["--session", "s1"];
@@ -187,16 +195,8 @@ impl Drop for EchoServer {
 #[test]
 fn python_and_typescript_skills_reach_only_declared_origins_through_the_guard() {
     let dir = work_dir("lang-http");
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for name in ["py-fetch", "ts-fetch"] {
-        let skill = dir.join(name);
-        std::fs::create_dir_all(&skill).unwrap();
-        for entry in std::fs::read_dir(repo.join("skills").join(name)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_file() {
-                std::fs::copy(&path, skill.join(path.file_name().unwrap())).unwrap();
-            }
-        }
+        copy_skill(&dir, &format!("skills/{name}"));
     }
     let echo = EchoServer::start();
     let url = format!("http://127.0.0.1:{}/echo", echo.1);
@@ -254,18 +254,7 @@ fn python_and_typescript_skills_reach_only_declared_origins_through_the_guard() 
 /// Copies a test guest from tests/lang-guests/ into `dir`, so the build's
 /// target/ and dist/ stay out of the repository; the copy's folder.
 fn copy_test_guest(dir: &Path, name: &str) -> PathBuf {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/lang-guests")
-        .join(name);
-    let skill = dir.join(name);
-    std::fs::create_dir_all(&skill).unwrap();
-    for entry in std::fs::read_dir(&from).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, skill.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    skill
+    copy_skill(dir, &format!("tests/lang-guests/{name}"))
 }
 
 /// `run_json` with variables set on the `skillhost` process itself.
@@ -680,12 +669,7 @@ fn curl(method: &str, url: &str, token: &str, body: &[&str]) -> (u16, serde_json
 fn a_python_skill_installs_is_approved_and_answers_over_rest() {
     use std::io::BufRead;
     let dir = work_dir("lang-serve");
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let skill = dir.join("py-notes");
-    std::fs::create_dir_all(&skill).unwrap();
-    for file in ["app.py", "skill.toml"] {
-        std::fs::copy(repo.join("skills/py-notes").join(file), skill.join(file)).unwrap();
-    }
+    let skill = copy_skill(&dir, "skills/py-notes");
     let package = build_language_skill(&dir, &skill, "py-notes");
     const TOKEN: &str = "shk_lang_test_token";
     let mut server = bin()

@@ -5,7 +5,8 @@
 //! the host uses (either hex case, `+` for space); base64 (standard and URL
 //! alphabets, with and without padding); backslash-escaped as instruction
 //! operands do; and each of those as a JSON string, however the encoder
-//! escapes (`\/`, `\u00XX`, non-ASCII as `\uXXXX`, either hex case).
+//! escapes (`\/`, a `\u` escape of four hex digits for control and non-ASCII
+//! characters, either hex case).
 use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine as _;
 use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -176,7 +177,7 @@ pub(crate) fn backslashed(text: &str, quote: char) -> String {
 
 /// How a JSON encoder spells a string: serde_json's way is all false;
 /// PHP escapes `/`, Python escapes non-ASCII, some write every control
-/// character as `\u00XX`, some in upper-case hex.
+/// character as a `\u` escape, some in upper-case hex.
 #[derive(Clone, Copy)]
 struct JsonStyle {
     slash: bool,

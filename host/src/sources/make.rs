@@ -58,6 +58,18 @@ pub struct Made {
     pub digest: String,
 }
 
+impl Made {
+    /// What a source gave, with the digest a sync compares.
+    fn new(manifest: Manifest, detail: SourceDetail) -> Made {
+        let digest = digest_of(&detail);
+        Made {
+            manifest,
+            detail,
+            digest,
+        }
+    }
+}
+
 /// Why a source gave no skill: a machine-readable code (seed 004's, such
 /// as `SOURCE_UNREACHABLE`, or the install's, such as `invalid_source_url`)
 /// and a message that says what to fix.
@@ -327,12 +339,7 @@ async fn skill_md_source<C>(ctx: &Context<'_, C>, spec: &SourceSpec) -> Result<M
         icon_url: None,
         body: SourceBody::SkillMd { bundle },
     };
-    let digest = digest_of(&detail);
-    Ok(Made {
-        manifest,
-        detail,
-        digest,
-    })
+    Ok(Made::new(manifest, detail))
 }
 
 async fn openapi_source<C>(ctx: &Context<'_, C>, spec: &SourceSpec) -> Result<Made, SourceError> {
@@ -382,12 +389,7 @@ async fn openapi_source<C>(ctx: &Context<'_, C>, spec: &SourceSpec) -> Result<Ma
         icon_url: None,
         body: SourceBody::OpenapiAction { spec: api },
     };
-    let digest = digest_of(&detail);
-    Ok(Made {
-        manifest,
-        detail,
-        digest,
-    })
+    Ok(Made::new(manifest, detail))
 }
 
 async fn registry_source<C: Credentials>(
@@ -471,12 +473,7 @@ async fn registry_source<C: Credentials>(
         icon_url: server.icons.first().map(|i| i.src.clone()),
         body: SourceBody::McpRegistry { remote },
     };
-    let digest = digest_of(&detail);
-    Ok(Made {
-        manifest,
-        detail,
-        digest,
-    })
+    Ok(Made::new(manifest, detail))
 }
 
 /// The server's tools now (MCP `Tool` objects, the credential redacted),
