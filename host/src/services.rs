@@ -42,6 +42,8 @@ pub struct Services {
     pub vault: crate::vault::Vault,
     /// Operator switches.
     pub options: Arc<ServiceOptions>,
+    /// The language interpreters code skills run in.
+    pub interpreters: crate::ability::code::Interpreters,
 }
 
 /// Operator switches of the service; all off by default.

@@ -1,6 +1,8 @@
 //! Skills written in Python, JavaScript and TypeScript, built from source
 //! by `skillhost build` with the pinned tool chains (installed once under
 //! target/) and run in the same sandbox as every other skill.
+#[path = "languages/code_skills.rs"]
+mod code_skills;
 mod common;
 
 use common::{assert_succeeds, bin, run, run_json, text, work_dir};

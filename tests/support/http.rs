@@ -214,6 +214,9 @@ impl TestServer {
                         jwt,
                         vault,
                         options: std::sync::Arc::new(options),
+                        // Interpreters are built by the language tool
+                        // chains: code skills run in tests/languages.rs.
+                        interpreters: Default::default(),
                     });
                     let _ = ready_tx.send(listener.local_addr()?);
                     serve(listener, state, async {

@@ -1,10 +1,11 @@
 //! The `skillhost` command line: the service (serve) and the author's loop
-//! (new, build, inspect, run, pack). Each subcommand is a module; all of them print errors as
+//! (new, build, inspect, run, pack) and the code skills' interpreters. Each subcommand is a module; all of them print errors as
 //! `error: ...` and exit non-zero.
 mod build;
 mod docs_line;
 mod error;
 mod inspect;
+mod interpreters;
 mod local;
 mod new;
 mod pack;
@@ -37,6 +38,8 @@ enum Command {
     Run(run::Args),
     /// Package any WASI 0.2 component with a skill.toml.
     Pack(pack::Args),
+    /// Build and install the interpreters that run code skills.
+    Interpreters(interpreters::Args),
     /// Run the HTTP service.
     Serve(Box<serve::Args>),
 }
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
             Command::New(args) => new::run(args),
             Command::Build(args) => build::run(args).await,
             Command::Inspect(args) => inspect::run(args),
+            Command::Interpreters(args) => interpreters::run(args).await,
             Command::Run(args) => run::run(args).await,
             Command::Pack(args) => pack::run(args).await,
             Command::Serve(args) => serve::run(*args).await,

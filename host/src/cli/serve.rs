@@ -1,5 +1,6 @@
 //! `skillhost serve`: the HTTP service.
 use super::error::CliError;
+use crate::ability::code::Interpreters;
 use crate::capability::Volumes;
 use crate::outbound::{Outbound, OutboundConfig};
 use crate::runtime::{Runtime, RuntimeConfig};
@@ -44,6 +45,12 @@ pub struct Args {
     /// and assigned to an agent named `demo`.
     #[arg(long, env = "SKILLHOST_PRELOAD")]
     preload: Option<PathBuf>,
+    /// Where the interpreters of code skills are (`python.skill.wasm`,
+    /// `javascript.skill.wasm`, made by `skillhost interpreters install`);
+    /// default: `<data-dir>/interpreters`. A language without one refuses
+    /// code skills with a message that says so.
+    #[arg(long, env = "SKILLHOST_INTERPRETERS")]
+    interpreters: Option<PathBuf>,
     /// Accept HS256 JWTs signed with this secret (claims: sub, tenant,
     /// scopes, exp). At least 32 bytes.
     #[arg(long, env = "SKILLHOST_JWT_SECRET", hide_env_values = true)]
@@ -236,6 +243,19 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         println!("    -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\");
         println!("    -d '{{\"ability\":\"slugify\",\"args\":{{\"text\":\"Hello, skillhost\"}}}}'");
     }
+    let interpreters_dir = args
+        .interpreters
+        .clone()
+        .unwrap_or_else(|| args.data_dir.join("interpreters"));
+    let interpreters = Interpreters::load(&loader, &interpreters_dir)
+        .await
+        .map_err(|e| CliError::new(format!("cannot load the code skills' interpreters: {e}")))?;
+    let languages: Vec<&str> = interpreters
+        .languages()
+        .iter()
+        .map(|l| l.as_str())
+        .collect();
+    tracing::info!(dir = %interpreters_dir.display(), languages = ?languages, "code skill interpreters");
     let jwt = args
         .jwt_secret
         .as_deref()
@@ -260,6 +280,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         jwt,
         vault,
         options: std::sync::Arc::new(options),
+        interpreters,
     });
     serve(listener, state, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)

@@ -1,11 +1,12 @@
 //! Running an installed skill's ability with its kind's executor: a
 //! component in the sandbox, an OpenAPI operation or a registry server's
-//! tool by the host through the outbound guard. The skill's own call and
+//! tool by the host through the outbound guard, a code skill's source in
+//! its language's interpreter. The skill's own call and
 //! a skillset ability backed by it both end here, with the credential
 //! each names (an attachment's `credentialId`, the ability's `secretId`).
 use super::credentials;
 use crate::ability::outcome::{Executed, Failure};
-use crate::ability::{component, mcp_tool, openapi, schemas};
+use crate::ability::{code, component, mcp_tool, openapi, schemas};
 use crate::capability::Policy;
 use crate::error::InvokeError;
 use crate::outbound::mcp_client::McpEndpoint;
@@ -78,6 +79,36 @@ async fn source_call(services: &Services, call: SkillCall<'_>) -> Result<Execute
     let skill = call.skill;
     let outbound = services.loader.outbound();
     match skill.detail.as_ref().map(|d| &d.body) {
+        Some(SourceBody::Code(body)) => {
+            if let Err(failure) = check(skill, call.ability, call.input) {
+                return Ok(Executed::refused(failure));
+            }
+            let interpreter = match services.interpreters.get(body.language) {
+                Ok(interpreter) => interpreter,
+                Err(message) => {
+                    tracing::error!(skill_id = %skill.id, %message, "a code skill's interpreter is missing");
+                    return Ok(Executed::refused(Failure::from(&InvokeError::Failed {
+                        message,
+                        exit_code: None,
+                    })));
+                }
+            };
+            let mut policy = call.policy;
+            if let Some(grant) = &skill.grant
+                && (!grant.secrets.is_empty() || !grant.inject.is_empty())
+            {
+                credentials::supply_grant(services, call.tenant_id, grant, &mut policy).await?;
+            }
+            Ok(code::execute(
+                &services.loader,
+                interpreter,
+                body,
+                policy,
+                call.input,
+                call.session,
+            )
+            .await)
+        }
         Some(SourceBody::OpenapiAction { spec }) => {
             if let Err(failure) = check(skill, call.ability, call.input) {
                 return Ok(Executed::refused(failure));

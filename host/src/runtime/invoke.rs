@@ -158,6 +158,11 @@ impl Runtime {
     ) -> Invocation {
         run(self, skill, policy, call).await
     }
+
+    /// A policy that grants nothing, with the operator's default limits.
+    pub fn nothing_granted(&self) -> Policy {
+        empty_policy(self.limits())
+    }
 }
 
 pub(super) async fn run(
@@ -406,7 +411,8 @@ fn command_output(stdout: &[u8]) -> Output {
     }
 }
 
-fn stderr_summary(stderr: &str, code: i32) -> String {
+/// `exited with code N`, and the end of what the program wrote to stderr.
+pub(crate) fn stderr_summary(stderr: &str, code: i32) -> String {
     let stderr = tail(stderr.trim(), STDERR_IN_MESSAGE);
     if stderr.is_empty() {
         format!("exited with code {code}")

@@ -258,6 +258,12 @@ pub async fn make<C: Credentials>(
         SourceKind::SkillMd => skill_md_source(ctx, spec).await?,
         SourceKind::OpenapiAction => openapi_source(ctx, spec).await?,
         SourceKind::McpRegistry => registry_source(ctx, spec).await?,
+        SourceKind::Code => {
+            return Err(invalid(
+                "invalid_source",
+                "a code skill has no source to fetch: create it with POST /api/agents/{agent}/skills {name, description, code, language}, and change its code with PUT",
+            ));
+        }
     };
     Ok(made)
 }

@@ -2,7 +2,9 @@
 //! bundle (instructions an agent reads; nothing runs), an OpenAPI document
 //! (one ability per operation, called by the host through the outbound
 //! guard) and a remote MCP server found in an MCP registry (its tools are
-//! the abilities, called through the remote MCP client).
+//! the abilities, called through the remote MCP client). Seed 003's code
+//! skills ([`code`]) are stored the same way: their source text is the
+//! detail, run by a language's interpreter component in the sandbox.
 //!
 //! Each is stored as a skill row like a component: a manifest the host
 //! writes (name, version, description, abilities with their schemas, and
@@ -15,6 +17,7 @@
 //! and of a packaged component a URL install names, through the outbound
 //! guard.
 pub mod archive;
+pub mod code;
 pub mod fetch;
 pub mod github;
 pub mod make;
@@ -26,7 +29,8 @@ use crate::capability::{Capabilities, NetworkPattern};
 use crate::manifest::{AbilitySpec, Manifest};
 use serde::{Deserialize, Serialize};
 
-/// Seed 004's source kinds, as stored in a skill's `kind`.
+/// The kinds of skill that are not components, as stored in a skill's
+/// `kind`: seed 004's sources and seed 003's code skills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
@@ -36,6 +40,8 @@ pub enum SourceKind {
     OpenapiAction,
     /// A remote MCP server from a registry.
     McpRegistry,
+    /// Seed 003's code skill: source text run by a language's interpreter.
+    Code,
 }
 
 impl SourceKind {
@@ -45,6 +51,7 @@ impl SourceKind {
             SourceKind::SkillMd => "skill_md",
             SourceKind::OpenapiAction => "openapi_action",
             SourceKind::McpRegistry => "mcp_registry",
+            SourceKind::Code => "code",
         }
     }
 
@@ -54,6 +61,7 @@ impl SourceKind {
             "skill_md" => Some(SourceKind::SkillMd),
             "openapi_action" => Some(SourceKind::OpenapiAction),
             "mcp_registry" => Some(SourceKind::McpRegistry),
+            "code" => Some(SourceKind::Code),
             _ => None,
         }
     }
@@ -101,6 +109,8 @@ pub enum SourceBody {
         /// How to reach it.
         remote: registry::Remote,
     },
+    /// Source text and its language.
+    Code(code::CodeBody),
 }
 
 impl SourceDetail {
@@ -110,6 +120,7 @@ impl SourceDetail {
             SourceBody::SkillMd { .. } => SourceKind::SkillMd,
             SourceBody::OpenapiAction { .. } => SourceKind::OpenapiAction,
             SourceBody::McpRegistry { .. } => SourceKind::McpRegistry,
+            SourceBody::Code(_) => SourceKind::Code,
         }
     }
 
@@ -120,6 +131,7 @@ impl SourceDetail {
             SourceBody::OpenapiAction { spec } => spec.auth_type().unwrap_or("none"),
             SourceBody::McpRegistry { remote } if remote.needs_credential() => "api_key",
             SourceBody::McpRegistry { .. } => "none",
+            SourceBody::Code(_) => "none",
         }
     }
 

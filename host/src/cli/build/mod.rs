@@ -63,31 +63,7 @@ impl Language {
 }
 
 pub async fn run(args: Args) -> Result<ExitCode, CliError> {
-    let language = Language::of(&args.dir)?;
-    let skill_toml_path = args.dir.join("skill.toml");
-    let skill_toml = String::from_utf8(read_file(&skill_toml_path)?)
-        .map_err(|_| CliError::new("skill.toml is not UTF-8"))?;
-    // Fail fast on a bad manifest or documents before a long compile.
-    let manifest = crate::manifest::Manifest::from_toml(&skill_toml)?;
-    let docs = crate::docs::SkillDocs::from_dir(&args.dir)?;
-    let (component, beside) = match &language {
-        Language::Rust(cargo_toml) => {
-            rust::ensure_target()?;
-            let path = rust::cargo_build(cargo_toml, args.debug)?;
-            (read_file(&path)?, path)
-        }
-        Language::Python => {
-            let component = python::componentize(&args.dir, &manifest)?;
-            (component, dist(&args.dir)?)
-        }
-        Language::JavaScript(entry) => {
-            let component = js::componentize(&args.dir, entry, &manifest)?;
-            (component, dist(&args.dir)?)
-        }
-    };
-    let runtime = local_runtime(&args.data, Default::default())?;
-    let packed =
-        crate::pack::pack_with_docs(&runtime, &component, &skill_toml, docs.as_ref()).await?;
+    let (packed, beside) = build_folder(&args.dir, &args.data, args.debug).await?;
     let package = crate::package::read(&packed)?;
     let output = args
         .output
@@ -112,6 +88,41 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         println!("  {}", super::docs_line::docs_line(docs));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Builds and packages the skill in `dir`: the package, and a path beside
+/// which it goes by default.
+pub(super) async fn build_folder(
+    dir: &Path,
+    data: &DataDir,
+    debug: bool,
+) -> Result<(Vec<u8>, PathBuf), CliError> {
+    let language = Language::of(dir)?;
+    let skill_toml_path = dir.join("skill.toml");
+    let skill_toml = String::from_utf8(read_file(&skill_toml_path)?)
+        .map_err(|_| CliError::new("skill.toml is not UTF-8"))?;
+    // Fail fast on a bad manifest or documents before a long compile.
+    let manifest = crate::manifest::Manifest::from_toml(&skill_toml)?;
+    let docs = crate::docs::SkillDocs::from_dir(dir)?;
+    let (component, beside) = match &language {
+        Language::Rust(cargo_toml) => {
+            rust::ensure_target()?;
+            let path = rust::cargo_build(cargo_toml, debug)?;
+            (read_file(&path)?, path)
+        }
+        Language::Python => {
+            let component = python::componentize(dir, &manifest)?;
+            (component, dist(dir)?)
+        }
+        Language::JavaScript(entry) => {
+            let component = js::componentize(dir, entry, &manifest)?;
+            (component, dist(dir)?)
+        }
+    };
+    let runtime = local_runtime(data, Default::default())?;
+    let packed =
+        crate::pack::pack_with_docs(&runtime, &component, &skill_toml, docs.as_ref()).await?;
+    Ok((packed, beside))
 }
 
 /// `dir/dist/`, created: where a Python or JavaScript skill's package goes

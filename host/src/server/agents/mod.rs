@@ -2,6 +2,7 @@
 //! (seed 003, seed 004's attachments), its skillsets, its remote MCP
 //! servers, and calling them.
 mod attachments;
+mod code;
 mod crud;
 mod invoke;
 mod mcp_servers;

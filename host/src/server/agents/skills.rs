@@ -4,6 +4,7 @@
 //! skill implements). Writes: create (upload a component for this agent),
 //! update (metadata, or a new version), install from a URL, and delete
 //! (which takes the skill away from this agent; the catalog keeps it).
+use super::code;
 use crate::invocation::effective_policy;
 use crate::manifest::AbilitySpec;
 use crate::server::auth::Principal;
@@ -189,6 +190,27 @@ async fn source(
     }
     let manifest = toml::to_string(&authored)
         .unwrap_or_else(|_| serde_json::to_string_pretty(&authored).expect("JSON"));
+    if let Some(crate::sources::SourceBody::Code(body)) = skill.detail.as_ref().map(|d| &d.body) {
+        // Seed 003's shape: the manifest and the code. A change waiting for
+        // approval is shown beside what runs.
+        let waiting = skill
+            .pending_source
+            .as_ref()
+            .and_then(|p| match &p.detail.body {
+                crate::sources::SourceBody::Code(b) => {
+                    Some(json!({"code": b.code, "language": b.language}))
+                }
+                _ => None,
+            });
+        return Ok(Json(json!({
+            "manifest": manifest,
+            "code": body.code,
+            "language": body.language,
+            "kind": skill.kind,
+            "digest": skill.digest,
+            "pending": waiting,
+        })));
+    }
     Ok(Json(json!({
         "manifest": manifest,
         "abilities": skill.manifest.abilities,
@@ -196,6 +218,10 @@ async fn source(
         "kind": skill.kind,
         "digest": skill.digest,
     })))
+}
+
+fn is_code_skill(skill: &SkillRow) -> bool {
+    skill.kind == StoredKind::Source(crate::sources::SourceKind::Code)
 }
 
 /// What seed 003's write endpoints return about a skill.
@@ -247,10 +273,11 @@ async fn install_for(
     ))
 }
 
-/// Create: the body is the component (`application/wasm` or multipart), or
-/// a JSON source as for `POST /api/skills`. The skill is installed (pending
-/// approval, unless it is a new version asking for nothing more) and given
-/// to this agent.
+/// Create: the body is the component (`application/wasm` or multipart), a
+/// JSON source as for `POST /api/skills`, or a code skill's
+/// `{name, description, code, language}`. The skill is installed (pending
+/// approval, unless it is a new version asking for nothing more, or an
+/// admin's code skill that binds nothing) and given to this agent.
 async fn create(
     State(state): State<AppState>,
     principal: Principal,
@@ -260,8 +287,52 @@ async fn create(
     principal.require("skills:write")?;
     principal.require_unbound(CATALOG_WRITE)?;
     let agent = find_agent(&state, &principal, &agent).await?;
-    let (bytes, origin) = component_from_request(&state, &principal, request).await?;
+    let (bytes, origin) = match json_body(request).await? {
+        Body::Json(value) if code::is_code(&value) => {
+            let skill = code::create(&state, &principal, value).await?;
+            give(&state, &principal, &agent, &skill).await?;
+            return Ok((
+                StatusCode::CREATED,
+                Json(json!({ "success": true, "skill": written(&skill) })),
+            ));
+        }
+        Body::Json(value) => {
+            component_from_request(&state, &principal, json_request(&value)).await?
+        }
+        Body::Other(request) => component_from_request(&state, &principal, *request).await?,
+    };
     install_for(&state, &principal, &agent, bytes, origin).await
+}
+
+/// A request's body: parsed when it is JSON, untouched otherwise.
+enum Body {
+    Json(Value),
+    Other(Box<Request>),
+}
+
+async fn json_body(request: Request) -> Result<Body, ApiError> {
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().starts_with("application/json"));
+    if !is_json {
+        return Ok(Body::Other(Box::new(request)));
+    }
+    let bytes = axum::body::to_bytes(request.into_body(), crate::server::request::MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::TooLarge(crate::server::request::MAX_BODY_BYTES))?;
+    let value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}")))?;
+    Ok(Body::Json(value))
+}
+
+/// A JSON request again, for the component paths that read one.
+fn json_request(value: &Value) -> Request {
+    Request::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(value.to_string()))
+        .expect("a request from parts that were valid")
 }
 
 #[derive(Deserialize)]
@@ -321,25 +392,25 @@ async fn update(
     principal.require("skills:write")?;
     principal.require_unbound(CATALOG_WRITE)?;
     let (_, mut current, _) = assigned(&state, &principal, &agent, &skill).await?;
-    let is_json = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.to_ascii_lowercase().starts_with("application/json"));
-    // A new version comes as the body or as a JSON source; any other JSON
-    // body changes metadata.
-    let (bytes, origin) = if is_json {
-        let json =
-            axum::body::to_bytes(request.into_body(), crate::server::request::MAX_BODY_BYTES)
-                .await
-                .map_err(|_| ApiError::TooLarge(crate::server::request::MAX_BODY_BYTES))?;
-        let value: Value = serde_json::from_slice(&json).map_err(|e| {
-            ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}"))
-        })?;
-        let is_source = ["sourceUrl", "url", "path"]
-            .iter()
-            .any(|k| value.get(k).is_some());
-        if !is_source {
+    // A new version comes as the body or as a JSON source; a code skill
+    // takes new code; any other JSON body changes metadata.
+    let (bytes, origin) = match json_body(request).await? {
+        Body::Json(value) if code::is_code(&value) || is_code_skill(&current) => {
+            let updated = code::update(&state, &principal, current, value).await?;
+            return Ok(Json(json!({
+                "success": true,
+                "pendingApproval": updated.pending,
+                "skill": written(&updated.skill),
+            })));
+        }
+        Body::Json(value)
+            if ["sourceUrl", "url", "path"]
+                .iter()
+                .any(|k| value.get(k).is_some()) =>
+        {
+            component_from_request(&state, &principal, json_request(&value)).await?
+        }
+        Body::Json(value) => {
             let meta: Metadata = serde_json::from_value(value)
                 .map_err(|e| ApiError::bad_request("invalid_body", format!("invalid body: {e}")))?;
             if meta.description.is_none() && meta.category.is_none() {
@@ -360,13 +431,7 @@ async fn update(
                 crate::server::lookup::find_skill(&state, &principal, &current.id).await?;
             return Ok(Json(json!({ "success": true, "skill": written(&current) })));
         }
-        let rebuilt = Request::builder()
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(axum::body::Body::from(json))
-            .expect("a request from parts that were valid");
-        component_from_request(&state, &principal, rebuilt).await?
-    } else {
-        component_from_request(&state, &principal, request).await?
+        Body::Other(request) => component_from_request(&state, &principal, *request).await?,
     };
     let package = read_package(&bytes)?;
     if package.manifest.name != current.manifest.name {

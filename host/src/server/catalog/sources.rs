@@ -11,7 +11,9 @@ use crate::server::catalog::view::view;
 use crate::server::error::ApiError;
 use crate::services::AppState;
 use crate::sources::SourceKind;
-use crate::sources::make::{self, Context, Credentials, OpenedCredential, SourceError, SourceSpec};
+use crate::sources::make::{
+    self, Context, Credentials, Made, OpenedCredential, SourceError, SourceSpec,
+};
 use crate::store::SkillStatus;
 use crate::store::StoredKind;
 use crate::store::{PendingSource, SkillFilter, SkillRow, StoreError, new_skill, now};
@@ -201,45 +203,15 @@ pub(crate) async fn sync(
     };
     let synced_at = now();
     let changed = made.digest != skill.digest;
-    let mut waiting = false;
-    if changed {
-        let limits = state.loader.runtime().limits();
-        let grant = skill.grant.clone().unwrap_or_default();
-        let approved = Policy::resolve(&skill.manifest, &grant, limits).ok();
-        let diff = match &approved {
-            Some(approved) => made
-                .manifest
-                .capabilities
-                .beyond(&skill.manifest.capabilities, approved),
-            None => made.manifest.capabilities.clone(),
-        };
-        let mut row = skill.clone();
-        row.manifest = made.manifest.clone();
-        row.detail = Some(Arc::new(made.detail.clone()));
-        row.digest = made.digest.clone();
-        // A writer's sync does not hand new content a sensitive grant.
-        let review = (skill.grant.as_ref())
-            .and_then(|grant| super::review::before_inheriting(principal, grant));
-        if skill.grant.is_none() || (diff.is_empty() && review.is_none()) {
-            state.store.sync_source(&row, None, &synced_at).await?;
-        } else {
-            let pending = PendingSource {
-                manifest: made.manifest,
-                detail: made.detail,
-                digest: made.digest,
-            };
-            state
-                .store
-                .sync_source(&row, Some((&pending, &diff, review.as_ref())), &synced_at)
-                .await?;
-            waiting = true;
-        }
+    let waiting = if changed {
+        replace_content(state, principal, &skill, made, &synced_at).await?
     } else {
         state
             .store
             .record_sync(tenant, &skill.id, Ok(&synced_at))
             .await?;
-    }
+        false
+    };
     let skill = state
         .store
         .skill(tenant, &skill.id)
@@ -273,4 +245,52 @@ pub(crate) async fn installed_refs(
             Some((reference, s.id))
         })
         .collect())
+}
+
+/// New content for a source or code skill (a sync's, a `PUT` of new
+/// code): it replaces the old at once when the skill was never approved,
+/// or asks for nothing more and hands no sensitive grant to a writer's
+/// change; otherwise it waits, with `capabilityDiff` and `review`, for an
+/// admin's approval while the approved content keeps serving. `true` when
+/// it waits.
+pub(crate) async fn replace_content(
+    state: &AppState,
+    principal: &Principal,
+    skill: &SkillRow,
+    made: Made,
+    at: &str,
+) -> Result<bool, ApiError> {
+    let limits = state.loader.runtime().limits();
+    let grant = skill.grant.clone().unwrap_or_default();
+    let approved = Policy::resolve(&skill.manifest, &grant, limits).ok();
+    let diff = match &approved {
+        Some(approved) => made
+            .manifest
+            .capabilities
+            .beyond(&skill.manifest.capabilities, approved),
+        None => made.manifest.capabilities.clone(),
+    };
+    let mut row = skill.clone();
+    row.manifest = made.manifest.clone();
+    row.detail = Some(Arc::new(made.detail.clone()));
+    row.digest = made.digest.clone();
+    // A writer's change does not hand new content a sensitive grant.
+    let review =
+        (skill.grant.as_ref()).and_then(|grant| super::review::before_inheriting(principal, grant));
+    // New limits are checked against the grant like new capabilities.
+    let fits = Policy::resolve(&made.manifest, &grant, limits).is_ok();
+    if skill.grant.is_none() || (diff.is_empty() && review.is_none() && fits) {
+        state.store.sync_source(&row, None, at).await?;
+        return Ok(false);
+    }
+    let pending = PendingSource {
+        manifest: made.manifest,
+        detail: made.detail,
+        digest: made.digest,
+    };
+    state
+        .store
+        .sync_source(&row, Some((&pending, &diff, review.as_ref())), at)
+        .await?;
+    Ok(true)
 }

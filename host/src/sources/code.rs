@@ -1,0 +1,320 @@
+//! Seed 003's code skills: a skill made from source text and a language
+//! (`{name, description, code, language}`), run by that language's
+//! interpreter component in the sandbox like a command: array arguments
+//! become its argv, any other JSON its stdin, its stdout the output. The
+//! request may declare what the code needs with the manifest's names
+//! (`network`, `fs_read`, `fs_write`, `env`, `secrets`, `limits`); an
+//! admin approves that declaration like any other skill's.
+use super::make::{Made, SourceError};
+use super::{SourceBody, SourceDetail};
+use crate::capability::{Capabilities, GuestPath, LimitRequest, NetworkPattern};
+use crate::manifest::{AbilitySpec, Manifest};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// The largest source a code skill may have.
+pub const MAX_CODE_BYTES: usize = 256 * 1024;
+
+/// The one ability of a code skill.
+pub const ABILITY: &str = "run";
+
+/// A language a code skill may be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// CPython, built with componentize-py.
+    Python,
+    /// SpiderMonkey (StarlingMonkey), built with componentize-js.
+    Javascript,
+}
+
+impl Language {
+    /// Every language, as named in requests.
+    pub const ALL: [Language; 2] = [Language::Python, Language::Javascript];
+
+    /// The name in requests and responses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Python => "python",
+            Language::Javascript => "javascript",
+        }
+    }
+
+    /// The language a request names (`js` and `py` too), or why not.
+    pub fn parse(text: &str) -> Result<Language, SourceError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "python" | "py" | "python3" => Ok(Language::Python),
+            "javascript" | "js" => Ok(Language::Javascript),
+            "typescript" | "ts" => Err(unusable(
+                "unsupported_language",
+                "TypeScript code skills are not supported: send the code as JavaScript (`language: \"javascript\"`), or build a TypeScript skill with `skillhost new NAME --lang ts` and install the component",
+            )),
+            other => Err(unusable(
+                "unsupported_language",
+                format!(
+                    "code skills run in a WebAssembly sandbox, so only languages with an interpreter component are supported: `python` and `javascript`; `{other}` is not one of them{}",
+                    if matches!(other, "bash" | "sh" | "shell" | "zsh") {
+                        " (a shell needs host processes, which the sandbox does not have; write the script in Python or JavaScript)"
+                    } else {
+                        ""
+                    }
+                ),
+            )),
+        }
+    }
+}
+
+/// The code and language a code skill runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CodeBody {
+    /// The language.
+    pub language: Language,
+    /// The source text.
+    pub code: String,
+}
+
+/// Seed 003's create body with the optional declaration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeSpec {
+    /// The skill's name.
+    pub name: String,
+    /// What it does.
+    pub description: String,
+    /// The source text.
+    pub code: String,
+    /// `python` or `javascript`.
+    pub language: String,
+    /// Optional grouping.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Destinations for outgoing HTTP (the manifest's `network`).
+    #[serde(default)]
+    pub network: Vec<NetworkPattern>,
+    /// Guest directories mounted read-only.
+    #[serde(default)]
+    pub fs_read: Vec<GuestPath>,
+    /// Guest directories mounted read-write.
+    #[serde(default)]
+    pub fs_write: Vec<GuestPath>,
+    /// Environment variable names.
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// Secret names, read through the host interface.
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    /// Requested limits.
+    #[serde(default)]
+    pub limits: LimitRequest,
+    /// The JSON Schema its input must satisfy; any JSON when absent.
+    #[serde(default, alias = "inputSchema")]
+    pub input_schema: Option<Value>,
+}
+
+/// The input schema of a code skill that gives none: any JSON, described.
+fn any_input() -> Value {
+    json!({
+        "description": "An array of arguments (the program's argv), or any other JSON value, which the program reads as JSON text on its standard input"
+    })
+}
+
+/// The manifest, detail and digest of the code skill `spec` describes, at
+/// `version`; the language is already checked.
+pub fn make(
+    spec: CodeSpec,
+    language: Language,
+    version: semver::Version,
+) -> Result<Made, SourceError> {
+    if spec.code.trim().is_empty() {
+        return Err(invalid("invalid_code", "`code` is empty"));
+    }
+    if spec.code.len() > MAX_CODE_BYTES {
+        return Err(invalid(
+            "code_too_large",
+            format!(
+                "`code` is {} bytes; a code skill's source may be at most {MAX_CODE_BYTES} bytes (package a larger program as a skill with `skillhost build`)",
+                spec.code.len()
+            ),
+        ));
+    }
+    if language == Language::Javascript && !spec.env.is_empty() {
+        return Err(unusable(
+            "unsupported_capability",
+            "JavaScript code cannot read environment variables (its runtime has no `process.env`): declare `secrets` and read them with `skillhost.secret(name)`, or pass values as arguments",
+        ));
+    }
+    let input_schema = match spec.input_schema {
+        Some(schema) if !schema.is_object() => {
+            return Err(invalid(
+                "invalid_input_schema",
+                "`input_schema` must be a JSON Schema object",
+            ));
+        }
+        Some(schema) => schema,
+        None => any_input(),
+    };
+    let manifest = Manifest {
+        name: spec.name,
+        version,
+        abilities: vec![AbilitySpec {
+            name: ABILITY.to_owned(),
+            description: spec.description.clone(),
+            input_schema,
+        }],
+        description: spec.description,
+        category: spec.category.filter(|c| !c.trim().is_empty()),
+        capabilities: Capabilities {
+            network: spec.network,
+            fs_read: spec.fs_read,
+            fs_write: spec.fs_write,
+            env: spec.env,
+            secrets: spec.secrets,
+        },
+        limits: spec.limits,
+    };
+    manifest.check().map_err(|e| {
+        // Seed 003's own example is `my_custom_skill`: say what to send.
+        let hint = match crate::sources::slug(&manifest.name) {
+            Some(slug) if slug != manifest.name && e.message.starts_with("name") => {
+                format!(" (send `{slug}`)")
+            }
+            _ => String::new(),
+        };
+        invalid("invalid_skill", format!("{}{hint}", e.message))
+    })?;
+    let body = CodeBody {
+        language,
+        code: spec.code,
+    };
+    let detail = SourceDetail {
+        source_ref: None,
+        author: None,
+        version: None,
+        tags: Vec::new(),
+        icon_url: None,
+        body: SourceBody::Code(body),
+    };
+    let digest = digest(&manifest, &detail);
+    Ok(Made {
+        manifest,
+        detail,
+        digest,
+    })
+}
+
+/// sha256 over what runs and what it may use: a change to either is a new
+/// version to approve.
+fn digest(manifest: &Manifest, detail: &SourceDetail) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(serde_json::to_vec(&manifest.capabilities).expect("JSON"));
+    hasher.update(serde_json::to_vec(&manifest.limits).expect("JSON"));
+    hasher.update(serde_json::to_vec(&manifest.abilities).expect("JSON"));
+    hasher.update(serde_json::to_vec(detail).expect("JSON"));
+    hex::encode(hasher.finalize())
+}
+
+/// The interpreter's input for one call: the code, and the caller's input
+/// as arguments (an array: each string as it is, any other value as JSON
+/// text) or as standard input (anything else, as JSON text).
+pub fn interpreter_input(body: &CodeBody, input: &Value) -> Value {
+    let (argv, stdin) = match input {
+        Value::Array(items) => {
+            let argv: Vec<String> = items
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            (argv, String::new())
+        }
+        other => (Vec::new(), other.to_string()),
+    };
+    json!({ "code": body.code, "argv": argv, "stdin": stdin })
+}
+
+fn invalid(code: &'static str, message: impl Into<String>) -> SourceError {
+    SourceError::Invalid {
+        code,
+        message: message.into(),
+    }
+}
+
+fn unusable(code: &'static str, message: impl Into<String>) -> SourceError {
+    SourceError::Unusable {
+        code,
+        message: message.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(code: &str) -> CodeSpec {
+        serde_json::from_value(json!({
+            "name": "echo", "description": "Echoes", "code": code, "language": "python",
+            "network": ["api.example.com"], "limits": {"timeout_ms": 500}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn languages_are_named_and_others_refused_with_why() {
+        assert_eq!(Language::parse("Python").unwrap(), Language::Python);
+        assert_eq!(Language::parse("js").unwrap(), Language::Javascript);
+        let bash = Language::parse("bash").unwrap_err().to_string();
+        assert!(
+            bash.contains("`python` and `javascript`") && bash.contains("host processes"),
+            "{bash}"
+        );
+        let ts = Language::parse("typescript").unwrap_err().to_string();
+        assert!(ts.contains("--lang ts"), "{ts}");
+    }
+
+    #[test]
+    fn the_declaration_uses_the_manifest_names_and_the_digest_follows_code_and_needs() {
+        let a = make(
+            spec("print(1)"),
+            Language::Python,
+            semver::Version::new(1, 0, 0),
+        )
+        .unwrap();
+        assert_eq!(
+            a.manifest.capabilities.network[0].to_string(),
+            "https://api.example.com"
+        );
+        assert_eq!(a.manifest.limits.timeout_ms, Some(500));
+        assert_eq!(a.manifest.abilities[0].name, ABILITY);
+        let b = make(
+            spec("print(2)"),
+            Language::Python,
+            semver::Version::new(1, 0, 0),
+        )
+        .unwrap();
+        assert_ne!(a.digest, b.digest);
+        let mut wider = spec("print(1)");
+        wider.secrets.push("TOKEN".into());
+        let c = make(wider, Language::Python, semver::Version::new(1, 0, 0)).unwrap();
+        assert_ne!(a.digest, c.digest);
+        let bad: Result<CodeSpec, _> = serde_json::from_value(json!({
+            "name": "x", "description": "d", "code": "1", "language": "python", "netwrk": []
+        }));
+        assert!(bad.unwrap_err().to_string().contains("netwrk"));
+    }
+
+    #[test]
+    fn arrays_are_arguments_and_anything_else_is_stdin() {
+        let body = CodeBody {
+            language: Language::Python,
+            code: "x".into(),
+        };
+        let args = interpreter_input(&body, &json!(["a", 1, {"b": true}]));
+        assert_eq!(args["argv"], json!(["a", "1", "{\"b\":true}"]));
+        assert_eq!(args["stdin"], "");
+        let object = interpreter_input(&body, &json!({"path": "/x"}));
+        assert_eq!(object["argv"], json!([]));
+        assert_eq!(object["stdin"], "{\"path\":\"/x\"}");
+    }
+}
