@@ -80,9 +80,19 @@ struct Served {
 }
 
 impl Served {
+    /// On the embedded SQLite.
     fn start(dir: &Path) -> Served {
+        Served::start_on(dir, None)
+    }
+
+    /// On `database` (PostgreSQL) when given.
+    fn start_on(dir: &Path, database: Option<String>) -> Served {
         use std::io::BufRead;
-        let mut child = bin()
+        let mut command = bin();
+        if let Some(url) = database {
+            command.env("SKILLHOST_DATABASE_URL", url);
+        }
+        let mut child = command
             .args([
                 "serve",
                 "--listen",
