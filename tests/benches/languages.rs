@@ -40,7 +40,12 @@ fn summarise(mut samples: Vec<Duration>, wall: Duration) -> Figures {
 
 fn print(label: &str, f: &Figures, base: Option<Duration>, base_name: &str) {
     let ratio = base
-        .map(|b| format!("  = {:>5.1}x {base_name}", f.p50.as_secs_f64() / b.as_secs_f64()))
+        .map(|b| {
+            format!(
+                "  = {:>5.1}x {base_name}",
+                f.p50.as_secs_f64() / b.as_secs_f64()
+            )
+        })
         .unwrap_or_default();
     println!(
         "{label:<40} p50={:>9.2?}  p99={:>9.2?}  calls/s={:>8.0}{ratio}",
@@ -72,7 +77,12 @@ where
     rounds.swap_remove(ROUNDS / 2)
 }
 
-async fn packaged(loader: &Loader, skill: &Arc<LoadedSkill>, input: &Value, calls: usize) -> Figures {
+async fn packaged(
+    loader: &Loader,
+    skill: &Arc<LoadedSkill>,
+    input: &Value,
+    calls: usize,
+) -> Figures {
     let runtime = loader.runtime();
     let policy = Arc::new(
         Policy::resolve(&skill.package.manifest, &Grant::default(), runtime.limits()).unwrap(),
@@ -126,8 +136,14 @@ fn main() {
     rt.block_on(async {
         let loader = Loader::new(f.runtime.clone());
         let rust = f.skill("text-tools").clone();
-        let python = loader.load_bytes(load(&dir, "py-bench.skill.wasm")).await.unwrap();
-        let javascript = loader.load_bytes(load(&dir, "js-bench.skill.wasm")).await.unwrap();
+        let python = loader
+            .load_bytes(load(&dir, "py-bench.skill.wasm"))
+            .await
+            .unwrap();
+        let javascript = loader
+            .load_bytes(load(&dir, "js-bench.skill.wasm"))
+            .await
+            .unwrap();
         let interpreters = Interpreters::load(&loader, &dir.join("interpreters"))
             .await
             .unwrap();
@@ -160,7 +176,11 @@ fn main() {
                     let executed =
                         code::execute(loader, interpreter, body, policy, input, None).await;
                     let output = executed.result.expect("the code skill runs");
-                    assert!(output.body.contains("\"words\": 9") || output.body.contains("\"words\":9"), "{}", output.body);
+                    assert!(
+                        output.body.contains("\"words\": 9") || output.body.contains("\"words\":9"),
+                        "{}",
+                        output.body
+                    );
                 }
             })
             .await;
@@ -177,9 +197,16 @@ fn main() {
                     "language": language.as_str(),
                 }))
                 .unwrap();
-                let made = skillhost::sources::code::make(spec, language, semver::Version::new(1, 0, 0)).unwrap();
+                let made = skillhost::sources::make::code_skill(
+                    spec,
+                    language,
+                    semver::Version::new(1, 0, 0),
+                )
+                .unwrap();
                 assert!(!made.digest.is_empty());
-                let checked = code::check(&loader, interpreter, program(language)).await.unwrap();
+                let checked = code::check(&loader, interpreter, program(language))
+                    .await
+                    .unwrap();
                 assert!(matches!(checked, code::Checked::Compiles));
             })
             .await;

@@ -34,7 +34,7 @@ enum Command {
 }
 
 fn parse_language(text: &str) -> Result<Language, String> {
-    Language::parse(text).map_err(|e| e.to_string())
+    Language::parse(text).map_err(|e| e.message)
 }
 
 /// Each interpreter's sources: (path, text).

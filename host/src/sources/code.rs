@@ -5,13 +5,10 @@
 //! request may declare what the code needs with the manifest's names
 //! (`network`, `fs_read`, `fs_write`, `env`, `secrets`, `limits`); an
 //! admin approves that declaration like any other skill's.
-use super::make::{Made, SourceError};
-use super::{SourceBody, SourceDetail};
 use crate::capability::{Capabilities, GuestPath, LimitRequest, NetworkPattern};
 use crate::manifest::{AbilitySpec, Manifest};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 /// The largest source a code skill may have.
 pub const MAX_CODE_BYTES: usize = 256 * 1024;
@@ -42,15 +39,15 @@ impl Language {
     }
 
     /// The language a request names (`js` and `py` too), or why not.
-    pub fn parse(text: &str) -> Result<Language, SourceError> {
+    pub fn parse(text: &str) -> Result<Language, CodeError> {
         match text.trim().to_ascii_lowercase().as_str() {
             "python" | "py" | "python3" => Ok(Language::Python),
             "javascript" | "js" => Ok(Language::Javascript),
-            "typescript" | "ts" => Err(unusable(
+            "typescript" | "ts" => Err(CodeError::unusable(
                 "unsupported_language",
                 "TypeScript code skills are not supported: send the code as JavaScript (`language: \"javascript\"`), or build a TypeScript skill with `skillhost new NAME --lang ts` and install the component",
             )),
-            other => Err(unusable(
+            other => Err(CodeError::unusable(
                 "unsupported_language",
                 format!(
                     "code skills run in a WebAssembly sandbox, so only languages with an interpreter component are supported: `python` and `javascript`; `{other}` is not one of them{}",
@@ -119,18 +116,18 @@ fn any_input() -> Value {
     })
 }
 
-/// The manifest, detail and digest of the code skill `spec` describes, at
-/// `version`; the language is already checked.
-pub fn make(
+/// The manifest the host writes for the code skill `spec` describes, at
+/// `version`, and what it runs; the manifest is not yet checked.
+pub fn manifest(
     spec: CodeSpec,
     language: Language,
     version: semver::Version,
-) -> Result<Made, SourceError> {
+) -> Result<(Manifest, CodeBody), CodeError> {
     if spec.code.trim().is_empty() {
-        return Err(invalid("invalid_code", "`code` is empty"));
+        return Err(CodeError::invalid("invalid_code", "`code` is empty"));
     }
     if spec.code.len() > MAX_CODE_BYTES {
-        return Err(invalid(
+        return Err(CodeError::invalid(
             "code_too_large",
             format!(
                 "`code` is {} bytes; a code skill's source may be at most {MAX_CODE_BYTES} bytes (package a larger program as a skill with `skillhost build`)",
@@ -139,14 +136,14 @@ pub fn make(
         ));
     }
     if language == Language::Javascript && !spec.env.is_empty() {
-        return Err(unusable(
+        return Err(CodeError::unusable(
             "unsupported_capability",
             "JavaScript code cannot read environment variables (its runtime has no `process.env`): declare `secrets` and read them with `skillhost.secret(name)`, or pass values as arguments",
         ));
     }
     let input_schema = match spec.input_schema {
         Some(schema) if !schema.is_object() => {
-            return Err(invalid(
+            return Err(CodeError::invalid(
                 "invalid_input_schema",
                 "`input_schema` must be a JSON Schema object",
             ));
@@ -173,45 +170,11 @@ pub fn make(
         },
         limits: spec.limits,
     };
-    manifest.check().map_err(|e| {
-        // Seed 003's own example is `my_custom_skill`: say what to send.
-        let hint = match crate::sources::slug(&manifest.name) {
-            Some(slug) if slug != manifest.name && e.message.starts_with("name") => {
-                format!(" (send `{slug}`)")
-            }
-            _ => String::new(),
-        };
-        invalid("invalid_skill", format!("{}{hint}", e.message))
-    })?;
     let body = CodeBody {
         language,
         code: spec.code,
     };
-    let detail = SourceDetail {
-        source_ref: None,
-        author: None,
-        version: None,
-        tags: Vec::new(),
-        icon_url: None,
-        body: SourceBody::Code(body),
-    };
-    let digest = digest(&manifest, &detail);
-    Ok(Made {
-        manifest,
-        detail,
-        digest,
-    })
-}
-
-/// sha256 over what runs and what it may use: a change to either is a new
-/// version to approve.
-fn digest(manifest: &Manifest, detail: &SourceDetail) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(serde_json::to_vec(&manifest.capabilities).expect("JSON"));
-    hasher.update(serde_json::to_vec(&manifest.limits).expect("JSON"));
-    hasher.update(serde_json::to_vec(&manifest.abilities).expect("JSON"));
-    hasher.update(serde_json::to_vec(detail).expect("JSON"));
-    hex::encode(hasher.finalize())
+    Ok((manifest, body))
 }
 
 /// The interpreter's input for one call: the code, and the caller's input
@@ -234,17 +197,35 @@ pub fn interpreter_input(body: &CodeBody, input: &Value) -> Value {
     json!({ "code": body.code, "argv": argv, "stdin": stdin })
 }
 
-fn invalid(code: &'static str, message: impl Into<String>) -> SourceError {
-    SourceError::Invalid {
-        code,
-        message: message.into(),
-    }
+/// Why a code skill's request cannot be made into one: a code and a
+/// message that says what to fix. `unusable` when the request is well
+/// formed but asks for what cannot be (a language, a capability).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CodeError {
+    /// Machine-readable code.
+    pub code: &'static str,
+    /// What is wrong and how to fix it.
+    pub message: String,
+    /// Well formed, but not possible here.
+    pub unusable: bool,
 }
 
-fn unusable(code: &'static str, message: impl Into<String>) -> SourceError {
-    SourceError::Unusable {
-        code,
-        message: message.into(),
+impl CodeError {
+    fn invalid(code: &'static str, message: impl Into<String>) -> CodeError {
+        CodeError {
+            code,
+            message: message.into(),
+            unusable: false,
+        }
+    }
+
+    fn unusable(code: &'static str, message: impl Into<String>) -> CodeError {
+        CodeError {
+            code,
+            message: message.into(),
+            unusable: true,
+        }
     }
 }
 
@@ -274,30 +255,20 @@ mod tests {
     }
 
     #[test]
-    fn the_declaration_uses_the_manifest_names_and_the_digest_follows_code_and_needs() {
-        let a = make(
+    fn the_declaration_uses_the_manifest_names() {
+        let (manifest, body) = manifest(
             spec("print(1)"),
             Language::Python,
             semver::Version::new(1, 0, 0),
         )
         .unwrap();
         assert_eq!(
-            a.manifest.capabilities.network[0].to_string(),
+            manifest.capabilities.network[0].to_string(),
             "https://api.example.com"
         );
-        assert_eq!(a.manifest.limits.timeout_ms, Some(500));
-        assert_eq!(a.manifest.abilities[0].name, ABILITY);
-        let b = make(
-            spec("print(2)"),
-            Language::Python,
-            semver::Version::new(1, 0, 0),
-        )
-        .unwrap();
-        assert_ne!(a.digest, b.digest);
-        let mut wider = spec("print(1)");
-        wider.secrets.push("TOKEN".into());
-        let c = make(wider, Language::Python, semver::Version::new(1, 0, 0)).unwrap();
-        assert_ne!(a.digest, c.digest);
+        assert_eq!(manifest.limits.timeout_ms, Some(500));
+        assert_eq!(manifest.abilities[0].name, ABILITY);
+        assert_eq!(body.code, "print(1)");
         let bad: Result<CodeSpec, _> = serde_json::from_value(json!({
             "name": "x", "description": "d", "code": "1", "language": "python", "netwrk": []
         }));

@@ -8,7 +8,7 @@ use super::fetch::{self, FetchError, FetchPolicy};
 use super::github::{FolderSource, GithubConfig, folder_source};
 use super::registry::{self, RegistryError};
 use super::skill_md::{self, BundleError};
-use super::{SourceBody, SourceDetail, SourceKind, openapi};
+use super::{SourceBody, SourceDetail, SourceKind, code, openapi};
 use crate::capability::{NetworkPattern, Redactor};
 use crate::manifest::{AbilitySpec, Manifest};
 use crate::outbound::Outbound;
@@ -234,6 +234,56 @@ fn description(spec: &SourceSpec, own: Option<&str>, fallback: String) -> String
         .map(str::to_owned)
         .unwrap_or(fallback);
     text.chars().take(1024).collect()
+}
+
+/// A code skill's manifest, detail and digest (seed 003): the digest
+/// covers what runs and what it may use, so a change to either is new
+/// content to approve.
+pub fn code_skill(
+    spec: code::CodeSpec,
+    language: code::Language,
+    version: semver::Version,
+) -> Result<Made, SourceError> {
+    let (manifest, body) = code::manifest(spec, language, version)?;
+    manifest.check().map_err(|e| {
+        // Seed 003's own example is `my_custom_skill`: say what to send.
+        let hint = match super::slug(&manifest.name) {
+            Some(slug) if slug != manifest.name && e.message.starts_with("name") => {
+                format!(" (send `{slug}`)")
+            }
+            _ => String::new(),
+        };
+        invalid("invalid_skill", format!("{}{hint}", e.message))
+    })?;
+    let detail = SourceDetail {
+        source_ref: None,
+        author: None,
+        version: None,
+        tags: Vec::new(),
+        icon_url: None,
+        body: SourceBody::Code(body),
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(serde_json::to_vec(&manifest.capabilities).expect("JSON"));
+    hasher.update(serde_json::to_vec(&manifest.limits).expect("JSON"));
+    hasher.update(serde_json::to_vec(&manifest.abilities).expect("JSON"));
+    hasher.update(serde_json::to_vec(&detail).expect("JSON"));
+    Ok(Made {
+        manifest,
+        detail,
+        digest: hex::encode(hasher.finalize()),
+    })
+}
+
+impl From<code::CodeError> for SourceError {
+    fn from(error: code::CodeError) -> Self {
+        let (code, message) = (error.code, error.message);
+        if error.unusable {
+            SourceError::Unusable { code, message }
+        } else {
+            SourceError::Invalid { code, message }
+        }
+    }
 }
 
 fn digest_of(detail: &SourceDetail) -> String {
@@ -510,4 +560,36 @@ async fn list_tools<C: Credentials>(
     };
     let listed = mcp_client::list_tools(ctx.outbound, &endpoint, &redactor).await;
     Ok(listed.map_err(|e| e.shown()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(code: &str, secrets: &[&str]) -> code::CodeSpec {
+        serde_json::from_value(json!({
+            "name": "echo", "description": "Echoes", "code": code, "language": "python",
+            "secrets": secrets,
+        }))
+        .unwrap()
+    }
+
+    fn made(code: &str, secrets: &[&str]) -> Result<Made, SourceError> {
+        let version = semver::Version::new(1, 0, 0);
+        code_skill(spec(code, secrets), code::Language::Python, version)
+    }
+
+    #[test]
+    fn a_code_skills_digest_follows_its_code_and_its_needs() {
+        let a = made("print(1)", &[]).unwrap();
+        assert_eq!(a.digest, made("print(1)", &[]).unwrap().digest);
+        assert_ne!(a.digest, made("print(2)", &[]).unwrap().digest);
+        assert_ne!(a.digest, made("print(1)", &["TOKEN"]).unwrap().digest);
+        let mut bad = spec("print(1)", &[]);
+        bad.name = "my_custom_skill".into();
+        let error = code_skill(bad, code::Language::Python, semver::Version::new(1, 0, 0));
+        let message = error.err().unwrap().to_string();
+        assert!(message.contains("(send `my-custom-skill`)"), "{message}");
+    }
 }

@@ -14,8 +14,8 @@ use crate::server::error::ApiError;
 use crate::services::AppState;
 use crate::sources::SourceBody;
 use crate::sources::SourceKind;
-use crate::sources::code::{self, CodeBody, CodeSpec, Language};
-use crate::sources::make::Made;
+use crate::sources::code::{CodeBody, CodeSpec, Language};
+use crate::sources::make::{self, Made, SourceError};
 use crate::store::{SkillRow, SkillStatus, StoreError, StoredKind, new_skill, now};
 use serde::Deserialize;
 use serde_json::Value;
@@ -37,14 +37,14 @@ pub(super) async fn create(
 ) -> Result<SkillRow, ApiError> {
     let spec: CodeSpec = serde_json::from_value(body)
         .map_err(|e| ApiError::bad_request("invalid_body", format!("{e}; {CREATE_SHAPE}")))?;
-    let language = Language::parse(&spec.language)?;
+    let language = Language::parse(&spec.language).map_err(SourceError::from)?;
     let tenant = &principal.tenant_id;
     if let Some(existing) = state.store.skill(tenant, &spec.name).await?
         && existing.manifest.name == spec.name
     {
         return Err(exists(&spec.name));
     }
-    let made = code::make(spec, language, semver::Version::new(1, 0, 0))?;
+    let made = make::code_skill(spec, language, semver::Version::new(1, 0, 0))?;
     compiles(state, &made).await?;
     let mut row = new_skill(
         tenant,
@@ -146,7 +146,7 @@ pub(super) async fn update(
         )
     })?;
     let language = match &change.language {
-        Some(text) => Language::parse(text)?,
+        Some(text) => Language::parse(text).map_err(SourceError::from)?,
         None => old.language,
     };
     let manifest = &current.manifest;
@@ -172,7 +172,7 @@ pub(super) async fn update(
     };
     let mut version = manifest.version.clone();
     version.patch += 1;
-    let made = code::make(spec, language, version)?;
+    let made = make::code_skill(spec, language, version)?;
     if made.digest == current.digest {
         return Ok(Updated {
             skill: current,
