@@ -758,3 +758,84 @@ fn a_python_skill_installs_is_approved_and_answers_over_rest() {
     let _ = Command::new("kill").arg(server.id().to_string()).status();
     let _ = server.wait();
 }
+
+#[test]
+fn third_party_packages_are_bundled_and_native_code_is_refused() {
+    let dir = work_dir("lang-deps");
+    // A pure-Python package from requirements.txt; an npm package, which
+    // the build installs (no node_modules beforehand) and bundles.
+    for (name, ability, input, expected) in [
+        (
+            "py-deps",
+            "ascii",
+            r#"{"text":"Crème brûlée"}"#,
+            serde_json::json!("Creme brulee"),
+        ),
+        (
+            "js-deps",
+            "millis",
+            r#"{"duration":"2h"}"#,
+            serde_json::json!({"ms": 7_200_000}),
+        ),
+    ] {
+        let skill = copy_test_guest(&dir, name);
+        assert!(!skill.join("node_modules").exists());
+        let out = build_language_skill(&dir, &skill, name);
+        let (code, report) = run_json(&dir, &out, ability, input, &[]);
+        assert_eq!(
+            (code, &report["output"]),
+            (Some(0), &expected),
+            "{name}: {report}"
+        );
+    }
+
+    // Native code is refused by the build, naming the package.
+    let py = copy_test_guest(&dir, "py-deps");
+    std::fs::write(py.join("requirements.txt"), "markupsafe==3.0.2\n").unwrap();
+    let js = copy_test_guest(&dir, "js-deps");
+    // The first build's lockfile and modules go: this is another package.json.
+    std::fs::remove_file(js.join("package-lock.json")).unwrap();
+    std::fs::remove_dir_all(js.join("node_modules")).unwrap();
+    let addon = js.join("vendor/addon");
+    std::fs::create_dir_all(&addon).unwrap();
+    std::fs::write(
+        addon.join("package.json"),
+        r#"{"name":"addon","version":"1.0.0","main":"index.js"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        addon.join("binding.gyp"),
+        r#"{"targets":[{"target_name":"addon","sources":["addon.cc"]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        addon.join("index.js"),
+        "module.exports = require('./build/Release/addon.node');\n",
+    )
+    .unwrap();
+    std::fs::write(
+        js.join("package.json"),
+        r#"{"name":"js-deps","private":true,"type":"module","dependencies":{"ms":"2.1.3","addon":"file:./vendor/addon"}}"#,
+    )
+    .unwrap();
+    for (skill, expected) in [
+        (
+            &py,
+            "requirements.txt installs native code, which a Python skill cannot load: markupsafe/",
+        ),
+        (
+            &js,
+            "npm packages with native code cannot run in a JavaScript skill (it has no Node.js and loads no .node addons): addon;",
+        ),
+    ] {
+        let result = run(bin()
+            .arg("build")
+            .arg(skill)
+            .arg("--data-dir")
+            .arg(dir.join("data"))
+            .env("SKILLHOST_TOOLCHAINS", toolchains()));
+        assert_eq!(result.status.code(), Some(1), "{}", text(&result.stdout));
+        let stderr = text(&result.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+}

@@ -63,6 +63,7 @@ pub(super) fn componentize(
 ) -> Result<Vec<u8>, CliError> {
     let tools = toolchain::js_tools()?;
     let bin = tools.join("node_modules/.bin");
+    install_dependencies(dir)?;
     let work = std::fs::canonicalize(dir)?.join("target/js");
     std::fs::create_dir_all(work.join("wit"))?;
     std::fs::write(work.join("wit/skill.wit"), WIT)?;
@@ -118,4 +119,84 @@ pub(super) fn componentize(
     componentize.arg("-o").arg(&out);
     toolchain::run(&mut componentize, "componentize-js")?;
     Ok(std::fs::read(&out)?)
+}
+
+/// The skill's npm dependencies (its package.json's `dependencies`),
+/// installed into its node_modules when missing or older than package.json
+/// (`npm ci` with a lockfile), without their install scripts; then refused
+/// when one carries native code, which a component cannot load.
+fn install_dependencies(dir: &Path) -> Result<(), CliError> {
+    let package_json = dir.join("package.json");
+    let Ok(text) = std::fs::read_to_string(&package_json) else {
+        return Ok(());
+    };
+    let package: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::new(format!("{}: {e}", package_json.display())))?;
+    let dependencies: Vec<String> = package["dependencies"]
+        .as_object()
+        .map(|d| d.keys().cloned().collect())
+        .unwrap_or_default();
+    if dependencies.is_empty() {
+        return Ok(());
+    }
+    let modules = dir.join("node_modules");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let stale = match (modified(&modules), modified(&package_json)) {
+        (Some(installed), Some(declared)) => installed < declared,
+        _ => true,
+    };
+    if stale {
+        let verb = if dir.join("package-lock.json").is_file() {
+            "ci"
+        } else {
+            "install"
+        };
+        toolchain::run(
+            Command::new("npm")
+                .args([
+                    verb,
+                    "--omit=dev",
+                    "--ignore-scripts",
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                ])
+                .current_dir(dir),
+            &format!("npm {verb} (the skill's dependencies)"),
+        )?;
+    }
+    let mut native = Vec::new();
+    for name in &dependencies {
+        let package = modules.join(name);
+        if package.join("binding.gyp").is_file() || has_addon(&package)? {
+            native.push(name.clone());
+        }
+    }
+    if native.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::new(format!(
+        "npm packages with native code cannot run in a JavaScript skill (it has no Node.js and loads no .node addons): {}; use a pure-JavaScript package instead",
+        native.join(", ")
+    )))
+}
+
+/// Whether `dir` holds a compiled Node.js addon (a `.node` file).
+fn has_addon(dir: &Path) -> Result<bool, CliError> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(false);
+    };
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "node") && path.is_file() {
+            return Ok(true);
+        }
+        if path.is_dir()
+            && path.file_name().is_some_and(|n| n != "node_modules")
+            && has_addon(&path)?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
