@@ -1218,3 +1218,125 @@ async fn every_new_write_surface_refuses_missing_wrong_and_foreign_credentials()
         r.text
     );
 }
+
+/// Seed 003's code skills on a server without interpreters (the tests that
+/// run code are in host/tests/languages.rs): every refusal is precise and
+/// stores nothing.
+#[tokio::test]
+async fn code_skills_are_refused_precisely_where_they_cannot_run() {
+    let server = TestServer::start("code-refusals").await;
+    let admin = server.tenant("acme").await;
+    server.agent(&admin, "bot").await;
+    let reader = server.token(&admin, &["skills:read"]).await;
+    let create = |token: Option<String>, body: Value| {
+        let server = &server;
+        async move {
+            server
+                .request(
+                    "POST",
+                    "/api/agents/bot/skills",
+                    token.as_deref(),
+                    Some(body),
+                )
+                .await
+        }
+    };
+    let code =
+        json!({"name": "shout", "description": "Shouts", "code": "print(1)", "language": "python"});
+    for (token, status) in [
+        (None, 401),
+        (Some("shk_wrong".to_owned()), 401),
+        (Some(reader), 403),
+    ] {
+        let r = create(token, code.clone()).await;
+        assert_eq!(r.status, status, "{}", r.text);
+    }
+    let admin = Some(admin);
+    let r = create(admin.clone(), code.clone()).await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (422, Some("language_unavailable")),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("skillhost interpreters install"),
+        "{}",
+        r.text
+    );
+    for (body, status, error_code, says) in [
+        (
+            json!({"name": "sh", "description": "d", "code": "echo hi", "language": "bash"}),
+            422,
+            "unsupported_language",
+            "host processes",
+        ),
+        (
+            json!({"name": "ts", "description": "d", "code": "1", "language": "typescript"}),
+            422,
+            "unsupported_language",
+            "--lang ts",
+        ),
+        (
+            json!({"name": "x", "description": "d", "code": "  ", "language": "python"}),
+            400,
+            "invalid_code",
+            "`code` is empty",
+        ),
+        (
+            json!({"name": "x", "description": "d", "code": "x".repeat(300 * 1024), "language": "python"}),
+            400,
+            "code_too_large",
+            "at most 262144 bytes",
+        ),
+        (
+            json!({"name": "x", "description": "d", "code": "1", "language": "javascript", "env": ["HOME"]}),
+            422,
+            "unsupported_capability",
+            "process.env",
+        ),
+        (
+            json!({"name": "x", "description": "d", "code": "1", "language": "python", "network": ["ftp://x"]}),
+            400,
+            "invalid_body",
+            "scheme",
+        ),
+        (
+            json!({"name": "x", "description": "d", "code": "1", "language": "python", "input_schema": "no"}),
+            400,
+            "invalid_input_schema",
+            "JSON Schema object",
+        ),
+        (
+            json!({"name": "x", "description": "d", "code": 1, "language": "python"}),
+            400,
+            "invalid_body",
+            "a code skill is {name, description, code, language}",
+        ),
+    ] {
+        let r = create(admin.clone(), body).await;
+        assert_eq!(
+            (r.status, r.json["code"].as_str()),
+            (status, Some(error_code)),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.json["error"].as_str().unwrap().contains(says),
+            "{says}: {}",
+            r.text
+        );
+    }
+    let r = server
+        .request("GET", "/api/skills?status=all", admin.as_deref(), None)
+        .await;
+    assert_eq!(
+        r.json["skills"],
+        json!([]),
+        "nothing was stored: {}",
+        r.text
+    );
+}
