@@ -151,41 +151,69 @@ async fn authorize_integration(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    if let Some(refused) = check_origin(&state, &parts.headers) {
-        return refused;
+    match admit_integration(&state, &mut parts).await {
+        Ok(caller) => {
+            parts.extensions.insert(caller);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Err(refusal) => refused_after_reading(body, refusal).await,
+    }
+}
+
+async fn admit_integration(
+    state: &AppState,
+    parts: &mut axum::http::request::Parts,
+) -> Result<integration::IntegrationCaller, Response> {
+    if let Some(refused) = check_origin(state, &parts.headers) {
+        return Err(refused);
     }
     let path = parts.uri.path().to_owned();
-    let Ok(Path(id)) = Path::<String>::from_request_parts(&mut parts, &state).await else {
-        return error_response(&ApiError::NotFound("MCP server"));
+    let Ok(Path(id)) = Path::<String>::from_request_parts(parts, state).await else {
+        return Err(error_response(&ApiError::NotFound("MCP server")));
     };
     let kind = crate::server::skillsets::access::Kind::McpServer;
-    let integration =
-        match crate::server::skillsets::access::authenticate(&state, kind, &id, &parts.headers)
-            .await
-        {
-            Ok(Some(i)) => i,
-            Ok(None) => {
-                let error = ApiError::Unauthorized(
-                    "send this MCP server's access token as `Authorization: Bearer <token>`",
-                );
-                return unauthorized(&parts.headers, &path, &error);
-            }
-            Err(e) => return error_response(&e),
-        };
+    let integration = match crate::server::skillsets::access::authenticate(
+        state,
+        kind,
+        &id,
+        &parts.headers,
+    )
+    .await
+    {
+        Ok(Some(i)) => i,
+        Ok(None) => {
+            let error = ApiError::Unauthorized(
+                "send this MCP server's access token as `Authorization: Bearer <token>`",
+            );
+            return Err(unauthorized(&parts.headers, &path, &error));
+        }
+        Err(e) => return Err(error_response(&e)),
+    };
     let skillset = match state
         .store
         .skillset(&integration.tenant_id, &integration.skillset_id)
         .await
     {
         Ok(Some(s)) => s,
-        Ok(None) => return error_response(&ApiError::NotFound("skillset")),
-        Err(e) => return error_response(&e.into()),
+        Ok(None) => return Err(error_response(&ApiError::NotFound("skillset"))),
+        Err(e) => return Err(error_response(&e.into())),
     };
-    parts.extensions.insert(integration::IntegrationCaller {
+    Ok(integration::IntegrationCaller {
         integration,
         skillset,
-    });
-    next.run(Request::from_parts(parts, body)).await
+    })
+}
+
+/// The most of a refused request's body read before answering.
+const REFUSED_BODY_READ: usize = 1 << 20;
+
+/// A refusal answered before the body was read: the body is read first (up
+/// to a bound). Closing a connection with unread bytes resets it, and a
+/// client still sending its body then sees "disconnected" instead of the
+/// 401 or 404.
+async fn refused_after_reading(body: axum::body::Body, refusal: Response) -> Response {
+    let _ = axum::body::to_bytes(body, REFUSED_BODY_READ).await;
+    refusal
 }
 
 /// Origin, token, scope and agent, checked before rmcp runs. Another
@@ -193,31 +221,43 @@ async fn authorize_integration(
 /// tool list.
 async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    if let Some(refused) = check_origin(&state, &parts.headers) {
-        return refused;
+    match admit_agent(&state, &mut parts).await {
+        Ok(caller) => {
+            parts.extensions.insert(caller);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Err(refusal) => refused_after_reading(body, refusal).await,
+    }
+}
+
+async fn admit_agent(
+    state: &AppState,
+    parts: &mut axum::http::request::Parts,
+) -> Result<McpCaller, Response> {
+    if let Some(refused) = check_origin(state, &parts.headers) {
+        return Err(refused);
     }
     let path = parts.uri.path().to_owned();
-    let principal = match Principal::from_request_parts(&mut parts, &state).await {
+    let principal = match Principal::from_request_parts(parts, state).await {
         Ok(p) => p,
-        Err(e) => return unauthorized(&parts.headers, &path, &e),
+        Err(e) => return Err(unauthorized(&parts.headers, &path, &e)),
     };
     if let Err(e) = principal.require("skills:read") {
-        return error_response(&e);
+        return Err(error_response(&e));
     }
-    let Ok(Path(key)) = Path::<String>::from_request_parts(&mut parts, &state).await else {
-        return error_response(&ApiError::NotFound("agent"));
+    let Ok(Path(key)) = Path::<String>::from_request_parts(parts, state).await else {
+        return Err(error_response(&ApiError::NotFound("agent")));
     };
     // An agent a bound token may not act as is absent, as another
     // tenant's is.
     let agent = match state.store.agent(&principal.tenant_id, &key).await {
         Ok(Some(agent)) if principal.may_act_as(&agent) => agent,
-        Ok(_) => return error_response(&ApiError::NotFound("agent")),
-        Err(e) => return error_response(&e.into()),
+        Ok(_) => return Err(error_response(&ApiError::NotFound("agent"))),
+        Err(e) => return Err(error_response(&e.into())),
     };
-    parts.extensions.insert(McpCaller {
+    Ok(McpCaller {
         tenant_id: principal.tenant_id,
         agent,
         admitted_at: state.store.change_generation(),
-    });
-    next.run(Request::from_parts(parts, body)).await
+    })
 }
