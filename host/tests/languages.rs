@@ -32,14 +32,19 @@ fn copy_skill(dir: &Path, folder: &str) -> PathBuf {
     skill
 }
 
-/// `skillhost build DIR` with the tests' tool chains; the packaged skill.
-fn build_language_skill(dir: &Path, skill: &Path, name: &str) -> PathBuf {
-    let result = run(bin()
+/// `skillhost build SKILL` with the tests' tool chains, as it ended.
+fn build(dir: &Path, skill: &Path) -> std::process::Output {
+    run(bin()
         .arg("build")
         .arg(skill)
         .arg("--data-dir")
         .arg(dir.join("data"))
-        .env("SKILLHOST_TOOLCHAINS", toolchains()));
+        .env("SKILLHOST_TOOLCHAINS", toolchains()))
+}
+
+/// `skillhost build DIR` with the tests' tool chains; the packaged skill.
+fn build_language_skill(dir: &Path, skill: &Path, name: &str) -> PathBuf {
+    let result = build(dir, skill);
     assert_succeeds(&result);
     let out = skill.join(format!("dist/{name}.skill.wasm"));
     assert!(out.is_file(), "{}", text(&result.stdout));
@@ -828,12 +833,7 @@ fn third_party_packages_are_bundled_and_native_code_is_refused() {
             "npm packages with native code cannot run in a JavaScript skill (it has no Node.js and loads no .node addons): addon;",
         ),
     ] {
-        let result = run(bin()
-            .arg("build")
-            .arg(skill)
-            .arg("--data-dir")
-            .arg(dir.join("data"))
-            .env("SKILLHOST_TOOLCHAINS", toolchains()));
+        let result = build(&dir, skill);
         assert_eq!(result.status.code(), Some(1), "{}", text(&result.stdout));
         let stderr = text(&result.stderr);
         assert!(stderr.contains(expected), "{stderr}");

@@ -10,6 +10,7 @@
 use serde_json::json;
 use skillhost::capability::{Grant, Policy};
 use skillhost::runtime::{Call, LoadedSkill, Runtime};
+use skillhost_tests::figures::{Figures, summarise};
 use skillhost_tests::{fixture, new_runtime};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,22 +23,6 @@ const SPAWNS: usize = 1_000;
 const FETCHES: usize = 3_000;
 /// Rounds per sandbox configuration.
 const ROUNDS: usize = 5;
-
-struct Figures {
-    p50: Duration,
-    p99: Duration,
-    per_sec: f64,
-}
-
-fn summarise(mut samples: Vec<Duration>, wall: Duration) -> Figures {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q) as usize];
-    Figures {
-        p50: at(0.50),
-        p99: at(0.99),
-        per_sec: samples.len() as f64 / wall.as_secs_f64(),
-    }
-}
 
 fn print(label: &str, threads: usize, f: &Figures) {
     println!(

@@ -14,6 +14,7 @@ use skillhost::ability::code::{self, Interpreters};
 use skillhost::capability::{Grant, Policy};
 use skillhost::runtime::{Call, LoadedSkill, Loader};
 use skillhost::sources::code::{CodeBody, CodeSpec, Language};
+use skillhost_tests::figures::{Figures, summarise};
 use skillhost_tests::fixture;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,22 +22,6 @@ use std::time::{Duration, Instant};
 
 /// Rounds per configuration; the median round is printed.
 const ROUNDS: usize = 3;
-
-struct Figures {
-    p50: Duration,
-    p99: Duration,
-    per_sec: f64,
-}
-
-fn summarise(mut samples: Vec<Duration>, wall: Duration) -> Figures {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q) as usize];
-    Figures {
-        p50: at(0.50),
-        p99: at(0.99),
-        per_sec: samples.len() as f64 / wall.as_secs_f64(),
-    }
-}
 
 fn print(label: &str, f: &Figures, base: Option<Duration>, base_name: &str) {
     let ratio = base

@@ -14,6 +14,7 @@ use std::sync::{Arc, OnceLock};
 pub use skillhost_guests as guests;
 
 pub mod backend;
+pub mod figures;
 pub mod http;
 pub mod mcp;
 pub mod upstream;

@@ -2,7 +2,7 @@
 //! interpreters (built once per interpreter source by `skillhost
 //! interpreters install` with the pinned tool chains), driven by curl and
 //! the official MCP Python SDK.
-use super::{EchoServer, toolchains};
+use super::{EchoServer, curl, toolchains};
 use crate::common::{assert_succeeds, bin, run, text, work_dir};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -119,18 +119,20 @@ impl Served {
 
     /// A request with curl (a client nobody here wrote): status and body.
     fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-        let mut curl = Command::new("curl");
-        curl.args(["-s", "-w", "\n%{http_code}", "-X", method])
-            .arg(format!("{}{path}", self.addr))
-            .args(["-H", &format!("Authorization: Bearer {token}")]);
-        if let Some(body) = body {
-            curl.args(["-H", "Content-Type: application/json", "--data-binary"])
-                .arg(body.to_string());
+        let url = format!("{}{path}", self.addr);
+        match body {
+            Some(body) => {
+                let body = body.to_string();
+                let args = [
+                    "-H",
+                    "Content-Type: application/json",
+                    "--data-binary",
+                    &body,
+                ];
+                curl(method, &url, token, &args)
+            }
+            None => curl(method, &url, token, &[]),
         }
-        let out = text(&curl.output().expect("curl runs").stdout);
-        let (json, status) = out.rsplit_once('\n').expect("a status line");
-        let json = serde_json::from_str(json).unwrap_or(Value::Null);
-        (status.trim().parse().expect("a status"), json)
     }
 
     fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
