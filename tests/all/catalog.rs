@@ -795,10 +795,19 @@ async fn seed_003_create_update_install_and_delete() {
     );
     let r = server.request("GET", path, Some(&admin), None).await;
     assert_eq!(r.json["description"], "Slugs and such");
-    for body in [json!({}), json!({"code": "#!/bin/bash"})] {
-        let r = server.request("PUT", path, Some(&admin), Some(body)).await;
-        assert_eq!(r.status, 400, "{}", r.text);
-    }
+    let r = server
+        .request("PUT", path, Some(&admin), Some(json!({})))
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    // Code is for code skills; a component takes a new version.
+    let body = json!({"code": "#!/bin/bash"});
+    let r = server.request("PUT", path, Some(&admin), Some(body)).await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (422, Some("not_a_code_skill")),
+        "{}",
+        r.text
+    );
     assert_eq!(
         server
             .request(

@@ -134,7 +134,7 @@ pub(super) async fn update(
         return Err(ApiError::Unprocessable {
             code: "not_a_code_skill",
             message: format!(
-                "`{}` is a {} skill, not a code skill: send a new version of its component, or change its description",
+                "`{}` is not a code skill (its kind is `{}`): send a new version of its component, or change its description",
                 current.manifest.name, current.kind
             ),
         });
