@@ -7,5 +7,5 @@
 #   SKILLHOST_SOAK_SECONDS=300 tests/benches/soak.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo build --release -p skillhost
+cargo build --profile bench -p skillhost  # shares the bench build's artifacts
 SKILLHOST_BIN="$PWD/target/release/skillhost" cargo bench -p skillhost-tests --bench soak
