@@ -1,7 +1,9 @@
 //! Loaded skills by digest: compiled (or read from the on-disk cache) once
 //! per node, then shared by every call. At most [`MAX_LOADED`] stay loaded;
 //! the least recently used one is dropped first, and loads again from the
-//! compile cache (about a millisecond) when it is next called. A skill's
+//! compile cache (about a millisecond) when it is next called. Compiling
+//! takes at most half the cores at a time, so installs under load leave
+//! the calls the rest. A skill's
 //! packaged documents (for `skill_query`) are read from its stored bytes
 //! without compiling, and kept by digest the same way. Reading stored
 //! bytes is the caller's ([`crate::services::Services::component`]).
@@ -19,6 +21,9 @@ pub const MAX_LOADED: usize = 512;
 #[derive(Clone)]
 pub struct Loader {
     runtime: Runtime,
+    /// Loads (compiles, mostly) that may run at once: half the cores, so
+    /// installs under load never take every core from the calls.
+    loading: Arc<tokio::sync::Semaphore>,
     capacity: usize,
     loaded: Arc<Mutex<HashMap<String, Entry>>>,
     clock: Arc<AtomicU64>,
@@ -45,8 +50,10 @@ impl Loader {
 
     /// Wraps a runtime, keeping up to `capacity` (at least 1) skills loaded.
     pub fn with_capacity(runtime: Runtime, capacity: usize) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Loader {
             runtime,
+            loading: Arc::new(tokio::sync::Semaphore::new((cores / 2).max(1))),
             capacity: capacity.max(1),
             loaded: Arc::default(),
             clock: Arc::default(),
@@ -75,9 +82,15 @@ impl Loader {
     /// Loads `bytes` off the async threads (compiling is CPU-bound).
     pub async fn load_bytes(&self, bytes: Vec<u8>) -> Result<Arc<LoadedSkill>, crate::LoadError> {
         let runtime = self.runtime.clone();
+        let permit = self
+            .loading
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
         let skill = tokio::task::spawn_blocking(move || runtime.load(&bytes))
             .await
             .expect("load task")?;
+        drop(permit);
         let mut loaded = self.loaded.lock().expect("loader lock");
         if loaded.len() >= self.capacity
             && !loaded.contains_key(&skill.package.digest)
