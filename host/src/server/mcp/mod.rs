@@ -151,13 +151,8 @@ async fn authorize_integration(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    match admit_integration(&state, &mut parts).await {
-        Ok(caller) => {
-            parts.extensions.insert(caller);
-            next.run(Request::from_parts(parts, body)).await
-        }
-        Err(refusal) => refused_after_reading(body, refusal).await,
-    }
+    let admitted = admit_integration(&state, &mut parts).await;
+    pass(parts, body, admitted, next).await
 }
 
 async fn admit_integration(
@@ -204,6 +199,23 @@ async fn admit_integration(
     })
 }
 
+/// An admitted caller goes on to rmcp with its extension; a refusal is
+/// answered once the body is read.
+async fn pass<C: Clone + Send + Sync + 'static>(
+    mut parts: axum::http::request::Parts,
+    body: axum::body::Body,
+    admitted: Result<C, Response>,
+    next: Next,
+) -> Response {
+    match admitted {
+        Ok(caller) => {
+            parts.extensions.insert(caller);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Err(refusal) => refused_after_reading(body, refusal).await,
+    }
+}
+
 /// The most of a refused request's body read before answering.
 const REFUSED_BODY_READ: usize = 1 << 20;
 
@@ -221,13 +233,8 @@ async fn refused_after_reading(body: axum::body::Body, refusal: Response) -> Res
 /// tool list.
 async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    match admit_agent(&state, &mut parts).await {
-        Ok(caller) => {
-            parts.extensions.insert(caller);
-            next.run(Request::from_parts(parts, body)).await
-        }
-        Err(refusal) => refused_after_reading(body, refusal).await,
-    }
+    let admitted = admit_agent(&state, &mut parts).await;
+    pass(parts, body, admitted, next).await
 }
 
 async fn admit_agent(
