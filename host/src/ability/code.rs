@@ -9,7 +9,9 @@
 use super::outcome::{Executed, Failure};
 use crate::capability::Policy;
 use crate::error::InvokeError;
-use crate::runtime::{Call, Invocation, LoadedSkill, Loader, Output, OutputKind, SessionScope};
+use crate::runtime::{
+    Call, Invocation, LoadedSkill, Loader, Output, OutputKind, SessionScope, tail,
+};
 use crate::sources::code::{self, CodeBody, Language};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -151,24 +153,13 @@ pub async fn execute(
 /// command skill.
 const STDERR_KEPT: usize = 64 << 10;
 
-fn tail(mut text: String, max: usize) -> String {
-    if text.len() > max {
-        let mut start = text.len() - max;
-        while !text.is_char_boundary(start) {
-            start += 1;
-        }
-        text.drain(..start);
-    }
-    text
-}
-
 fn executed(mut invocation: Invocation) -> Executed {
     let mut stderr = std::mem::take(&mut invocation.stderr);
     let result = match invocation.outcome {
         Ok(output) => match serde_json::from_str::<Ran>(&output.body) {
             Ok(ran) => {
                 if ran.exit_code == 0 {
-                    stderr = tail(ran.stderr, STDERR_KEPT);
+                    stderr = tail(&ran.stderr, STDERR_KEPT).to_owned();
                     Ok(Output {
                         kind: OutputKind::Text,
                         body: ran.stdout,
@@ -178,7 +169,7 @@ fn executed(mut invocation: Invocation) -> Executed {
                     let message = crate::runtime::stderr_summary(&ran.stderr, ran.exit_code);
                     // A failed program's account is all it wrote, as seed
                     // 003's error `output`: its stdout, then its stderr.
-                    stderr = tail(ran.stdout + &ran.stderr, STDERR_KEPT);
+                    stderr = tail(&(ran.stdout + &ran.stderr), STDERR_KEPT).to_owned();
                     // A program that failed after the guard refused its
                     // request failed for that refusal, as an SDK skill's
                     // `failed` does: the category says so and names it.

@@ -53,11 +53,7 @@ pub(super) async fn skill(services: &Services, call: SkillCall<'_>) -> Result<Ex
         session,
         ..
     } = call;
-    if let Some(grant) = &skill.grant
-        && (!grant.secrets.is_empty() || !grant.inject.is_empty())
-    {
-        credentials::supply_grant(services, tenant_id, grant, &mut policy).await?;
-    }
+    supply_secrets(services, tenant_id, skill, &mut policy).await?;
     let loaded = services.component(tenant_id, &skill.digest).await?;
     let invocation = services
         .loader
@@ -73,6 +69,22 @@ pub(super) async fn skill(services: &Services, call: SkillCall<'_>) -> Result<Ex
         )
         .await;
     Ok(component::executed(invocation))
+}
+
+/// The secrets and injections the skill's grant binds, opened into
+/// `policy` for a guest in the sandbox (a component or a code skill).
+async fn supply_secrets(
+    services: &Services,
+    tenant_id: &str,
+    skill: &SkillRow,
+    policy: &mut Policy,
+) -> Result<(), Internal> {
+    match &skill.grant {
+        Some(grant) if !grant.secrets.is_empty() || !grant.inject.is_empty() => {
+            credentials::supply_grant(services, tenant_id, grant, policy).await
+        }
+        _ => Ok(()),
+    }
 }
 
 async fn source_call(services: &Services, call: SkillCall<'_>) -> Result<Executed, Internal> {
@@ -94,11 +106,7 @@ async fn source_call(services: &Services, call: SkillCall<'_>) -> Result<Execute
                 }
             };
             let mut policy = call.policy;
-            if let Some(grant) = &skill.grant
-                && (!grant.secrets.is_empty() || !grant.inject.is_empty())
-            {
-                credentials::supply_grant(services, call.tenant_id, grant, &mut policy).await?;
-            }
+            supply_secrets(services, call.tenant_id, skill, &mut policy).await?;
             Ok(code::execute(
                 &services.loader,
                 interpreter,

@@ -624,7 +624,8 @@ fn with_panic(trap: &str, stderr: &str) -> String {
     }
 }
 
-fn tail(s: &str, max: usize) -> &str {
+/// The last `max` bytes of `s`, from a character boundary.
+pub(crate) fn tail(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }

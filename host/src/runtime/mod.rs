@@ -18,7 +18,7 @@ mod state;
 pub use config::RuntimeConfig;
 pub use engine::{EPOCH_TICK, PoolSize};
 pub use invoke::{Call, Invocation, Output, OutputKind, Receipt};
-pub(crate) use invoke::{schema_problems, stderr_summary, unique_id};
+pub(crate) use invoke::{schema_problems, stderr_summary, tail, unique_id};
 pub use loader::{Loader, MAX_LOADED};
 pub use sandbox::Runtime;
 pub use session::{

@@ -505,7 +505,7 @@ fn code_skills_run_like_commands_in_python_and_javascript() {
         ADMIN,
         json!({
             "name": "py-snoop", "description": "Snoops", "language": "python",
-            "code": "import os, socket\nprint(sorted(os.environ))\nfor probe in (lambda: open('/etc/passwd').read(), lambda: os.listdir('/'), lambda: socket.create_connection(('127.0.0.1', 22))):\n    try:\n        probe()\n        print('reached')\n    except Exception as e:\n        print('refused:', type(e).__name__)\n"
+            "code": "import os, socket, skillhost\nprint(sorted(os.environ))\nfor probe in (lambda: open('/etc/passwd').read(), lambda: os.listdir('/'), lambda: socket.create_connection(('127.0.0.1', 22)), lambda: skillhost.secret('API_TOKEN')):\n    try:\n        probe()\n        print('reached')\n    except Exception as e:\n        print('refused:', type(e).__name__)\n"
         }),
     );
     assert_eq!(status, 201, "{reply}");
@@ -515,7 +515,9 @@ fn code_skills_run_like_commands_in_python_and_javascript() {
         output.starts_with("[]\n") && !output.contains("reached"),
         "{output}"
     );
-    assert_eq!(output.matches("refused:").count(), 3, "{output}");
+    // Files, the root, a socket, and a secret it did not declare.
+    assert_eq!(output.matches("refused:").count(), 4, "{output}");
+    assert!(output.contains("refused: Denied"), "{output}");
     let (status, reply) = create(
         &server,
         ADMIN,
