@@ -65,6 +65,7 @@ where
 async fn packaged(
     loader: &Loader,
     skill: &Arc<LoadedSkill>,
+    ability: &'static str,
     input: &Value,
     calls: usize,
 ) -> Figures {
@@ -76,7 +77,7 @@ async fn packaged(
         let policy = policy.clone();
         async move {
             let call = Call {
-                ability: "word_count",
+                ability,
                 input,
                 session: None,
             };
@@ -134,14 +135,37 @@ fn main() {
             .unwrap();
         let input = json!({"text": "the quick brown fox\njumps over the lazy dog"});
 
+        // `SKILLHOST_BENCH_ONLY=javascript:noop` (or python:word_count, …)
+        // calls just that, for ten seconds, to be profiled.
+        if let Ok(only) = std::env::var("SKILLHOST_BENCH_ONLY") {
+            let (language, ability) = only.split_once(':').expect("language:ability");
+            let skill = if language == "python" { &python } else { &javascript };
+            let ability: &'static str = Box::leak(ability.to_owned().into_boxed_str());
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let input = if ability == "noop" { json!({}) } else { input };
+            let mut calls = 0;
+            while Instant::now() < deadline {
+                packaged(&loader, skill, ability, &input, 100).await;
+                calls += 100 * (ROUNDS + 1);
+            }
+            println!("{only}: {calls} calls");
+            return;
+        }
         println!("== one fresh store + instance per call, 1 thread (release build) ==");
-        let rust_figures = packaged(&loader, &rust, &input, 20_000).await;
+        let rust_figures = packaged(&loader, &rust, "word_count", &input, 20_000).await;
         print("rust text-tools.word_count", &rust_figures, None, "");
         let base = Some(rust_figures.p50);
-        let js_figures = packaged(&loader, &javascript, &input, 3_000).await;
+        let js_figures = packaged(&loader, &javascript, "word_count", &input, 3_000).await;
         print("javascript js-bench.word_count", &js_figures, base, "rust");
-        let py_figures = packaged(&loader, &python, &input, 1_000).await;
+        let py_figures = packaged(&loader, &python, "word_count", &input, 1_000).await;
         print("python py-bench.word_count", &py_figures, base, "rust");
+        // What a call costs before the ability does anything: the floor
+        // each language's runtime sets.
+        let empty = json!({});
+        let js_noop = packaged(&loader, &javascript, "noop", &empty, 3_000).await;
+        print("javascript js-bench.noop", &js_noop, base, "rust");
+        let py_noop = packaged(&loader, &python, "noop", &empty, 1_000).await;
+        print("python py-bench.noop", &py_noop, base, "rust");
 
         println!("== the same program as a code skill (interpreter + source) ==");
         for (language, packaged, calls) in [

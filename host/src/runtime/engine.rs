@@ -56,6 +56,11 @@ pub fn build(pool: PoolSize) -> wasmtime::Result<Engine> {
     pooling.table_keep_resident(64 << 10);
     pooling.pagemap_scan(Enabled::Auto);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
+    // For profiling guests with `perf`: names their compiled functions in
+    // /tmp/perf-PID.map. Off by default (it writes a file per process).
+    if std::env::var_os("SKILLHOST_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     Engine::new(&config)
 }
 

@@ -14,3 +14,5 @@ ability(
     bytes: new TextEncoder().encode(text).length,
   }),
 );
+
+ability({ name: 'noop', description: 'Does nothing.' }, () => 'ok');

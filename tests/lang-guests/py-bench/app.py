@@ -11,3 +11,9 @@ def word_count(text: str) -> dict:
         "characters": len(text),
         "bytes": len(text.encode()),
     }
+
+
+@ability
+def noop() -> str:
+    """Does nothing."""
+    return "ok"
