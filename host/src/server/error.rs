@@ -143,19 +143,37 @@ impl ApiError {
     }
 }
 
+/// `{"success": true}`: what seed 001 answers for a change with nothing
+/// more to say.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Success {
+    /// Always `true`.
+    pub success: bool,
+}
+
+impl Success {
+    /// The one value.
+    pub const TRUE: Success = Success { success: true };
+}
+
+/// The body of every error answer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong and how to fix it, for people.
+    pub error: String,
+    /// The same, for programs: `not_found`, `forbidden`, `invalid_body`, …
+    pub code: &'static str,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let mut message = self.to_string();
+        let mut error = self.to_string();
         // Seed 001's bodies capitalise: `{ "error": "Skill not found" }`.
-        if let Some(first) = message.get(..1) {
-            message = first.to_uppercase() + &message[1..];
+        if let Some(first) = error.get(..1) {
+            error = first.to_uppercase() + &error[1..];
         }
-        (
-            status,
-            Json(serde_json::json!({ "error": message, "code": code })),
-        )
-            .into_response()
+        (status, Json(ErrorBody { error, code })).into_response()
     }
 }
 

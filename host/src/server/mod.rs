@@ -2,7 +2,8 @@
 //! `agents/`, `skillsets/`, `skillserver/`, `mcp/`, `admin/`, `ops/`), each
 //! with its own `router()`, merged in [`app`]. Calls go through
 //! [`crate::invocation`]; the shared pieces are leaves every surface may
-//! use: `error`, `auth`, `request`, `cursor`, `fields`, `lookup`. `app` is separate from [`serve`] so tests
+//! use: `error`, `auth`, `request`, `cursor`, `fields`, `lookup`. `openapi`
+//! completes the contract the surfaces' routers collect from their handlers. `app` is separate from [`serve`] so tests
 //! can drive it, and `serve` takes its listener and shutdown signal so tests
 //! bind port 0.
 mod admin;
@@ -15,6 +16,7 @@ mod error;
 mod fields;
 mod lookup;
 mod mcp;
+mod openapi;
 mod ops;
 mod request;
 mod skillserver;
@@ -30,6 +32,9 @@ pub use ops::{DEFAULT_TENANT, Upgraded, bootstrap, preload, upgrade_grants};
 pub use request::MAX_BODY_BYTES;
 
 use axum::Router;
+use axum::http::header::CONTENT_TYPE;
+use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use std::future::Future;
@@ -41,14 +46,25 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The router with every surface and the middleware.
 pub fn app(state: AppState) -> Router {
     crate::telemetry::recorder();
-    let routes = Router::new()
-        .merge(mcp::router(state.clone()))
+    let (rest, document) = OpenApiRouter::with_openapi(openapi::base())
         .merge(ops::router())
         .merge(admin::router())
         .merge(agents::router())
         .merge(catalog::router())
         .merge(skillsets::router())
         .merge(skillserver::router())
+        .split_for_parts();
+    let document = axum::body::Bytes::from(openapi::render(&openapi::finish(document)));
+    let routes = Router::new()
+        .merge(mcp::router(state.clone()))
+        .merge(rest)
+        .route(
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { ([(CONTENT_TYPE, "application/json")], document) }
+            }),
+        )
         // A route layer: the request series are labelled by matched route.
         .route_layer(ops::metrics::Track)
         .fallback(|| async { ApiError::NotFound("route") })

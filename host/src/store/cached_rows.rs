@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// An API token without its secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenRecord {
     /// Id.

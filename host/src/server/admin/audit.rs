@@ -7,12 +7,13 @@ use crate::services::AppState;
 use crate::store::{AuditQuery, normalize_time};
 use axum::extract::{Query, State};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/api/audit", get(list))
         .route("/api/audit/approvals", get(approvals))
 }

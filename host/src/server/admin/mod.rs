@@ -9,10 +9,10 @@ mod tokens;
 pub use secrets::prepare_secrets;
 
 use crate::services::AppState;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(tenants::router())
         .merge(tokens::router())
         .merge(secrets::router())

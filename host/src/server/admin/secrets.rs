@@ -11,12 +11,13 @@ use crate::store::{NewSecret, SecretKind, SecretRow, Store, StoreError, referenc
 use crate::vault::Vault;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/api/v1/secret/create", post(create))
         .route("/api/v1/secret/list", get(list))
         .route("/api/v1/secret/{id}/fetch", get(fetch))

@@ -8,12 +8,13 @@ use crate::services::AppState;
 use crate::store::{AssignmentRow, StoreError, TaskRow};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/api/tasks", get(list))
         .route("/api/tasks/{id}/approve", post(approve))
         .route("/api/tasks/{id}/deny", post(deny))

@@ -10,12 +10,13 @@ use crate::store::{ApprovalRecord, StoreError};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, patch};
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/api/tenants", get(list).post(create))
         .route("/api/tenants/{id}", patch(update))
         .route("/api/volumes", get(volumes))

@@ -3,37 +3,70 @@
 //! one agent or runner (`agentId`): it then acts only as that principal
 //! (see `crate::server::auth`).
 use crate::server::auth::{Principal, SCOPES, hash_token, new_secret};
-use crate::server::error::{ApiError, JsonBody};
+use crate::server::error::{ApiError, ErrorBody, JsonBody, Success};
+use crate::store::TokenRecord;
 use crate::services::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/tokens", get(list).post(create))
-        .route("/api/tokens/{id}", delete(revoke))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(revoke))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 struct NewToken {
+    /// A label, 1-128 characters.
     name: String,
+    /// One or more of `skills:read`, `skills:write`, `admin`.
     scopes: Vec<String>,
     /// Id or name of the agent or runner the token is bound to.
     #[serde(default)]
     agent_id: Option<String>,
 }
 
+/// A token as minted: its secret appears here and never again.
+#[derive(Serialize, ToSchema)]
+struct Minted {
+    token: MintedToken,
+}
+
+#[derive(Serialize, ToSchema)]
+struct MintedToken {
+    #[serde(flatten)]
+    record: TokenRecord,
+    /// The bearer secret (`sk_…`).
+    secret: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Tokens {
+    tokens: Vec<TokenRecord>,
+    total: usize,
+}
+
+/// Mints a token of the caller's tenant.
+#[utoipa::path(post, path = "/api/tokens", tag = "tokens",
+    request_body = NewToken,
+    responses(
+        (status = 201, description = "Minted", body = Minted),
+        (status = 404, description = "`agentId` names no agent or runner of this tenant", body = ErrorBody),
+        (status = 422, description = "An agent-bound token asked for `admin`", body = ErrorBody),
+    ),
+    security(("bearer" = ["admin"])))]
 async fn create(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(body): JsonBody<NewToken>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Minted>), ApiError> {
     principal.require("admin")?;
     let name = body.name.trim();
     if name.is_empty() || name.len() > 128 {
@@ -100,29 +133,38 @@ async fn create(
         agent_id = record.agent_id.as_deref().unwrap_or("-"),
         "token created"
     );
-    let mut token = serde_json::to_value(&record).expect("JSON");
-    token["secret"] = Value::String(secret);
-    Ok((StatusCode::CREATED, Json(json!({ "token": token }))))
+    let token = MintedToken { record, secret };
+    Ok((StatusCode::CREATED, Json(Minted { token })))
 }
 
+/// Lists the tenant's tokens, without their secrets.
+#[utoipa::path(get, path = "/api/tokens", tag = "tokens",
+    responses((status = 200, description = "The tenant's tokens", body = Tokens)),
+    security(("bearer" = ["admin"])))]
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Tokens>, ApiError> {
     principal.require("admin")?;
     let tokens = state.store.list_tokens(&principal.tenant_id).await?;
-    Ok(Json(json!({ "tokens": tokens, "total": tokens.len() })))
+    let total = tokens.len();
+    Ok(Json(Tokens { tokens, total }))
 }
 
+/// Revokes a token; it stops working at once.
+#[utoipa::path(delete, path = "/api/tokens/{id}", tag = "tokens",
+    params(("id" = String, Path, description = "The token's id")),
+    responses((status = 200, description = "Revoked", body = Success)),
+    security(("bearer" = ["admin"])))]
 async fn revoke(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Success>, ApiError> {
     principal.require("admin")?;
     if !state.store.revoke_token(&principal.tenant_id, &id).await? {
         return Err(ApiError::NotFound("token"));
     }
     tracing::info!(token_id = %id, "token revoked");
-    Ok(Json(json!({ "success": true })))
+    Ok(Json(Success::TRUE))
 }

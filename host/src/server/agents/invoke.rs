@@ -13,12 +13,13 @@ use crate::services::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/agents/{agent}/skills/{skill}/invoke", post(invoke))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().route("/api/agents/{agent}/skills/{skill}/invoke", post(invoke))
 }
 
 #[derive(Deserialize)]

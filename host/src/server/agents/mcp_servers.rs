@@ -23,14 +23,15 @@ use crate::store::{Agent, ApprovalRecord, McpServerRow, StoreError, new_id, now}
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     let base = "/api/agents/{agent}/mcp";
-    Router::new()
+    OpenApiRouter::new()
         .route(&format!("{base}/servers"), get(list).post(create))
         .route(&format!("{base}/servers/{{server}}"), delete(remove))
         .route(&format!("{base}/servers/{{server}}/approve"), post(approve))

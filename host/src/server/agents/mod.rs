@@ -11,12 +11,13 @@ mod skillsets;
 
 use crate::server::auth::AgentRoute;
 use crate::services::AppState;
-use axum::{Extension, Router};
+use axum::Extension;
+use utoipa_axum::router::OpenApiRouter;
 
 /// Every route here acts as the agent or runner its path names (or lists
 /// the ones the caller may act as), so a token bound to one may reach them.
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(crud::router())
         .merge(skills::router())
         .merge(attachments::router())

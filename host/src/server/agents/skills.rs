@@ -21,7 +21,8 @@ use crate::store::{AssignmentRow, SkillRow};
 use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -34,8 +35,8 @@ const SKILL_WIT: &str = include_str!("../../../../wit/skill.wit");
 const CATALOG_WRITE: &str =
     "install or change catalog skills, which every agent of the tenant shares";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/api/agents/{agent}/skills", get(list).post(create))
         .route("/api/agents/{agent}/skills/install", post(install_from_url))
         .route(

@@ -13,11 +13,12 @@ use crate::store::AbilityStatus;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, put};
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
 use serde_json::{Value, json};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/api/agents/{agent}/skillsets", get(list))
         .route(
             "/api/agents/{agent}/skillsets/{skillset}",

@@ -9,11 +9,11 @@ pub(crate) mod sources;
 pub(crate) mod view;
 
 use crate::services::AppState;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 use axum::routing::get;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(skills::router())
         .merge(install::router())
         .route("/api/skills/browse", get(browse::browse))

@@ -20,7 +20,7 @@
 //! `surface` come from enums (see `invocation::audit`).
 use crate::server::error::ApiError;
 use crate::services::AppState;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -33,8 +33,8 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 use subtle::ConstantTimeEq;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/metrics", get(render))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().route("/metrics", get(render))
 }
 
 async fn render(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {

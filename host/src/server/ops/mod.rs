@@ -11,10 +11,10 @@ pub use preload::preload;
 pub use upgrade::{Upgraded, upgrade_grants};
 
 use crate::services::AppState;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(health::router())
         .merge(metrics::router())
 }

@@ -13,13 +13,14 @@ use crate::store::{AbilityDeclaration, AbilityRow, ApprovalRecord, StoreError, n
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     let base = "/api/v1/skillset/{skillset}/ability";
-    Router::new()
+    OpenApiRouter::new()
         .route(&format!("{base}/create"), post(create))
         .route(&format!("{base}/list"), get(list))
         .route(&format!("{base}/export"), get(list))

@@ -10,12 +10,13 @@ use crate::services::AppState;
 use crate::store::SkillsetRow;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/api/v1/skillset/create", post(create))
         .route("/api/v1/skillset/list", get(list))
         .route("/api/v1/skillset/{id}/fetch", get(fetch))

@@ -12,15 +12,16 @@ use crate::services::AppState;
 use crate::store::{IntegrationRow, NewIntegration};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The management endpoints of every kind.
-pub fn router() -> Router<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     [Kind::SkillServer, Kind::McpServer]
         .into_iter()
-        .fold(Router::new(), |router, kind| {
+        .fold(OpenApiRouter::new(), |router, kind| {
             let base = format!("/api/v1/integration/{}", kind.as_str());
             router
                 .route(

@@ -7,10 +7,10 @@ mod integrations;
 pub(crate) mod interface;
 
 use crate::services::AppState;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(crud::router())
         .merge(abilities::router())
         .merge(integrations::router())
