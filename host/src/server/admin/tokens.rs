@@ -25,12 +25,27 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(rename_all = "camelCase")]
 struct NewToken {
     /// A label, 1-128 characters.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     name: String,
     /// One or more of `skills:read`, `skills:write`, `admin`.
+    #[schema(min_items = 1, value_type = Vec<ScopeName>)]
     scopes: Vec<String>,
     /// Id or name of the agent or runner the token is bound to.
     #[serde(default)]
     agent_id: Option<String>,
+}
+
+/// A scope, as the schema of a new token's `scopes` lists them (the
+/// handler checks against `SCOPES` itself, to name the valid ones).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+enum ScopeName {
+    #[schema(rename = "skills:read")]
+    SkillsRead,
+    #[schema(rename = "skills:write")]
+    SkillsWrite,
+    #[schema(rename = "admin")]
+    Admin,
 }
 
 /// A token as minted: its secret appears here and never again.
@@ -154,7 +169,10 @@ async fn list(
 /// Revokes a token; it stops working at once.
 #[utoipa::path(delete, path = "/api/tokens/{id}", tag = "tokens",
     params(("id" = String, Path, description = "The token's id")),
-    responses((status = 200, description = "Revoked", body = Success)),
+    responses(
+        (status = 200, description = "Revoked", body = Success),
+        (status = 409, description = "The operator's token, which only a restart replaces", body = ErrorBody),
+    ),
     security(("bearer" = ["admin"])))]
 async fn revoke(
     State(state): State<AppState>,
@@ -162,6 +180,17 @@ async fn revoke(
     Path(id): Path<String>,
 ) -> Result<Json<Success>, ApiError> {
     principal.require("admin")?;
+    // Revoked, the operator's token would lock the operator out of every
+    // tenant until a restart; it is replaced by restarting with a new one.
+    let tokens = state.store.list_tokens(&principal.tenant_id).await?;
+    if tokens.iter().any(|t| t.id == id && t.operator) {
+        return Err(ApiError::Conflict {
+            code: "operator_token",
+            message: "the operator's token cannot be revoked through the API: restart \
+                      the server with a new --admin-token to replace it"
+                .into(),
+        });
+    }
     if !state.store.revoke_token(&principal.tenant_id, &id).await? {
         return Err(ApiError::NotFound("token"));
     }
