@@ -8,7 +8,7 @@ use serde_json::Value;
 use sqlx::Row;
 
 /// One decision.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApprovalRecord {
     /// Id.

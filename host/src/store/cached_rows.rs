@@ -171,7 +171,7 @@ impl AssignmentRow {
 }
 
 /// How a secret's value is rendered where it is used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SecretKind {
     /// As is.
@@ -218,7 +218,7 @@ impl SecretKind {
 }
 
 /// A secret as the API shows it: everything but the value.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretRow {
     /// Id.

@@ -2,36 +2,75 @@
 //! agent, skill, outcome and time, newest first, with cursor paging.
 use crate::server::auth::Principal;
 use crate::server::cursor;
-use crate::server::error::ApiError;
+use crate::server::error::{ApiError, ErrorBody, QueryParams};
 use crate::services::AppState;
-use crate::store::{AuditQuery, normalize_time};
-use axum::extract::{Query, State};
-use axum::routing::get;
+use crate::store::{ApprovalRecord, AuditQuery, InvocationRow, normalize_time};
+use axum::extract::State;
 use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa_axum::routes;
+
+// A cursor's pattern says what `cursor::decode::<2>` accepts (two printable
+// ASCII parts, hex-encoded, joined by a newline), so that the document's
+// "valid" cursors are not refused; it is no promise about their content.
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/api/audit", get(list))
-        .route("/api/audit/approvals", get(approvals))
+        .routes(routes!(list))
+        .routes(routes!(approvals))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ApprovalParams {
+    /// `nextCursor` from the previous page, unchanged.
+    #[param(pattern = "^(?:[2-7][0-9a-f])*0a(?:[2-7][0-9a-f])*$")]
     cursor: Option<String>,
+    /// Page size, 100 when absent.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
-/// Every approval, refusal and grant change of the tenant, newest first:
-/// who, which digest, which grant (never a secret's value).
+/// One page of the approvals trail.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct Approvals {
+    approvals: Vec<ApprovalRecord>,
+    /// The next page's `cursor`; null on the last page.
+    #[schema(required = true)]
+    next_cursor: Option<String>,
+}
+
+/// One page of the invocation records.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct Invocations {
+    invocations: Vec<InvocationRow>,
+    /// Records on this page.
+    count: usize,
+    /// The next page's `cursor`; null on the last page.
+    #[schema(required = true)]
+    next_cursor: Option<String>,
+}
+
+/// Every approval, refusal and grant change of the tenant, newest first.
+///
+/// Who, which digest, which grant (never a secret's value).
+#[utoipa::path(get, path = "/api/audit/approvals", tag = "audit",
+    params(ApprovalParams),
+    responses(
+        (status = 200, description = "One page, newest first", body = Approvals),
+        (status = 400, description = "`limit` out of range (`invalid_limit`), or a `cursor` that is not a `nextCursor` (`invalid_cursor`)", body = ErrorBody),
+    ),
+    security(("bearer" = ["admin"])))]
 async fn approvals(
     State(state): State<AppState>,
     principal: Principal,
-    Query(p): Query<ApprovalParams>,
-) -> Result<Json<Value>, ApiError> {
+    QueryParams(p): QueryParams<ApprovalParams>,
+) -> Result<Json<Approvals>, ApiError> {
     principal.require("admin")?;
     let limit = cursor::page_limit(p.limit)?;
     let before = p
@@ -52,18 +91,33 @@ async fn approvals(
     } else {
         None
     };
-    Ok(Json(json!({ "approvals": records, "nextCursor": next })))
+    Ok(Json(Approvals {
+        approvals: records,
+        next_cursor: next,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct Params {
+    /// Only this agent's calls: its id or name.
     agent: Option<String>,
+    /// Only this skill's calls: its id or name.
     skill: Option<String>,
+    /// Only calls with this outcome: `success` or an error category.
     outcome: Option<String>,
+    /// Only calls at or after this time (RFC 3339).
+    #[param(format = DateTime)]
     since: Option<String>,
+    /// Only calls before this time (RFC 3339).
+    #[param(format = DateTime)]
     until: Option<String>,
+    /// `nextCursor` from the previous page, unchanged.
+    #[param(pattern = "^(?:[2-7][0-9a-f])*0a(?:[2-7][0-9a-f])*$")]
     cursor: Option<String>,
+    /// Page size, 100 when absent.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -80,11 +134,19 @@ fn time_param(name: &str, value: Option<String>) -> Result<Option<String>, ApiEr
         .transpose()
 }
 
+/// The tenant's invocation records, newest first, filtered.
+#[utoipa::path(get, path = "/api/audit", tag = "audit",
+    params(Params),
+    responses(
+        (status = 200, description = "One page, newest first", body = Invocations),
+        (status = 400, description = "`since`/`until` not RFC 3339 (`invalid_time`), `limit` out of range (`invalid_limit`), or a `cursor` that is not a `nextCursor` (`invalid_cursor`)", body = ErrorBody),
+    ),
+    security(("bearer" = ["admin"])))]
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
-    Query(p): Query<Params>,
-) -> Result<Json<Value>, ApiError> {
+    QueryParams(p): QueryParams<Params>,
+) -> Result<Json<Invocations>, ApiError> {
     principal.require("admin")?;
     let limit = cursor::page_limit(p.limit)?;
     let query = AuditQuery {
@@ -112,7 +174,9 @@ async fn list(
     } else {
         None
     };
-    Ok(Json(
-        json!({ "invocations": rows, "count": rows.len(), "nextCursor": next }),
-    ))
+    Ok(Json(Invocations {
+        count: rows.len(),
+        invocations: rows,
+        next_cursor: next,
+    }))
 }

@@ -4,25 +4,26 @@
 use crate::capability::MIN_REDACTED_LEN;
 use crate::server::auth::Principal;
 use crate::server::cursor::ListParams;
-use crate::server::error::{ApiError, JsonBody, QueryParams};
+use crate::server::error::{ApiError, ErrorBody, JsonBody, QueryParams};
 use crate::server::fields::check_meta;
 use crate::services::AppState;
 use crate::store::{NewSecret, SecretKind, SecretRow, Store, StoreError, reference_name};
 use crate::vault::Vault;
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
 use axum::Json;
-use utoipa_axum::router::OpenApiRouter;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/api/v1/secret/create", post(create))
-        .route("/api/v1/secret/list", get(list))
-        .route("/api/v1/secret/{id}/fetch", get(fetch))
-        .route("/api/v1/secret/{id}/update", post(update))
-        .route("/api/v1/secret/{id}/delete", post(delete))
+        .routes(routes!(create))
+        .routes(routes!(list))
+        .routes(routes!(fetch))
+        .routes(routes!(update))
+        .routes(routes!(delete))
 }
 
 /// Moves the first release's inline grant values into tenant secrets and
@@ -55,36 +56,68 @@ pub async fn prepare_secrets(store: &Store, vault: &Vault) -> Result<(), StoreEr
 /// Longest value accepted: credentials, not documents.
 const MAX_VALUE_BYTES: usize = 16 << 10;
 
-#[derive(Deserialize)]
+// The schemas below state `check_name` and `check_value`'s rules, so that
+// what the document calls valid is accepted. A value's limit is in bytes
+// (UTF-8), which JSON Schema cannot count: `maxLength` is the ASCII case.
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewSecretBody {
+    /// 1-128 characters, at least one an ASCII letter or digit.
+    #[schema(min_length = 1, max_length = 128, pattern = "[A-Za-z0-9]")]
     name: String,
+    /// 4 to 16384 bytes, no control characters; `user:password` for `basic`.
+    #[schema(min_length = 4, max_length = 16384, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     value: String,
+    /// How the value is rendered where it is used; `plain` when absent.
     #[serde(default, rename = "type")]
     kind: Option<SecretKind>,
     #[serde(default)]
     description: Option<String>,
+    /// Free metadata.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     meta: Option<Value>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct SecretChanges {
+    /// 1-128 characters, at least one an ASCII letter or digit.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 128, pattern = "[A-Za-z0-9]")]
     name: Option<String>,
+    /// 4 to 16384 bytes, no control characters; `user:password` for `basic`.
     #[serde(default)]
+    #[schema(min_length = 4, max_length = 16384, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     value: Option<String>,
+    /// A new rendering; `basic` needs a `user:password` value.
     #[serde(default, rename = "type")]
     kind: Option<SecretKind>,
     #[serde(default)]
     description: Option<String>,
+    /// Free metadata, replacing the old.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     meta: Option<Value>,
+}
+
+/// The secret a change was made to.
+#[derive(Serialize, ToSchema)]
+struct SecretId {
+    id: String,
+}
+
+/// A page of the tenant's secrets, without their values.
+#[derive(Serialize, ToSchema)]
+struct Secrets {
+    items: Vec<SecretRow>,
 }
 
 fn check_name(name: &str) -> Result<(), ApiError> {
-    if name.is_empty() || name.len() > 128 || reference_name(name).is_empty() {
+    // Characters, as the message (and the schema's `maxLength`) say.
+    let length = name.chars().count();
+    if length == 0 || length > 128 || reference_name(name).is_empty() {
         return Err(ApiError::bad_request(
             "invalid_name",
             "a secret name is 1-128 characters with at least one letter or digit",
@@ -128,11 +161,20 @@ fn name_taken(name: &str) -> ApiError {
     }
 }
 
+/// Creates a tenant secret; its value is never shown again.
+#[utoipa::path(post, path = "/api/v1/secret/create", tag = "secrets",
+    request_body = NewSecretBody,
+    responses(
+        (status = 200, description = "Created", body = SecretId),
+        (status = 400, description = "A body that is not JSON of this shape (`invalid_body`), or a name, value or `meta` the schema describes but the body breaks (`invalid_name`, `invalid_value` — a `basic` value without a colon, or over 16384 bytes — `invalid_meta`)", body = ErrorBody),
+        (status = 409, description = "A secret with the same `${SECRET_…}` reference exists: names that differ only in case or punctuation collide (`secret_exists`)", body = ErrorBody),
+    ),
+    security(("bearer" = ["admin"])))]
 async fn create(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(body): JsonBody<NewSecretBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SecretId>, ApiError> {
     principal.require("admin")?;
     check_name(&body.name)?;
     let kind = body.kind.unwrap_or(SecretKind::Plain);
@@ -155,21 +197,33 @@ async fn create(
             other => other.into(),
         })?;
     tracing::info!(secret_id = %secret.id, "secret created");
-    Ok(Json(json!({ "id": secret.id })))
+    Ok(Json(SecretId { id: secret.id }))
 }
 
+/// Lists the tenant's secrets, without their values.
+#[utoipa::path(get, path = "/api/v1/secret/list", tag = "secrets",
+    params(
+        ("cursor" = Option<String>, Query, description = "The id of the last secret of the previous page"),
+        ("take" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 50 when absent"),
+        ("order" = Option<String>, Query, pattern = "^(asc|desc)$", description = "By creation: `desc` (the default) or `asc`"),
+    ),
+    responses(
+        (status = 200, description = "One page", body = Secrets),
+        (status = 400, description = "`take` out of range (`invalid_take`), an unknown `order` (`invalid_order`), or a `cursor` that is not the id of one of the tenant's secrets (`invalid_cursor`)", body = ErrorBody),
+    ),
+    security(("bearer" = ["admin"])))]
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
     QueryParams(params): QueryParams<ListParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Secrets>, ApiError> {
     principal.require("admin")?;
     let page = params.page(&state, "secrets", &principal.tenant_id).await?;
     let items = state
         .store
         .list_secrets(&principal.tenant_id, &page)
         .await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Secrets { items }))
 }
 
 async fn find(state: &AppState, principal: &Principal, id: &str) -> Result<SecretRow, ApiError> {
@@ -180,6 +234,11 @@ async fn find(state: &AppState, principal: &Principal, id: &str) -> Result<Secre
         .ok_or(ApiError::NotFound("secret"))
 }
 
+/// A secret's name, reference, type and metadata; never its value.
+#[utoipa::path(get, path = "/api/v1/secret/{id}/fetch", tag = "secrets",
+    params(("id" = String, Path, description = "The secret's id")),
+    responses((status = 200, description = "The secret, without its value", body = SecretRow)),
+    security(("bearer" = ["admin"])))]
 async fn fetch(
     State(state): State<AppState>,
     principal: Principal,
@@ -189,12 +248,22 @@ async fn fetch(
     Ok(Json(find(&state, &principal, &id).await?))
 }
 
+/// Changes a secret's name, value, type, description or metadata.
+#[utoipa::path(post, path = "/api/v1/secret/{id}/update", tag = "secrets",
+    params(("id" = String, Path, description = "The secret's id")),
+    request_body = SecretChanges,
+    responses(
+        (status = 200, description = "Changed", body = SecretId),
+        (status = 400, description = "A body that is not JSON of this shape (`invalid_body`), or a name, value or `meta` the body breaks the rules of (`invalid_name`, `invalid_value` — also `type: basic` when the value, new or stored, has no colon — `invalid_meta`)", body = ErrorBody),
+        (status = 409, description = "Another secret has the same `${SECRET_…}` reference (`secret_exists`)", body = ErrorBody),
+    ),
+    security(("bearer" = ["admin"])))]
 async fn update(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<SecretChanges>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SecretId>, ApiError> {
     principal.require("admin")?;
     let mut secret = find(&state, &principal, &id).await?;
     if let Some(name) = body.name {
@@ -229,18 +298,23 @@ async fn update(
             other => other.into(),
         })?;
     tracing::info!(secret_id = %secret.id, "secret updated");
-    Ok(Json(json!({ "id": secret.id })))
+    Ok(Json(SecretId { id: secret.id }))
 }
 
+/// Deletes a secret.
+#[utoipa::path(post, path = "/api/v1/secret/{id}/delete", tag = "secrets",
+    params(("id" = String, Path, description = "The secret's id")),
+    responses((status = 200, description = "Deleted", body = SecretId)),
+    security(("bearer" = ["admin"])))]
 async fn delete(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SecretId>, ApiError> {
     principal.require("admin")?;
     if !state.store.delete_secret(&principal.tenant_id, &id).await? {
         return Err(ApiError::NotFound("secret"));
     }
     tracing::info!(secret_id = %id, "secret deleted");
-    Ok(Json(json!({ "id": id })))
+    Ok(Json(SecretId { id }))
 }

@@ -3,41 +3,70 @@
 //! request assigns the skill to the agent. An agent's `skills:read` token
 //! can ask but never decide.
 use crate::server::auth::Principal;
-use crate::server::error::{ApiError, QueryParams};
+use crate::server::error::{ApiError, ErrorBody, QueryParams};
+use crate::server::request::MAX_BODY_BYTES;
 use crate::services::AppState;
 use crate::store::{AssignmentRow, StoreError, TaskRow};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
+use axum::http::StatusCode;
 use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/api/tasks", get(list))
-        .route("/api/tasks/{id}/approve", post(approve))
-        .route("/api/tasks/{id}/deny", post(deny))
+        .routes(routes!(list))
+        .routes(routes!(approve))
+        .routes(routes!(deny))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TaskParams {
+    /// Only tasks in this state.
     #[serde(default)]
+    #[param(pattern = "^(pending|approved|denied)$")]
     status: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+/// An admin's decision; the body may also be empty.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Decision {
+    /// Why, for the agent and the audit.
     #[serde(default)]
     note: Option<String>,
 }
 
+#[derive(Serialize, ToSchema)]
+struct Tasks {
+    tasks: Vec<TaskRow>,
+    total: usize,
+}
+
+/// The task as decided.
+#[derive(Serialize, ToSchema)]
+struct Decided {
+    task: TaskRow,
+}
+
+/// Lists what the tenant's agents asked for.
+#[utoipa::path(get, path = "/api/tasks", tag = "tasks",
+    params(TaskParams),
+    responses(
+        (status = 200, description = "The tasks, in the state asked for", body = Tasks),
+        (status = 400, description = "`status` is not pending, approved or denied (`invalid_status`)", body = ErrorBody),
+    ),
+    security(("bearer" = ["admin"])))]
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
     QueryParams(params): QueryParams<TaskParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Tasks>, ApiError> {
     principal.require("admin")?;
     if let Some(s) = params.status.as_deref()
         && !["pending", "approved", "denied"].contains(&s)
@@ -51,7 +80,8 @@ async fn list(
         .store
         .list_tasks(&principal.tenant_id, params.status.as_deref())
         .await?;
-    Ok(Json(json!({ "tasks": tasks, "total": tasks.len() })))
+    let total = tasks.len();
+    Ok(Json(Tasks { tasks, total }))
 }
 
 async fn pending(state: &AppState, principal: &Principal, id: &str) -> Result<TaskRow, ApiError> {
@@ -69,16 +99,30 @@ async fn pending(state: &AppState, principal: &Principal, id: &str) -> Result<Ta
     Ok(task)
 }
 
-fn body(bytes: &[u8]) -> Result<Decision, ApiError> {
+/// The decision in a body that may be empty. Read as bytes rather than
+/// with `JsonBody` because an empty body, without a content type, is the
+/// common case.
+fn body(raw: Result<Bytes, BytesRejection>) -> Result<Decision, ApiError> {
+    // axum's own rejection would answer in plain text, not `{error, code}`.
+    let bytes = raw.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(MAX_BODY_BYTES)
+        } else {
+            ApiError::bad_request("invalid_body", rejection.body_text())
+        }
+    })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Decision::default());
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::bad_request(
-            "invalid_body",
-            format!("expected {{\"note\"?: string}}: {e}"),
-        )
-    })
+    // `null` says "no note" as well as an empty body does.
+    serde_json::from_slice::<Option<Decision>>(&bytes)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| {
+            ApiError::bad_request(
+                "invalid_body",
+                format!("expected {{\"note\"?: string}}: {e}"),
+            )
+        })
 }
 
 async fn decide(
@@ -87,7 +131,7 @@ async fn decide(
     task: &TaskRow,
     status: &str,
     note: Option<&str>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Decided>, ApiError> {
     if !state
         .store
         .decide_task(
@@ -105,18 +149,33 @@ async fn decide(
         });
     }
     tracing::info!(task_id = %task.id, status, "task decided");
-    let task = state.store.task(&principal.tenant_id, &task.id).await?;
-    Ok(Json(json!({ "task": task })))
+    // Gone only if its agent was deleted meanwhile (tasks go with it).
+    let task = state
+        .store
+        .task(&principal.tenant_id, &task.id)
+        .await?
+        .ok_or(ApiError::NotFound("task"))?;
+    Ok(Json(Decided { task }))
 }
 
+/// Approves a task: a skill request assigns the skill to the agent.
+#[utoipa::path(post, path = "/api/tasks/{id}/approve", tag = "tasks",
+    params(("id" = String, Path, description = "The task's id")),
+    request_body = Option<Decision>,
+    responses(
+        (status = 200, description = "Approved", body = Decided),
+        (status = 404, description = "No such task, or the skill a skill request names is gone", body = ErrorBody),
+        (status = 409, description = "The task was already decided (`task_decided`)", body = ErrorBody),
+    ),
+    security(("bearer" = ["admin"])))]
 async fn approve(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    raw: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Json<Decided>, ApiError> {
     principal.require("admin")?;
-    let decision = body(&raw)?;
+    let decision = body(raw)?;
     let task = pending(&state, &principal, &id).await?;
     if task.kind == "skill_request" {
         let skill = state
@@ -145,14 +204,23 @@ async fn approve(
     .await
 }
 
+/// Denies a task.
+#[utoipa::path(post, path = "/api/tasks/{id}/deny", tag = "tasks",
+    params(("id" = String, Path, description = "The task's id")),
+    request_body = Option<Decision>,
+    responses(
+        (status = 200, description = "Denied", body = Decided),
+        (status = 409, description = "The task was already decided (`task_decided`)", body = ErrorBody),
+    ),
+    security(("bearer" = ["admin"])))]
 async fn deny(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    raw: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Json<Decided>, ApiError> {
     principal.require("admin")?;
-    let decision = body(&raw)?;
+    let decision = body(raw)?;
     let task = pending(&state, &principal, &id).await?;
     decide(
         &state,

@@ -18,13 +18,13 @@
 //! router's pattern (or `unmatched`), `method` one of seven or `OTHER`,
 //! `status` a code the handlers answer with; `kind`, `outcome` and
 //! `surface` come from enums (see `invocation::audit`).
-use crate::server::error::ApiError;
+use crate::server::error::{ApiError, ErrorBody};
 use crate::services::AppState;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use metrics::{Counter, Histogram};
 use std::future::Future;
 use std::pin::Pin;
@@ -34,9 +34,23 @@ use std::time::Instant;
 use subtle::ConstantTimeEq;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().route("/metrics", get(render))
+    OpenApiRouter::new().routes(routes!(render))
 }
 
+/// The Prometheus exposition's content type.
+const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The server's metrics, in the Prometheus text format.
+///
+/// Open, unless the server was started with `--metrics-token`: then that
+/// token (not an API token) is needed as a bearer token.
+#[utoipa::path(get, path = "/metrics", tag = "metrics",
+    responses(
+        (status = 200, description = "The series, in the Prometheus text format 0.0.4",
+            body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"),
+        (status = 401, description = "The server has a metrics token and the request does not carry it", body = ErrorBody),
+    ),
+    security((), ("bearer" = [])))]
 async fn render(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(expected) = &state.options.metrics_token {
         let given = headers
@@ -59,10 +73,7 @@ async fn render(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     metrics::gauge!("skillhost_audit_queue_depth").set(state.store.audit_queue_depth() as f64);
     let body = crate::telemetry::recorder().render();
     Ok((
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [(header::CONTENT_TYPE, PROMETHEUS_TEXT)],
         body,
     )
         .into_response())
