@@ -5,7 +5,7 @@
 //! served at `GET /openapi.json`.
 //!
 //! What is added to every operation, unless its annotation says otherwise:
-//! 401 and 403 where a token is needed, 404 where the path names something,
+//! 401 where a token is needed, 403 where a scope is named, 404 where the path names something,
 //! 400 where it takes a query or a body, 413 where it takes a body,
 //! and 500. MCP endpoints speak MCP, not REST: `x-mcp-endpoints` names them.
 use crate::server::auth::SCOPES;
@@ -100,10 +100,20 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
 }
 
 fn complete(operation: &mut Operation) {
-    let secured = operation
-        .security
-        .as_ref()
-        .is_some_and(|requirements| !requirements.is_empty());
+    let requirements = operation.security.as_deref().unwrap_or_default();
+    let secured = !requirements.is_empty();
+    // A scope can be lacking only where one is named (`/metrics` takes a
+    // bare optional token).
+    let scoped = requirements.iter().any(|requirement| {
+        serde_json::to_value(requirement)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .is_some_and(|schemes| {
+                schemes
+                    .values()
+                    .any(|scopes| scopes.as_array().is_some_and(|s| !s.is_empty()))
+            })
+    });
     let parameters = operation.parameters.as_deref().unwrap_or_default();
     let in_path = parameters
         .iter()
@@ -115,7 +125,7 @@ fn complete(operation: &mut Operation) {
     let common = [
         (secured, "401", "No token, or one that is not valid"),
         (
-            secured,
+            scoped,
             "403",
             "The token lacks the scope, or is bound to another agent",
         ),
