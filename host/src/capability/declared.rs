@@ -4,7 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// What a skill declares it needs. Absent means denied.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Capabilities {
     /// Destinations for outgoing HTTP.
@@ -75,6 +75,22 @@ impl Serialize for GuestPath {
         s.serialize_str(&self.0)
     }
 }
+
+/// The OpenAPI schema: what [`GuestPath::parse`] accepts (absolute; no
+/// empty, `.` or `..` segment; no `\` or NUL).
+impl utoipa::PartialSchema for GuestPath {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(
+                r"^(/([^/\\.\u0000]|\.[^/\\.\u0000]|\.\.[^/\\\u0000])[^/\\\u0000]*)+/?$",
+            ))
+            .description(Some("An absolute guest directory such as `/data`"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for GuestPath {}
 
 impl<'de> Deserialize<'de> for GuestPath {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -6,17 +6,20 @@ use std::time::Duration;
 /// Limits a manifest or grant may ask for; unset means the operator default.
 /// camelCase like the rest of the API; `skill.toml`'s snake_case spelling
 /// is accepted too.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LimitRequest {
     /// Wall-clock time per call.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "timeout_ms")]
+    #[schema(minimum = 1)]
     pub timeout_ms: Option<u64>,
     /// Linear memory per call.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "memory_mb")]
+    #[schema(minimum = 1)]
     pub memory_mb: Option<u64>,
     /// Output (and captured stdout) per call.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "output_kb")]
+    #[schema(minimum = 1)]
     pub output_kb: Option<u64>,
 }
 

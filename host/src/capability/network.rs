@@ -249,6 +249,25 @@ impl Serialize for NetworkPattern {
     }
 }
 
+/// The OpenAPI schema: `[scheme://]host[:port]` as [`NetworkPattern::parse`]
+/// accepts it (IPv6 hosts aside), which is also how one is written back.
+impl utoipa::PartialSchema for NetworkPattern {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        const LABEL: &str = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+        let host = format!("(\\*\\.{LABEL}(\\.{LABEL})+|{LABEL}(\\.{LABEL})*)");
+        let port = "(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|\\*))?";
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(format!("^([Hh][Tt][Tt][Pp][Ss]?://)?{host}{port}/?$")))
+            .description(Some(
+                "An allowed destination, `[scheme://]host[:port]`: https unless `http://`; `*.example.com` for its subdomains; port `*` for any",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for NetworkPattern {}
+
 impl<'de> Deserialize<'de> for NetworkPattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;

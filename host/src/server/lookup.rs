@@ -13,8 +13,6 @@ pub(crate) trait Kind: Send + Sync + 'static {
     const KIND: &'static str;
     /// The JSON key of one.
     const ONE: &'static str;
-    /// The JSON key of a list.
-    const MANY: &'static str;
     /// The word in messages.
     const NOUN: &'static str;
 }
@@ -28,14 +26,12 @@ pub(crate) struct Runners;
 impl Kind for Agents {
     const KIND: &'static str = "agent";
     const ONE: &'static str = "agent";
-    const MANY: &'static str = "agents";
     const NOUN: &'static str = "Agent";
 }
 
 impl Kind for Runners {
     const KIND: &'static str = "runner";
     const ONE: &'static str = "runner";
-    const MANY: &'static str = "runners";
     const NOUN: &'static str = "Runner";
 }
 

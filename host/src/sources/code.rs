@@ -17,7 +17,7 @@ pub const MAX_CODE_BYTES: usize = 256 * 1024;
 pub const ABILITY: &str = "run";
 
 /// A language a code skill may be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// CPython, built with componentize-py.
@@ -71,20 +71,28 @@ pub struct CodeBody {
     pub code: String,
 }
 
-/// Seed 003's create body with the optional declaration.
-#[derive(Debug, Clone, Deserialize)]
+/// Seed 003's create body with the optional declaration. The schema says
+/// what the manifest's check will accept, so that valid bodies are.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeSpec {
-    /// The skill's name.
+    /// The skill's name: a slug.
+    #[schema(max_length = 64, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub name: String,
     /// What it does.
+    #[schema(max_length = 1024, pattern = r"\S")]
     pub description: String,
     /// The source text.
+    #[schema(max_length = 262144, pattern = r"\S")]
     pub code: String,
-    /// `python` or `javascript`.
+    /// `python` or `javascript` (`py`, `python3` and `js` too, in any case).
+    #[schema(
+        pattern = r"^\s*([Pp][Yy][Tt][Hh][Oo][Nn]3?|[Pp][Yy]|[Jj][Aa][Vv][Aa][Ss][Cc][Rr][Ii][Pp][Tt]|[Jj][Ss])\s*$"
+    )]
     pub language: String,
-    /// Optional grouping.
+    /// Optional grouping: a slug.
     #[serde(default)]
+    #[schema(pattern = r"^([a-z0-9]+(-[a-z0-9]+)*|\s*)$")]
     pub category: Option<String>,
     /// Destinations for outgoing HTTP (the manifest's `network`).
     #[serde(default)]
@@ -106,6 +114,7 @@ pub struct CodeSpec {
     pub limits: LimitRequest,
     /// The JSON Schema its input must satisfy; any JSON when absent.
     #[serde(default, alias = "inputSchema")]
+    #[schema(value_type = Option<Object>)]
     pub input_schema: Option<Value>,
 }
 

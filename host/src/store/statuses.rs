@@ -48,7 +48,7 @@ impl Serialize for StoredKind {
 }
 
 /// Where an installed skill version is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SkillStatus {
     /// Waits for an admin's capability approval.

@@ -85,17 +85,26 @@ fn exists(name: &str) -> ApiError {
     }
 }
 
-/// A `PUT` body for a code skill: what it changes; the rest is kept.
-#[derive(Deserialize)]
+/// A `PUT` body for a code skill: what it changes; the rest is kept. The
+/// schema says what the manifest's check accepts, as for a create.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CodeUpdate {
+pub(super) struct CodeUpdate {
     #[serde(default)]
+    #[schema(max_length = 262144, pattern = r"\S")]
     code: Option<String>,
+    /// `python` or `javascript` (`py`, `python3` and `js` too, in any case).
     #[serde(default)]
+    #[schema(
+        pattern = r"^\s*([Pp][Yy][Tt][Hh][Oo][Nn]3?|[Pp][Yy]|[Jj][Aa][Vv][Aa][Ss][Cc][Rr][Ii][Pp][Tt]|[Jj][Ss])\s*$"
+    )]
     language: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 1024, pattern = r"\S")]
     description: Option<String>,
+    /// A slug, or blank for none.
     #[serde(default)]
+    #[schema(pattern = r"^([a-z0-9]+(-[a-z0-9]+)*|\s*)$")]
     category: Option<String>,
     #[serde(default)]
     network: Option<Vec<NetworkPattern>>,
@@ -109,7 +118,9 @@ struct CodeUpdate {
     secrets: Option<Vec<String>>,
     #[serde(default)]
     limits: Option<LimitRequest>,
+    /// A JSON Schema object (`inputSchema` too).
     #[serde(default, alias = "inputSchema")]
+    #[schema(value_type = Option<Object>)]
     input_schema: Option<Value>,
 }
 

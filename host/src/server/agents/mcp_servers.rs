@@ -15,69 +15,110 @@ use crate::invocation::{
 };
 use crate::outbound::mcp_client::RESERVED_HEADERS;
 use crate::server::auth::Principal;
-use crate::server::error::{ApiError, JsonBody};
+use crate::server::error::{ApiError, ErrorBody, JsonBody, QueryParams};
 use crate::server::lookup::find_agent;
 use crate::server::request::request_id;
 use crate::services::AppState;
 use crate::store::{Agent, ApprovalRecord, McpServerRow, StoreError, new_id, now};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{delete, get, post};
 use axum::Json;
-use utoipa_axum::router::OpenApiRouter;
-use serde::Deserialize;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use rmcp::model::ContentBlock;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    let base = "/api/agents/{agent}/mcp";
     OpenApiRouter::new()
-        .route(&format!("{base}/servers"), get(list).post(create))
-        .route(&format!("{base}/servers/{{server}}"), delete(remove))
-        .route(&format!("{base}/servers/{{server}}/approve"), post(approve))
-        .route(&format!("{base}/servers/{{server}}/refresh"), post(refresh))
-        .route(&format!("{base}/tools"), get(tools))
-        .route(&format!("{base}/invoke"), post(invoke))
+        .routes(routes!(list, create))
+        .routes(routes!(remove))
+        .routes(routes!(approve))
+        .routes(routes!(refresh))
+        .routes(routes!(tools))
+        .routes(routes!(invoke))
 }
 
-/// A server as the API shows it (seed 003's snake_case fields).
-fn view(server: &McpServerRow) -> Value {
-    json!({
-        "name": server.name,
-        "url": server.url,
-        "status": server.status,
-        "tools_count": server.tools.len(),
-        "approval": server.approval,
-        "error": server.error,
-        "headers": server.headers,
-        "secret_id": server.secret_id,
-        "secret_header": server.secret_header,
-        "allow_private_network": server.allow_private_network,
-        "refreshed_at": server.refreshed_at,
-        "created_at": server.created_at,
-    })
+/// A remote MCP server as the API shows it (seed 003's snake_case fields).
+#[derive(Serialize, ToSchema)]
+struct ServerView {
+    name: String,
+    url: String,
+    /// `pending` until its tools are first listed, then `connected` or
+    /// `error`.
+    status: String,
+    tools_count: usize,
+    /// `pending` until an admin approves the origin, then `approved`.
+    approval: String,
+    /// Why the last refresh failed.
+    error: Option<String>,
+    headers: BTreeMap<String, String>,
+    secret_id: Option<String>,
+    secret_header: Option<String>,
+    allow_private_network: bool,
+    refreshed_at: Option<String>,
+    created_at: String,
 }
 
-#[derive(Deserialize)]
+fn view(server: &McpServerRow) -> ServerView {
+    ServerView {
+        name: server.name.clone(),
+        url: server.url.clone(),
+        status: server.status.clone(),
+        tools_count: server.tools.len(),
+        approval: server.approval.clone(),
+        error: server.error.clone(),
+        headers: server.headers.clone(),
+        secret_id: server.secret_id.clone(),
+        secret_header: server.secret_header.clone(),
+        allow_private_network: server.allow_private_network,
+        refreshed_at: server.refreshed_at.clone(),
+        created_at: server.created_at.clone(),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewServer {
+    /// Prefixes the server's tool names: a slug of at most 48 characters.
+    #[schema(max_length = 48, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     name: String,
+    /// The server's streamable HTTP endpoint (http or https). Required;
+    /// optional in parsing only so that a missing one is told precisely.
     #[serde(default)]
+    #[schema(
+        required = true,
+        value_type = String,
+        pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#]\S*)?$"
+    )]
     url: Option<String>,
+    /// Plain headers sent with every request; not credentials (see
+    /// `secret_id`).
     #[serde(default)]
     headers: BTreeMap<String, String>,
+    /// A tenant secret sent to the server (admin only).
     #[serde(default, alias = "secretId")]
     secret_id: Option<String>,
+    /// The header the secret goes in; `Authorization` (as a bearer token)
+    /// when absent.
     #[serde(default, alias = "secretHeader")]
+    #[schema(pattern = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
     secret_header: Option<String>,
+    /// Lets the server be on a private network (admin only).
     #[serde(default, alias = "allowPrivateNetwork")]
     allow_private_network: bool,
-    // Seed 003's stdio form, accepted only to be refused precisely.
+    // Seed 003's stdio form, accepted only to be refused precisely; not
+    // part of the contract.
     #[serde(default)]
+    #[schema(ignore)]
     command: Option<String>,
+    /// Seed 003's stdio form; ignored.
     #[serde(default)]
     #[allow(dead_code)]
     args: Option<Vec<String>>,
+    /// Seed 003's stdio form; ignored.
     #[serde(default)]
     #[allow(dead_code)]
     env: Option<Map<String, Value>>,
@@ -151,12 +192,24 @@ async fn refresh_tools(state: &AppState, server: &mut McpServerRow) -> Result<()
     Ok(())
 }
 
+/// Adds a remote MCP server to an agent (seed 003); an admin's is
+/// approved and its tools listed at once, a writer's waits for an admin.
+#[utoipa::path(post, operation_id = "add_mcp_server", path = "/api/agents/{agent}/mcp/servers", tag = "agents",
+    params(("agent" = String, Path, description = "The agent's id or name")),
+    request_body = NewServer,
+    responses(
+        (status = 201, description = "Added", body = ServerView),
+        (status = 403, description = "The token lacks the scope; `secret_id` and `allow_private_network` need `admin`, and the latter the operator's leave", body = ErrorBody),
+        (status = 409, description = "The agent has a server of that name, or a skill has it", body = ErrorBody),
+        (status = 422, description = "A `command` (stdio) server, no `url` or one that is not valid, a reserved or invalid header (`secret_header` may not name one the host sets), or `secret_id` names no secret", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:write"])))]
 async fn create(
     State(state): State<AppState>,
     principal: Principal,
     Path(agent): Path<String>,
     JsonBody(body): JsonBody<NewServer>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ServerView>), ApiError> {
     principal.require("skills:write")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     if body.command.is_some() {
@@ -293,18 +346,31 @@ async fn create(
     Ok((StatusCode::CREATED, Json(view(&server))))
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct McpServerListQuery {
+    /// List each approved server's tools again first.
     #[serde(default)]
     refresh: bool,
 }
 
+/// An agent's remote MCP servers.
+#[derive(Serialize, ToSchema)]
+struct ServerList {
+    servers: Vec<ServerView>,
+}
+
+/// Lists an agent's remote MCP servers (seed 003).
+#[utoipa::path(get, operation_id = "list_mcp_servers", path = "/api/agents/{agent}/mcp/servers", tag = "agents",
+    params(("agent" = String, Path, description = "The agent's id or name"), McpServerListQuery),
+    responses((status = 200, description = "The servers", body = ServerList)),
+    security(("bearer" = ["skills:read"])))]
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
     Path(agent): Path<String>,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+    QueryParams(query): QueryParams<McpServerListQuery>,
+) -> Result<Json<ServerList>, ApiError> {
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let mut servers = state
@@ -316,16 +382,25 @@ async fn list(
             refresh_tools(&state, server).await?;
         }
     }
-    Ok(Json(
-        json!({ "servers": servers.iter().map(view).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(ServerList {
+        servers: servers.iter().map(view).collect(),
+    }))
 }
 
+/// Lists an approved server's tools again (seed 003); a failure to reach
+/// it is recorded in the server's `status` and `error`.
+#[utoipa::path(post, operation_id = "refresh_mcp_server", path = "/api/agents/{agent}/mcp/servers/{server}/refresh", tag = "agents",
+    params(("agent" = String, Path, description = "The agent's id or name"), ("server" = String, Path, description = "The server's name")),
+    responses(
+        (status = 200, description = "Refreshed", body = ServerView),
+        (status = 409, description = "The server waits for an admin's approval", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:read"])))]
 async fn refresh(
     State(state): State<AppState>,
     principal: Principal,
     Path((agent, name)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ServerView>, ApiError> {
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let mut server = server_of(&state, &principal, &agent, &name).await?;
@@ -346,9 +421,9 @@ fn not_approved(server: &McpServerRow) -> ApiError {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Approval {
+struct McpServerApproval {
     /// Lets the server reach non-public addresses (it is on a private
     /// network the operator trusts).
     #[serde(default, alias = "allowPrivateNetwork")]
@@ -357,17 +432,28 @@ struct Approval {
 
 /// Approves the server's origin (an admin), optionally deciding whether it
 /// may be on a private network; an empty body keeps that as it is.
+#[utoipa::path(post, operation_id = "approve_mcp_server", path = "/api/agents/{agent}/mcp/servers/{server}/approve", tag = "agents",
+    params(("agent" = String, Path, description = "The agent's id or name"), ("server" = String, Path, description = "The server's name")),
+    request_body(content = Option<McpServerApproval>, description = "Optional: an empty body keeps `allow_private_network` as it is"),
+    responses(
+        (status = 200, description = "Approved, and its tools listed", body = ServerView),
+        (status = 403, description = "The token lacks `admin`, or the tenant may not open private networks", body = ErrorBody),
+    ),
+    security(("bearer" = ["admin"])))]
 async fn approve(
     State(state): State<AppState>,
     principal: Principal,
     Path((agent, name)): Path<(String, String)>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ServerView>, ApiError> {
     principal.require("admin")?;
-    let approval: Approval = if body.iter().all(u8::is_ascii_whitespace) {
-        Approval::default()
+    // An empty body, like `null`, keeps what was decided.
+    let approval: McpServerApproval = if body.iter().all(u8::is_ascii_whitespace) {
+        McpServerApproval::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
+        serde_json::from_slice::<Option<McpServerApproval>>(&body)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| ApiError::BadRequest {
             code: "invalid_json",
             message: format!(
                 "the approval is not valid: {e}; send {{}} or {{\"allow_private_network\": true}}"
@@ -410,6 +496,11 @@ async fn approve(
     Ok(Json(view(&server)))
 }
 
+/// Removes a remote MCP server from an agent (seed 003).
+#[utoipa::path(delete, operation_id = "remove_mcp_server", path = "/api/agents/{agent}/mcp/servers/{server}", tag = "agents",
+    params(("agent" = String, Path, description = "The agent's id or name"), ("server" = String, Path, description = "The server's name")),
+    responses((status = 204, description = "Removed")),
+    security(("bearer" = ["skills:write"])))]
 async fn remove(
     State(state): State<AppState>,
     principal: Principal,
@@ -427,11 +518,34 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The tools of an agent's approved remote servers.
+#[derive(Serialize, ToSchema)]
+struct RemoteTools {
+    tools: Vec<RemoteTool>,
+}
+
+/// A tool of a remote server, from its last listing.
+#[derive(Serialize, ToSchema)]
+struct RemoteTool {
+    /// The server's name.
+    server: String,
+    /// The tool's name, as the server lists it.
+    name: Value,
+    description: Value,
+    /// The tool's input schema, as the server lists it.
+    input_schema: Value,
+}
+
+/// The cached tool lists of an agent's approved remote servers (seed 003).
+#[utoipa::path(get, operation_id = "list_mcp_tools", path = "/api/agents/{agent}/mcp/tools", tag = "agents",
+    params(("agent" = String, Path, description = "The agent's id or name")),
+    responses((status = 200, description = "The tools", body = RemoteTools)),
+    security(("bearer" = ["skills:read"])))]
 async fn tools(
     State(state): State<AppState>,
     principal: Principal,
     Path(agent): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RemoteTools>, ApiError> {
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let mut listed = Vec::new();
@@ -443,33 +557,64 @@ async fn tools(
         .filter(|s| s.approval == "approved")
     {
         for tool in &server.tools {
-            listed.push(json!({
-                "server": server.name,
-                "name": tool["name"],
-                "description": tool.get("description").cloned().unwrap_or(Value::Null),
-                "input_schema": tool.get("inputSchema").cloned().unwrap_or(json!({"type": "object"})),
-            }));
+            listed.push(RemoteTool {
+                server: server.name.clone(),
+                name: tool["name"].clone(),
+                description: tool.get("description").cloned().unwrap_or(Value::Null),
+                input_schema: tool
+                    .get("inputSchema")
+                    .cloned()
+                    .unwrap_or(json!({"type": "object"})),
+            });
         }
     }
-    Ok(Json(json!({ "tools": listed })))
+    Ok(Json(RemoteTools { tools: listed }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Invoke {
+struct ToolCall {
+    /// The server's name.
     server: String,
+    /// The tool's name, as the server lists it.
     tool: String,
+    /// The tool's arguments; `{}` when absent.
     #[serde(default)]
     arguments: Option<Map<String, Value>>,
 }
 
+/// A remote tool's own result (`success: false` is the tool's error).
+#[derive(Serialize, ToSchema)]
+struct ToolCallAnswer {
+    success: bool,
+    /// MCP content items.
+    #[schema(value_type = Vec<Object>)]
+    content: Vec<ContentBlock>,
+    /// The tool's structured result, when it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    structured_content: Option<Value>,
+}
+
+/// Calls a tool of one of an agent's approved remote servers (seed 003).
+#[utoipa::path(post, operation_id = "invoke_mcp_tool", path = "/api/agents/{agent}/mcp/invoke", tag = "agents",
+    params(("agent" = String, Path, description = "The agent's id or name")),
+    request_body = ToolCall,
+    responses(
+        (status = 200, description = "The tool answered (perhaps with its own error)", body = ToolCallAnswer),
+        (status = 404, description = "No such agent, server or tool", body = ErrorBody),
+        (status = 409, description = "The server waits for approval, or the call is not allowed now", body = ErrorBody),
+        (status = 422, description = "The arguments do not satisfy the tool's input schema, or the server's secret is not set", body = ErrorBody),
+        (status = 502, description = "The server could not be reached or failed", body = ErrorBody),
+        (status = 503, description = "Too many calls at once; retry", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:read"])))]
 async fn invoke(
     State(state): State<AppState>,
     principal: Principal,
     headers: HeaderMap,
     Path(agent): Path<String>,
-    JsonBody(body): JsonBody<Invoke>,
-) -> Result<Json<Value>, ApiError> {
+    JsonBody(body): JsonBody<ToolCall>,
+) -> Result<Json<ToolCallAnswer>, ApiError> {
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let request = Request {
@@ -487,16 +632,11 @@ async fn invoke(
         .await
         .map_err(|failure| ApiError::call(Answer::RestToolCall, failure))?;
     match (outcome.tool_result, outcome.result) {
-        (Some(result), _) => {
-            let mut answer = json!({
-                "success": !result.is_error.unwrap_or(false),
-                "content": result.content,
-            });
-            if let Some(structured) = result.structured_content {
-                answer["structured_content"] = structured;
-            }
-            Ok(Json(answer))
-        }
+        (Some(result), _) => Ok(Json(ToolCallAnswer {
+            success: !result.is_error.unwrap_or(false),
+            content: result.content,
+            structured_content: result.structured_content,
+        })),
         (None, Err(failure)) => Err(ApiError::call(Answer::RestToolCall, failure)),
         (None, Ok(_)) => {
             tracing::error!("a remote tool call succeeded without the tool's result");

@@ -5,26 +5,31 @@
 //! update (metadata, or a new version), install from a URL, and delete
 //! (which takes the skill away from this agent; the catalog keeps it).
 use super::code;
+use super::crud::Deleted;
+use crate::capability::Capabilities;
 use crate::invocation::effective_policy;
 use crate::manifest::AbilitySpec;
 use crate::server::auth::Principal;
 use crate::server::catalog::installing::{
-    component_from_request, fetch_url, install_component, read_package,
+    SourceSpec, component_from_request, fetch_url, install_component, read_package,
 };
-use crate::server::error::ApiError;
-use crate::server::error::JsonBody;
+use crate::server::error::{ApiError, ErrorBody, JsonBody};
 use crate::server::lookup::find_agent;
 use crate::services::AppState;
-use crate::store::StoredKind;
+use crate::sources::code::{CodeSpec, Language};
 use crate::store::{Agent, StoreError};
 use crate::store::{AssignmentRow, SkillRow};
+use crate::store::{SkillStatus, StoredKind};
+use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
-use axum::routing::{get, post};
-use axum::Json;
-use utoipa_axum::router::OpenApiRouter;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use utoipa::openapi::schema::{AnyOfBuilder, Schema};
+use utoipa::openapi::{ObjectBuilder, RefOr, Type};
+use utoipa::{PartialSchema, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The WIT package every SDK skill implements.
 const SKILL_WIT: &str = include_str!("../../../../wit/skill.wit");
@@ -37,23 +42,29 @@ const CATALOG_WRITE: &str =
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/api/agents/{agent}/skills", get(list).post(create))
-        .route("/api/agents/{agent}/skills/install", post(install_from_url))
-        .route(
-            "/api/agents/{agent}/skills/{skill}",
-            get(detail).put(update).delete(remove),
-        )
-        .route("/api/agents/{agent}/skills/{skill}/source", get(source))
+        .routes(routes!(list, create))
+        .routes(routes!(install_from_url))
+        .routes(routes!(detail, update, remove))
+        .routes(routes!(source))
+}
+
+/// The flags of seed 003, from what the approved grant actually allows.
+#[derive(Serialize, ToSchema)]
+struct SkillNeeds {
+    needs_network: bool,
+    needs_fs_read: bool,
+    needs_fs_write: bool,
+    needs_env: bool,
 }
 
 /// The flags of seed 003, from what the approved grant actually allows
 /// (a declared mount the operator did not map is not a need met).
-fn needs(state: &AppState, skill: &SkillRow, assignment: &AssignmentRow) -> Value {
+fn needs(state: &AppState, skill: &SkillRow, assignment: &AssignmentRow) -> SkillNeeds {
     let policy =
         effective_policy(state.loader.runtime().limits(), skill, assignment).and_then(Result::ok);
     // Granted secrets count as environment: values the guest is handed.
     let secrets = skill.grant.as_ref().is_some_and(|g| !g.secrets.is_empty());
-    let (network, read, write, env) = match &policy {
+    let (needs_network, needs_fs_read, needs_fs_write, needs_env) = match &policy {
         Some(p) => (
             !p.network.is_empty(),
             p.mounts.iter().any(|m| !m.writable),
@@ -62,25 +73,58 @@ fn needs(state: &AppState, skill: &SkillRow, assignment: &AssignmentRow) -> Valu
         ),
         None => (false, false, false, false),
     };
-    json!({ "needs_network": network, "needs_fs_read": read, "needs_fs_write": write, "needs_env": env })
-}
-
-fn summary(state: &AppState, skill: &SkillRow, assignment: &AssignmentRow) -> Value {
-    let mut v = json!({
-        "name": skill.manifest.name,
-        "description": skill.manifest.description,
-        "version": skill.manifest.version.to_string(),
-        "status": skill.status,
-        "enabled": assignment.enabled,
-    });
-    merge(&mut v, needs(state, skill, assignment));
-    v
-}
-
-fn merge(into: &mut Value, from: Value) {
-    if let (Value::Object(a), Value::Object(b)) = (into, from) {
-        a.extend(b);
+    SkillNeeds {
+        needs_network,
+        needs_fs_read,
+        needs_fs_write,
+        needs_env,
     }
+}
+
+/// One of an agent's skills (seed 003).
+#[derive(Serialize, ToSchema)]
+struct SkillSummary {
+    name: String,
+    description: String,
+    version: String,
+    status: SkillStatus,
+    /// Whether this agent may use it.
+    enabled: bool,
+    #[serde(flatten)]
+    needs: SkillNeeds,
+}
+
+fn summary(state: &AppState, skill: &SkillRow, assignment: &AssignmentRow) -> SkillSummary {
+    SkillSummary {
+        name: skill.manifest.name.clone(),
+        description: skill.manifest.description.clone(),
+        version: skill.manifest.version.to_string(),
+        status: skill.status,
+        enabled: assignment.enabled,
+        needs: needs(state, skill, assignment),
+    }
+}
+
+/// An agent's skills.
+#[derive(Serialize, ToSchema)]
+struct SkillList {
+    skills: Vec<SkillSummary>,
+}
+
+/// One of an agent's skills in full, with an example call.
+#[derive(Serialize, ToSchema)]
+struct SkillDetail {
+    #[serde(flatten)]
+    summary: SkillSummary,
+    /// `sdk`, `command`, `code`, or a source's kind.
+    #[schema(value_type = String)]
+    kind: StoredKind,
+    category: Option<String>,
+    /// What the skill declares it needs.
+    capabilities: Capabilities,
+    abilities: Vec<AbilitySpec>,
+    /// A `POST …/invoke` line for the first ability; null without one.
+    usage_example: Option<String>,
 }
 
 /// A placeholder input built from an ability's schema: required properties
@@ -127,11 +171,16 @@ async fn assigned(
     Ok((agent, skill, assignment))
 }
 
+/// Lists an agent's skills (seed 003).
+#[utoipa::path(get, operation_id = "list_skills", path = "/api/agents/{agent}/skills", tag = "agents",
+    params(("agent" = String, Path, description = "The agent's id or name")),
+    responses((status = 200, description = "The agent's skills", body = SkillList)),
+    security(("bearer" = ["skills:read"])))]
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
     Path(agent): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SkillList>, ApiError> {
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let mut skills = Vec::new();
@@ -142,44 +191,105 @@ async fn list(
     {
         skills.push(summary(&state, &skill, &a));
     }
-    Ok(Json(json!({ "skills": skills })))
+    Ok(Json(SkillList { skills }))
 }
 
+/// One of an agent's skills in full, with an example call (seed 003).
+#[utoipa::path(get, operation_id = "skill_detail", path = "/api/agents/{agent}/skills/{skill}", tag = "agents",
+    params(
+        ("agent" = String, Path, description = "The agent's id or name"),
+        ("skill" = String, Path, description = "The skill's id or name"),
+    ),
+    responses(
+        (status = 200, description = "The skill", body = SkillDetail),
+        (status = 404, description = "No such agent or skill, or the agent does not have the skill", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:read"])))]
 async fn detail(
     State(state): State<AppState>,
     principal: Principal,
     Path((agent, skill)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SkillDetail>, ApiError> {
     principal.require("skills:read")?;
     let (agent, skill, assignment) = assigned(&state, &principal, &agent, &skill).await?;
     let agent = agent.name;
-    let mut v = summary(&state, &skill, &assignment);
-    let first = skill.manifest.abilities.first();
-    let usage = first.map(|a| {
+    let usage_example = skill.manifest.abilities.first().map(|a| {
         let body = json!({ "ability": a.name, "args": example_args(a) });
         format!(
             "POST /api/agents/{agent}/skills/{}/invoke {body}",
             skill.manifest.name
         )
     });
-    merge(
-        &mut v,
-        json!({
-            "kind": skill.kind,
-            "category": skill.manifest.category,
-            "capabilities": skill.manifest.capabilities,
-            "abilities": skill.manifest.abilities,
-            "usage_example": usage,
-        }),
-    );
-    Ok(Json(v))
+    Ok(Json(SkillDetail {
+        summary: summary(&state, &skill, &assignment),
+        kind: skill.kind,
+        category: skill.manifest.category.clone(),
+        capabilities: skill.manifest.capabilities.clone(),
+        abilities: skill.manifest.abilities.clone(),
+        usage_example,
+    }))
 }
 
+/// A skill's source: a code skill's code, or a component's manifest and
+/// the WIT it implements.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+enum SkillSource {
+    Code(CodeSource),
+    Component(ComponentSource),
+}
+
+/// Seed 003's shape for a code skill: the manifest and the code.
+#[derive(Serialize, ToSchema)]
+struct CodeSource {
+    /// The manifest, as TOML.
+    manifest: String,
+    code: String,
+    language: Language,
+    #[schema(value_type = String)]
+    kind: StoredKind,
+    digest: String,
+    /// New code waiting for an admin's approval, beside what runs.
+    pending: Option<PendingCode>,
+}
+
+/// Code waiting for approval.
+#[derive(Serialize, ToSchema)]
+struct PendingCode {
+    code: String,
+    language: Language,
+}
+
+/// A component's manifest, its abilities and the WIT it implements.
+#[derive(Serialize, ToSchema)]
+struct ComponentSource {
+    /// The manifest as its author wrote it, as TOML (an SDK skill's
+    /// abilities come from its code, and are given beside it).
+    manifest: String,
+    abilities: Vec<AbilitySpec>,
+    /// The WIT package every SDK skill implements.
+    wit: &'static str,
+    #[schema(value_type = String)]
+    kind: StoredKind,
+    digest: String,
+}
+
+/// One of an agent's skills' source (seed 003).
+#[utoipa::path(get, operation_id = "skill_source", path = "/api/agents/{agent}/skills/{skill}/source", tag = "agents",
+    params(
+        ("agent" = String, Path, description = "The agent's id or name"),
+        ("skill" = String, Path, description = "The skill's id or name"),
+    ),
+    responses(
+        (status = 200, description = "The source", body = SkillSource),
+        (status = 404, description = "No such agent or skill, or the agent does not have the skill", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:read"])))]
 async fn source(
     State(state): State<AppState>,
     principal: Principal,
     Path((agent, skill)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SkillSource>, ApiError> {
     principal.require("skills:read")?;
     let (_, skill, _) = assigned(&state, &principal, &agent, &skill).await?;
     // The manifest as its author wrote it: an SDK skill's abilities come from
@@ -194,30 +304,31 @@ async fn source(
     if let Some(crate::sources::SourceBody::Code(body)) = skill.detail.as_ref().map(|d| &d.body) {
         // Seed 003's shape: the manifest and the code. A change waiting for
         // approval is shown beside what runs.
-        let waiting = skill
+        let pending = skill
             .pending_source
             .as_ref()
             .and_then(|p| match &p.detail.body {
-                crate::sources::SourceBody::Code(b) => {
-                    Some(json!({"code": b.code, "language": b.language}))
-                }
+                crate::sources::SourceBody::Code(b) => Some(PendingCode {
+                    code: b.code.clone(),
+                    language: b.language,
+                }),
                 _ => None,
             });
-        return Ok(Json(json!({
-            "manifest": manifest,
-            "code": body.code,
-            "language": body.language,
-            "kind": skill.kind,
-            "digest": skill.digest,
-            "pending": waiting,
+        return Ok(Json(SkillSource::Code(CodeSource {
+            manifest,
+            code: body.code.clone(),
+            language: body.language,
+            kind: skill.kind,
+            digest: skill.digest.clone(),
+            pending,
         })));
     }
-    Ok(Json(json!({
-        "manifest": manifest,
-        "abilities": skill.manifest.abilities,
-        "wit": SKILL_WIT,
-        "kind": skill.kind,
-        "digest": skill.digest,
+    Ok(Json(SkillSource::Component(ComponentSource {
+        manifest,
+        abilities: skill.manifest.abilities.clone(),
+        wit: SKILL_WIT,
+        kind: skill.kind,
+        digest: skill.digest.clone(),
     })))
 }
 
@@ -226,16 +337,54 @@ fn is_code_skill(skill: &SkillRow) -> bool {
 }
 
 /// What seed 003's write endpoints return about a skill.
-fn written(skill: &SkillRow) -> Value {
-    json!({
-        "name": skill.manifest.name,
-        "description": skill.manifest.description,
-        "version": skill.manifest.version.to_string(),
-        "status": skill.status,
-        "capabilityDiff": skill.capability_diff,
-        "created_at": skill.created_at,
-        "installed_at": skill.created_at,
-    })
+#[derive(Serialize, ToSchema)]
+struct WrittenSkillInfo {
+    name: String,
+    description: String,
+    version: String,
+    status: SkillStatus,
+    /// For a pending update: what it asks beyond the approved grant.
+    #[serde(rename = "capabilityDiff")]
+    capability_diff: Option<Capabilities>,
+    created_at: String,
+    /// The same as `created_at`.
+    installed_at: String,
+}
+
+impl WrittenSkillInfo {
+    fn of(skill: &SkillRow) -> WrittenSkillInfo {
+        WrittenSkillInfo {
+            name: skill.manifest.name.clone(),
+            description: skill.manifest.description.clone(),
+            version: skill.manifest.version.to_string(),
+            status: skill.status,
+            capability_diff: skill.capability_diff.clone(),
+            created_at: skill.created_at.clone(),
+            installed_at: skill.created_at.clone(),
+        }
+    }
+}
+
+/// A skill created, installed or changed.
+#[derive(Serialize, ToSchema)]
+struct WrittenSkill {
+    /// Always `true`.
+    success: bool,
+    /// Only when new code was sent: whether it waits for an admin's
+    /// approval (what ran before keeps running until then).
+    #[serde(rename = "pendingApproval", skip_serializing_if = "Option::is_none")]
+    pending_approval: Option<bool>,
+    skill: WrittenSkillInfo,
+}
+
+impl WrittenSkill {
+    fn of(skill: &SkillRow) -> WrittenSkill {
+        WrittenSkill {
+            success: true,
+            pending_approval: None,
+            skill: WrittenSkillInfo::of(skill),
+        }
+    }
 }
 
 /// Gives `skill` to `agent` unless it already has it.
@@ -265,26 +414,95 @@ async fn install_for(
     agent: &Agent,
     bytes: Vec<u8>,
     origin: crate::server::catalog::installing::Origin,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<WrittenSkill>), ApiError> {
     let skill = install_component(state, principal, bytes, origin).await?;
     give(state, principal, agent, &skill).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "success": true, "skill": written(&skill) })),
-    ))
+    Ok((StatusCode::CREATED, Json(WrittenSkill::of(&skill))))
 }
 
-/// Create: the body is the component (`application/wasm` or multipart), a
-/// JSON source as for `POST /api/skills`, or a code skill's
+/// A JSON body is one of several shapes the handler tells apart by their
+/// fields; several may fit one body (`{"description": …}`), so the schema
+/// is `anyOf`, which utoipa's derive does not write.
+fn any_of<const N: usize>(names: [String; N]) -> RefOr<Schema> {
+    names
+        .into_iter()
+        .fold(AnyOfBuilder::new(), |any, name| {
+            any.item(utoipa::openapi::Ref::from_schema_name(name))
+        })
+        .into()
+}
+
+/// Seed 003's JSON create body: a code skill, or the source of a
+/// component (as for `POST /api/skills`).
+struct NewSkillJson;
+
+impl PartialSchema for NewSkillJson {
+    fn schema() -> RefOr<Schema> {
+        any_of([CodeSpec::name().into(), SourceSpec::name().into()])
+    }
+}
+
+impl ToSchema for NewSkillJson {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((CodeSpec::name().into(), CodeSpec::schema()));
+        <CodeSpec as ToSchema>::schemas(schemas);
+        schemas.push((SourceSpec::name().into(), SourceSpec::schema()));
+        <SourceSpec as ToSchema>::schemas(schemas);
+    }
+}
+
+/// A packaged skill component as the body.
+struct ComponentBytes;
+
+impl PartialSchema for ComponentBytes {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .content_media_type("application/wasm")
+            .description(Some("The packaged skill component"))
+            .into()
+    }
+}
+
+impl ToSchema for ComponentBytes {}
+
+/// A packaged skill component as a multipart upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ComponentUpload {
+    /// The packaged skill component.
+    #[schema(value_type = String, content_media_type = "application/wasm")]
+    file: Vec<u8>,
+}
+
+/// Creates a skill for an agent (seed 003): a code skill, or a component.
+///
+/// The body is the component (`application/wasm` or multipart), a JSON
+/// source as for `POST /api/skills`, or a code skill's
 /// `{name, description, code, language}`. The skill is installed (pending
 /// approval, unless it is a new version asking for nothing more, or an
 /// admin's code skill that binds nothing) and given to this agent.
+#[utoipa::path(post, operation_id = "create_skill", path = "/api/agents/{agent}/skills", tag = "agents",
+    params(("agent" = String, Path, description = "The agent's id or name")),
+    request_body(content(
+        (NewSkillJson = "application/json"),
+        (ComponentBytes = "application/wasm"),
+        (ComponentUpload = "multipart/form-data"),
+    )),
+    responses(
+        (status = 201, description = "Installed and given to the agent", body = WrittenSkill),
+        (status = 400, description = "The body is malformed, or a code skill's declaration is not valid; `error` says what to fix", body = ErrorBody),
+        (status = 409, description = "A skill of that name exists (code), is a source skill (component), or path installs are off", body = ErrorBody),
+        (status = 422, description = "The component is not a valid skill, the code does not compile, its language is unavailable or unsupported, or the source is not a component's", body = ErrorBody),
+        (status = 502, description = "The `sourceUrl` could not be fetched", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:write"])))]
 async fn create(
     State(state): State<AppState>,
     principal: Principal,
     Path(agent): Path<String>,
     request: Request,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<WrittenSkill>), ApiError> {
     principal.require("skills:write")?;
     principal.require_unbound(CATALOG_WRITE)?;
     let agent = find_agent(&state, &principal, &agent).await?;
@@ -292,10 +510,7 @@ async fn create(
         Body::Json(value) if code::is_code(&value) => {
             let skill = code::create(&state, &principal, value).await?;
             give(&state, &principal, &agent, &skill).await?;
-            return Ok((
-                StatusCode::CREATED,
-                Json(json!({ "success": true, "skill": written(&skill) })),
-            ));
+            return Ok((StatusCode::CREATED, Json(WrittenSkill::of(&skill))));
         }
         Body::Json(value) => {
             component_from_request(&state, &principal, json_request(&value)).await?
@@ -336,23 +551,40 @@ fn json_request(value: &Value) -> Request {
         .expect("a request from parts that were valid")
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct InstallFromUrl {
+    /// Where the packaged component is served (http or https).
+    #[schema(pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#]\S*)?$")]
     url: String,
     /// When given, the installed skill must have this name.
     #[serde(default)]
     name: Option<String>,
+    /// The component's sha256, hex: the install fails if what is served
+    /// differs.
     #[serde(default)]
+    #[schema(pattern = r"^(sha256:)?[0-9a-fA-F]{64}$")]
     sha256: Option<String>,
 }
 
+/// Installs a component from a URL and gives it to an agent (seed 003).
+#[utoipa::path(post, operation_id = "install_skill_from_url", path = "/api/agents/{agent}/skills/install", tag = "agents",
+    params(("agent" = String, Path, description = "The agent's id or name")),
+    request_body = InstallFromUrl,
+    responses(
+        (status = 201, description = "Installed and given to the agent", body = WrittenSkill),
+        (status = 400, description = "The body is malformed, or `url` or `sha256` is not valid", body = ErrorBody),
+        (status = 409, description = "A source skill has the component's name", body = ErrorBody),
+        (status = 422, description = "The URL's host is not public (`source_refused`), or what it serves is not a valid skill component, or not the skill `name` says", body = ErrorBody),
+        (status = 502, description = "The URL could not be fetched, or served something else than `sha256` pins", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:write"])))]
 async fn install_from_url(
     State(state): State<AppState>,
     principal: Principal,
     Path(agent): Path<String>,
     JsonBody(body): JsonBody<InstallFromUrl>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<WrittenSkill>), ApiError> {
     principal.require("skills:write")?;
     principal.require_unbound(CATALOG_WRITE)?;
     let agent = find_agent(&state, &principal, &agent).await?;
@@ -372,24 +604,74 @@ async fn install_from_url(
     install_for(&state, &principal, &agent, bytes, origin).await
 }
 
-#[derive(Deserialize)]
+/// A JSON update of a skill that is not a code skill: its metadata.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Metadata {
+#[schema(min_properties = 1)]
+struct SkillMetadata {
     #[serde(default)]
     description: Option<String>,
+    /// A slug, or empty for none.
     #[serde(default)]
     category: Option<String>,
 }
 
-/// Update: a JSON body changes the description or category; a component
-/// body (`application/wasm` or multipart) installs a new version of the
-/// same skill, which this agent moves to once it is approved.
+/// Seed 003's JSON update body: a code skill's change, a component's new
+/// source, or metadata.
+struct SkillUpdateJson;
+
+impl PartialSchema for SkillUpdateJson {
+    fn schema() -> RefOr<Schema> {
+        any_of([
+            code::CodeUpdate::name().into(),
+            SourceSpec::name().into(),
+            SkillMetadata::name().into(),
+        ])
+    }
+}
+
+impl ToSchema for SkillUpdateJson {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((code::CodeUpdate::name().into(), code::CodeUpdate::schema()));
+        <code::CodeUpdate as ToSchema>::schemas(schemas);
+        schemas.push((SourceSpec::name().into(), SourceSpec::schema()));
+        <SourceSpec as ToSchema>::schemas(schemas);
+        schemas.push((SkillMetadata::name().into(), SkillMetadata::schema()));
+    }
+}
+
+/// Changes one of an agent's skills (seed 003): new code, a new component
+/// version, or its metadata.
+///
+/// A JSON body changes the description or category; a component body
+/// (`application/wasm`, multipart, or a JSON source) installs a new
+/// version of the same skill, which this agent moves to once it is
+/// approved; a code skill takes new code.
+#[utoipa::path(put, operation_id = "update_skill", path = "/api/agents/{agent}/skills/{skill}", tag = "agents",
+    params(
+        ("agent" = String, Path, description = "The agent's id or name"),
+        ("skill" = String, Path, description = "The skill's id or name"),
+    ),
+    request_body(content(
+        (SkillUpdateJson = "application/json"),
+        (ComponentBytes = "application/wasm"),
+        (ComponentUpload = "multipart/form-data"),
+    )),
+    responses(
+        (status = 200, description = "Changed (or waiting for approval)", body = WrittenSkill),
+        (status = 400, description = "The body is malformed, names nothing to change, or a code skill's declaration is not valid", body = ErrorBody),
+        (status = 404, description = "No such agent or skill, or the agent does not have the skill", body = ErrorBody),
+        (status = 409, description = "Path installs are off, or the component's name is a source skill's", body = ErrorBody),
+        (status = 422, description = "Code sent for a skill that is not a code skill, code that does not compile, or a component that is not valid or is another skill", body = ErrorBody),
+        (status = 502, description = "The `sourceUrl` could not be fetched", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:write"])))]
 async fn update(
     State(state): State<AppState>,
     principal: Principal,
     Path((agent, skill)): Path<(String, String)>,
     request: Request,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WrittenSkill>, ApiError> {
     principal.require("skills:write")?;
     principal.require_unbound(CATALOG_WRITE)?;
     let (_, mut current, _) = assigned(&state, &principal, &agent, &skill).await?;
@@ -398,11 +680,10 @@ async fn update(
     let (bytes, origin) = match json_body(request).await? {
         Body::Json(value) if code::is_code(&value) || is_code_skill(&current) => {
             let updated = code::update(&state, &principal, current, value).await?;
-            return Ok(Json(json!({
-                "success": true,
-                "pendingApproval": updated.pending,
-                "skill": written(&updated.skill),
-            })));
+            return Ok(Json(WrittenSkill {
+                pending_approval: Some(updated.pending),
+                ..WrittenSkill::of(&updated.skill)
+            }));
         }
         Body::Json(value)
             if ["sourceUrl", "url", "path"]
@@ -412,7 +693,7 @@ async fn update(
             component_from_request(&state, &principal, json_request(&value)).await?
         }
         Body::Json(value) => {
-            let meta: Metadata = serde_json::from_value(value)
+            let meta: SkillMetadata = serde_json::from_value(value)
                 .map_err(|e| ApiError::bad_request("invalid_body", format!("invalid body: {e}")))?;
             if meta.description.is_none() && meta.category.is_none() {
                 return Err(ApiError::bad_request(
@@ -430,7 +711,7 @@ async fn update(
             state.store.update_skill(&current).await?;
             let current =
                 crate::server::lookup::find_skill(&state, &principal, &current.id).await?;
-            return Ok(Json(json!({ "success": true, "skill": written(&current) })));
+            return Ok(Json(WrittenSkill::of(&current)));
         }
         Body::Other(request) => component_from_request(&state, &principal, *request).await?,
     };
@@ -446,24 +727,38 @@ async fn update(
     }
     let new = install_component(&state, &principal, bytes, origin).await?;
     // A pending version waits for approval; this agent moves to it then.
-    Ok(Json(json!({ "success": true, "skill": written(&new) })))
+    Ok(Json(WrittenSkill::of(&new)))
 }
 
-/// Delete: the skill is taken away from this agent. The catalog keeps it
-/// for other agents; `DELETE /api/skills/{id}` uninstalls it.
+/// Takes a skill away from an agent (seed 003); the catalog keeps it.
+///
+/// `DELETE /api/skills/{id}` uninstalls it.
+#[utoipa::path(delete, operation_id = "remove_skill", path = "/api/agents/{agent}/skills/{skill}", tag = "agents",
+    params(
+        ("agent" = String, Path, description = "The agent's id or name"),
+        ("skill" = String, Path, description = "The skill's id or name"),
+    ),
+    responses(
+        (status = 200, description = "Taken away", body = Deleted),
+        (status = 404, description = "No such agent or skill, or the agent does not have the skill", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:write"])))]
 async fn remove(
     State(state): State<AppState>,
     principal: Principal,
     Path((agent, skill)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Deleted>, ApiError> {
     principal.require("skills:write")?;
     let (agent, skill, _) = assigned(&state, &principal, &agent, &skill).await?;
     state
         .store
         .delete_assignment(&principal.tenant_id, &skill.id, &agent.id)
         .await?;
-    Ok(Json(json!({
-        "success": true,
-        "message": format!("Skill '{}' deleted from agent '{}'", skill.manifest.name, agent.name),
-    })))
+    Ok(Json(Deleted {
+        success: true,
+        message: format!(
+            "Skill '{}' deleted from agent '{}'",
+            skill.manifest.name, agent.name
+        ),
+    }))
 }

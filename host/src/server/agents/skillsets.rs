@@ -10,27 +10,61 @@ use crate::server::lookup::find_agent;
 use crate::server::lookup::find_skillset;
 use crate::services::AppState;
 use crate::store::AbilityStatus;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
-use serde_json::{Value, json};
+use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/api/agents/{agent}/skillsets", get(list))
-        .route(
-            "/api/agents/{agent}/skillsets/{skillset}",
-            put(attach).delete(detach),
-        )
+        .routes(routes!(list))
+        .routes(routes!(attach, detach))
 }
 
+/// The skillsets attached to an agent.
+#[derive(Serialize, ToSchema)]
+struct AttachedSkillsets {
+    skillsets: Vec<AttachedSkillset>,
+}
+
+/// One attached skillset, with how many of its abilities there are and
+/// how many are callable.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct AttachedSkillset {
+    id: String,
+    name: String,
+    description: String,
+    /// How many abilities the skillset has.
+    abilities: usize,
+    /// How many of them are active (callable).
+    active_abilities: usize,
+}
+
+/// The attachment as made.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct SkillsetAttachment {
+    /// The agent's name.
+    agent: String,
+    skillset_id: String,
+    /// Always `true`.
+    attached: bool,
+}
+
+/// Lists the skillsets attached to an agent.
+#[utoipa::path(get, operation_id = "list_skillsets", path = "/api/agents/{agent}/skillsets", tag = "agents",
+    params(("agent" = String, Path, description = "The agent's id or name")),
+    responses((status = 200, description = "The attached skillsets", body = AttachedSkillsets)),
+    security(("bearer" = ["skills:read"])))]
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
     Path(agent): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AttachedSkillsets>, ApiError> {
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let tenant = &principal.tenant_id;
@@ -40,28 +74,41 @@ async fn list(
             continue;
         };
         let abilities = state.store.skillset_abilities(tenant, &id).await?;
-        let active = abilities
+        let active_abilities = abilities
             .iter()
             .filter(|a| a.status == AbilityStatus::Active)
             .count();
-        skillsets.push(json!({
-            "id": skillset.id,
-            "name": skillset.name,
-            "description": skillset.description,
-            "abilities": abilities.len(),
-            "activeAbilities": active,
-        }));
+        skillsets.push(AttachedSkillset {
+            id: skillset.id,
+            name: skillset.name,
+            description: skillset.description,
+            abilities: abilities.len(),
+            active_abilities,
+        });
     }
-    Ok(Json(json!({ "skillsets": skillsets })))
+    Ok(Json(AttachedSkillsets { skillsets }))
 }
 
+/// Attaches a skillset to an agent: its active abilities join the agent's
+/// tools.
+///
 /// 201 when attached now, 200 when it already was. Abilities still need
 /// an admin's approval to be callable, so `skills:write` suffices.
+#[utoipa::path(put, operation_id = "attach_skillset", path = "/api/agents/{agent}/skillsets/{skillset}", tag = "agents",
+    params(
+        ("agent" = String, Path, description = "The agent's id or name"),
+        ("skillset" = String, Path, description = "The skillset's id"),
+    ),
+    responses(
+        (status = 201, description = "Attached now", body = SkillsetAttachment),
+        (status = 200, description = "Already attached", body = SkillsetAttachment),
+    ),
+    security(("bearer" = ["skills:write"])))]
 async fn attach(
     State(state): State<AppState>,
     principal: Principal,
     Path((agent, skillset)): Path<(String, String)>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<SkillsetAttachment>), ApiError> {
     principal.require("skills:write")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let skillset = find_skillset(&state, &principal.tenant_id, &skillset).await?;
@@ -76,10 +123,22 @@ async fn attach(
     };
     Ok((
         status,
-        Json(json!({ "agent": agent.name, "skillsetId": skillset.id, "attached": true })),
+        Json(SkillsetAttachment {
+            agent: agent.name,
+            skillset_id: skillset.id,
+            attached: true,
+        }),
     ))
 }
 
+/// Detaches a skillset from an agent.
+#[utoipa::path(delete, operation_id = "detach_skillset", path = "/api/agents/{agent}/skillsets/{skillset}", tag = "agents",
+    params(
+        ("agent" = String, Path, description = "The agent's id or name"),
+        ("skillset" = String, Path, description = "The skillset's id"),
+    ),
+    responses((status = 204, description = "Detached")),
+    security(("bearer" = ["skills:write"])))]
 async fn detach(
     State(state): State<AppState>,
     principal: Principal,

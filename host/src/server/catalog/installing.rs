@@ -43,7 +43,7 @@ impl Origin {
 
 /// A JSON install: a source instead of the component itself. Seed 004's
 /// `sourceUrl` is accepted, and `url` as a shorter alias.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct SourceSpec {
     #[serde(default, alias = "url")]
