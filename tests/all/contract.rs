@@ -200,7 +200,10 @@ async fn schemathesis_finds_no_failure() {
     let server = TestServer::start("contract-schemathesis").await;
     let url = format!("http://{}/openapi.json", server.addr);
     let report = repo().join("target/contract-report");
+    let settings = repo().join("tests/contract/schemathesis.toml");
     let run = Command::new(tools().join("schemathesis"))
+        .arg("--config-file")
+        .arg(&settings)
         .args(["run", &url, "--checks", "all", "--max-examples", CI_EXAMPLES])
         .args(["--header", &format!("Authorization: Bearer {OPERATOR_TOKEN}")])
         .args(["--seed", "1", "--max-time", "300", "--report", "junit"])

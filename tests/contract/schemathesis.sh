@@ -36,7 +36,7 @@ run_against() {
     sleep 0.1
   done
   echo "== $backend: $examples examples per operation =="
-  if ! NO_COLOR=1 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
+  if ! NO_COLOR=1 "$venv/bin/schemathesis" --config-file tests/contract/schemathesis.toml run "http://127.0.0.1:$port/openapi.json" \
     --header "Authorization: Bearer $token" --checks all --max-examples "$examples" \
     --report junit,pytest --report-dir "target/contract-report/$backend"; then
     failed=1
