@@ -53,7 +53,7 @@ pub struct Manifest {
 }
 
 /// One ability as listed in a manifest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AbilitySpec {
     /// Unique within the skill.

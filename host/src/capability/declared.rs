@@ -4,7 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// What a skill declares it needs. Absent means denied.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Capabilities {
     /// Destinations for outgoing HTTP.
@@ -34,6 +34,20 @@ impl Capabilities {
 /// An absolute, normalised guest directory such as `/data`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct GuestPath(String);
+
+/// Text, as the manifest writes it; the pattern is a safe subset of what
+/// [`GuestPath::parse`] takes.
+impl utoipa::PartialSchema for GuestPath {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("An absolute guest directory such as `/data`: no `.` or `..`, no empty segments, not `/`"))
+            .pattern(Some(r"^(/([A-Za-z0-9_~-][A-Za-z0-9._~-]*|\.[A-Za-z0-9_~-][A-Za-z0-9._~-]*|\.\.[A-Za-z0-9._~-]+))+$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for GuestPath {}
 
 impl GuestPath {
     /// Parses a guest path: absolute, no `.` or `..`, no empty segments, not `/`.

@@ -6,7 +6,7 @@ use std::time::Duration;
 /// Limits a manifest or grant may ask for; unset means the operator default.
 /// camelCase like the rest of the API; `skill.toml`'s snake_case spelling
 /// is accepted too.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LimitRequest {
     /// Wall-clock time per call.

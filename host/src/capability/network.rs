@@ -249,6 +249,25 @@ impl Serialize for NetworkPattern {
     }
 }
 
+/// Written as text, `[scheme://]host[:port]`, like the manifest writes it.
+impl utoipa::PartialSchema for NetworkPattern {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "`[scheme://]host[:port]`: http or https (default), a host or `*.domain`, a port or `*`; no path",
+            ))
+            // A safe subset of what `parse` takes (no wildcards, no IPv6).
+            .pattern(Some(
+                r"^(https?://)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.){0,3}[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:([1-9][0-9]{0,3}|\*))?$",
+            ))
+            .examples([serde_json::json!("https://api.example.com")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for NetworkPattern {}
+
 impl<'de> Deserialize<'de> for NetworkPattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
