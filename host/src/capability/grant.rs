@@ -46,7 +46,7 @@ pub struct Grant {
 }
 
 /// Which tenant secret supplies a declared secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "BindingForm", rename_all = "camelCase")]
 pub struct SecretBinding {
     /// The tenant secret's id.
@@ -80,7 +80,7 @@ impl TryFrom<BindingForm> for SecretBinding {
 }
 
 /// A tenant secret sent as a request header to one origin.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct InjectBinding {
     /// Where: a pattern within the granted network (e.g.
@@ -122,7 +122,7 @@ pub enum GrantError {
 /// What one assignment takes away from a skill's approved grant. Each
 /// field can only narrow: fewer network patterns, private networks off,
 /// fewer mounts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Narrowing {
     /// Only these patterns (each within the granted ones); `[]` is no network.

@@ -4,7 +4,7 @@ use super::grant::Grant;
 use serde::{Deserialize, Serialize};
 
 /// What an admin reviews besides the capability diff.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Review {
     /// The code differs from what the grant was approved for, even where

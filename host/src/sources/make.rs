@@ -19,12 +19,14 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// Seed 004's install body.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SourceSpec {
     /// `skill_md`, `openapi_action` or `mcp_registry`.
+    #[schema(pattern = "^(skill_md|openapi_action|mcp_registry)$")]
     pub source: String,
     /// The repository, document or registry.
+    #[schema(pattern = r"^https?://[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]{1,20}){0,2}(/[A-Za-z0-9._~-]*)*$")]
     pub source_url: String,
     /// `owner/repo/path`, or a registry server name.
     #[serde(default)]

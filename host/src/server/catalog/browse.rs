@@ -7,7 +7,7 @@
 use crate::server::auth::Principal;
 use crate::server::catalog::installing::fetch_policy;
 use crate::server::catalog::sources::installed_refs;
-use crate::server::error::{ApiError, QueryParams};
+use crate::server::error::{ApiError, ErrorBody, QueryParams};
 use crate::services::AppState;
 use crate::sources::SourceKind;
 use crate::sources::archive::ArchiveKind;
@@ -16,8 +16,8 @@ use crate::sources::registry::{self, ServerDetail};
 use crate::sources::skill_md::{self, Frontmatter};
 use axum::Json;
 use axum::extract::State;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -32,17 +32,70 @@ const CACHE_ENTRIES: usize = 256;
 const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 50;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct BrowseQuery {
+    /// Words to look for in names and descriptions.
     #[serde(default)]
     q: Option<String>,
+    /// Only this kind of source.
     #[serde(default)]
+    #[param(pattern = "^(skill_md|openapi_action|mcp_registry|code)$")]
     source: Option<String>,
+    /// Entries per source, 1-50 (20 when absent).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 50)]
     limit: Option<usize>,
+    /// `nextCursor` of the previous page.
     #[serde(default)]
     cursor: Option<String>,
+}
+
+/// One page of the catalog across the configured sources.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct BrowsePage {
+    skills: Vec<BrowseEntry>,
+    /// `null` when every registry is done.
+    next_cursor: Option<String>,
+    /// Sources that failed; the others still answered.
+    warnings: Vec<BrowseWarning>,
+}
+
+/// Something that can be installed (seed 004's entry).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct BrowseEntry {
+    /// `<source>:<sourceRef>`.
+    key: String,
+    name: String,
+    description: Option<String>,
+    /// `mcp_registry` or `skill_md`.
+    source: &'static str,
+    source_url: String,
+    source_ref: String,
+    icon_url: Option<String>,
+    author: Option<String>,
+    version: Option<String>,
+    /// Always `null`.
+    category: Option<String>,
+    tags: Vec<String>,
+    /// `api_key` when a registry server needs a secret header; else `null`.
+    auth_type: Option<&'static str>,
+    /// The id of the tenant's skill installed from it, if any.
+    installed_id: Option<String>,
+    /// Whether an install can take it (a registry server needs a streamable HTTP remote).
+    installable: bool,
+}
+
+/// A source that could not be browsed.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct BrowseWarning {
+    source: &'static str,
+    source_url: String,
+    message: String,
 }
 
 #[derive(Clone)]
@@ -91,11 +144,19 @@ fn decode_cursor(text: &str, registries: usize) -> Result<Vec<String>, ApiError>
     Ok(cursors)
 }
 
+/// Browses what can be installed from the operator's registries and repositories.
+#[utoipa::path(get, path = "/api/skills/browse", tag = "skills",
+    params(BrowseQuery),
+    responses(
+        (status = 200, description = "A page of entries, with a warning per source that failed", body = BrowsePage),
+        (status = 400, description = "An unknown `source`, a `limit` out of range, or a `cursor` that is not a `nextCursor`", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:read"])))]
 pub(super) async fn browse(
     State(state): State<AppState>,
     principal: Principal,
     QueryParams(query): QueryParams<BrowseQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BrowsePage>, ApiError> {
     principal.require("skills:read")?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -137,9 +198,11 @@ pub(super) async fn browse(
                     }
                     next[i] = page.1.clone().unwrap_or_default();
                 }
-                Err(message) => warnings.push(json!({
-                    "source": "mcp_registry", "sourceUrl": base.as_str(), "message": message,
-                })),
+                Err(message) => warnings.push(BrowseWarning {
+                    source: "mcp_registry",
+                    source_url: base.to_string(),
+                    message,
+                }),
             }
         }
     }
@@ -164,9 +227,11 @@ pub(super) async fn browse(
                         entries.push(skill_md_entry(url, reference, front, &installed));
                     }
                 }
-                Err(message) => warnings.push(json!({
-                    "source": "skill_md", "sourceUrl": repo, "message": message,
-                })),
+                Err(message) => warnings.push(BrowseWarning {
+                    source: "skill_md",
+                    source_url: repo.clone(),
+                    message,
+                }),
             }
         }
     }
@@ -174,11 +239,11 @@ pub(super) async fn browse(
         .iter()
         .any(|c| !c.is_empty())
         .then(|| hex::encode(serde_json::to_vec(&next).expect("JSON")));
-    Ok(Json(json!({
-        "skills": entries,
-        "nextCursor": next_cursor,
-        "warnings": warnings,
-    })))
+    Ok(Json(BrowsePage {
+        skills: entries,
+        next_cursor,
+        warnings,
+    }))
 }
 
 async fn registry_page(
@@ -270,29 +335,29 @@ fn registry_entry(
     base: &url::Url,
     server: &ServerDetail,
     installed: &HashMap<String, String>,
-) -> Value {
+) -> BrowseEntry {
     let secret = server
         .remotes
         .iter()
         .any(|r| r.headers.iter().any(|h| h.is_secret));
-    json!({
-        "key": format!("mcp_registry:{}", server.name),
-        "name": server.title.clone().unwrap_or_else(|| server.name.clone()),
-        "description": server.description,
-        "source": "mcp_registry",
-        "sourceUrl": base.as_str(),
-        "sourceRef": server.name,
-        "iconUrl": server.icons.first().map(|i| &i.src),
-        "author": server.name.split('/').next(),
-        "version": server.version,
-        "category": null,
-        "tags": [],
-        "authType": secret.then_some("api_key"),
-        "installedId": installed.get(&server.name),
+    BrowseEntry {
+        key: format!("mcp_registry:{}", server.name),
+        name: server.title.clone().unwrap_or_else(|| server.name.clone()),
+        description: server.description.clone(),
+        source: "mcp_registry",
+        source_url: base.to_string(),
+        source_ref: server.name.clone(),
+        icon_url: server.icons.first().map(|i| i.src.clone()),
+        author: server.name.split('/').next().map(str::to_owned),
+        version: server.version.clone(),
+        category: None,
+        tags: Vec::new(),
+        auth_type: secret.then_some("api_key"),
+        installed_id: installed.get(&server.name).cloned(),
         // What an install would say: a server with no streamable HTTP
         // remote cannot be installed here.
-        "installable": server.remotes.iter().any(|r| r.transport == "streamable-http"),
-    })
+        installable: server.remotes.iter().any(|r| r.transport == "streamable-http"),
+    }
 }
 
 fn skill_md_entry(
@@ -300,26 +365,35 @@ fn skill_md_entry(
     reference: String,
     front: &Frontmatter,
     installed: &HashMap<String, String>,
-) -> Value {
-    let tags: Vec<&str> = front
+) -> BrowseEntry {
+    let tags: Vec<String> = front
         .metadata
         .get("tags")
-        .map(|t| t.split([',', ' ']).filter(|s| !s.is_empty()).collect())
+        .map(|t| {
+            t.split([',', ' '])
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
-    json!({
-        "key": format!("skill_md:{reference}"),
-        "name": front.name,
-        "description": front.description,
-        "source": "skill_md",
-        "sourceUrl": url,
-        "sourceRef": reference,
-        "iconUrl": null,
-        "author": front.metadata.get("author").cloned().or_else(|| reference.split('/').next().map(str::to_owned)),
-        "version": front.metadata.get("version"),
-        "category": null,
-        "tags": tags,
-        "authType": null,
-        "installedId": installed.get(&reference),
-        "installable": true,
-    })
+    BrowseEntry {
+        key: format!("skill_md:{reference}"),
+        name: front.name.clone(),
+        description: Some(front.description.clone()),
+        source: "skill_md",
+        source_url: url,
+        author: front
+            .metadata
+            .get("author")
+            .cloned()
+            .or_else(|| reference.split('/').next().map(str::to_owned)),
+        version: front.metadata.get("version").cloned(),
+        category: None,
+        tags,
+        icon_url: None,
+        auth_type: None,
+        installed_id: installed.get(&reference).cloned(),
+        source_ref: reference,
+        installable: true,
+    }
 }

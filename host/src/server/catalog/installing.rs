@@ -45,16 +45,24 @@ impl Origin {
 /// `sourceUrl` is accepted, and `url` as a shorter alias.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(as = ComponentSource)]
 pub(crate) struct SourceSpec {
+    /// The packaged component's http(s) URL (`url` is accepted too).
     #[serde(default, alias = "url")]
+    #[schema(pattern = r"^https?://[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]{1,20}){0,2}(/[A-Za-z0-9._~-]*)*$")]
     source_url: Option<String>,
+    /// Pins a URL install: the sha256 (hex) the fetched bytes must have.
     #[serde(default)]
+    #[schema(pattern = "^(sha256:)?[0-9a-fA-F]{64}$")]
     sha256: Option<String>,
+    /// For operators: a file under the server's install root.
     #[serde(default)]
     path: Option<String>,
     /// Seed 004's source kind; only `url` (or `custom`) and `path` apply.
     #[serde(default)]
+    #[schema(pattern = "^(url|custom|path)$")]
     source: Option<String>,
+    /// Replaces the manifest's description.
     #[serde(default)]
     description: Option<String>,
 }
@@ -95,7 +103,8 @@ pub(crate) async fn component_from_request(
     }
 }
 
-fn body_error(rejection: axum::extract::rejection::BytesRejection) -> ApiError {
+/// A body that could not be read, in the API's error shape.
+pub(crate) fn body_error(rejection: axum::extract::rejection::BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::TooLarge(crate::server::request::MAX_BODY_BYTES)
     } else {

@@ -10,11 +10,11 @@ pub(crate) mod view;
 
 use crate::services::AppState;
 use utoipa_axum::router::OpenApiRouter;
-use axum::routing::get;
+use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(skills::router())
         .merge(install::router())
-        .route("/api/skills/browse", get(browse::browse))
+        .routes(routes!(browse::browse))
 }

@@ -1,62 +1,89 @@
 //! The skills catalog (seed 001 shapes): install a component, list, get,
 //! approve its capabilities, and assign it to agents.
-use crate::capability::{Grant, Narrowing, Policy};
+use crate::capability::{
+    Grant, InjectBinding, LimitRequest, Narrowing, NetworkPattern, Policy, SecretBinding,
+};
 use crate::server::auth::{AgentRoute, Principal};
-use crate::server::catalog::view::{parse_grant, redacted, view};
+use crate::server::catalog::view::{SkillView, parse_grant, redacted, view};
 use crate::server::cursor;
-use crate::server::error::{ApiError, JsonBody};
+use crate::server::error::{ApiError, ErrorBody, JsonBody, QueryParams, Success};
 use crate::server::lookup::find_agent;
 use crate::server::lookup::find_skill;
 use crate::services::AppState;
 use crate::store::SkillStatus;
 use crate::store::{ApprovalRecord, AssignmentRow, SkillFilter, SkillRow, StoreError};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, patch, post};
 use axum::{Extension, Json};
-use utoipa_axum::router::OpenApiRouter;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/api/skills", get(list))
-        .route("/api/skills/categories", get(categories))
-        .route(
-            "/api/skills/{id}",
-            get(fetch).patch(update).delete(uninstall),
-        )
-        .route("/api/skills/{id}/agents", get(skill_agents))
-        .route(
-            "/api/skills/{id}/assignments/{agent}",
-            patch(update_assignment),
-        )
-        .route("/api/skills/{id}/approve", post(approve))
-        .route("/api/skills/{id}/assign", post(assign))
-        .route("/api/skills/{id}/unassign/{agent}", delete(unassign))
+        .routes(routes!(list))
+        .routes(routes!(categories))
+        .routes(routes!(fetch, update, uninstall))
+        .routes(routes!(skill_agents))
+        .routes(routes!(update_assignment))
+        .routes(routes!(approve))
+        .routes(routes!(assign))
+        .routes(routes!(unassign))
         // Seed 001's skills of one agent: a token bound to it may list them.
-        .route(
-            "/api/skills/agent/{agent}",
-            get(agent_skills).layer(Extension(AgentRoute)),
-        )
+        .routes(routes!(agent_skills).layer(Extension(AgentRoute)))
 }
 
-#[derive(Deserialize)]
+const SKILLS: &str = "skills";
+
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Only skills of this category.
     category: Option<String>,
+    /// `active` (the default), `pending`, `disabled`, `archived`, or `all`.
+    #[param(pattern = "^(active|pending|disabled|archived|all)$")]
     status: Option<String>,
+    /// `custom` (every component), a source kind, or how a component was
+    /// installed (`upload`, `url`, `path`).
+    #[param(pattern = "^(custom|skill_md|openapi_action|mcp_registry|code|upload|url|path)$")]
     source: Option<String>,
+    /// `nextCursor` of the previous page.
     cursor: Option<String>,
+    /// Page size, 1-1000 (100 when absent).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
+/// A page of the tenant's skills.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct SkillPage {
+    skills: Vec<SkillView>,
+    /// How many match, over all pages.
+    total: i64,
+    /// `null` on the last page.
+    next_cursor: Option<String>,
+}
+
+/// Lists the tenant's installed skills, a page at a time.
+#[utoipa::path(get, path = "/api/skills", tag = SKILLS,
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of skills, by name", body = SkillPage),
+        (status = 400, description = "An unknown `status` or `source`, a `limit` out of range, or a `cursor` that is not a `nextCursor`", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:read"])))]
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+    QueryParams(query): QueryParams<ListQuery>,
+) -> Result<Json<SkillPage>, ApiError> {
     principal.require("skills:read")?;
     let status = match query.status.as_deref() {
         None => Some("active".to_owned()),
@@ -121,15 +148,27 @@ async fn list(
     for skill in &skills {
         out.push(view(skill, state.store.assignment_count(&skill.id).await?));
     }
-    Ok(Json(
-        json!({ "skills": out, "total": total, "nextCursor": next }),
-    ))
+    Ok(Json(SkillPage {
+        skills: out,
+        total,
+        next_cursor: next,
+    }))
 }
 
+#[derive(Serialize, ToSchema)]
+struct Categories {
+    /// Sorted, without duplicates.
+    categories: Vec<String>,
+}
+
+/// The categories the tenant's skills use.
+#[utoipa::path(get, path = "/api/skills/categories", tag = SKILLS,
+    responses((status = 200, description = "The categories in use", body = Categories)),
+    security(("bearer" = ["skills:read"])))]
 async fn categories(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Categories>, ApiError> {
     principal.require("skills:read")?;
     let (skills, _) = state
         .store
@@ -141,7 +180,7 @@ async fn categories(
         .collect();
     categories.sort();
     categories.dedup();
-    Ok(Json(json!({ "categories": categories })))
+    Ok(Json(Categories { categories }))
 }
 
 /// Checks that every secret a grant names exists in the tenant.
@@ -183,17 +222,59 @@ fn check_narrowing(
         })
 }
 
+/// A skill with the agents it is assigned to.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct SkillDetail {
+    skill: SkillView,
+    assigned_agents: Vec<AssignedAgent>,
+}
+
+/// One skill.
+#[derive(Serialize, ToSchema)]
+struct OneSkill {
+    skill: SkillView,
+}
+
+/// One agent a skill is assigned to (seed 001).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct AssignedAgent {
+    /// The assignment's id.
+    id: String,
+    agent_id: String,
+    agent_name: String,
+    /// Always `active` (seed 001).
+    agent_status: &'static str,
+    enabled: bool,
+    /// The assignment's configuration.
+    config: Value,
+    priority: i64,
+    assigned_at: String,
+    /// The id of the token that assigned it.
+    assigned_by: String,
+}
+
+const SKILL_ID: &str = "The skill's id, or its name (the current version)";
+const AGENT_KEY: &str = "The agent's id or name";
+
+/// Shows one skill and the agents it is assigned to.
+#[utoipa::path(get, path = "/api/skills/{id}", tag = SKILLS,
+    params(("id" = String, Path, description = SKILL_ID)),
+    responses((status = 200, description = "The skill", body = SkillDetail)),
+    security(("bearer" = ["skills:read"])))]
 async fn fetch(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SkillDetail>, ApiError> {
     principal.require("skills:read")?;
     let skill = find_skill(&state, &principal, &id).await?;
     let agents = assigned_agents(&state, &principal, &skill).await?;
-    Ok(Json(
-        json!({ "skill": view(&skill, agents.len() as i64), "assignedAgents": agents }),
-    ))
+    Ok(Json(SkillDetail {
+        skill: view(&skill, agents.len() as i64),
+        assigned_agents: agents,
+    }))
 }
 
 /// Seed 001's view of a skill's agents, highest priority first.
@@ -201,7 +282,7 @@ async fn assigned_agents(
     state: &AppState,
     principal: &Principal,
     skill: &SkillRow,
-) -> Result<Vec<Value>, ApiError> {
+) -> Result<Vec<AssignedAgent>, ApiError> {
     let mut agents = Vec::new();
     for a in state
         .store
@@ -211,28 +292,50 @@ async fn assigned_agents(
         let Some(agent) = state.store.agent(&principal.tenant_id, &a.agent_id).await? else {
             continue;
         };
-        agents.push(json!({
-            "id": a.id, "agentId": agent.id, "agentName": agent.name, "agentStatus": "active", "enabled": a.enabled,
-            "config": a.config, "priority": a.priority, "assignedAt": a.assigned_at, "assignedBy": a.assigned_by,
-        }));
+        agents.push(AssignedAgent {
+            id: a.id,
+            agent_id: agent.id,
+            agent_name: agent.name,
+            agent_status: "active",
+            enabled: a.enabled,
+            config: a.config,
+            priority: a.priority,
+            assigned_at: a.assigned_at,
+            assigned_by: a.assigned_by,
+        });
     }
     Ok(agents)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SkillPatch {
+    /// `active` (only for a skill already approved), `archived` or `disabled`.
+    #[schema(pattern = "^(active|archived|disabled)$")]
     status: Option<String>,
+    /// 1-1024 characters, not all blank.
+    #[schema(min_length = 1, max_length = 1024, pattern = "\\S")]
     description: Option<String>,
+    /// A slug like `data`, at most 64 characters.
+    #[schema(value_type = Option<String>, max_length = 64, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     category: Option<Option<String>>,
 }
 
+/// Changes a skill's status, description or category.
+#[utoipa::path(patch, path = "/api/skills/{id}", tag = SKILLS,
+    params(("id" = String, Path, description = SKILL_ID)),
+    request_body = SkillPatch,
+    responses(
+        (status = 200, description = "The skill as changed", body = OneSkill),
+        (status = 409, description = "`active` asked of a pending skill: it becomes active through an approval", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:write"])))]
 async fn update(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<SkillPatch>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OneSkill>, ApiError> {
     principal.require("skills:write")?;
     let mut skill = find_skill(&state, &principal, &id).await?;
     let before = skill.status;
@@ -266,7 +369,8 @@ async fn update(
     }
     if let Some(description) = body.description {
         let description = description.trim();
-        if description.is_empty() || description.len() > 1024 {
+        // Characters, as the message says, not bytes.
+        if description.is_empty() || description.chars().count() > 1024 {
             return Err(ApiError::bad_request(
                 "invalid_description",
                 "description must be 1-1024 characters",
@@ -300,14 +404,30 @@ async fn update(
     }
     let skill = find_skill(&state, &principal, &skill.id).await?;
     let assigned = state.store.assignment_count(&skill.id).await?;
-    Ok(Json(json!({ "skill": view(&skill, assigned) })))
+    Ok(Json(OneSkill {
+        skill: view(&skill, assigned),
+    }))
 }
 
+/// Seed 001's answer to an uninstall.
+#[derive(Serialize, ToSchema)]
+struct Uninstalled {
+    /// Always `true`.
+    success: bool,
+    /// `Skill '<name>' deleted`.
+    message: String,
+}
+
+/// Uninstalls a skill version, with its assignments.
+#[utoipa::path(delete, path = "/api/skills/{id}", tag = SKILLS,
+    params(("id" = String, Path, description = SKILL_ID)),
+    responses((status = 200, description = "Uninstalled", body = Uninstalled)),
+    security(("bearer" = ["skills:write"])))]
 async fn uninstall(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Uninstalled>, ApiError> {
     principal.require("skills:write")?;
     let skill = find_skill(&state, &principal, &id).await?;
     state
@@ -315,37 +435,67 @@ async fn uninstall(
         .delete_skill(&principal.tenant_id, &skill.id)
         .await?;
     tracing::info!(skill_id = %skill.id, "skill uninstalled");
-    Ok(Json(
-        json!({ "success": true, "message": format!("Skill '{}' deleted", skill.manifest.name) }),
-    ))
+    Ok(Json(Uninstalled {
+        success: true,
+        message: format!("Skill '{}' deleted", skill.manifest.name),
+    }))
 }
 
+#[derive(Serialize, ToSchema)]
+struct SkillAgents {
+    agents: Vec<AssignedAgent>,
+}
+
+/// Lists the agents a skill is assigned to.
+#[utoipa::path(get, path = "/api/skills/{id}/agents", tag = SKILLS,
+    params(("id" = String, Path, description = SKILL_ID)),
+    responses((status = 200, description = "Its agents, highest priority first", body = SkillAgents)),
+    security(("bearer" = ["skills:read"])))]
 async fn skill_agents(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SkillAgents>, ApiError> {
     principal.require("skills:read")?;
     let skill = find_skill(&state, &principal, &id).await?;
     let agents = assigned_agents(&state, &principal, &skill).await?;
-    Ok(Json(json!({ "agents": agents })))
+    Ok(Json(SkillAgents { agents }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AssignmentPatch {
     enabled: Option<bool>,
+    /// Replaces the assignment's configuration.
+    #[schema(value_type = Option<Object>)]
     config: Option<serde_json::Map<String, Value>>,
+    /// Higher is preferred.
+    #[serde(default, deserialize_with = "integral")]
+    #[schema(minimum = -1000000000, maximum = 1000000000)]
     priority: Option<i64>,
+    /// Replaces what this assignment takes away from the approved grant.
     capabilities: Option<Narrowing>,
 }
 
+/// Changes one agent's assignment of a skill.
+#[utoipa::path(patch, path = "/api/skills/{id}/assignments/{agent}", tag = SKILLS,
+    params(
+        ("id" = String, Path, description = SKILL_ID),
+        ("agent" = String, Path, description = AGENT_KEY),
+    ),
+    request_body = AssignmentPatch,
+    responses(
+        (status = 200, description = "Changed", body = Success),
+        (status = 404, description = "No such skill or agent, or the skill is not assigned to the agent", body = ErrorBody),
+        (status = 422, description = "`capabilities` would widen the approved grant", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:write"])))]
 async fn update_assignment(
     State(state): State<AppState>,
     principal: Principal,
     Path((id, agent)): Path<(String, String)>,
     JsonBody(body): JsonBody<AssignmentPatch>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Success>, ApiError> {
     principal.require("skills:write")?;
     let skill = find_skill(&state, &principal, &id).await?;
     let agent = find_agent(&state, &principal, &agent).await?;
@@ -368,16 +518,106 @@ async fn update_assignment(
         row.narrowing = narrowing;
     }
     state.store.update_assignment(&row).await?;
-    Ok(Json(json!({ "success": true })))
+    Ok(Json(Success::TRUE))
 }
 
+// Shape of parse_approval's JSON; Schemathesis checks it. The body is read
+// by hand (the grant's fields beside `digest` or `version`, or no body at
+// all), so this type only describes it.
+/// An approval: the grant (every field optional; none at all approves the
+/// held or proposed grant, or the declaration as it stands), with the
+/// `digest` or the `version` the admin reviewed.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ApprovalBody {
+    /// The digest reviewed; `409` when the skill has changed since. Give
+    /// `digest` or `version`, not both.
+    #[serde(default)]
+    #[schema(min_length = 1)]
+    digest: String,
+    /// The version reviewed (instead of `digest`).
+    #[serde(default)]
+    #[schema(min_length = 1)]
+    version: String,
+    /// Only these patterns, each within a declared one; absent or `null`:
+    /// all declared.
+    #[serde(default)]
+    network: Option<Vec<NetworkPattern>>,
+    /// Lets allowed names resolve to private addresses (the tenant must be allowed).
+    #[serde(default)]
+    allow_private_network: bool,
+    /// Declared guest path (such as `/data`) → the volume mounted there.
+    #[serde(default)]
+    mounts: BTreeMap<String, MountRequest>,
+    /// Values for declared environment variables.
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    /// Declared secret name → the tenant secret that supplies it.
+    #[serde(default)]
+    secrets: BTreeMap<String, SecretBinding>,
+    /// Tenant secrets sent as headers to one granted origin.
+    #[serde(default)]
+    inject: Vec<InjectBinding>,
+    /// Configuration the skill reads with `config(key)`.
+    #[serde(default)]
+    config: BTreeMap<String, String>,
+    /// Limits within the operator's maxima.
+    #[serde(default)]
+    limits: LimitRequest,
+}
+
+/// An operator volume and a directory in it, as a grant mounts it.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+struct MountRequest {
+    /// The volume's name, as the operator configured it.
+    #[schema(min_length = 1)]
+    volume: String,
+    /// A relative directory inside the volume; absent: its root.
+    #[serde(default)]
+    path: String,
+}
+
+/// An integer, also when JSON writes it with a fraction of zero (`3.0`):
+/// JSON Schema counts that as an integer, and clients do send it.
+fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::de::Error;
+    let Some(number) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(n) = number.as_i64() {
+        return Ok(Some(n));
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
+            Ok(Some(f as i64))
+        }
+        _ => Err(D::Error::custom(format!("`{number}` is not an integer"))),
+    }
+}
+
+/// Approves a skill's capabilities (admin): it becomes active.
+#[utoipa::path(post, path = "/api/skills/{id}/approve", tag = SKILLS,
+    params(("id" = String, Path, description = SKILL_ID)),
+    request_body(content = ApprovalBody, description = "The grant; an empty body approves as declared (or the proposed grant)"),
+    responses(
+        (status = 200, description = "Approved", body = OneSkill),
+        (status = 400, description = "The body is malformed, or names both `digest` and `version`", body = ErrorBody),
+        (status = 403, description = "The token is not an admin's, or the tenant may not approve private networks", body = ErrorBody),
+        (status = 409, description = "The skill changed since the `digest` or `version` reviewed", body = ErrorBody),
+        (status = 422, description = "The grant widens the declaration, exceeds a limit, mounts an unknown volume, or names a secret the tenant lacks", body = ErrorBody),
+    ),
+    security(("bearer" = ["admin"])))]
 async fn approve(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<OneSkill>, ApiError> {
     principal.require("admin")?;
+    let body = body.map_err(crate::server::catalog::installing::body_error)?;
     let skill = find_skill(&state, &principal, &id).await?;
     let (reviewed, grant) = parse_approval(&body)?;
     // A source skill's synced content waiting for approval is what the
@@ -426,7 +666,9 @@ async fn approve(
     let skill = find_skill(&state, &principal, &skill.id).await?;
     crate::server::catalog::installing::promote_if_current(&state, &principal, &skill).await?;
     let assigned = state.store.assignment_count(&skill.id).await?;
-    Ok(Json(json!({ "skill": view(&skill, assigned) })))
+    Ok(Json(OneSkill {
+        skill: view(&skill, assigned),
+    }))
 }
 
 /// What the admin says they reviewed: the digest or the version.
@@ -489,25 +731,65 @@ fn parse_approval(body: &[u8]) -> Result<(Option<Reviewed>, Option<Grant>), ApiE
     Ok((reviewed, grant))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct Assign {
+    /// The agent's id or name.
     agent_id: String,
+    /// The assignment's configuration.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     config: Option<serde_json::Map<String, Value>>,
-    #[serde(default)]
+    /// Higher is preferred; 0 when absent.
+    #[serde(default, deserialize_with = "integral")]
+    #[schema(minimum = -1000000000, maximum = 1000000000)]
     priority: Option<i64>,
     /// Narrows the approved grant for this agent only.
     #[serde(default)]
     capabilities: Option<Narrowing>,
 }
 
+#[derive(Serialize, ToSchema)]
+struct Assigned {
+    assignment: AssignmentView,
+}
+
+/// An assignment as created (seed 001, with what it narrows).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct AssignmentView {
+    id: String,
+    tenant_id: String,
+    skill_id: String,
+    agent_id: String,
+    skill_version: String,
+    /// Always `null` (seed 001).
+    listing_ref: Option<String>,
+    enabled: bool,
+    config: Value,
+    priority: i64,
+    assigned_at: String,
+    assigned_by: String,
+    capabilities: Narrowing,
+}
+
+/// Assigns a skill to an agent.
+#[utoipa::path(post, path = "/api/skills/{id}/assign", tag = SKILLS,
+    params(("id" = String, Path, description = SKILL_ID)),
+    request_body = Assign,
+    responses(
+        (status = 201, description = "Assigned", body = Assigned),
+        (status = 400, description = "The body is malformed, or the skill is already assigned to this agent (`duplicate_assignment`)", body = ErrorBody),
+        (status = 404, description = "No such skill, or `agentId` names no agent of this tenant", body = ErrorBody),
+        (status = 422, description = "`capabilities` would widen the approved grant", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:write"])))]
 async fn assign(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Assign>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Assigned>), ApiError> {
     principal.require("skills:write")?;
     let skill = find_skill(&state, &principal, &id).await?;
     let agent = find_agent(&state, &principal, &body.agent_id).await?;
@@ -535,22 +817,39 @@ async fn assign(
             ),
             other => other.into(),
         })?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "assignment": {
-            "id": row.id, "tenantId": row.tenant_id, "skillId": row.skill_id, "agentId": row.agent_id,
-            "skillVersion": skill.manifest.version.to_string(), "listingRef": null, "enabled": row.enabled,
-            "config": row.config, "priority": row.priority, "assignedAt": row.assigned_at, "assignedBy": row.assigned_by,
-            "capabilities": row.narrowing,
-        }})),
-    ))
+    let assignment = AssignmentView {
+        id: row.id,
+        tenant_id: row.tenant_id,
+        skill_id: row.skill_id,
+        agent_id: row.agent_id,
+        skill_version: skill.manifest.version.to_string(),
+        listing_ref: None,
+        enabled: row.enabled,
+        config: row.config,
+        priority: row.priority,
+        assigned_at: row.assigned_at,
+        assigned_by: row.assigned_by,
+        capabilities: row.narrowing,
+    };
+    Ok((StatusCode::CREATED, Json(Assigned { assignment })))
 }
 
+/// Takes a skill away from an agent.
+#[utoipa::path(delete, path = "/api/skills/{id}/unassign/{agent}", tag = SKILLS,
+    params(
+        ("id" = String, Path, description = SKILL_ID),
+        ("agent" = String, Path, description = AGENT_KEY),
+    ),
+    responses(
+        (status = 200, description = "Unassigned", body = Success),
+        (status = 404, description = "No such skill or agent, or the skill is not assigned to the agent", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:write"])))]
 async fn unassign(
     State(state): State<AppState>,
     principal: Principal,
     Path((id, agent)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Success>, ApiError> {
     principal.require("skills:write")?;
     let skill = find_skill(&state, &principal, &id).await?;
     let agent = find_agent(&state, &principal, &agent).await?;
@@ -561,14 +860,43 @@ async fn unassign(
     {
         return Err(ApiError::NotFound("assignment"));
     }
-    Ok(Json(json!({ "success": true })))
+    Ok(Json(Success::TRUE))
 }
 
+#[derive(Serialize, ToSchema)]
+struct AgentSkills {
+    skills: Vec<AgentSkill>,
+}
+
+/// One skill of an agent (seed 001).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct AgentSkill {
+    assignment_id: String,
+    skill_id: String,
+    name: String,
+    /// The name again (seed 001).
+    slug: String,
+    description: String,
+    category: Option<String>,
+    /// Always `null` (seed 001).
+    listing_ref: Option<String>,
+    enabled: bool,
+    config: Value,
+    priority: i64,
+    assigned_at: String,
+}
+
+/// Lists an agent's skills; a token bound to the agent may ask.
+#[utoipa::path(get, path = "/api/skills/agent/{agent}", tag = SKILLS,
+    params(("agent" = String, Path, description = AGENT_KEY)),
+    responses((status = 200, description = "The agent's skills", body = AgentSkills)),
+    security(("bearer" = ["skills:read"])))]
 async fn agent_skills(
     State(state): State<AppState>,
     principal: Principal,
     Path(agent): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AgentSkills>, ApiError> {
     principal.require("skills:read")?;
     let agent = find_agent(&state, &principal, &agent).await?;
     let mut skills = Vec::new();
@@ -577,11 +905,19 @@ async fn agent_skills(
         .agent_skills(&principal.tenant_id, &agent.id)
         .await?
     {
-        skills.push(json!({
-            "assignmentId": a.id, "skillId": skill.id, "name": skill.manifest.name, "slug": skill.manifest.name,
-            "description": skill.manifest.description, "category": skill.manifest.category, "listingRef": null,
-            "enabled": a.enabled, "config": a.config, "priority": a.priority, "assignedAt": a.assigned_at,
-        }));
+        skills.push(AgentSkill {
+            assignment_id: a.id,
+            skill_id: skill.id,
+            name: skill.manifest.name.clone(),
+            slug: skill.manifest.name,
+            description: skill.manifest.description,
+            category: skill.manifest.category,
+            listing_ref: None,
+            enabled: a.enabled,
+            config: a.config,
+            priority: a.priority,
+            assigned_at: a.assigned_at,
+        });
     }
-    Ok(Json(json!({ "skills": skills })))
+    Ok(Json(AgentSkills { skills }))
 }

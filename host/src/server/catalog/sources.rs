@@ -17,7 +17,7 @@ use crate::sources::make::{
 use crate::store::SkillStatus;
 use crate::store::StoredKind;
 use crate::store::{PendingSource, SkillFilter, SkillRow, StoreError, new_skill, now};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// `POST /api/skills` with a seed 004 source: fetched, read and stored as
@@ -164,7 +164,7 @@ pub(crate) async fn sync(
     state: &AppState,
     principal: &Principal,
     skill: SkillRow,
-) -> Result<Value, ApiError> {
+) -> Result<super::install::Synced, ApiError> {
     let detail = skill.detail.clone().ok_or(ApiError::Internal)?;
     let kind = detail.kind();
     let remote = match &detail.body {
@@ -218,13 +218,13 @@ pub(crate) async fn sync(
         .await?
         .ok_or(ApiError::NotFound("skill"))?;
     let assigned = state.store.assignment_count(&skill.id).await?;
-    Ok(json!({
-        "ok": true,
-        "syncedAt": synced_at,
-        "changed": changed,
-        "pendingApproval": waiting,
-        "skill": view(&skill, assigned),
-    }))
+    Ok(super::install::Synced {
+        ok: true,
+        synced_at,
+        changed,
+        pending_approval: Some(waiting),
+        skill: view(&skill, assigned),
+    })
 }
 
 /// The tenant's installed source skills of `kind`, by their `sourceRef`.
