@@ -34,16 +34,22 @@ pub(super) fn decode<const N: usize>(cursor: &str) -> Result<[String; N], ApiErr
 
 /// Seed 002's list parameters: `cursor` (the id of the last item seen),
 /// `take` (1-100, default 50) and `order` (`desc`, the default, or `asc`).
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub(super) struct ListParams {
+    /// The id of the last item of the previous page.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Text, parsed here: numbers do not survive `#[serde(flatten)]` in
-    /// query strings.
+    /// Page size, 1-100; 50 when absent.
+    // Text, parsed here: numbers do not survive `#[serde(flatten)]` in
+    // query strings.
     #[serde(default)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub take: Option<String>,
+    /// `desc` (newest first, the default) or `asc`.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(asc|desc)$")]
     pub order: Option<String>,
 }
 

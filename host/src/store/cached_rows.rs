@@ -248,7 +248,7 @@ pub struct SecretRow {
 }
 
 /// A skillset.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SkillsetRow {
     /// Id.
@@ -272,7 +272,7 @@ pub struct SkillsetRow {
 
 /// What an instruction ability reaches: its literal origin and the
 /// secrets it names. Approved by an admin like a component's declaration.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AbilityDeclaration {
     /// `scheme://host[:port]`, for instructions.
@@ -290,7 +290,7 @@ pub struct AbilityDeclaration {
 }
 
 /// An ability of a skillset.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AbilityRow {
     /// Id.
@@ -336,7 +336,7 @@ pub struct AbilityRow {
 }
 
 /// An integration, without its token.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IntegrationRow {
     /// Id.

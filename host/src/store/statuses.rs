@@ -62,7 +62,7 @@ pub enum SkillStatus {
 }
 
 /// Whether a skillset ability may be called.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AbilityStatus {
     /// An instruction waiting for an admin to approve what it reaches.

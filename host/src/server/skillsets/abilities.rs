@@ -4,30 +4,32 @@ use crate::ability::instruction::Instruction;
 use crate::capability::Grant;
 use crate::server::auth::Principal;
 use crate::server::cursor::ListParams;
-use crate::server::error::{ApiError, JsonBody, QueryParams};
+use crate::server::error::{ApiError, ErrorBody, JsonBody, QueryParams};
 use crate::server::fields::{check_meta, check_text, nullable};
 use crate::server::lookup::find_skillset;
+use crate::server::skillsets::ObjectBody;
 use crate::services::AppState;
 use crate::store::AbilityStatus;
 use crate::store::{AbilityDeclaration, AbilityRow, ApprovalRecord, StoreError, new_id, now};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
 use axum::Json;
 use utoipa_axum::router::OpenApiRouter;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    let base = "/api/v1/skillset/{skillset}/ability";
     OpenApiRouter::new()
-        .route(&format!("{base}/create"), post(create))
-        .route(&format!("{base}/list"), get(list))
-        .route(&format!("{base}/export"), get(list))
-        .route(&format!("{base}/{{id}}/fetch"), get(fetch))
-        .route(&format!("{base}/{{id}}/update"), post(update))
-        .route(&format!("{base}/{{id}}/delete"), post(delete))
-        .route(&format!("{base}/{{id}}/approve"), post(approve))
+        .routes(routes!(create))
+        .routes(routes!(list))
+        .routes(routes!(export))
+        .routes(routes!(fetch))
+        .routes(routes!(update))
+        .routes(routes!(delete))
+        .routes(routes!(approve))
 }
 
 /// The name agents call an ability by: the name itself when it is already
@@ -58,80 +60,228 @@ pub(crate) fn tool_name(name: &str) -> String {
     out
 }
 
-#[derive(Deserialize)]
+/// An ability: either an `instruction` (a template the host runs) or
+/// `skillId` and `ability` (an installed skill's ability), not both.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewAbility {
+    /// 1-128 characters, not all blank; agents call it by its identifier
+    /// form (`toolName`), unique in the skillset.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     name: String,
+    /// When to use it: 1-4096 characters, not all blank.
+    #[schema(min_length = 1, max_length = 4096, pattern = r"\S")]
     description: String,
+    /// The template the host runs (at most 65536 characters).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 65536, pattern = r"\S")]
     instruction: Option<String>,
+    /// An installed skill's id.
     #[serde(default)]
     skill_id: Option<String>,
+    /// That skill's ability; may be left out when the skill has one.
     #[serde(default)]
     ability: Option<String>,
+    /// A tenant secret: what `${SECRET_DEFAULT}` stands for, or the
+    /// credential a skill ability's calls send (binding it takes `admin`).
     #[serde(default)]
     secret_id: Option<String>,
+    /// Seed 002's file link (kept, not used by the host).
     #[serde(default)]
     file_id: Option<String>,
+    /// An agent of the tenant the ability is dedicated to.
     #[serde(default)]
     bot_id: Option<String>,
+    /// A blueprint grouping, free text.
     #[serde(default)]
     blueprint_id: Option<String>,
+    /// Free metadata: an object (`{}` when absent).
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     meta: Option<Value>,
 }
 
-/// `null` clears a link; leaving it out keeps it.
-#[derive(Deserialize)]
+/// What to change: leaving a field out keeps it, `null` clears a link.
+/// `instruction` and `skillId` switch the ability's kind (not both).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct AbilityChanges {
+    /// 1-128 characters, not all blank.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     name: Option<String>,
+    /// 1-4096 characters, not all blank.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 4096, pattern = r"\S")]
     description: Option<String>,
+    /// A new template; makes it an instruction ability.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 65536, pattern = r"\S")]
     instruction: Option<String>,
+    /// An installed skill's id; makes it a skill ability.
     #[serde(default)]
     skill_id: Option<String>,
+    /// The skill's ability.
     #[serde(default)]
     ability: Option<String>,
+    /// A tenant secret; `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     secret_id: Option<Option<String>>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     file_id: Option<Option<String>>,
+    /// An agent of the tenant; `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     bot_id: Option<Option<String>>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     blueprint_id: Option<Option<String>>,
+    /// Replaces the metadata: an object.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     meta: Option<Value>,
 }
 
-#[derive(Deserialize)]
+/// Seed 002's list parameters (see [`ListParams`]), and a blueprint filter.
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 struct AbilityListParams {
     #[serde(flatten)]
+    #[param(ignore)]
     list: ListParams,
+    /// Only the abilities of this blueprint.
     #[serde(default)]
     blueprint_id: Option<String>,
+}
+
+/// What an ability runs.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum AbilityKind {
+    /// A template the host runs.
+    Instruction,
+    /// An installed skill's ability.
+    Skill,
 }
 
 /// Seed 002's ability object, plus what the host adds: the name agents
 /// call it by, its kind, declaration, approval status and input schema.
-fn view(a: &AbilityRow) -> Value {
-    let mut v = serde_json::to_value(a).expect("JSON");
-    v["kind"] = json!(if a.instruction.is_some() {
-        "instruction"
-    } else {
-        "skill"
-    });
-    if let Some(text) = &a.instruction
-        && let Ok(parsed) = Instruction::parse(text)
-    {
-        v["inputSchema"] = parsed.input_schema();
-        v["allowPrivateNetwork"] = json!(a.grant.as_ref().is_some_and(|g| g.allow_private_network));
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct AbilityView {
+    #[serde(flatten)]
+    row: AbilityRow,
+    kind: AbilityKind,
+    /// An instruction's input schema (JSON Schema); absent for skill
+    /// abilities and for a template that no longer parses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>, nullable = false)]
+    input_schema: Option<Value>,
+    /// Whether an instruction's approval lets it reach private networks;
+    /// present when `inputSchema` is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    allow_private_network: Option<bool>,
+}
+
+fn view(row: AbilityRow) -> AbilityView {
+    let parsed = row
+        .instruction
+        .as_deref()
+        .and_then(|text| Instruction::parse(text).ok());
+    AbilityView {
+        kind: if row.instruction.is_some() {
+            AbilityKind::Instruction
+        } else {
+            AbilityKind::Skill
+        },
+        input_schema: parsed.as_ref().map(|p| p.input_schema()),
+        allow_private_network: parsed
+            .map(|_| row.grant.as_ref().is_some_and(|g| g.allow_private_network)),
+        row,
     }
-    v
+}
+
+/// The id of the ability created, changed or deleted.
+#[derive(Serialize, ToSchema)]
+struct AbilityId {
+    id: String,
+}
+
+/// A page of a skillset's abilities.
+#[derive(Serialize, ToSchema)]
+struct AbilityList {
+    items: Vec<AbilityView>,
+}
+
+/// What approving an instruction grants (camelCase; the first release's
+/// snake_case is accepted too). An empty body grants its origin as
+/// declared. An instruction declares no mounts, env, secret bindings or
+/// injections, so those stay empty.
+// Shape of `parse_grant`'s input (a `Grant`) as an instruction may give
+// it; the handler parses a `Grant`. Schemathesis checks it.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+struct InstructionGrant {
+    /// Patterns (`[scheme://]host[:port]`) within the ability's origin;
+    /// absent or `null` grants the origin.
+    #[schema(inline)]
+    network: Option<Vec<NetworkPatternText>>,
+    /// Lets the origin resolve to private addresses; the tenant must be
+    /// allowed to approve that.
+    #[schema(nullable = false, default = false)]
+    allow_private_network: Option<bool>,
+    /// Always empty for an instruction.
+    #[schema(nullable = false)]
+    mounts: Option<NoEntries>,
+    /// Always empty for an instruction.
+    #[schema(nullable = false)]
+    env: Option<NoEntries>,
+    /// Always empty for an instruction.
+    #[schema(nullable = false)]
+    secrets: Option<NoEntries>,
+    /// Always empty for an instruction.
+    #[schema(nullable = false, max_items = 0)]
+    inject: Option<Vec<Value>>,
+    /// Configuration values by key.
+    #[schema(nullable = false)]
+    config: Option<BTreeMap<String, String>>,
+    /// Limits within the operator's maxima.
+    #[schema(nullable = false)]
+    limits: Option<InstructionLimits>,
+}
+
+/// An object that must stay empty: `{}`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NoEntries {}
+
+/// A network pattern: `[http(s)://]host[:port]`, `*.` for subdomains.
+#[derive(ToSchema)]
+#[schema(pattern = r"^(https?://)?(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?$")]
+#[allow(dead_code)]
+struct NetworkPatternText(String);
+
+/// Per-call limits an approval sets.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+struct InstructionLimits {
+    /// Wall-clock milliseconds per call, up to the operator's maximum.
+    #[schema(minimum = 0)]
+    timeout_ms: Option<u64>,
+    /// Memory per call in MiB, up to the operator's maximum.
+    #[schema(minimum = 0)]
+    memory_mb: Option<u64>,
+    /// Output per call in KiB, up to the operator's maximum.
+    #[schema(minimum = 0)]
+    output_kb: Option<u64>,
 }
 
 /// What an instruction declares with `secret_id` as its default secret, or
@@ -256,12 +406,25 @@ fn approval(principal: &Principal) -> (AbilityStatus, Option<Grant>) {
     }
 }
 
+/// Adds an ability to a skillset: an instruction (pending until an admin
+/// approves it, unless an admin creates it) or an installed skill's ability.
+#[utoipa::path(post, path = "/api/v1/skillset/{skillset}/ability/create", tag = "abilities",
+    params(("skillset" = String, Path, description = "The skillset's id")),
+    request_body = NewAbility,
+    responses(
+        (status = 200, description = "Created", body = AbilityId),
+        (status = 400, description = "The body is malformed, or gives both or neither of `instruction` and `skillId`", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope, or binds a `secretId` to a skill ability without `admin`", body = ErrorBody),
+        (status = 409, description = "The skillset already has an ability called this (`ability_exists`)", body = ErrorBody),
+        (status = 422, description = "The instruction does not parse, or `skillId`/`ability`, `secretId` or `botId` names nothing of this tenant", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:write"])))]
 async fn create(
     State(state): State<AppState>,
     principal: Principal,
     Path(skillset): Path<String>,
-    JsonBody(body): JsonBody<NewAbility>,
-) -> Result<Json<Value>, ApiError> {
+    JsonBody(ObjectBody(body)): JsonBody<ObjectBody<NewAbility>>,
+) -> Result<Json<AbilityId>, ApiError> {
     principal.require("skills:write")?;
     let tenant = &principal.tenant_id;
     let skillset = find_skillset(&state, tenant, &skillset).await?;
@@ -335,15 +498,23 @@ async fn create(
             other => other.into(),
         })?;
     tracing::info!(ability_id = %row.id, status = %row.status, "ability created");
-    Ok(Json(json!({ "id": row.id })))
+    Ok(Json(AbilityId { id: row.id }))
 }
 
+/// Lists a skillset's abilities, a page at a time.
+#[utoipa::path(get, path = "/api/v1/skillset/{skillset}/ability/list", tag = "abilities",
+    params(("skillset" = String, Path, description = "The skillset's id"), ListParams, AbilityListParams),
+    responses(
+        (status = 200, description = "A page of abilities", body = AbilityList),
+        (status = 400, description = "`take` or `order` is out of range, or `cursor` is not the id of a listed ability", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:read"])))]
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
     Path(skillset): Path<String>,
     QueryParams(params): QueryParams<AbilityListParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AbilityList>, ApiError> {
     principal.require("skills:read")?;
     let tenant = &principal.tenant_id;
     let skillset = find_skillset(&state, tenant, &skillset).await?;
@@ -352,9 +523,26 @@ async fn list(
         .store
         .list_abilities(tenant, &skillset.id, params.blueprint_id.as_deref(), &page)
         .await?;
-    Ok(Json(
-        json!({ "items": items.iter().map(view).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(AbilityList {
+        items: items.into_iter().map(view).collect(),
+    }))
+}
+
+/// Seed 002's export of a skillset's abilities: the same page as `list`.
+#[utoipa::path(get, path = "/api/v1/skillset/{skillset}/ability/export", tag = "abilities",
+    params(("skillset" = String, Path, description = "The skillset's id"), ListParams, AbilityListParams),
+    responses(
+        (status = 200, description = "A page of abilities", body = AbilityList),
+        (status = 400, description = "`take` or `order` is out of range, or `cursor` is not the id of a listed ability", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:read"])))]
+async fn export(
+    state: State<AppState>,
+    principal: Principal,
+    skillset: Path<String>,
+    params: QueryParams<AbilityListParams>,
+) -> Result<Json<AbilityList>, ApiError> {
+    list(state, principal, skillset, params).await
 }
 
 async fn find(
@@ -371,21 +559,39 @@ async fn find(
         .ok_or(ApiError::NotFound("ability"))
 }
 
+/// Fetches an ability, with its kind, declaration, status and input schema.
+#[utoipa::path(get, path = "/api/v1/skillset/{skillset}/ability/{id}/fetch", tag = "abilities",
+    params(("skillset" = String, Path, description = "The skillset's id"), ("id" = String, Path, description = "The ability's id")),
+    responses((status = 200, description = "The ability", body = AbilityView)),
+    security(("bearer" = ["skills:read"])))]
 async fn fetch(
     State(state): State<AppState>,
     principal: Principal,
     Path((skillset, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AbilityView>, ApiError> {
     principal.require("skills:read")?;
-    Ok(Json(view(&find(&state, &principal, &skillset, &id).await?)))
+    Ok(Json(view(find(&state, &principal, &skillset, &id).await?)))
 }
 
+/// Changes an ability; a change to what an instruction reaches waits for
+/// an admin's approval again.
+#[utoipa::path(post, path = "/api/v1/skillset/{skillset}/ability/{id}/update", tag = "abilities",
+    params(("skillset" = String, Path, description = "The skillset's id"), ("id" = String, Path, description = "The ability's id")),
+    request_body = AbilityChanges,
+    responses(
+        (status = 200, description = "Changed", body = AbilityId),
+        (status = 400, description = "The body is malformed, or gives both `instruction` and `skillId`", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope, or binds a `secretId` to a skill ability without `admin`", body = ErrorBody),
+        (status = 409, description = "The skillset already has an ability called this (`ability_exists`)", body = ErrorBody),
+        (status = 422, description = "The instruction does not parse, or `skillId`/`ability`, `secretId` or `botId` names nothing of this tenant", body = ErrorBody),
+    ),
+    security(("bearer" = ["skills:write"])))]
 async fn update(
     State(state): State<AppState>,
     principal: Principal,
     Path((skillset, id)): Path<(String, String)>,
-    JsonBody(body): JsonBody<AbilityChanges>,
-) -> Result<Json<Value>, ApiError> {
+    JsonBody(ObjectBody(body)): JsonBody<ObjectBody<AbilityChanges>>,
+) -> Result<Json<AbilityId>, ApiError> {
     principal.require("skills:write")?;
     let tenant = principal.tenant_id.clone();
     let mut row = find(&state, &principal, &skillset, &id).await?;
@@ -479,14 +685,19 @@ async fn update(
             other => other.into(),
         })?;
     tracing::info!(ability_id = %row.id, status = %row.status, "ability updated");
-    Ok(Json(json!({ "id": row.id })))
+    Ok(Json(AbilityId { id: row.id }))
 }
 
+/// Deletes an ability.
+#[utoipa::path(post, path = "/api/v1/skillset/{skillset}/ability/{id}/delete", tag = "abilities",
+    params(("skillset" = String, Path, description = "The skillset's id"), ("id" = String, Path, description = "The ability's id")),
+    responses((status = 200, description = "Deleted", body = AbilityId)),
+    security(("bearer" = ["skills:write"])))]
 async fn delete(
     State(state): State<AppState>,
     principal: Principal,
     Path((skillset, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AbilityId>, ApiError> {
     principal.require("skills:write")?;
     let row = find(&state, &principal, &skillset, &id).await?;
     state
@@ -494,18 +705,30 @@ async fn delete(
         .delete_ability(&principal.tenant_id, &row.skillset_id, &row.id)
         .await?;
     tracing::info!(ability_id = %row.id, "ability deleted");
-    Ok(Json(json!({ "id": row.id })))
+    Ok(Json(AbilityId { id: row.id }))
 }
 
 /// Approves what an instruction reaches, with the grant body a skill's
 /// approval takes (camelCase; the old snake_case accepted). Only its
 /// origin can be granted, with or without private networks.
+#[utoipa::path(post, path = "/api/v1/skillset/{skillset}/ability/{id}/approve", tag = "abilities",
+    summary = "Approves what an instruction ability reaches",
+    params(("skillset" = String, Path, description = "The skillset's id"), ("id" = String, Path, description = "The ability's id")),
+    request_body(content = Option<InstructionGrant>, content_type = "application/json",
+        description = "The grant; no body, or `null`, grants the origin as declared"),
+    responses(
+        (status = 200, description = "Approved: the ability, now active", body = AbilityView),
+        (status = 403, description = "The token lacks `admin`, or the tenant may not approve private networks", body = ErrorBody),
+        (status = 409, description = "The ability runs an installed skill: approve the skill (`not_an_instruction`)", body = ErrorBody),
+        (status = 422, description = "The grant reaches beyond the ability's origin, gives mounts, env, secrets or injections, or exceeds the operator's limits (`invalid_grant`)", body = ErrorBody),
+    ),
+    security(("bearer" = ["admin"])))]
 async fn approve(
     State(state): State<AppState>,
     principal: Principal,
     Path((skillset, id)): Path<(String, String)>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AbilityView>, ApiError> {
     principal.require("admin")?;
     let mut row = find(&state, &principal, &skillset, &id).await?;
     let Some(origin) = row.declaration.origin.clone() else {
@@ -514,7 +737,31 @@ async fn approve(
             message: "this ability runs an installed skill under that skill's approval; approve the skill".into(),
         });
     };
-    let grant = crate::server::catalog::view::parse_grant(&body)?;
+    // No body, or `null`, grants the declaration as it stands; anything
+    // else must be an object, since serde would also read a `Grant` (whose
+    // fields all have defaults) from an array.
+    let grant = match body.trim_ascii() {
+        b"" | b"null" => Grant::default(),
+        object @ [b'{', ..] => {
+            // The same holds for `limits`, the one nested struct an
+            // instruction's grant may give.
+            if let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(object)
+                && fields.get("limits").is_some_and(|limits| !limits.is_object())
+            {
+                return Err(ApiError::bad_request(
+                    "invalid_body",
+                    "invalid grant: `limits` must be an object, e.g. {\"timeoutMs\": 5000}",
+                ));
+            }
+            crate::server::catalog::view::parse_grant(object)?
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_body",
+                "invalid grant: send a JSON object, e.g. {\"allowPrivateNetwork\": false}, or no body",
+            ));
+        }
+    };
     let invalid = |message: String| ApiError::Unprocessable {
         code: "invalid_grant",
         message,
@@ -550,6 +797,16 @@ async fn approve(
     }
     if grant
         .limits
+        .memory_mb
+        .is_some_and(|mb| mb > (max.memory_bytes >> 20) as u64)
+    {
+        return Err(invalid(format!(
+            "limit memoryMb exceeds the maximum of {}",
+            max.memory_bytes >> 20
+        )));
+    }
+    if grant
+        .limits
         .output_kb
         .is_some_and(|kb| kb > (max.output_bytes >> 10) as u64)
     {
@@ -578,5 +835,5 @@ async fn approve(
     state.store.update_ability(&row).await?;
     crate::server::decisions::record(&state, record).await?;
     tracing::info!(ability_id = %row.id, "ability approved");
-    Ok(Json(view(&row)))
+    Ok(Json(view(row)))
 }

@@ -4,48 +4,132 @@
 //! management endpoints; their runtimes live with their surfaces.
 use crate::server::auth::{Principal, hash_token};
 use crate::server::cursor::ListParams;
-use crate::server::error::{ApiError, JsonBody, QueryParams};
+use crate::server::error::{ApiError, ErrorBody, JsonBody, QueryParams};
 use crate::server::fields::nullable;
 use crate::server::lookup::find_skillset;
 use crate::server::skillsets::access::Kind;
+use crate::server::skillsets::ObjectBody;
 use crate::services::AppState;
 use crate::store::{IntegrationRow, NewIntegration};
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
 use axum::Json;
 use utoipa_axum::router::OpenApiRouter;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::routes;
 
 /// The management endpoints of every kind.
 pub fn router() -> OpenApiRouter<AppState> {
-    [Kind::SkillServer, Kind::McpServer]
-        .into_iter()
-        .fold(OpenApiRouter::new(), |router, kind| {
-            let base = format!("/api/v1/integration/{}", kind.as_str());
-            router
-                .route(
-                    &format!("{base}/create"),
-                    post(move |s, p, b| create(kind, s, p, b)),
-                )
-                .route(
-                    &format!("{base}/list"),
-                    get(move |s, p, q| list(kind, s, p, q)),
-                )
-                .route(
-                    &format!("{base}/{{id}}/fetch"),
-                    get(move |s, p, i| fetch(kind, s, p, i)),
-                )
-                .route(
-                    &format!("{base}/{{id}}/update"),
-                    post(move |s, p, i, b| update(kind, s, p, i, b)),
-                )
-                .route(
-                    &format!("{base}/{{id}}/delete"),
-                    post(move |s, p, i| delete(kind, s, p, i)),
-                )
-        })
+    OpenApiRouter::new()
+        .routes(routes!(skillserver::create))
+        .routes(routes!(skillserver::list))
+        .routes(routes!(skillserver::fetch))
+        .routes(routes!(skillserver::update))
+        .routes(routes!(skillserver::delete))
+        .routes(routes!(mcpserver::create))
+        .routes(routes!(mcpserver::list))
+        .routes(routes!(mcpserver::fetch))
+        .routes(routes!(mcpserver::update))
+        .routes(routes!(mcpserver::delete))
 }
+
+/// One kind's management endpoints: each handler passes its kind to the
+/// shared one below, and carries the description of its own path (an
+/// OpenAPI operation has one path, so the two kinds cannot share handlers).
+macro_rules! kind_endpoints {
+    ($module:ident, $kind:expr, $segment:literal, $noun:literal) => {
+        mod $module {
+            use super::*;
+
+            const KIND: Kind = $kind;
+
+            #[utoipa::path(post, path = concat!("/api/v1/integration/", $segment, "/create"),
+                tag = "integrations", operation_id = concat!($segment, "_create"),
+                summary = concat!("Creates ", $noun, " integration of a skillset; its access token is returned"),
+                request_body = NewIntegrationBody,
+                responses(
+                    (status = 200, description = "Created, with the access token", body = IntegrationCreated),
+                    (status = 404, description = "`skillsetId` names no skillset of this tenant", body = ErrorBody),
+                ),
+                security(("bearer" = ["skills:write"])))]
+            pub(super) async fn create(
+                state: State<AppState>,
+                principal: Principal,
+                body: JsonBody<ObjectBody<NewIntegrationBody>>,
+            ) -> Result<Json<IntegrationCreated>, ApiError> {
+                super::create(KIND, state, principal, body).await
+            }
+
+            #[utoipa::path(get, path = concat!("/api/v1/integration/", $segment, "/list"),
+                tag = "integrations", operation_id = concat!($segment, "_list"),
+                summary = concat!("Lists the tenant's ", $noun, " integrations, a page at a time"),
+                params(ListParams, IntegrationListParams),
+                responses(
+                    (status = 200, description = "A page of integrations", body = IntegrationList),
+                    (status = 400, description = "`take` or `order` is out of range, `cursor` is not the id of a listed integration, or `meta` is not a JSON object", body = ErrorBody),
+                ),
+                security(("bearer" = ["skills:read"])))]
+            pub(super) async fn list(
+                state: State<AppState>,
+                principal: Principal,
+                params: QueryParams<IntegrationListParams>,
+            ) -> Result<Json<IntegrationList>, ApiError> {
+                super::list(KIND, state, principal, params).await
+            }
+
+            #[utoipa::path(get, path = concat!("/api/v1/integration/", $segment, "/{id}/fetch"),
+                tag = "integrations", operation_id = concat!($segment, "_fetch"),
+                summary = concat!("Fetches ", $noun, " integration; admins also get its access token"),
+                params(("id" = String, Path, description = "The integration's id")),
+                responses((status = 200, description = "The integration", body = IntegrationView)),
+                security(("bearer" = ["skills:read"])))]
+            pub(super) async fn fetch(
+                state: State<AppState>,
+                principal: Principal,
+                id: Path<String>,
+            ) -> Result<Json<IntegrationView>, ApiError> {
+                super::fetch(KIND, state, principal, id).await
+            }
+
+            #[utoipa::path(post, path = concat!("/api/v1/integration/", $segment, "/{id}/update"),
+                tag = "integrations", operation_id = concat!($segment, "_update"),
+                summary = concat!("Changes ", $noun, " integration; its access token stays"),
+                params(("id" = String, Path, description = "The integration's id")),
+                request_body = IntegrationChanges,
+                responses(
+                    (status = 200, description = "Changed", body = IntegrationId),
+                    (status = 404, description = "Absent, or another tenant's; or `skillsetId` names no skillset of this tenant", body = ErrorBody),
+                ),
+                security(("bearer" = ["skills:write"])))]
+            pub(super) async fn update(
+                state: State<AppState>,
+                principal: Principal,
+                id: Path<String>,
+                body: JsonBody<ObjectBody<IntegrationChanges>>,
+            ) -> Result<Json<IntegrationId>, ApiError> {
+                super::update(KIND, state, principal, id, body).await
+            }
+
+            #[utoipa::path(post, path = concat!("/api/v1/integration/", $segment, "/{id}/delete"),
+                tag = "integrations", operation_id = concat!($segment, "_delete"),
+                summary = concat!("Deletes ", $noun, " integration; its access token stops working"),
+                params(("id" = String, Path, description = "The integration's id")),
+                responses((status = 200, description = "Deleted", body = IntegrationId)),
+                security(("bearer" = ["skills:write"])))]
+            pub(super) async fn delete(
+                state: State<AppState>,
+                principal: Principal,
+                id: Path<String>,
+            ) -> Result<Json<IntegrationId>, ApiError> {
+                super::delete(KIND, state, principal, id).await
+            }
+        }
+    };
+}
+
+kind_endpoints!(skillserver, Kind::SkillServer, "skillserver", "a skill server");
+kind_endpoints!(mcpserver, Kind::McpServer, "mcpserver", "an MCP server");
 
 /// A new access token: `sks_` and 256 random bits.
 fn new_token() -> String {
@@ -54,53 +138,103 @@ fn new_token() -> String {
     format!("sks_{}", hex::encode(bytes))
 }
 
-#[derive(Deserialize)]
+/// A new integration of a skillset.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewIntegrationBody {
+    /// The skillset it exposes.
     skillset_id: String,
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
     description: Option<String>,
+    /// A blueprint grouping, free text.
     #[serde(default)]
     blueprint_id: Option<String>,
+    /// Free metadata: an object (`{}` when absent).
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     meta: Option<Value>,
 }
 
-#[derive(Deserialize)]
+/// What to change: leaving a field out keeps it, `null` clears it.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct IntegrationChanges {
+    /// Another skillset of the tenant to expose.
     #[serde(default)]
     skillset_id: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     description: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     blueprint_id: Option<Option<String>>,
+    /// Replaces the metadata: an object.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     meta: Option<Value>,
 }
 
-/// `meta` in a list query: a JSON object every listed item's meta contains.
-#[derive(Deserialize)]
+/// Seed 002's list parameters (see [`ListParams`]) and two filters.
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 struct IntegrationListParams {
     #[serde(flatten)]
+    #[param(ignore)]
     list: ListParams,
+    /// Only the integrations of this blueprint.
     #[serde(default)]
     blueprint_id: Option<String>,
+    /// A JSON object every listed integration's meta contains, e.g.
+    /// `{"team":"support"}`.
     #[serde(default)]
     meta: Option<String>,
+}
+
+/// A created integration and its access token.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct IntegrationCreated {
+    id: String,
+    /// The bearer token (`sks_…`) of the integration's runtime URL.
+    access_token: String,
+}
+
+/// The id of the integration changed or deleted.
+#[derive(Serialize, ToSchema)]
+struct IntegrationId {
+    id: String,
+}
+
+/// A page of integrations.
+#[derive(Serialize, ToSchema)]
+struct IntegrationList {
+    items: Vec<IntegrationRow>,
+}
+
+/// An integration; for admins, with its access token.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct IntegrationView {
+    #[serde(flatten)]
+    row: IntegrationRow,
+    /// The access token; only admins see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    access_token: Option<String>,
 }
 
 async fn create(
     kind: Kind,
     State(state): State<AppState>,
     principal: Principal,
-    JsonBody(body): JsonBody<NewIntegrationBody>,
-) -> Result<Json<Value>, ApiError> {
+    JsonBody(ObjectBody(body)): JsonBody<ObjectBody<NewIntegrationBody>>,
+) -> Result<Json<IntegrationCreated>, ApiError> {
     principal.require("skills:write")?;
     let tenant = &principal.tenant_id;
     let skillset = find_skillset(&state, tenant, &body.skillset_id).await?;
@@ -125,7 +259,10 @@ async fn create(
         )
         .await?;
     tracing::info!(integration_id = %integration.id, kind = kind.as_str(), "integration created");
-    Ok(Json(json!({ "id": integration.id, "accessToken": token })))
+    Ok(Json(IntegrationCreated {
+        id: integration.id,
+        access_token: token,
+    }))
 }
 
 /// Whether `meta` contains every entry of `wanted`.
@@ -138,7 +275,7 @@ async fn list(
     State(state): State<AppState>,
     principal: Principal,
     QueryParams(params): QueryParams<IntegrationListParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IntegrationList>, ApiError> {
     principal.require("skills:read")?;
     let tenant = &principal.tenant_id;
     let wanted = match params.meta.as_deref() {
@@ -178,7 +315,7 @@ async fn list(
         page.take = 100;
     }
     items.truncate(take);
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(IntegrationList { items }))
 }
 
 async fn find(
@@ -200,21 +337,26 @@ async fn fetch(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IntegrationView>, ApiError> {
     principal.require("skills:read")?;
     let integration = find(kind, &state, &principal, &id).await?;
-    let mut view = serde_json::to_value(&integration).expect("JSON");
-    if principal.require("admin").is_ok() {
-        let token = state
-            .vault
-            .open_sealed(&integration.tenant_id, &integration.id, &integration.token)
-            .map_err(|e| {
-                tracing::error!(error = %e, integration_id = %integration.id, "access token does not open");
-                ApiError::Internal
-            })?;
-        view["accessToken"] = Value::String(token);
-    }
-    Ok(Json(view))
+    let access_token = if principal.require("admin").is_ok() {
+        Some(
+            state
+                .vault
+                .open_sealed(&integration.tenant_id, &integration.id, &integration.token)
+                .map_err(|e| {
+                    tracing::error!(error = %e, integration_id = %integration.id, "access token does not open");
+                    ApiError::Internal
+                })?,
+        )
+    } else {
+        None
+    };
+    Ok(Json(IntegrationView {
+        row: integration,
+        access_token,
+    }))
 }
 
 async fn update(
@@ -222,8 +364,8 @@ async fn update(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<IntegrationChanges>,
-) -> Result<Json<Value>, ApiError> {
+    JsonBody(ObjectBody(body)): JsonBody<ObjectBody<IntegrationChanges>>,
+) -> Result<Json<IntegrationId>, ApiError> {
     principal.require("skills:write")?;
     let mut integration = find(kind, &state, &principal, &id).await?;
     if let Some(skillset_id) = body.skillset_id {
@@ -245,7 +387,7 @@ async fn update(
         integration.meta = meta;
     }
     state.store.update_integration(&integration).await?;
-    Ok(Json(json!({ "id": integration.id })))
+    Ok(Json(IntegrationId { id: integration.id }))
 }
 
 async fn delete(
@@ -253,7 +395,7 @@ async fn delete(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IntegrationId>, ApiError> {
     principal.require("skills:write")?;
     if !state
         .store
@@ -263,5 +405,5 @@ async fn delete(
         return Err(ApiError::NotFound(kind.noun()));
     }
     tracing::info!(integration_id = %id, kind = kind.as_str(), "integration deleted");
-    Ok(Json(json!({ "id": id })))
+    Ok(Json(IntegrationId { id }))
 }
