@@ -232,7 +232,77 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct QueryParams<T>(pub T);
 
-/// A JSON extractor whose rejection is an [`ApiError`].
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON request body whose rejection is an [`ApiError`]. Every body of
+/// the API is an object: serde's derived `Deserialize` would also read a
+/// struct from an array of its fields in order (`[null, null]` passing for
+/// an update whose fields are optional), so anything else is refused here,
+/// once. So is a NUL character in any string: PostgreSQL cannot store one,
+/// and SQLite would store what PostgreSQL refuses.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S>
+    for JsonBody<T>
+{
+    type Rejection = ApiError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        let Json(value) = Json::<serde_json::Value>::from_request(request, state).await?;
+        if !value.is_object() {
+            return Err(ApiError::bad_request(
+                "invalid_body",
+                format!(
+                    "the body must be a JSON object (`{{...}}`), not {}",
+                    json_kind(&value)
+                ),
+            ));
+        }
+        if let Some(at) = nul_at(&value, String::new()) {
+            return Err(ApiError::bad_request(
+                "invalid_body",
+                format!("`{at}` contains a NUL character (\\u0000), which cannot be stored: remove it"),
+            ));
+        }
+        T::deserialize(value).map(JsonBody).map_err(|e| {
+            ApiError::bad_request(
+                "invalid_body",
+                format!("the body does not fit this operation: {e}"),
+            )
+        })
+    }
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Where (a JSON path such as `meta.note` or `args[2]`) the first string or
+/// key holding a NUL character is.
+fn nul_at(value: &serde_json::Value, at: String) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(at),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_at(item, format!("{at}[{i}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+            if key.contains('\0') {
+                Some(path)
+            } else {
+                nul_at(item, path)
+            }
+        }),
+        _ => None,
+    }
+}

@@ -7,7 +7,6 @@ use crate::server::cursor::ListParams;
 use crate::server::error::{ApiError, ErrorBody, JsonBody, QueryParams};
 use crate::server::fields::{check_meta, check_text, nullable};
 use crate::server::lookup::find_skillset;
-use crate::server::skillsets::ObjectBody;
 use crate::services::AppState;
 use crate::store::AbilityStatus;
 use crate::store::{AbilityDeclaration, AbilityRow, ApprovalRecord, StoreError, new_id, now};
@@ -423,7 +422,7 @@ async fn create(
     State(state): State<AppState>,
     principal: Principal,
     Path(skillset): Path<String>,
-    JsonBody(ObjectBody(body)): JsonBody<ObjectBody<NewAbility>>,
+    JsonBody(body): JsonBody<NewAbility>,
 ) -> Result<Json<AbilityId>, ApiError> {
     principal.require("skills:write")?;
     let tenant = &principal.tenant_id;
@@ -590,7 +589,7 @@ async fn update(
     State(state): State<AppState>,
     principal: Principal,
     Path((skillset, id)): Path<(String, String)>,
-    JsonBody(ObjectBody(body)): JsonBody<ObjectBody<AbilityChanges>>,
+    JsonBody(body): JsonBody<AbilityChanges>,
 ) -> Result<Json<AbilityId>, ApiError> {
     principal.require("skills:write")?;
     let tenant = principal.tenant_id.clone();

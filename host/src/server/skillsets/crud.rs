@@ -6,7 +6,6 @@ use crate::server::cursor::ListParams;
 use crate::server::error::{ApiError, ErrorBody, JsonBody, QueryParams};
 use crate::server::fields::{check_meta, check_text, nullable};
 use crate::server::lookup::find_skillset;
-use crate::server::skillsets::ObjectBody;
 use crate::services::AppState;
 use crate::store::SkillsetRow;
 use axum::extract::{Path, State};
@@ -99,7 +98,7 @@ struct SkillsetList {
 async fn create(
     State(state): State<AppState>,
     principal: Principal,
-    JsonBody(ObjectBody(body)): JsonBody<ObjectBody<NewSkillset>>,
+    JsonBody(body): JsonBody<NewSkillset>,
 ) -> Result<Json<SkillsetId>, ApiError> {
     principal.require("skills:write")?;
     check_text("name", &body.name, 128)?;
@@ -170,7 +169,7 @@ async fn update(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    JsonBody(ObjectBody(body)): JsonBody<ObjectBody<SkillsetChanges>>,
+    JsonBody(body): JsonBody<SkillsetChanges>,
 ) -> Result<Json<SkillsetId>, ApiError> {
     principal.require("skills:write")?;
     let mut skillset = find_skillset(&state, &principal.tenant_id, &id).await?;

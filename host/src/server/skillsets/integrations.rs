@@ -8,7 +8,6 @@ use crate::server::error::{ApiError, ErrorBody, JsonBody, QueryParams};
 use crate::server::fields::nullable;
 use crate::server::lookup::find_skillset;
 use crate::server::skillsets::access::Kind;
-use crate::server::skillsets::ObjectBody;
 use crate::services::AppState;
 use crate::store::{IntegrationRow, NewIntegration};
 use axum::extract::{Path, State};
@@ -56,7 +55,7 @@ macro_rules! kind_endpoints {
             pub(super) async fn create(
                 state: State<AppState>,
                 principal: Principal,
-                body: JsonBody<ObjectBody<NewIntegrationBody>>,
+                body: JsonBody<NewIntegrationBody>,
             ) -> Result<Json<IntegrationCreated>, ApiError> {
                 super::create(KIND, state, principal, body).await
             }
@@ -106,7 +105,7 @@ macro_rules! kind_endpoints {
                 state: State<AppState>,
                 principal: Principal,
                 id: Path<String>,
-                body: JsonBody<ObjectBody<IntegrationChanges>>,
+                body: JsonBody<IntegrationChanges>,
             ) -> Result<Json<IntegrationId>, ApiError> {
                 super::update(KIND, state, principal, id, body).await
             }
@@ -233,7 +232,7 @@ async fn create(
     kind: Kind,
     State(state): State<AppState>,
     principal: Principal,
-    JsonBody(ObjectBody(body)): JsonBody<ObjectBody<NewIntegrationBody>>,
+    JsonBody(body): JsonBody<NewIntegrationBody>,
 ) -> Result<Json<IntegrationCreated>, ApiError> {
     principal.require("skills:write")?;
     let tenant = &principal.tenant_id;
@@ -364,7 +363,7 @@ async fn update(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    JsonBody(ObjectBody(body)): JsonBody<ObjectBody<IntegrationChanges>>,
+    JsonBody(body): JsonBody<IntegrationChanges>,
 ) -> Result<Json<IntegrationId>, ApiError> {
     principal.require("skills:write")?;
     let mut integration = find(kind, &state, &principal, &id).await?;
