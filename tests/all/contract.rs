@@ -16,7 +16,7 @@ use std::process::Command;
 
 /// Examples per operation in CI: enough to reach each operation's error
 /// paths, bounded so the suite stays within minutes.
-const CI_EXAMPLES: &str = "12";
+const CI_EXAMPLES: &str = "10";
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -206,7 +206,7 @@ async fn schemathesis_finds_no_failure() {
         .arg(&settings)
         .args(["run", &url, "--checks", "all", "--max-examples", CI_EXAMPLES])
         .args(["--header", &format!("Authorization: Bearer {OPERATOR_TOKEN}")])
-        .args(["--seed", "1", "--max-time", "300", "--report", "junit"])
+        .args(["--seed", "1", "--workers", "2", "--max-time", "420", "--report", "junit"])
         .arg("--report-dir")
         .arg(&report)
         .env("NO_COLOR", "1")
