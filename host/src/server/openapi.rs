@@ -38,7 +38,7 @@ const MCP_ENDPOINTS: &[(&str, &str)] = &[
 #[openapi(
     info(
         title = "skillhost",
-        description = "Skills in WebAssembly sandboxes: the management API, seed 003's agent skills, the skill server and the audit. Every error answers `{error, code}`.",
+        description = "Skills in WebAssembly sandboxes: the management API, seed 003's agent skills, the skill server and the audit. Every error answers `{error, code}`. Every request body is a JSON object, and no string in it may hold NUL (U+0000).",
         license(name = "Apache-2.0")
     ),
     components(schemas(ErrorBody))
