@@ -32,6 +32,14 @@ pub(super) fn decode<const N: usize>(cursor: &str) -> Result<[String; N], ApiErr
     parts.try_into().map_err(|_| bad())
 }
 
+/// For the fuzz targets only (`fuzz/`): [`decode`] as the skill list (3
+/// parts) and the audit log (2 parts) call it.
+#[doc(hidden)]
+pub fn fuzz_decode(cursor: &str) {
+    let _ = decode::<2>(cursor);
+    let _ = decode::<3>(cursor);
+}
+
 /// Seed 002's list parameters: `cursor` (the id of the last item seen),
 /// `take` (1-100, default 50) and `order` (`desc`, the default, or `asc`).
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]

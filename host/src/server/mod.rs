@@ -28,6 +28,8 @@ pub use crate::services::{AppState, ServiceOptions, Services};
 pub use admin::prepare_secrets;
 pub use auth::{Principal, hash_token, new_secret};
 pub use error::ApiError;
+#[doc(hidden)]
+pub use cursor::fuzz_decode as fuzz_decode_cursor;
 pub use ops::{DEFAULT_TENANT, Upgraded, bootstrap, preload, upgrade_grants};
 pub use request::MAX_BODY_BYTES;
 

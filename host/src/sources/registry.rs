@@ -12,6 +12,13 @@ use std::collections::BTreeMap;
 /// descriptions fits well within it.
 const MAX_ANSWER_BYTES: usize = 4 << 20;
 
+/// Longest URL a remote's template may become once its variables are
+/// filled in: far above any real endpoint. Without it, a template that
+/// repeats a variable (`{a}{a}…`) with a long default multiplies the
+/// answer's size by itself: 200 KB of answer made 3.3 GB (found reading
+/// the code, reproduced with the `registry` fuzz target).
+pub const MAX_REMOTE_URL_BYTES: usize = 8 << 10;
+
 /// A registry server entry, the parts skillhost uses.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -257,6 +264,28 @@ async fn get_json<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// For the fuzz targets only (`fuzz/`): `bytes` read as the registry's
+/// two answers (as [`server`] and [`search`] read them, through
+/// `get_json`), and each server's remote chosen as an install would.
+#[doc(hidden)]
+pub fn fuzz_answer(bytes: &[u8]) {
+    let mut servers = Vec::new();
+    if let Ok(found) = serde_json::from_slice::<ServerResponse>(bytes) {
+        servers.push(found.server);
+    }
+    if let Ok(list) = serde_json::from_slice::<ServerList>(bytes) {
+        servers.extend(list.servers.into_iter().map(|s| s.server));
+    }
+    let variables = BTreeMap::from([("region".to_owned(), "eu".to_owned())]);
+    for server in &servers {
+        for given in [&BTreeMap::new(), &variables] {
+            if let Ok(remote) = choose_remote(server, given) {
+                let _ = remote.needs_credential();
+            }
+        }
+    }
+}
+
 /// The latest version of server `name` in the registry at `base`.
 pub async fn server(
     outbound: &Outbound,
@@ -364,6 +393,17 @@ pub fn choose_remote(
         let encoded =
             percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC)
                 .to_string();
+        let uses = url.matches(placeholder.as_str()).count();
+        let filled = (url.len() - uses * placeholder.len())
+            .saturating_add(uses.saturating_mul(encoded.len()));
+        if filled > MAX_REMOTE_URL_BYTES {
+            return Err(RegistryError::Invalid {
+                server: server.name.clone(),
+                message: format!(
+                    "its URL would be {filled} bytes once `{name}` is filled in; at most {MAX_REMOTE_URL_BYTES} are allowed"
+                ),
+            });
+        }
         url = url.replace(&placeholder, &encoded);
     }
     let invalid = |message: String| RegistryError::Invalid {
@@ -417,6 +457,32 @@ mod tests {
             "name": "io.test/weather", "remotes": remotes,
         }))
         .unwrap()
+    }
+
+    /// Regression (reproduced with the `registry` fuzz target as an
+    /// out-of-memory): a 200 KB
+    /// answer whose URL repeats `{a}` 33,000 times with a 100 KB default
+    /// made a 3.3 GB URL; a 4 MB answer could ask for a terabyte.
+    #[test]
+    fn fuzz_regression_a_repeated_url_variable_is_refused_before_it_is_filled() {
+        let url = format!("https://x.example/{}", "{a}".repeat(33_000));
+        let server = detail(serde_json::json!([
+            {"type": "streamable-http", "url": url,
+             "variables": {"a": {"default": "a".repeat(100_000)}}}
+        ]));
+        let started = std::time::Instant::now();
+        let refused = choose_remote(&server, &BTreeMap::new()).unwrap_err();
+        assert!(refused.to_string().contains("filled in"), "{refused}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // What real templates do still works, up to the limit.
+        let server = detail(serde_json::json!([
+            {"type": "streamable-http", "url": "https://{a}.example/{a}/mcp",
+             "variables": {"a": {"default": "eu"}}}
+        ]));
+        assert_eq!(
+            choose_remote(&server, &BTreeMap::new()).unwrap().url,
+            "https://eu.example/eu/mcp"
+        );
     }
 
     #[test]
