@@ -55,7 +55,9 @@ fn operations(document: &Value) -> Vec<(String, String, bool)> {
             if let Some(operation) = item.get(*method) {
                 // `{}` among the requirements: the token is optional.
                 let secured = operation["security"].as_array().is_some_and(|s| {
-                    !s.is_empty() && s.iter().all(|r| r.as_object().is_some_and(|o| !o.is_empty()))
+                    !s.is_empty()
+                        && s.iter()
+                            .all(|r| r.as_object().is_some_and(|o| !o.is_empty()))
                 });
                 found.push((method.to_uppercase(), path.clone(), secured));
             }
@@ -100,7 +102,9 @@ async fn the_document_is_valid_openapi_3_1_with_unique_operations() {
         }
     }
     // MCP's endpoints are named apart, not described as REST.
-    let mcp = document["x-mcp-endpoints"].as_object().expect("x-mcp-endpoints");
+    let mcp = document["x-mcp-endpoints"]
+        .as_object()
+        .expect("x-mcp-endpoints");
     assert!(mcp.contains_key("/mcp/agents/{agent}"));
     assert!(
         document["paths"]
@@ -138,7 +142,11 @@ fn undocumented_routes() -> Vec<String> {
                 let call = format!("{line}{}", lines.get(n + 1).unwrap_or(&""));
                 let own = relative == "mod.rs" && call.contains("\"/openapi.json\"");
                 if plain && !own {
-                    found.push(format!("host/src/server/{relative}:{}: {}", n + 1, line.trim()));
+                    found.push(format!(
+                        "host/src/server/{relative}:{}: {}",
+                        n + 1,
+                        line.trim()
+                    ));
                 }
             }
         }
@@ -206,19 +214,35 @@ async fn schemathesis_finds_no_failure() {
     let run = Command::new(tools().join("schemathesis"))
         .arg("--config-file")
         .arg(&settings)
-        .args(["run", &url, "--checks", "all", "--max-examples", CI_EXAMPLES])
-        .args(["--header", &format!("Authorization: Bearer {OPERATOR_TOKEN}")])
-        .args(["--seed", "1", "--workers", "2", "--max-time", "420", "--report", "junit"])
+        .args([
+            "run",
+            &url,
+            "--checks",
+            "all",
+            "--max-examples",
+            CI_EXAMPLES,
+        ])
+        .args([
+            "--header",
+            &format!("Authorization: Bearer {OPERATOR_TOKEN}"),
+        ])
+        .args([
+            "--seed",
+            "1",
+            "--workers",
+            "2",
+            "--max-time",
+            "420",
+            "--report",
+            "junit",
+        ])
         .arg("--report-dir")
         .arg(&report)
         .env("NO_COLOR", "1")
         .output()
         .expect("running schemathesis");
     let out = String::from_utf8_lossy(&run.stdout);
-    let summary = out
-        .rfind("SUMMARY")
-        .map(|at| &out[at..])
-        .unwrap_or(&out);
+    let summary = out.rfind("SUMMARY").map(|at| &out[at..]).unwrap_or(&out);
     println!("{summary}");
     assert!(
         run.status.success(),

@@ -139,7 +139,11 @@ fn main() {
         // calls just that, for ten seconds, to be profiled.
         if let Ok(only) = std::env::var("SKILLHOST_BENCH_ONLY") {
             let (language, ability) = only.split_once(':').expect("language:ability");
-            let skill = if language == "python" { &python } else { &javascript };
+            let skill = if language == "python" {
+                &python
+            } else {
+                &javascript
+            };
             let ability: &'static str = Box::leak(ability.to_owned().into_boxed_str());
             let deadline = Instant::now() + Duration::from_secs(10);
             let input = if ability == "noop" { json!({}) } else { input };

@@ -241,15 +241,10 @@ pub struct QueryParams<T>(pub T);
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonBody<T>(pub T);
 
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S>
-    for JsonBody<T>
-{
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
-    async fn from_request(
-        request: axum::extract::Request,
-        state: &S,
-    ) -> Result<Self, ApiError> {
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
         let Json(value) = Json::<serde_json::Value>::from_request(request, state).await?;
         if !value.is_object() {
             return Err(ApiError::bad_request(
@@ -263,7 +258,9 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         if let Some(at) = nul_at(&value, String::new()) {
             return Err(ApiError::bad_request(
                 "invalid_body",
-                format!("`{at}` contains a NUL character (\\u0000), which cannot be stored: remove it"),
+                format!(
+                    "`{at}` contains a NUL character (\\u0000), which cannot be stored: remove it"
+                ),
             ));
         }
         T::deserialize(value).map(JsonBody).map_err(|e| {
@@ -296,7 +293,11 @@ fn nul_at(value: &serde_json::Value, at: String) -> Option<String> {
             .enumerate()
             .find_map(|(i, item)| nul_at(item, format!("{at}[{i}]"))),
         serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
-            let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+            let path = if at.is_empty() {
+                key.clone()
+            } else {
+                format!("{at}.{key}")
+            };
             if key.contains('\0') {
                 Some(path)
             } else {

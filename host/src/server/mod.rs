@@ -27,21 +27,21 @@ pub use crate::runtime::Loader;
 pub use crate::services::{AppState, ServiceOptions, Services};
 pub use admin::prepare_secrets;
 pub use auth::{Principal, hash_token, new_secret};
-pub use error::ApiError;
 #[doc(hidden)]
 pub use cursor::fuzz_decode as fuzz_decode_cursor;
+pub use error::ApiError;
 pub use ops::{DEFAULT_TENANT, Upgraded, bootstrap, preload, upgrade_grants};
 pub use request::MAX_BODY_BYTES;
 
 use axum::Router;
-use axum::http::header::CONTENT_TYPE;
-use axum::routing::get;
-use utoipa_axum::router::OpenApiRouter;
 use axum::extract::DefaultBodyLimit;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderName, Request};
+use axum::routing::get;
 use std::future::Future;
 use tower_http::request_id::{PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -136,7 +136,11 @@ fn complete(operation: &mut Operation) {
             "The query or body is malformed; `error` says what to fix",
         ),
         (body, "413", "The body exceeds the limit"),
-        (true, "500", "A failure of the server's; the detail is logged"),
+        (
+            true,
+            "500",
+            "A failure of the server's; the detail is logged",
+        ),
     ];
     for (applies, status, description) in common {
         if applies && !operation.responses.responses.contains_key(status) {

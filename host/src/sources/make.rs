@@ -26,7 +26,9 @@ pub struct SourceSpec {
     #[schema(pattern = "^(skill_md|openapi_action|mcp_registry)$")]
     pub source: String,
     /// The repository, document or registry.
-    #[schema(pattern = r"^https?://[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]{1,20}){0,2}(/[A-Za-z0-9._~-]*)*$")]
+    #[schema(
+        pattern = r"^https?://[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]{1,20}){0,2}(/[A-Za-z0-9._~-]*)*$"
+    )]
     pub source_url: String,
     /// `owner/repo/path`, or a registry server name.
     #[serde(default)]

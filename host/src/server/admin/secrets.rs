@@ -9,8 +9,8 @@ use crate::server::fields::check_meta;
 use crate::services::AppState;
 use crate::store::{NewSecret, SecretKind, SecretRow, Store, StoreError, reference_name};
 use crate::vault::Vault;
-use axum::extract::{Path, State};
 use axum::Json;
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -67,7 +67,11 @@ struct NewSecretBody {
     #[schema(min_length = 1, max_length = 128, pattern = "[A-Za-z0-9]")]
     name: String,
     /// 4 to 16384 bytes, no control characters; `user:password` for `basic`.
-    #[schema(min_length = 4, max_length = 16384, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[schema(
+        min_length = 4,
+        max_length = 16384,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     value: String,
     /// How the value is rendered where it is used; `plain` when absent.
     #[serde(default, rename = "type")]
@@ -89,7 +93,11 @@ struct SecretChanges {
     name: Option<String>,
     /// 4 to 16384 bytes, no control characters; `user:password` for `basic`.
     #[serde(default)]
-    #[schema(min_length = 4, max_length = 16384, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[schema(
+        min_length = 4,
+        max_length = 16384,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     value: Option<String>,
     /// A new rendering; `basic` needs a `user:password` value.
     #[serde(default, rename = "type")]

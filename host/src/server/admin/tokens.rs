@@ -4,14 +4,14 @@
 //! (see `crate::server::auth`).
 use crate::server::auth::{Principal, SCOPES, hash_token, new_secret};
 use crate::server::error::{ApiError, ErrorBody, JsonBody, Success};
-use crate::store::TokenRecord;
 use crate::services::AppState;
+use crate::store::TokenRecord;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
-use utoipa_axum::router::OpenApiRouter;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -17,10 +17,10 @@ use crate::sources::skill_md::{self, Frontmatter};
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
+use utoipa::{IntoParams, ToSchema};
 
 /// How long a remote answer is reused: browsing is interactive, and a
 /// minute keeps a registry from being asked on every keystroke while a
@@ -356,7 +356,10 @@ fn registry_entry(
         installed_id: installed.get(&server.name).cloned(),
         // What an install would say: a server with no streamable HTTP
         // remote cannot be installed here.
-        installable: server.remotes.iter().any(|r| r.transport == "streamable-http"),
+        installable: server
+            .remotes
+            .iter()
+            .any(|r| r.transport == "streamable-http"),
     }
 }
 

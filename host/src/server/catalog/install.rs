@@ -5,6 +5,7 @@ use crate::server::catalog::installing::{
     Origin, SourceSpec, component_from_request, component_from_source, fetch_policy,
     install_component,
 };
+use crate::server::catalog::sources::Synced;
 use crate::server::catalog::view::{SkillView, view};
 use crate::server::error::{ApiError, ErrorBody, JsonBody};
 use crate::server::lookup::find_skill;
@@ -130,23 +131,6 @@ async fn install(
             skill: Box::new(view(&row, 0)),
         }),
     ))
-}
-
-/// What a sync answers.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Synced {
-    /// Always `true`.
-    pub ok: bool,
-    pub synced_at: String,
-    /// Whether the source served something new.
-    pub changed: bool,
-    /// A source skill's: the new content asks for more than was approved
-    /// and waits for an admin (the approved content keeps serving).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pending_approval: Option<bool>,
-    /// The skill as it is now (a component's new version, when it changed).
-    pub skill: SkillView,
 }
 
 /// Fetches a URL-installed or source skill again; new content becomes a

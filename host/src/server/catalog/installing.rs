@@ -49,7 +49,9 @@ impl Origin {
 pub(crate) struct SourceSpec {
     /// The packaged component's http(s) URL (`url` is accepted too).
     #[serde(default, alias = "url")]
-    #[schema(pattern = r"^https?://[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]{1,20}){0,2}(/[A-Za-z0-9._~-]*)*$")]
+    #[schema(
+        pattern = r"^https?://[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]{1,20}){0,2}(/[A-Za-z0-9._~-]*)*$"
+    )]
     source_url: Option<String>,
     /// Pins a URL install: the sha256 (hex) the fetched bytes must have.
     #[serde(default)]

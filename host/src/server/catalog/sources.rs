@@ -7,7 +7,7 @@
 use crate::capability::{Grant, Policy};
 use crate::server::auth::Principal;
 use crate::server::catalog::installing::fetch_policy;
-use crate::server::catalog::view::view;
+use crate::server::catalog::view::{SkillView, view};
 use crate::server::error::ApiError;
 use crate::services::AppState;
 use crate::sources::SourceKind;
@@ -17,8 +17,10 @@ use crate::sources::make::{
 use crate::store::SkillStatus;
 use crate::store::StoredKind;
 use crate::store::{PendingSource, SkillFilter, SkillRow, StoreError, new_skill, now};
+use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
+use utoipa::ToSchema;
 
 /// `POST /api/skills` with a seed 004 source: fetched, read and stored as
 /// a skill. An admin's install is approved as declared (its one origin,
@@ -164,7 +166,7 @@ pub(crate) async fn sync(
     state: &AppState,
     principal: &Principal,
     skill: SkillRow,
-) -> Result<super::install::Synced, ApiError> {
+) -> Result<Synced, ApiError> {
     let detail = skill.detail.clone().ok_or(ApiError::Internal)?;
     let kind = detail.kind();
     let remote = match &detail.body {
@@ -218,7 +220,7 @@ pub(crate) async fn sync(
         .await?
         .ok_or(ApiError::NotFound("skill"))?;
     let assigned = state.store.assignment_count(&skill.id).await?;
-    Ok(super::install::Synced {
+    Ok(Synced {
         ok: true,
         synced_at,
         changed,
@@ -293,4 +295,21 @@ pub(crate) async fn replace_content(
         .sync_source(&row, Some((&pending, &diff, review.as_ref())), at)
         .await?;
     Ok(true)
+}
+
+/// What a sync answers.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Synced {
+    /// Always `true`.
+    pub ok: bool,
+    pub synced_at: String,
+    /// Whether the source served something new.
+    pub changed: bool,
+    /// A source skill's: the new content asks for more than was approved
+    /// and waits for an admin (the approved content keeps serving).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_approval: Option<bool>,
+    /// The skill as it is now (a component's new version, when it changed).
+    pub skill: SkillView,
 }

@@ -20,8 +20,6 @@
 //! `surface` come from enums (see `invocation::audit`).
 use crate::server::error::{ApiError, ErrorBody};
 use crate::services::AppState;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -32,6 +30,8 @@ use std::sync::{OnceLock, RwLock};
 use std::task::{Context, Poll};
 use std::time::Instant;
 use subtle::ConstantTimeEq;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(render))
@@ -72,11 +72,7 @@ async fn render(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     metrics::gauge!("skillhost_db_connections", "state" => "idle").set(idle as f64);
     metrics::gauge!("skillhost_audit_queue_depth").set(state.store.audit_queue_depth() as f64);
     let body = crate::telemetry::recorder().render();
-    Ok((
-        [(header::CONTENT_TYPE, PROMETHEUS_TEXT)],
-        body,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], body).into_response())
 }
 
 /// Counts and times every request by its route pattern (never the raw

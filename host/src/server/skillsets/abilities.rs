@@ -10,14 +10,14 @@ use crate::server::lookup::find_skillset;
 use crate::services::AppState;
 use crate::store::AbilityStatus;
 use crate::store::{AbilityDeclaration, AbilityRow, ApprovalRecord, StoreError, new_id, now};
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::Json;
-use utoipa_axum::router::OpenApiRouter;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -745,7 +745,9 @@ async fn approve(
             // The same holds for `limits`, the one nested struct an
             // instruction's grant may give.
             if let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(object)
-                && fields.get("limits").is_some_and(|limits| !limits.is_object())
+                && fields
+                    .get("limits")
+                    .is_some_and(|limits| !limits.is_object())
             {
                 return Err(ApiError::bad_request(
                     "invalid_body",

@@ -8,12 +8,12 @@ use crate::server::fields::{check_meta, check_text, nullable};
 use crate::server::lookup::find_skillset;
 use crate::services::AppState;
 use crate::store::SkillsetRow;
-use axum::extract::{Path, State};
 use axum::Json;
-use utoipa_axum::router::OpenApiRouter;
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {

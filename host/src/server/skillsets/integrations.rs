@@ -10,12 +10,12 @@ use crate::server::lookup::find_skillset;
 use crate::server::skillsets::access::Kind;
 use crate::services::AppState;
 use crate::store::{IntegrationRow, NewIntegration};
-use axum::extract::{Path, State};
 use axum::Json;
-use utoipa_axum::router::OpenApiRouter;
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The management endpoints of every kind.
@@ -39,7 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 macro_rules! kind_endpoints {
     ($module:ident, $kind:expr, $segment:literal, $noun:literal) => {
         mod $module {
-            use super::*;
+            use crate::server::skillsets::integrations::*;
 
             const KIND: Kind = $kind;
 
@@ -57,7 +57,7 @@ macro_rules! kind_endpoints {
                 principal: Principal,
                 body: JsonBody<NewIntegrationBody>,
             ) -> Result<Json<IntegrationCreated>, ApiError> {
-                super::create(KIND, state, principal, body).await
+                crate::server::skillsets::integrations::create(KIND, state, principal, body).await
             }
 
             #[utoipa::path(get, path = concat!("/api/v1/integration/", $segment, "/list"),
@@ -74,7 +74,7 @@ macro_rules! kind_endpoints {
                 principal: Principal,
                 params: QueryParams<IntegrationListParams>,
             ) -> Result<Json<IntegrationList>, ApiError> {
-                super::list(KIND, state, principal, params).await
+                crate::server::skillsets::integrations::list(KIND, state, principal, params).await
             }
 
             #[utoipa::path(get, path = concat!("/api/v1/integration/", $segment, "/{id}/fetch"),
@@ -88,7 +88,7 @@ macro_rules! kind_endpoints {
                 principal: Principal,
                 id: Path<String>,
             ) -> Result<Json<IntegrationView>, ApiError> {
-                super::fetch(KIND, state, principal, id).await
+                crate::server::skillsets::integrations::fetch(KIND, state, principal, id).await
             }
 
             #[utoipa::path(post, path = concat!("/api/v1/integration/", $segment, "/{id}/update"),
@@ -107,7 +107,7 @@ macro_rules! kind_endpoints {
                 id: Path<String>,
                 body: JsonBody<IntegrationChanges>,
             ) -> Result<Json<IntegrationId>, ApiError> {
-                super::update(KIND, state, principal, id, body).await
+                crate::server::skillsets::integrations::update(KIND, state, principal, id, body).await
             }
 
             #[utoipa::path(post, path = concat!("/api/v1/integration/", $segment, "/{id}/delete"),
@@ -121,13 +121,18 @@ macro_rules! kind_endpoints {
                 principal: Principal,
                 id: Path<String>,
             ) -> Result<Json<IntegrationId>, ApiError> {
-                super::delete(KIND, state, principal, id).await
+                crate::server::skillsets::integrations::delete(KIND, state, principal, id).await
             }
         }
     };
 }
 
-kind_endpoints!(skillserver, Kind::SkillServer, "skillserver", "a skill server");
+kind_endpoints!(
+    skillserver,
+    Kind::SkillServer,
+    "skillserver",
+    "a skill server"
+);
 kind_endpoints!(mcpserver, Kind::McpServer, "mcpserver", "an MCP server");
 
 /// A new access token: `sks_` and 256 random bits.

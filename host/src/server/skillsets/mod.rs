@@ -15,4 +15,3 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(abilities::router())
         .merge(integrations::router())
 }
-
