@@ -1630,3 +1630,64 @@ async fn an_update_asking_for_more_goes_back_to_pending_with_the_difference() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_body_is_an_object_without_nul_and_a_good_one_is_read_once() {
+    let server = TestServer::start("json-bodies").await;
+    let post = |body: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .raw(
+                    "POST",
+                    "/api/agents",
+                    Some(OPERATOR_TOKEN),
+                    Some(body.as_bytes()),
+                    Some("application/json"),
+                )
+                .await
+        }
+    };
+    // An array would pass for a struct of its fields, in order.
+    let r = post(r#"["arrayed"]"#).await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (400, Some("invalid_body")),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text.contains("JSON object") && r.text.contains("an array"),
+        "{}",
+        r.text
+    );
+    // NUL cannot be stored by PostgreSQL: refused everywhere, naming where.
+    let r = post(r#"{"name": "a\u0000b"}"#).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(
+        r.text.contains("`name`") && r.text.contains("NUL"),
+        "{}",
+        r.text
+    );
+    // An escaped backslash before `u0000` is text, not NUL.
+    let r = post(r#"{"name": "a\\u0000b"}"#).await;
+    assert!(!r.text.contains("NUL"), "{}", r.text);
+    let r = post(r#"  {"name": "fine-agent"}"#).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // Without a JSON content type, the same precise error shape.
+    let r = server
+        .raw(
+            "POST",
+            "/api/agents",
+            Some(OPERATOR_TOKEN),
+            Some(br#"{"name":"x"}"#),
+            Some("text/plain"),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (400, Some("invalid_body")),
+        "{}",
+        r.text
+    );
+}

@@ -245,31 +245,76 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
     type Rejection = ApiError;
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        let Json(value) = Json::<serde_json::Value>::from_request(request, state).await?;
-        if !value.is_object() {
+        if !is_json(request.headers()) {
             return Err(ApiError::bad_request(
                 "invalid_body",
-                format!(
-                    "the body must be a JSON object (`{{...}}`), not {}",
-                    json_kind(&value)
-                ),
+                "Expected request with `Content-Type: application/json`",
             ));
         }
-        if let Some(at) = nul_at(&value, String::new()) {
-            return Err(ApiError::bad_request(
-                "invalid_body",
-                format!(
-                    "`{at}` contains a NUL character (\\u0000), which cannot be stored: remove it"
-                ),
-            ));
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge(crate::server::request::MAX_BODY_BYTES)
+                } else {
+                    ApiError::bad_request("invalid_body", rejection.body_text())
+                }
+            })?;
+        // Both checks look at the bytes, so a good body (every invoke) is
+        // parsed once, into `T`; only a refused one is read as a tree, to
+        // say what it is or where the NUL is.
+        let opens_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        if !opens_object || has_escaped_nul(&bytes) {
+            if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                if !value.is_object() {
+                    return Err(ApiError::bad_request(
+                        "invalid_body",
+                        format!(
+                            "the body must be a JSON object (`{{...}}`), not {}",
+                            json_kind(&value)
+                        ),
+                    ));
+                }
+                if let Some(at) = nul_at(&value, String::new()) {
+                    return Err(ApiError::bad_request(
+                        "invalid_body",
+                        format!(
+                            "`{at}` contains a NUL character (\\u0000), which cannot be stored: remove it"
+                        ),
+                    ));
+                }
+            }
         }
-        T::deserialize(value).map(JsonBody).map_err(|e| {
-            ApiError::bad_request(
-                "invalid_body",
-                format!("the body does not fit this operation: {e}"),
-            )
-        })
+        Json::<T>::from_bytes(&bytes)
+            .map(|Json(body)| JsonBody(body))
+            .map_err(ApiError::from)
     }
+}
+
+/// Whether the content type is JSON (`application/json`, `…+json`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Whether the JSON text holds a `\u0000` escape (JSON can write NUL no
+/// other way); a preceding even run of backslashes is an escaped backslash.
+fn has_escaped_nul(bytes: &[u8]) -> bool {
+    bytes.windows(6).enumerate().any(|(i, w)| {
+        w == b"\\u0000" && bytes[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0
+    })
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {
