@@ -77,6 +77,31 @@ pub async fn ts_client(
     client_result(out)
 }
 
+/// Runs `tests/mcp/skills.mjs`: the TypeScript SDK 2.x's `SkillsClient`
+/// lists and reads (and verifies) every skill of an agent's endpoint, in
+/// `mode` ("legacy" or "auto"), then tries each probe expected to be
+/// refused.
+pub async fn ts_skills(
+    url: &str,
+    token: &str,
+    mode: &str,
+    probes: serde_json::Value,
+) -> Result<serde_json::Value, ClientFailure> {
+    assert!(
+        clients_dir()
+            .join("node_modules/@modelcontextprotocol/client")
+            .is_dir(),
+        "the MCP skills tests need the official TypeScript SDK 2.x: run `bash .ci/test`, or `npm ci` in tests/mcp"
+    );
+    let out = tokio::process::Command::new("node")
+        .arg(clients_dir().join("skills.mjs"))
+        .args([url, token, mode, &probes.to_string()])
+        .output()
+        .await
+        .expect("node runs");
+    client_result(out)
+}
+
 fn client_result(out: std::process::Output) -> Result<serde_json::Value, ClientFailure> {
     if out.status.success() {
         Ok(serde_json::from_slice(&out.stdout).expect("the client prints JSON"))

@@ -84,6 +84,8 @@ def repo_files():
         "skills/pdf-tools/references/forms.md": b"# Forms\n\nField names are case-sensitive.\n",
         "skills/pdf-tools/scripts/fill.py": b"print('never run by skillhost')\n",
         "skills/pdf-tools/assets/logo.png": bytes(range(256)),
+        "skills/pdf-tools/LICENSE.txt": b"Apache License 2.0\n",
+        "skills/pdf-tools/.editorconfig": b"root = true\n",
         "skills/git-helper/SKILL.md": GIT_SKILL.encode(),
         "skills/Bad_Name/SKILL.md": BAD_SKILL.encode(),
     }

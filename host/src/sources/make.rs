@@ -60,16 +60,25 @@ pub struct Made {
     pub detail: SourceDetail,
     /// sha256 of the detail as stored: a sync compares it.
     pub digest: String,
+    /// A bundle's files, `(sha256 hex, bytes)`, for the store's
+    /// `skill_files` (empty for other kinds).
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 impl Made {
-    /// What a source gave, with the digest a sync compares.
-    fn new(manifest: Manifest, detail: SourceDetail) -> Made {
+    /// What a source gave, with the digest a sync compares; a bundle's
+    /// file contents move out of the detail, which is kept in caches.
+    fn new(manifest: Manifest, mut detail: SourceDetail) -> Made {
+        let files = match &mut detail.body {
+            SourceBody::SkillMd { bundle } => std::mem::take(&mut bundle.contents),
+            _ => Vec::new(),
+        };
         let digest = digest_of(&detail);
         Made {
             manifest,
             detail,
             digest,
+            files,
         }
     }
 }
@@ -276,6 +285,7 @@ pub fn code_skill(
         manifest,
         detail,
         digest: hex::encode(hasher.finalize()),
+        files: Vec::new(),
     })
 }
 

@@ -6,6 +6,7 @@
 use super::archive::{self, ArchiveError, ArchiveKind, Wanted};
 use crate::docs::{self, DocsError, SkillDocs};
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use std::collections::{BTreeMap, BTreeSet};
 use yaml_serde::Value;
 
@@ -47,6 +48,25 @@ pub struct Frontmatter {
     pub allowed_tools: Vec<String>,
 }
 
+/// Most files kept of a folder, and most bytes: the MCP skills extension's
+/// limits for one skill. A bigger folder still installs, served by its
+/// SKILL.md and references only.
+pub const MAX_KEPT_FILES: usize = 512;
+/// See [`MAX_KEPT_FILES`].
+pub const MAX_KEPT_BYTES: usize = 16 << 20;
+
+/// One file of a bundle as kept: its path in the folder, the sha256 (hex)
+/// of its bytes and their length.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleFile {
+    /// Relative to the folder, `/`-separated.
+    pub path: String,
+    /// Lowercase hex; the key of its bytes in the store.
+    pub sha256: String,
+    /// Bytes.
+    pub size: u64,
+}
+
 /// An Agent Skills folder as installed: nothing in it runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,6 +80,45 @@ pub struct Bundle {
     /// never served.
     #[serde(default)]
     pub assets: Vec<String>,
+    /// Every file of the folder but hidden ones, when they fit
+    /// [`MAX_KEPT_FILES`] and [`MAX_KEPT_BYTES`]; their bytes go to the
+    /// store. Empty for a bigger folder and for bundles installed before
+    /// files were kept (left out then, so their digest stays the same).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<BundleFile>,
+    /// The bytes of `files` by sha256, on their way to the store: never
+    /// serialised, taken out before the bundle is kept.
+    #[serde(skip)]
+    pub contents: Vec<(String, Vec<u8>)>,
+}
+
+/// The listing and contents of the files kept of a folder: all of them, or
+/// none when they pass the limits.
+fn kept(files: Vec<(String, Vec<u8>)>) -> (Vec<BundleFile>, Vec<(String, Vec<u8>)>) {
+    let total: usize = files.iter().map(|(_, bytes)| bytes.len()).sum();
+    if files.len() > MAX_KEPT_FILES || total > MAX_KEPT_BYTES {
+        return (Vec::new(), Vec::new());
+    }
+    let mut listed = Vec::with_capacity(files.len());
+    let mut contents = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+        listed.push(BundleFile {
+            path,
+            sha256: sha256.clone(),
+            size: bytes.len() as u64,
+        });
+        if !contents.iter().any(|(digest, _)| *digest == sha256) {
+            contents.push((sha256, bytes));
+        }
+    }
+    (listed, contents)
+}
+
+/// A path with a part starting with `.`: left out of the files kept, as
+/// editors' and tools' own files are no part of a skill.
+fn is_hidden(rel: &str) -> bool {
+    rel.split('/').any(|part| part.starts_with('.'))
 }
 
 /// Why a SKILL.md bundle is refused. Each message names what broke and how
@@ -330,10 +389,13 @@ pub fn from_skill_md(text: &str) -> Result<Bundle, BundleError> {
     };
     docs.check()?;
     let frontmatter = Frontmatter::parse(text)?;
+    let (files, contents) = kept(vec![("SKILL.md".to_owned(), text.as_bytes().to_vec())]);
     Ok(Bundle {
         frontmatter,
         docs,
         assets: Vec::new(),
+        files,
+        contents,
     })
 }
 
@@ -394,7 +456,8 @@ fn folder_path(folder: &str) -> Result<String, BundleError> {
 /// The skill in `folder` of an archive (relative to the root once the top
 /// folder is stripped; `""` for the root): `SKILL.md`, the other `*.md`
 /// files beside it and `references/**` as text, the paths under
-/// `scripts/**` and `assets/**` as names.
+/// `scripts/**` and `assets/**` as names, and every file but hidden ones
+/// as bytes (within [`MAX_KEPT_FILES`] and [`MAX_KEPT_BYTES`]).
 pub fn from_archive(bytes: &[u8], kind: ArchiveKind, folder: &str) -> Result<Bundle, BundleError> {
     let folder = folder_path(folder)?;
     let prefix = if folder.is_empty() {
@@ -403,17 +466,27 @@ pub fn from_archive(bytes: &[u8], kind: ArchiveKind, folder: &str) -> Result<Bun
         format!("{folder}/")
     };
     let files = archive::read(bytes, kind, Some(&folder), |path| {
-        let inside = path.strip_prefix(prefix.as_str()).and_then(part);
-        match inside {
+        let Some(rel) = path.strip_prefix(prefix.as_str()) else {
+            // Named only, to point at them when `folder` has none.
+            return if is_skill_md(path) {
+                Wanted::Name
+            } else {
+                Wanted::Skip
+            };
+        };
+        match part(rel) {
             Some(Part::SkillMd) => Wanted::Bytes {
                 limit: docs::MAX_SKILL_MD_BYTES,
             },
             Some(Part::Reference) => Wanted::Bytes {
                 limit: docs::MAX_TOTAL_BYTES,
             },
+            // Every other file is kept whole when it fits; one that does
+            // not (or too many) means none are kept.
+            _ if !is_hidden(rel) => Wanted::BytesIfFits {
+                limit: MAX_KEPT_BYTES,
+            },
             Some(Part::Script | Part::Asset) => Wanted::Name,
-            // Named only, to point at them when `folder` has none.
-            None if is_skill_md(path) => Wanted::Name,
             None => Wanted::Skip,
         }
     })?;
@@ -421,12 +494,20 @@ pub fn from_archive(bytes: &[u8], kind: ArchiveKind, folder: &str) -> Result<Bun
     let mut docs = SkillDocs::default();
     let mut assets = Vec::new();
     let mut found = BTreeSet::new();
+    let mut keep = Vec::new();
+    let mut too_big = false;
     for (path, bytes) in files.files {
-        let inside = path
-            .strip_prefix(prefix.as_str())
-            .and_then(|rel| Some((rel, part(rel)?)));
-        let Some((rel, part)) = inside else {
-            found.insert(parent(&path).to_owned());
+        let rel = path.strip_prefix(prefix.as_str());
+        if let Some(rel) = rel.filter(|rel| !is_hidden(rel)) {
+            match &bytes {
+                Some(bytes) => keep.push((rel.to_owned(), bytes.clone())),
+                None => too_big = true,
+            }
+        }
+        let Some((rel, part)) = rel.and_then(|rel| Some((rel, part(rel)?))) else {
+            if is_skill_md(&path) {
+                found.insert(parent(&path).to_owned());
+            }
             continue;
         };
         let text = |bytes: Option<Vec<u8>>| {
@@ -442,6 +523,11 @@ pub fn from_archive(bytes: &[u8], kind: ArchiveKind, folder: &str) -> Result<Bun
             Part::Asset => assets.push(rel.to_owned()),
         }
     }
+    let (kept_files, contents) = if too_big {
+        (Vec::new(), Vec::new())
+    } else {
+        kept(keep)
+    };
     let Some(skill_md) = &docs.skill_md else {
         return Err(BundleError::NoSkillMd {
             folder,
@@ -469,6 +555,8 @@ pub fn from_archive(bytes: &[u8], kind: ArchiveKind, folder: &str) -> Result<Bun
         frontmatter,
         docs,
         assets,
+        files: kept_files,
+        contents,
     })
 }
 

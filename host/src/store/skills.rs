@@ -130,6 +130,49 @@ impl Store {
         Ok(row.map(|r| r.try_get("bytes")).transpose()?)
     }
 
+    /// Stores the files of a SKILL.md bundle, `(sha256 hex, bytes)`, once
+    /// per tenant and digest. Content-addressed and never changed, so no
+    /// cache hears of it.
+    pub async fn put_skill_files(
+        &self,
+        tenant_id: &str,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool().begin().await?;
+        let at = now();
+        for (digest, bytes) in files {
+            sqlx::query(
+                "INSERT INTO skill_files (tenant_id, digest, bytes, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (tenant_id, digest) DO NOTHING",
+            )
+            .bind(tenant_id)
+            .bind(digest)
+            .bind(bytes.as_slice())
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The bytes of a tenant's bundle file with this sha256 (hex).
+    pub async fn skill_file(
+        &self,
+        tenant_id: &str,
+        digest: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = sqlx::query("SELECT bytes FROM skill_files WHERE tenant_id = $1 AND digest = $2")
+            .bind(tenant_id)
+            .bind(digest)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| r.try_get("bytes")).transpose()?)
+    }
+
     /// Records a newly installed skill (status pending).
     pub async fn create_skill(&self, row: &SkillRow) -> Result<(), StoreError> {
         sqlx::query(

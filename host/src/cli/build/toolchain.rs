@@ -42,9 +42,18 @@ pub fn root() -> Result<PathBuf, CliError> {
 pub fn componentize_py() -> Result<PathBuf, CliError> {
     let dir = root()?.join(format!("componentize-py-{COMPONENTIZE_PY}"));
     install_once(&dir, |tmp| {
+        // pip is set up here rather than by venv, which swallows
+        // ensurepip's output, the only place its failure says why (no space
+        // left on the device, a Python built without ensurepip).
         run(
-            Command::new(python()).args(["-m", "venv"]).arg(tmp),
+            Command::new(python())
+                .args(["-m", "venv", "--without-pip"])
+                .arg(tmp),
             "python3 -m venv",
+        )?;
+        run_quietly(
+            Command::new(tmp.join("bin/python")).args(["-m", "ensurepip", "--default-pip"]),
+            "python3 -m ensurepip (pip for the tool chain's venv)",
         )?;
         run(
             Command::new(tmp.join("bin/python")).args([
@@ -126,6 +135,27 @@ fn install_once(
     install(dir)?;
     std::fs::write(&complete, b"")?;
     Ok(())
+}
+
+/// Runs a command whose progress is noise: its output is shown only when
+/// it fails.
+fn run_quietly(command: &mut Command, what: &str) -> Result<(), CliError> {
+    let output = command
+        .output()
+        .map_err(|e| CliError::new(format!("cannot run {what}: {e}")))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let said = [output.stdout, output.stderr]
+        .iter()
+        .map(|bytes| String::from_utf8_lossy(bytes).trim().to_string())
+        .filter(|text| !text.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    Err(CliError::new(format!(
+        "{what} failed ({}):\n{said}",
+        output.status
+    )))
 }
 
 /// Runs a tool chain's command; its own messages go to the terminal.

@@ -48,6 +48,8 @@ pub(crate) async fn install(
     {
         return Err(already_installed(&name));
     }
+    // Before the skill that lists them: a file is never listed unstored.
+    state.store.put_skill_files(tenant, &made.files).await?;
     let mut row = new_skill(
         tenant,
         made.manifest,
@@ -262,6 +264,10 @@ pub(crate) async fn replace_content(
     made: Made,
     at: &str,
 ) -> Result<bool, ApiError> {
+    state
+        .store
+        .put_skill_files(&skill.tenant_id, &made.files)
+        .await?;
     let limits = state.loader.runtime().limits();
     let grant = skill.grant.clone().unwrap_or_default();
     let approved = Policy::resolve(&skill.manifest, &grant, limits).ok();

@@ -1,6 +1,7 @@
 //! The MCP handler of `/mcp/agents/{agent}`: lists the agent's tools and
 //! calls them through the same path as a REST invoke.
 use super::admission::{McpCaller, admitted};
+use super::skills::Catalog;
 use super::tools::{
     ability_call_input, agent_tools, attached_ability, failed, failure, object_schema,
     outcome_result, tool_input,
@@ -9,8 +10,10 @@ use crate::invocation::{self, Caller, Category, Request, Surface, Target};
 use crate::services::AppState;
 use rmcp::model::SubscriptionFilter;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, GetSkillRequestParams, GetSkillResult, Implementation,
+    ListResourcesResult, ListSkillsResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceDirectoryRequestParams, ReadResourceDirectoryResult, ReadResourceRequestParams,
+    ReadResourceResponse, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::{RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -100,17 +103,27 @@ impl AgentTools {
     }
 }
 
+impl AgentTools {
+    /// The skills the admitted agent may read (MCP's skills extension).
+    async fn catalog(&self, ctx: &RequestContext<RoleServer>) -> Result<Catalog, McpError> {
+        let (caller, _) = admitted::<McpCaller>(ctx)?;
+        Catalog::of(&self.state, &caller.tenant_id, &caller.agent).await
+    }
+}
+
 impl ServerHandler for AgentTools {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
             ServerCapabilities::builder()
                 .enable_tools()
                 .enable_tool_list_changed()
+                .enable_resources()
+                .enable_skills_with_directory_read()
                 .build(),
         )
             .with_server_info(Implementation::new("skillhost", env!("CARGO_PKG_VERSION")))
             .with_instructions(
-                "The skills assigned to this agent, each ability a tool named <skill>__<ability>. A component's call runs in a fresh WebAssembly sandbox, an OpenAPI or registry skill's goes through the host's outbound guard, each with exactly the capabilities the operator approved. skill_query reads a skill's instructions.",
+                "The skills assigned to this agent, each ability a tool named <skill>__<ability>. A component's call runs in a fresh WebAssembly sandbox, an OpenAPI or registry skill's goes through the host's outbound guard, each with exactly the capabilities the operator approved. skill_query reads a skill's instructions; skills/list and resources/read serve the SKILL.md folders of its skills (MCP's skills extension), which are read, never run.",
             )
     }
 
@@ -171,6 +184,57 @@ impl ServerHandler for AgentTools {
                     .map_err(|e| McpError::internal_error(e.to_string(), None))?;
             }
         }
+    }
+
+    async fn list_skills(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<ListSkillsResult, McpError> {
+        let catalog = self.catalog(&ctx).await?;
+        Ok(ListSkillsResult::with_all_items(catalog.entries()))
+    }
+
+    async fn get_skill(
+        &self,
+        request: GetSkillRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<GetSkillResult, McpError> {
+        let catalog = self.catalog(&ctx).await?;
+        Ok(GetSkillResult::new(catalog.entry(&request.uri)?))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        let catalog = self.catalog(&ctx).await?;
+        Ok(ListResourcesResult::with_all_items(catalog.skill_mds()))
+    }
+
+    async fn read_resource_directory(
+        &self,
+        request: ReadResourceDirectoryRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceDirectoryResult, McpError> {
+        let catalog = self.catalog(&ctx).await?;
+        Ok(ReadResourceDirectoryResult::with_all_items(
+            catalog.directory(&request.uri)?,
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let (caller, _) = admitted::<McpCaller>(&ctx)?;
+        let catalog = Catalog::of(&self.state, &caller.tenant_id, &caller.agent).await?;
+        let result = catalog
+            .read(&self.state, &caller.tenant_id, &request.uri)
+            .await?;
+        Ok(result.into())
     }
 
     async fn list_tools(

@@ -13,6 +13,7 @@ mod admission;
 mod agent;
 pub(crate) mod discovery;
 mod integration;
+mod skills;
 pub(crate) mod tools;
 
 use super::auth::Principal;

@@ -35,9 +35,14 @@ fn a_lone_skill_md_is_a_bundle() {
     let list_form =
         from_skill_md("---\nname: t\ndescription: d\nallowed-tools: [Read, Write]\n---\n").unwrap();
     assert_eq!(list_form.frontmatter.allowed_tools, ["Read", "Write"]);
-    // The form stored in a skill's detail round-trips.
+    // The form stored in a skill's detail round-trips, but for the
+    // contents, which go to the store instead.
     let json = serde_json::to_string(&bundle).unwrap();
-    assert_eq!(serde_json::from_str::<Bundle>(&json).unwrap(), bundle);
+    let stored = Bundle {
+        contents: Vec::new(),
+        ..bundle.clone()
+    };
+    assert_eq!(serde_json::from_str::<Bundle>(&json).unwrap(), stored);
 }
 
 #[test]
@@ -303,4 +308,71 @@ fn an_archive_lists_its_valid_skills_in_path_order() {
         list_archive(b"not an archive", ArchiveKind::Zip).is_err(),
         "garbage is an error, not an empty list"
     );
+}
+
+#[test]
+fn every_file_but_hidden_ones_is_kept_with_its_digest() {
+    let bundle = from_archive(&github(), ArchiveKind::TarGz, "skills/a").unwrap();
+    let mut files: Vec<(&str, u64)> = bundle
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.size))
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            ("FORMS.md", 5),
+            ("LICENSE.txt", 4),
+            ("SKILL.md", skill_md("a", "Does a.").len() as u64),
+            ("assets/logo.png", 5),
+            ("references/guide.md", 5),
+            ("scripts/fill.py", 2),
+        ]
+    );
+    let script = bundle
+        .files
+        .iter()
+        .find(|f| f.path == "scripts/fill.py")
+        .unwrap();
+    assert_eq!(
+        script.sha256,
+        hex::encode(sha2::Sha256::digest(b"\xff\x00"))
+    );
+    // Each distinct content once, under its digest.
+    assert!(
+        bundle
+            .contents
+            .contains(&(script.sha256.clone(), b"\xff\x00".to_vec()))
+    );
+    assert_eq!(bundle.contents.len(), 6);
+    // The contents are never part of what is stored as JSON.
+    let json = serde_json::to_string(&bundle).unwrap();
+    assert!(!json.contains("contents"), "{json}");
+    // A lone SKILL.md is its one file.
+    let lone = from_skill_md(&skill_md("a", "Does a.")).unwrap();
+    assert_eq!(lone.files.len(), 1);
+    assert_eq!(lone.files[0].path, "SKILL.md");
+}
+
+#[test]
+fn a_folder_past_the_kept_limits_installs_with_no_files_kept() {
+    let skill = skill_md("big", "Is big.");
+    let names: Vec<String> = (0..=MAX_KEPT_FILES)
+        .map(|i| format!("top/big/data/{i}.txt"))
+        .collect();
+    let mut items = vec![Item::File("top/big/SKILL.md", skill.as_bytes())];
+    items.extend(names.iter().map(|n| Item::File(n, b"x")));
+    let bundle = from_archive(&tar_gz(&items), ArchiveKind::TarGz, "big").unwrap();
+    assert!(bundle.files.is_empty() && bundle.contents.is_empty());
+    assert!(bundle.docs.skill_md.is_some());
+
+    let megabyte = vec![0u8; 1 << 20];
+    let names: Vec<String> = (0..=MAX_KEPT_BYTES >> 20)
+        .map(|i| format!("top/big/blob{i}.bin"))
+        .collect();
+    let mut items = vec![Item::File("top/big/SKILL.md", skill.as_bytes())];
+    items.extend(names.iter().map(|n| Item::File(n, &megabyte)));
+    let bundle = from_archive(&tar_gz(&items), ArchiveKind::TarGz, "big").unwrap();
+    assert!(bundle.files.is_empty() && bundle.contents.is_empty());
 }
