@@ -6,8 +6,11 @@
 use crate::docs::SkillDocs;
 use crate::runtime::{LoadedSkill, Loader};
 use crate::store::{SecretRow, Store, StoreError};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// Shared state of the service. One `Arc`: axum clones the state for
 /// every request (the router's handler service, each `State` extractor),
@@ -44,6 +47,77 @@ pub struct Services {
     pub options: Arc<ServiceOptions>,
     /// The language interpreters code skills run in.
     pub interpreters: crate::ability::code::Interpreters,
+    /// The MCP tasks this node runs.
+    pub tasks: TasksHere,
+}
+
+/// When an agent's tool call becomes an MCP task, how long a task is kept,
+/// and how long a replica may go silent before the others fail its tasks.
+#[derive(Debug, Clone, Copy)]
+pub struct McpTaskSettings {
+    /// A tool whose time limit is over this is long: a client that
+    /// declared MCP's tasks extension gets a task for its call (a remote
+    /// MCP server's tool always is).
+    pub after: Duration,
+    /// How long a task (and its result) is kept from its creation.
+    pub ttl: Duration,
+    /// How long the replica running a task vouches for it between
+    /// renewals; past it, any replica fails the task.
+    pub lease: Duration,
+}
+
+impl Default for McpTaskSettings {
+    fn default() -> Self {
+        McpTaskSettings {
+            after: Duration::from_secs(10),
+            ttl: Duration::from_secs(3600),
+            lease: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The MCP tasks running on this node (their rows are in the store): the
+/// node's name in the fleet, and how to stop each one at once.
+pub struct TasksHere {
+    /// This process's name among the replicas, new at every start.
+    pub node: String,
+    running: Mutex<HashMap<String, CancellationToken>>,
+}
+
+impl Default for TasksHere {
+    fn default() -> Self {
+        TasksHere {
+            node: uuid::Uuid::new_v4().to_string(),
+            running: Mutex::default(),
+        }
+    }
+}
+
+impl TasksHere {
+    /// Registers task `id` as running here: its stop signal.
+    pub fn started(&self, id: &str) -> CancellationToken {
+        let token = CancellationToken::new();
+        self.lock().insert(id.to_owned(), token.clone());
+        token
+    }
+
+    /// Stops task `id` if it runs here.
+    pub fn stop(&self, id: &str) {
+        if let Some(token) = self.lock().get(id) {
+            token.cancel();
+        }
+    }
+
+    /// Task `id` has ended.
+    pub fn ended(&self, id: &str) {
+        self.lock().remove(id);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, CancellationToken>> {
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Operator switches of the service; all off by default.
@@ -71,6 +145,8 @@ pub struct ServiceOptions {
     pub mcp_registries: Vec<url::Url>,
     /// Repositories of SKILL.md folders `GET /api/skills/browse` lists.
     pub skill_repos: Vec<String>,
+    /// MCP tasks: when a call becomes one, and how long it lives.
+    pub mcp_tasks: McpTaskSettings,
 }
 
 /// A failure of ours (storage, a sealed value that does not open, stored

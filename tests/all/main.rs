@@ -10,6 +10,7 @@
 mod catalog;
 mod contract;
 mod mcp;
+mod mcp_tasks;
 mod secrets;
 mod server;
 mod skill_docs;

@@ -217,6 +217,7 @@ impl TestServer {
                         // Interpreters are built by the language tool
                         // chains: code skills run in tests/languages.rs.
                         interpreters: Default::default(),
+                        tasks: Default::default(),
                     });
                     let _ = ready_tx.send(listener.local_addr()?);
                     serve(listener, state, async {

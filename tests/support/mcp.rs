@@ -102,6 +102,29 @@ pub async fn ts_skills(
     client_result(out)
 }
 
+/// Runs `tests/mcp/tasks.mjs`: a plan of steps with MCP's tasks
+/// extension through its official client (see the script); what each step
+/// observed.
+pub async fn ts_tasks(token: &str, plan: serde_json::Value) -> Vec<serde_json::Value> {
+    assert!(
+        clients_dir()
+            .join("node_modules/@modelcontextprotocol/ext-tasks")
+            .is_dir(),
+        "the MCP tasks tests need the tasks extension's client: run `bash .ci/test`, or `npm ci` in tests/mcp"
+    );
+    let out = tokio::process::Command::new("node")
+        .arg(clients_dir().join("tasks.mjs"))
+        .args([token, &plan.to_string()])
+        .output()
+        .await
+        .expect("node runs");
+    match client_result(out) {
+        Ok(serde_json::Value::Array(steps)) => steps,
+        Ok(other) => panic!("tasks.mjs printed {other}"),
+        Err(failure) => panic!("tasks.mjs failed: {}", failure.stderr),
+    }
+}
+
 fn client_result(out: std::process::Output) -> Result<serde_json::Value, ClientFailure> {
     if out.status.success() {
         Ok(serde_json::from_slice(&out.stdout).expect("the client prints JSON"))

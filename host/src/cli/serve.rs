@@ -148,6 +148,20 @@ pub struct Args {
     /// default: inputs may carry personal data.
     #[arg(long, env = "SKILLHOST_RECORD_INPUTS")]
     record_inputs: bool,
+    /// An MCP tool call whose time limit is over this many milliseconds
+    /// is answered with a task (MCP's tasks extension) when the client
+    /// asks for tasks; a remote MCP server's tool always is.
+    #[arg(long, env = "SKILLHOST_MCP_TASK_AFTER_MS", default_value_t = 10_000)]
+    mcp_task_after_ms: u64,
+    /// How long an MCP task and its result are kept from its creation.
+    #[arg(long, env = "SKILLHOST_MCP_TASK_TTL_MS", default_value_t = 3_600_000,
+          value_parser = clap::value_parser!(u64).range(1_000..))]
+    mcp_task_ttl_ms: u64,
+    /// How long a replica may go silent before the other replicas fail
+    /// the MCP tasks it runs.
+    #[arg(long, env = "SKILLHOST_MCP_TASK_LEASE_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(300..))]
+    mcp_task_lease_ms: u64,
 }
 
 pub async fn run(args: Args) -> Result<ExitCode, CliError> {
@@ -273,6 +287,11 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         },
         mcp_registries: args.mcp_registries,
         skill_repos: args.skill_repos,
+        mcp_tasks: crate::services::McpTaskSettings {
+            after: std::time::Duration::from_millis(args.mcp_task_after_ms),
+            ttl: std::time::Duration::from_millis(args.mcp_task_ttl_ms),
+            lease: std::time::Duration::from_millis(args.mcp_task_lease_ms),
+        },
     };
     let state = AppState::new(Services {
         store,
@@ -281,6 +300,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         vault,
         options: std::sync::Arc::new(options),
         interpreters,
+        tasks: Default::default(),
     });
     serve(listener, state, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)

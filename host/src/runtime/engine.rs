@@ -99,9 +99,3 @@ impl Drop for EpochTicker {
         }
     }
 }
-
-/// Epoch ticks for a wall-clock limit, rounded up, plus one because the
-/// current tick is already partly over.
-pub fn ticks(limit: Duration) -> u64 {
-    (limit.as_micros().div_ceil(EPOCH_TICK.as_micros()) as u64).saturating_add(1)
-}

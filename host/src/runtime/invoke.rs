@@ -127,7 +127,6 @@ pub(super) fn new_store(
         skill: skill.into(),
         invocation: invocation.into(),
     };
-    let timeout = policy.limits.timeout;
     let state = HostState::new(
         wasi,
         policy,
@@ -138,7 +137,13 @@ pub(super) fn new_store(
     );
     let mut store = Store::new(&runtime.inner.engine, state);
     store.limiter(|s| &mut s.limiter);
-    store.set_epoch_deadline(super::engine::ticks(timeout));
+    // The guest yields to the executor at every epoch tick: a guest that
+    // computes then holds no worker thread for longer than a tick, and
+    // whoever awaits the call can stop it by dropping the future (the
+    // timeout below, an MCP task's cancellation). A call shorter than a
+    // tick never yields.
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_async_yield_and_update(1);
     store
 }
 

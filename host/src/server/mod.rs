@@ -105,7 +105,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    // Every replica sweeps MCP tasks: whichever outlives a stopped one
+    // fails its tasks.
+    let sweeper = tokio::spawn(mcp::sweep_tasks(state.clone()));
+    let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    sweeper.abort();
+    served
 }

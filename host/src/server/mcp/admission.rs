@@ -10,6 +10,9 @@ pub(crate) struct McpCaller {
     pub tenant_id: String,
     /// The agent whose tools these are.
     pub agent: Agent,
+    /// The token (its id, or a JWT's subject) calling: an MCP task is its
+    /// alone.
+    pub owner: String,
     /// The store's change generation when the request was admitted: a
     /// subscription compares against it, since it is acknowledged before
     /// the server has looked at the tools.

@@ -2,6 +2,7 @@
 //! calls them through the same path as a REST invoke.
 use super::admission::{McpCaller, admitted};
 use super::skills::Catalog;
+use super::tasks;
 use super::tools::{
     ability_call_input, agent_tools, attached_ability, failed, failure, object_schema,
     outcome_result, tool_input,
@@ -10,10 +11,11 @@ use crate::invocation::{self, Caller, Category, Request, Surface, Target};
 use crate::services::AppState;
 use rmcp::model::SubscriptionFilter;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, GetSkillRequestParams, GetSkillResult, Implementation,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams,
+    GetSkillRequestParams, GetSkillResult, GetTaskParams, GetTaskResult, Implementation,
     ListResourcesResult, ListSkillsResult, ListToolsResult, PaginatedRequestParams,
     ReadResourceDirectoryRequestParams, ReadResourceDirectoryResult, ReadResourceRequestParams,
-    ReadResourceResponse, ServerCapabilities, ServerConfig,
+    ReadResourceResponse, ServerCapabilities, ServerConfig, UpdateTaskParams,
 };
 use rmcp::service::{RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -46,7 +48,8 @@ fn internal(error: impl std::fmt::Display) -> McpError {
 
 impl AgentTools {
     /// Runs `target` for the caller through the one invocation path, as a
-    /// tool result; a target the caller cannot name is an unknown tool.
+    /// tool result, or as an MCP task when the client asked for tasks and
+    /// the call is long.
     async fn call(
         &self,
         caller: &McpCaller,
@@ -54,6 +57,7 @@ impl AgentTools {
         target: Target,
         input: Value,
         request_id: Option<String>,
+        tasks_declared: bool,
     ) -> Result<CallToolResponse, McpError> {
         let request = Request {
             caller: Caller::agent(&caller.tenant_id, caller.agent.clone()),
@@ -63,18 +67,12 @@ impl AgentTools {
             surface: Surface::Mcp,
             request_id,
         };
-        let result = match invocation::invoke(&self.state, request).await {
-            Err(error) if error.category == Category::NotFound => return Err(unknown_tool(name)),
-            Err(error) => failure(&error),
-            Ok(outcome)
-                if !outcome.ran
-                    && matches!(&outcome.result, Err(e) if e.category == Category::NotFound) =>
-            {
-                return Err(unknown_tool(name));
-            }
-            Ok(outcome) => outcome_result(outcome),
-        };
-        Ok(result.into())
+        if tasks_declared && tasks::is_long(&self.state, &request.target) {
+            return Ok(tasks::start(&self.state, caller, name, request)
+                .await?
+                .into());
+        }
+        Ok(run_call(&self.state, name, request).await?.into())
     }
 
     /// Calls an ability of a skillset attached to the agent.
@@ -83,6 +81,7 @@ impl AgentTools {
         caller: McpCaller,
         request: CallToolRequestParams,
         request_id: Option<String>,
+        tasks_declared: bool,
     ) -> Result<CallToolResponse, McpError> {
         let tenant = &caller.tenant_id;
         let Some((skillset, ability)) =
@@ -98,8 +97,15 @@ impl AgentTools {
             return Err(unknown_tool(&request.name));
         };
         let target = Target::SkillsetAbility { skillset, ability };
-        self.call(&caller, &request.name, target, input, request_id)
-            .await
+        self.call(
+            &caller,
+            &request.name,
+            target,
+            input,
+            request_id,
+            tasks_declared,
+        )
+        .await
     }
 }
 
@@ -111,6 +117,26 @@ impl AgentTools {
     }
 }
 
+/// Runs a tool call through the one invocation path; a target the caller
+/// cannot name is an unknown tool.
+pub(super) async fn run_call(
+    state: &AppState,
+    name: &str,
+    request: Request,
+) -> Result<CallToolResult, McpError> {
+    Ok(match invocation::invoke(state, request).await {
+        Err(error) if error.category == Category::NotFound => return Err(unknown_tool(name)),
+        Err(error) => failure(&error),
+        Ok(outcome)
+            if !outcome.ran
+                && matches!(&outcome.result, Err(e) if e.category == Category::NotFound) =>
+        {
+            return Err(unknown_tool(name));
+        }
+        Ok(outcome) => outcome_result(outcome),
+    })
+}
+
 impl ServerHandler for AgentTools {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
@@ -119,6 +145,7 @@ impl ServerHandler for AgentTools {
                 .enable_tool_list_changed()
                 .enable_resources()
                 .enable_skills_with_directory_read()
+                .enable_tasks()
                 .build(),
         )
             .with_server_info(Implementation::new("skillhost", env!("CARGO_PKG_VERSION")))
@@ -257,6 +284,7 @@ impl ServerHandler for AgentTools {
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let (caller, request_id) = admitted::<McpCaller>(&ctx)?;
+        let tasks_declared = tasks::declared(&ctx);
         if super::discovery::NAMES.contains(&request.name.as_ref()) {
             let args = request.arguments.unwrap_or_default();
             let result = super::discovery::call(&self.state, &caller, &request.name, &args)
@@ -302,7 +330,14 @@ impl ServerHandler for AgentTools {
                     assignment,
                 };
                 return self
-                    .call(&caller, &request.name, target, input, request_id)
+                    .call(
+                        &caller,
+                        &request.name,
+                        target,
+                        input,
+                        request_id,
+                        tasks_declared,
+                    )
                     .await;
             }
             if let Some(server) = self
@@ -318,10 +353,45 @@ impl ServerHandler for AgentTools {
                 };
                 let input = Value::Object(request.arguments.clone().unwrap_or_default());
                 return self
-                    .call(&caller, &request.name, target, input, request_id)
+                    .call(
+                        &caller,
+                        &request.name,
+                        target,
+                        input,
+                        request_id,
+                        tasks_declared,
+                    )
                     .await;
             }
         }
-        self.call_attached(caller, request, request_id).await
+        self.call_attached(caller, request, request_id, tasks_declared)
+            .await
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, McpError> {
+        let (caller, _) = admitted::<McpCaller>(&ctx)?;
+        tasks::get(&self.state, &caller, &request.task_id).await
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        let (caller, _) = admitted::<McpCaller>(&ctx)?;
+        tasks::cancel(&self.state, &caller, &request.task_id).await
+    }
+
+    async fn update_task(
+        &self,
+        request: UpdateTaskParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        let (caller, _) = admitted::<McpCaller>(&ctx)?;
+        tasks::update(&self.state, &caller, &request.task_id).await
     }
 }

@@ -14,7 +14,10 @@ mod agent;
 pub(crate) mod discovery;
 mod integration;
 mod skills;
+mod tasks;
 pub(crate) mod tools;
+
+pub(crate) use tasks::sweep as sweep_tasks;
 
 use super::auth::Principal;
 use super::error::ApiError;
@@ -264,6 +267,7 @@ async fn admit_agent(
         Err(e) => return Err(error_response(&e.into())),
     };
     Ok(McpCaller {
+        owner: principal.token_id,
         tenant_id: principal.tenant_id,
         agent,
         admitted_at: state.store.change_generation(),
