@@ -83,6 +83,15 @@ struct Node {
 
 impl Node {
     fn spawn(database_url: &str, dir: &Path, admin_token: Option<&str>) -> Child {
+        Node::spawn_with(database_url, dir, admin_token, &[])
+    }
+
+    fn spawn_with(
+        database_url: &str,
+        dir: &Path,
+        admin_token: Option<&str>,
+        flags: &[&str],
+    ) -> Child {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -99,6 +108,7 @@ impl Node {
         if let Some(token) = admin_token {
             cmd.args(["--admin-token", token]);
         }
+        cmd.args(flags);
         cmd.spawn().expect("starting skillhost serve")
     }
 
@@ -170,6 +180,11 @@ impl Node {
 
     /// Installs `bytes`, approves it, creates `agent` and assigns the skill.
     async fn install_for(&self, bytes: Vec<u8>, agent: &str) -> String {
+        self.install_granted(bytes, agent, None).await
+    }
+
+    /// [`Node::install_for`], approved with `grant` (none: as declared).
+    async fn install_granted(&self, bytes: Vec<u8>, agent: &str, grant: Option<Value>) -> String {
         let response = client()
             .post(format!("{}/api/skills", self.base))
             .bearer_auth(TOKEN)
@@ -184,7 +199,7 @@ impl Node {
         let installed: Value = serde_json::from_str(&text).unwrap();
         let id = installed["skill"]["id"].as_str().unwrap().to_owned();
         let (status, body) = self
-            .call("POST", &format!("/api/skills/{id}/approve"), TOKEN, None)
+            .call("POST", &format!("/api/skills/{id}/approve"), TOKEN, grant)
             .await;
         assert_eq!(status, 200, "{body}");
         let (status, body) = self
@@ -213,8 +228,12 @@ impl Drop for Node {
 
 /// text-tools, packaged by the CLI.
 fn packed_text_tools(dir: &Path) -> Vec<u8> {
-    let guest = guests::TEXT_TOOLS;
-    let out = dir.join("text-tools.skill.wasm");
+    packed(dir, guests::TEXT_TOOLS)
+}
+
+/// A guest, packaged by the CLI.
+fn packed(dir: &Path, guest: guests::Guest) -> Vec<u8> {
+    let out = dir.join(format!("{}.skill.wasm", guest.name));
     let status = Command::new(env!("CARGO_BIN_EXE_skillhost"))
         .args(["pack", "--manifest", guest.manifest, guest.component, "-o"])
         .arg(&out)
@@ -504,4 +523,103 @@ async fn a_node_that_loses_its_listener_does_not_serve_from_its_cache() {
     // And B serves normally once its listener is back.
     let (status, body) = b.call("POST", invoke, TOKEN, Some(slugify())).await;
     assert!(served(status, &body), "{status} {body}");
+}
+
+/// Runs `tests/mcp/tasks.mjs` (MCP's tasks extension through its official
+/// client) with `plan`; what each step observed.
+async fn tasks_client(token: &str, plan: Value) -> Vec<Value> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/mcp/tasks.mjs");
+    let out = tokio::process::Command::new("node")
+        .args([script, token, &plan.to_string()])
+        .output()
+        .await
+        .expect("node runs (tests/mcp needs `npm ci`; `bash .ci/test` does it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn labelled<'a>(steps: &'a [Value], label: &str, op: &str) -> &'a Value {
+    steps
+        .iter()
+        .find(|s| s["label"] == label && s["op"] == op)
+        .unwrap_or_else(|| panic!("no {op} step {label} in {steps:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mcp_task_is_read_and_cancelled_on_any_node_and_failed_when_its_node_dies() {
+    let url = fresh_database("tasks").await;
+    let dir = work_dir("tasks");
+    let flags = ["--mcp-task-after-ms", "1000", "--mcp-task-lease-ms", "1000"];
+    let mut a = Node::ready(Node::spawn_with(&url, &dir.join("a"), Some(TOKEN), &flags));
+    let b = Node::ready(Node::spawn_with(&url, &dir.join("b"), Some(TOKEN), &flags));
+    // hostile's spin runs until its limit: 30 s here, past anything below.
+    let grant = json!({"limits": {"timeoutMs": 30000}});
+    a.install_granted(packed(&dir, guests::HOSTILE), "keeper", Some(grant))
+        .await;
+    let (token, _) = a.mint_reader().await;
+    let on = |node: &Node| format!("{}/mcp/agents/keeper", node.base);
+
+    // Started on A; read on B. One is cancelled on B: A stops the guest.
+    let steps = tasks_client(
+        &token,
+        json!([
+            {"op": "start", "label": "kept", "url": on(&a), "name": "hostile__spin", "detach": true},
+            {"op": "start", "label": "stopped", "url": on(&a), "name": "hostile__spin"},
+            {"op": "get", "label": "kept", "url": on(&b)},
+            {"op": "raw", "label": "stopped", "url": on(&b), "method": "tasks/cancel"},
+            {"op": "sleep", "ms": 1500},
+            {"op": "get", "label": "stopped", "url": on(&b)},
+        ]),
+    )
+    .await;
+    assert_eq!(
+        labelled(&steps, "kept", "start")["kind"],
+        "task",
+        "{steps:?}"
+    );
+    assert_eq!(
+        labelled(&steps, "kept", "get")["task"]["status"],
+        "working",
+        "{steps:?}"
+    );
+    assert_eq!(
+        labelled(&steps, "stopped", "raw")["result"]["resultType"],
+        "complete",
+        "{steps:?}"
+    );
+    assert_eq!(
+        labelled(&steps, "stopped", "get")["task"]["status"],
+        "cancelled",
+        "{steps:?}"
+    );
+    let kept = labelled(&steps, "kept", "start")["taskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A dies mid-call: B fails its task once A's lease has passed.
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    let plan = json!([{"op": "get", "label": "kept", "taskId": kept, "url": on(&b)}]);
+    let took = within(Duration::from_secs(15), || async {
+        let steps = tasks_client(&token, plan.clone()).await;
+        let task = &labelled(&steps, "kept", "get")["task"];
+        match task["status"].as_str() {
+            Some("working") => false,
+            _ => {
+                assert_eq!(task["status"], "failed", "{steps:?}");
+                assert!(
+                    task["statusMessage"].as_str().unwrap().contains("stopped"),
+                    "{steps:?}"
+                );
+                true
+            }
+        }
+    })
+    .await;
+    println!("a dead node's task failed on B after {took:?}");
 }

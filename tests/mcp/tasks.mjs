@@ -8,7 +8,9 @@
 //
 // PLAN_JSON is a list of steps, each printed with what it observed:
 //   {op: "call", url, name, arguments, label?}     a task-aware call; waits for its outcome
-//   {op: "start", url, name, arguments, label}     a task-aware call, not waited for
+//   {op: "start", url, name, arguments, label, detach?}
+//                                                  a task-aware call, not waited for; detached, the
+//                                                  session's close leaves it running (else it cancels it)
 //   {op: "settle", label}                          waits for a started call's outcome
 //   {op: "cancel", label}                          tasks/cancel, then waits for the outcome
 //   {op: "get", url, label | taskId}               tasks/get from a session on `url`
@@ -96,6 +98,7 @@ try {
         seen.kind = exec.kind;
         seen.taskId = exec.handle?.taskId ?? null;
         if (step.label) started.set(step.label, exec);
+        if (step.detach) await exec.detach();
         if (step.op === 'call') seen.outcome = describe((await exec.settle()).outcome);
       } else if (step.op === 'settle') {
         seen.outcome = describe((await started.get(step.label).settle()).outcome);
