@@ -33,6 +33,7 @@ pub mod error;
 pub mod invocation;
 pub mod jwt;
 pub mod manifest;
+pub mod oauth;
 pub mod outbound;
 pub mod pack;
 pub mod package;

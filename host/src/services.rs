@@ -41,6 +41,8 @@ pub struct Services {
     pub loader: Loader,
     /// Verifies HS256 JWTs, when a signing secret is configured.
     pub jwt: Option<crate::jwt::JwtVerifier>,
+    /// Verifies OAuth access tokens, when the operator names issuers.
+    pub oauth: Option<crate::oauth::OAuth>,
     /// Seals and opens tenant secrets.
     pub vault: crate::vault::Vault,
     /// Operator switches.
@@ -147,6 +149,13 @@ pub struct ServiceOptions {
     pub skill_repos: Vec<String>,
     /// MCP tasks: when a call becomes one, and how long it lives.
     pub mcp_tasks: McpTaskSettings,
+    /// The URL clients reach this server at (`https://skills.example.com`):
+    /// OAuth audiences are checked against it, and the protected-resource
+    /// documents name it. Unset, the request's `Host` is used, which is
+    /// fine for documents but never trusted for an audience.
+    pub public_url: Option<url::Url>,
+    /// OAuth authorization servers whose access tokens are accepted.
+    pub oauth: crate::oauth::OAuthConfig,
 }
 
 /// A failure of ours (storage, a sealed value that does not open, stored

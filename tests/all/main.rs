@@ -11,6 +11,7 @@ mod catalog;
 mod contract;
 mod mcp;
 mod mcp_tasks;
+mod oauth;
 mod secrets;
 mod server;
 mod skill_docs;

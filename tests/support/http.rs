@@ -208,10 +208,19 @@ impl TestServer {
                     .expect("the server's runtime");
                     let loader = Loader::new(runtime);
                     let jwt = Some(skillhost::server::JwtVerifier::new(JWT_SECRET.as_bytes()));
+                    // Audiences are checked against the public URL: here,
+                    // the address just bound.
+                    let mut options = options;
+                    if options.public_url.is_none() && !options.oauth.issuers.is_empty() {
+                        let url = format!("http://{}", listener.local_addr()?);
+                        options.public_url = Some(url::Url::parse(&url).expect("a URL"));
+                    }
+                    let oauth = skillhost::oauth::OAuth::configured(&options.oauth);
                     let state = AppState::new(Services {
                         store,
                         loader,
                         jwt,
+                        oauth,
                         vault,
                         options: std::sync::Arc::new(options),
                         // Interpreters are built by the language tool

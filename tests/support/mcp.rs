@@ -188,3 +188,105 @@ impl Drop for RemoteMcpServer {
         let _ = self.child.wait();
     }
 }
+
+/// The OAuth tests' authorization server: oidc-provider
+/// (`tests/mcp/authorization_server.mjs`) on 127.0.0.1, killed when dropped.
+pub struct AuthorizationServer {
+    /// Its issuer URL (no trailing slash).
+    pub issuer: String,
+    _child: KillOnDrop,
+}
+
+impl AuthorizationServer {
+    /// Starts it; it reports its issuer once it listens.
+    pub fn start() -> AuthorizationServer {
+        use std::io::BufRead;
+        let mut child = Command::new("node")
+            .arg(clients_dir().join("authorization_server.mjs"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("node runs (tests/mcp needs `npm ci`; `bash .ci/test` does it)");
+        let mut line = String::new();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        stdout.read_line(&mut line).unwrap();
+        // Whatever else it prints is read, so that a write never fails on
+        // a closed pipe (which ends node).
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let started: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|_| panic!("the authorization server printed {line:?}"));
+        AuthorizationServer {
+            issuer: started["issuer"].as_str().unwrap().to_owned(),
+            _child: KillOnDrop(child),
+        }
+    }
+
+    /// A token signed as `key` says (see the script): one no client could
+    /// get from it, for the refusal tests.
+    pub async fn mint(
+        &self,
+        key: &str,
+        header: serde_json::Value,
+        claims: serde_json::Value,
+    ) -> String {
+        let body = serde_json::json!({"key": key, "header": header, "claims": claims});
+        let (status, text) = http_call(
+            &self.issuer,
+            "POST",
+            "/hostile/mint",
+            Some(body.to_string()),
+        )
+        .await;
+        assert_eq!(status, 200, "{text}");
+        text
+    }
+
+    /// How often its key set has been fetched.
+    pub async fn jwks_fetches(&self) -> u64 {
+        let (_, text) = http_call(&self.issuer, "GET", "/hostile/stats", None).await;
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["jwks"]
+            .as_u64()
+            .unwrap()
+    }
+}
+
+/// One plain HTTP/1 request to `base` (http://127.0.0.1:PORT).
+async fn http_call(base: &str, method: &str, path: &str, body: Option<String>) -> (u16, String) {
+    use http_body_util::BodyExt;
+    let addr = base.strip_prefix("http://").expect("an http URL");
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", addr)
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(bytes::Bytes::from(
+            body.unwrap_or_default(),
+        )))
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Runs `tests/mcp/oauth_client.mjs`: the TypeScript SDK 2.x signs in with
+/// OAuth at `url` as `login` and runs `plan`'s tool calls.
+pub async fn ts_oauth_client(
+    url: &str,
+    login: &str,
+    plan: serde_json::Value,
+) -> Result<serde_json::Value, ClientFailure> {
+    let out = tokio::process::Command::new("node")
+        .arg(clients_dir().join("oauth_client.mjs"))
+        .args([url, login, &plan.to_string()])
+        .output()
+        .await
+        .expect("node runs");
+    client_result(out)
+}

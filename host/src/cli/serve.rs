@@ -162,6 +162,26 @@ pub struct Args {
     #[arg(long, env = "SKILLHOST_MCP_TASK_LEASE_MS", default_value_t = 30_000,
           value_parser = clap::value_parser!(u64).range(300..))]
     mcp_task_lease_ms: u64,
+    /// An OAuth 2.1 authorization server whose JWT access tokens are
+    /// accepted wherever API tokens are (its metadata gives the keys).
+    /// Repeatable; comma-separated in the variable. Needs --public-url.
+    #[arg(
+        long = "oauth-issuer",
+        env = "SKILLHOST_OAUTH_ISSUERS",
+        value_delimiter = ','
+    )]
+    oauth_issuers: Vec<url::Url>,
+    /// The access-token claim naming the tenant (its id or name).
+    #[arg(long, env = "SKILLHOST_OAUTH_TENANT_CLAIM", default_value = "tenant")]
+    oauth_tenant_claim: String,
+    /// The access-token claim naming the one agent (id or name) a token
+    /// acts as; a token without it may act as any agent of its tenant.
+    #[arg(long, env = "SKILLHOST_OAUTH_AGENT_CLAIM", default_value = "agent")]
+    oauth_agent_claim: String,
+    /// The URL clients reach this server at (e.g. https://skills.example.com):
+    /// an OAuth token's audience must be it or an MCP endpoint under it.
+    #[arg(long, env = "SKILLHOST_PUBLIC_URL")]
+    public_url: Option<url::Url>,
 }
 
 pub async fn run(args: Args) -> Result<ExitCode, CliError> {
@@ -170,6 +190,18 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         return Err(CliError::new("--jwt-secret must be at least 32 bytes"));
     }
     // Every setting is checked before anything listens or is preloaded.
+    if !args.oauth_issuers.is_empty() && args.public_url.is_none() {
+        return Err(CliError::new(
+            "--oauth-issuer needs --public-url: a token's audience is checked against the URL clients use, which a request's Host header cannot be trusted to give",
+        ));
+    }
+    for url in args.oauth_issuers.iter().chain(&args.public_url) {
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+            return Err(CliError::new(format!(
+                "{url} is not an http(s) URL with a host (--oauth-issuer, --public-url)"
+            )));
+        }
+    }
     if let Some(root) = &args.install_root
         && !root.is_dir()
     {
@@ -287,16 +319,24 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         },
         mcp_registries: args.mcp_registries,
         skill_repos: args.skill_repos,
+        public_url: args.public_url,
+        oauth: crate::oauth::OAuthConfig {
+            issuers: args.oauth_issuers,
+            tenant_claim: args.oauth_tenant_claim,
+            agent_claim: args.oauth_agent_claim,
+        },
         mcp_tasks: crate::services::McpTaskSettings {
             after: std::time::Duration::from_millis(args.mcp_task_after_ms),
             ttl: std::time::Duration::from_millis(args.mcp_task_ttl_ms),
             lease: std::time::Duration::from_millis(args.mcp_task_lease_ms),
         },
     };
+    let oauth = crate::oauth::OAuth::configured(&options.oauth);
     let state = AppState::new(Services {
         store,
         loader,
         jwt,
+        oauth,
         vault,
         options: std::sync::Arc::new(options),
         interpreters,

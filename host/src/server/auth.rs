@@ -109,13 +109,69 @@ pub fn new_secret() -> String {
     format!("shk_{}", hex::encode(bytes))
 }
 
+/// A credential refused: the error, and (for a 401) the challenge that
+/// points an OAuth client at the protected-resource document.
+#[derive(Debug)]
+pub struct Refused {
+    /// What was wrong.
+    pub error: ApiError,
+    challenge: Option<String>,
+}
+
+impl axum::response::IntoResponse for Refused {
+    fn into_response(self) -> axum::response::Response {
+        let mut response = self.error.into_response();
+        if let Some(value) = self
+            .challenge
+            .and_then(|c| axum::http::HeaderValue::from_str(&c).ok())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, value);
+        }
+        response
+    }
+}
+
+/// RFC 6750's challenge for a request to `resource_path` (`""`: the
+/// server as a whole), naming RFC 9728's document for it; with
+/// `invalid_token` when a token was presented.
+pub(crate) fn challenge(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    resource_path: &str,
+) -> String {
+    let base = crate::server::request::public_base(state, headers);
+    let error = if headers.contains_key(axum::http::header::AUTHORIZATION) {
+        "error=\"invalid_token\", "
+    } else {
+        ""
+    };
+    format!(
+        "Bearer {error}resource_metadata=\"{base}/.well-known/oauth-protected-resource{resource_path}\""
+    )
+}
+
 impl FromRequestParts<AppState> for Principal {
-    type Rejection = ApiError;
+    type Rejection = Refused;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        Principal::authenticate(parts, state)
+            .await
+            .map_err(|error| Refused {
+                challenge: (error.status() == axum::http::StatusCode::UNAUTHORIZED)
+                    .then(|| challenge(state, &parts.headers, "")),
+                error,
+            })
+    }
+}
+
+impl Principal {
+    /// The bearer token's principal, admitted to this route.
+    async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Principal, ApiError> {
         let header =
             parts
                 .headers
@@ -135,6 +191,12 @@ impl FromRequestParts<AppState> for Principal {
                 "the Authorization header must be `Bearer <token>`",
             ))?;
         if secret.split('.').count() == 3 {
+            // Routed by `iss`: a configured issuer's token, else an HS256
+            // JWT of the operator's.
+            if let Some(oauth) = state.oauth.as_ref().filter(|o| o.claims_issuer(secret)) {
+                let principal = oauth_principal(state, oauth, secret, parts).await?;
+                return admit(principal, parts);
+            }
             let verifier = state
                 .jwt
                 .as_ref()
@@ -176,6 +238,73 @@ impl FromRequestParts<AppState> for Principal {
         };
         admit(principal, parts)
     }
+}
+
+/// The principal of an OAuth access token: its tenant and agent looked up
+/// (by id or name), its scopes those this server knows, its audience
+/// this server at the URL the client used.
+async fn oauth_principal(
+    state: &AppState,
+    oauth: &crate::oauth::OAuth,
+    token: &str,
+    parts: &Parts,
+) -> Result<Principal, ApiError> {
+    let base = crate::server::request::public_base(state, &parts.headers);
+    // The server as a whole, or the MCP endpoint the request is for.
+    let mut audiences = vec![base.clone(), format!("{base}/")];
+    let path = parts.uri.path();
+    if path.starts_with("/mcp/") {
+        audiences.push(format!("{base}{path}"));
+    }
+    let access = oauth
+        .verify(state.loader.outbound(), token, &audiences)
+        .await
+        .map_err(|refused| {
+            tracing::info!(reason = ?refused, "OAuth access token refused");
+            ApiError::Unauthorized(refused.message())
+        })?;
+    let tenant = match state.store.tenant(&access.tenant).await? {
+        Some(tenant) => tenant,
+        None => state
+            .store
+            .tenant_by_name(&access.tenant)
+            .await?
+            .ok_or(ApiError::Unauthorized(
+                "the access token's tenant does not exist on this server",
+            ))?,
+    };
+    let scopes: Vec<String> = access
+        .scopes
+        .into_iter()
+        .filter(|s| SCOPES.contains(&s.as_str()))
+        .collect();
+    let agent_id = match &access.agent {
+        None => None,
+        Some(agent) => {
+            if scopes.iter().any(|s| s == "admin") {
+                return Err(ApiError::Unauthorized(
+                    "an access token that names an agent cannot carry the `admin` scope",
+                ));
+            }
+            let found =
+                state
+                    .store
+                    .agent(&tenant.id, agent)
+                    .await?
+                    .ok_or(ApiError::Unauthorized(
+                        "the access token's agent does not exist in its tenant",
+                    ))?;
+            Some(found.id)
+        }
+    };
+    Ok(Principal {
+        tenant_id: tenant.id,
+        // What the audit records: the subject, and which issuer vouched.
+        token_id: format!("oauth:{}@{}", access.subject, access.issuer),
+        scopes,
+        operator: false,
+        agent_id,
+    })
 }
 
 /// A bound principal only on the routes that act as one agent.

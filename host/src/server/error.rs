@@ -6,7 +6,7 @@ use crate::services::Internal;
 use crate::store::StoreError;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// An API error.
@@ -120,6 +120,20 @@ impl ApiError {
         self.status_and_code().0
     }
 
+    /// For a missing scope, RFC 6750's challenge naming it, so that an
+    /// OAuth client can ask for exactly that scope.
+    pub fn scope_challenge(&self) -> Option<HeaderValue> {
+        match self {
+            ApiError::Forbidden(scope) if crate::server::auth::SCOPES.contains(scope) => {
+                HeaderValue::from_str(&format!(
+                    "Bearer error=\"insufficient_scope\", scope=\"{scope}\""
+                ))
+                .ok()
+            }
+            _ => None,
+        }
+    }
+
     /// The machine-readable code.
     pub fn code(&self) -> &'static str {
         self.status_and_code().1
@@ -173,7 +187,14 @@ impl IntoResponse for ApiError {
         if let Some(first) = error.get(..1) {
             error = first.to_uppercase() + &error[1..];
         }
-        (status, Json(ErrorBody { error, code })).into_response()
+        let challenge = self.scope_challenge();
+        let mut response = (status, Json(ErrorBody { error, code })).into_response();
+        if let Some(challenge) = challenge {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, challenge);
+        }
+        response
     }
 }
 

@@ -21,6 +21,15 @@ pub(crate) fn base_url(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
+/// The base URL clients use: the operator's `--public-url`, else the
+/// request's own (`Host`, `X-Forwarded-Proto`). Without a trailing slash.
+pub(crate) fn public_base(state: &crate::services::AppState, headers: &HeaderMap) -> String {
+    match &state.options.public_url {
+        Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+        None => base_url(headers),
+    }
+}
+
 /// The request id the middleware set (or the caller sent).
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
     headers

@@ -87,32 +87,44 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
 }
 
-/// RFC 9728's protected-resource document (plain and path-suffixed).
-async fn resource_metadata(headers: HeaderMap, request: Request) -> Response {
-    let base = crate::server::request::base_url(&headers);
+/// RFC 9728's protected-resource document (plain and path-suffixed): the
+/// resource, the authorization servers whose tokens it takes, and the
+/// scopes (an MCP endpoint needs `skills:read`).
+async fn resource_metadata(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
+    let base = crate::server::request::public_base(&state, &headers);
     let suffix = request
         .uri()
         .path()
         .strip_prefix("/.well-known/oauth-protected-resource")
         .unwrap_or("");
+    let scopes: &[&str] = if suffix.is_empty() {
+        super::auth::SCOPES
+    } else {
+        &["skills:read"]
+    };
+    let issuers = state
+        .oauth
+        .as_ref()
+        .map(|o| o.issuers())
+        .unwrap_or_default();
     axum::Json(json!({
         "resource": format!("{base}{suffix}"),
-        "authorization_servers": [],
+        "authorization_servers": issuers,
         "bearer_methods_supported": ["header"],
-        "scopes_supported": ["skills:read"],
-        "resource_documentation": "API tokens or HS256 JWTs with the skills:read scope in the agent's tenant",
+        "scopes_supported": scopes,
+        "resource_documentation": "API tokens, HS256 JWTs of the operator's, or access tokens of the authorization servers listed, with the scope the operation needs in the agent's tenant",
     }))
     .into_response()
 }
 
 /// 401 with the challenge MCP clients follow to the resource document.
-fn unauthorized(headers: &HeaderMap, path: &str, error: &ApiError) -> Response {
-    let challenge = format!(
-        "Bearer resource_metadata=\"{}/.well-known/oauth-protected-resource{path}\"",
-        crate::server::request::base_url(headers)
-    );
+fn unauthorized(state: &AppState, headers: &HeaderMap, path: &str, error: &ApiError) -> Response {
     let mut response = error_response(error);
-    if let Ok(value) = HeaderValue::from_str(&challenge) {
+    if let Ok(value) = HeaderValue::from_str(&super::auth::challenge(state, headers, path)) {
         response
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, value);
@@ -122,11 +134,17 @@ fn unauthorized(headers: &HeaderMap, path: &str, error: &ApiError) -> Response {
 
 fn error_response(error: &ApiError) -> Response {
     let message = error.to_string();
-    (
+    let mut response = (
         error.status(),
         axum::Json(json!({ "error": message, "code": error.code() })),
     )
-        .into_response()
+        .into_response();
+    if let Some(challenge) = error.scope_challenge() {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
+    }
+    response
 }
 
 /// 403 unless a present `Origin` is one the operator allowed.
@@ -184,7 +202,7 @@ async fn admit_integration(
             let error = ApiError::Unauthorized(
                 "send this MCP server's access token as `Authorization: Bearer <token>`",
             );
-            return Err(unauthorized(&parts.headers, &path, &error));
+            return Err(unauthorized(state, &parts.headers, &path, &error));
         }
         Err(e) => return Err(error_response(&e)),
     };
@@ -251,7 +269,10 @@ async fn admit_agent(
     let path = parts.uri.path().to_owned();
     let principal = match Principal::from_request_parts(parts, state).await {
         Ok(p) => p,
-        Err(e) => return Err(unauthorized(&parts.headers, &path, &e)),
+        Err(refused) if refused.error.status() == StatusCode::UNAUTHORIZED => {
+            return Err(unauthorized(state, &parts.headers, &path, &refused.error));
+        }
+        Err(refused) => return Err(error_response(&refused.error)),
     };
     if let Err(e) = principal.require("skills:read") {
         return Err(error_response(&e));
