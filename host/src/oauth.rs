@@ -15,7 +15,8 @@
 //! The issuer's metadata and keys are fetched through the outbound module
 //! with its limits; the issuer is the operator's choice, so a private
 //! address is allowed for it. Keys are cached and fetched again when a
-//! token names an unknown `kid`, at most once per [`REFETCH_AFTER`].
+//! token names an unknown `kid`, at most once per
+//! [`OAuthConfig::refetch_after`].
 use crate::outbound::Outbound;
 use crate::sources::fetch::{FetchPolicy, fetch_as};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm};
@@ -29,14 +30,15 @@ use tokio::sync::Mutex;
 pub const LEEWAY: Duration = Duration::from_secs(30);
 
 /// How long after a fetch of an issuer's keys an unknown `kid` may fetch
-/// them again: a flood of made-up key ids costs one fetch per period.
+/// them again, by default: a flood of made-up key ids costs one fetch per
+/// period.
 pub const REFETCH_AFTER: Duration = Duration::from_secs(30);
 
 /// Largest metadata or key set read.
 const MAX_DOCUMENT_BYTES: usize = 256 << 10;
 
 /// The operator's settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct OAuthConfig {
     /// Issuers whose access tokens are accepted, as their `iss` writes them.
     pub issuers: Vec<url::Url>,
@@ -45,6 +47,20 @@ pub struct OAuthConfig {
     /// The claim naming the one agent (id or name) the token may act as;
     /// absent from a token, it may act as any agent of the tenant.
     pub agent_claim: String,
+    /// How soon after fetching an issuer's keys a token naming an unknown
+    /// `kid` may fetch them again.
+    pub refetch_after: Duration,
+}
+
+impl Default for OAuthConfig {
+    fn default() -> Self {
+        OAuthConfig {
+            issuers: Vec::new(),
+            tenant_claim: "tenant".into(),
+            agent_claim: "agent".into(),
+            refetch_after: REFETCH_AFTER,
+        }
+    }
 }
 
 /// What an accepted access token says.
@@ -122,6 +138,7 @@ struct Issuer {
     name: String,
     url: url::Url,
     keys: Mutex<Keys>,
+    refetch_after: Duration,
 }
 
 #[derive(Default)]
@@ -151,6 +168,7 @@ impl OAuth {
                 name: trimmed(url.as_str()).to_owned(),
                 url: url.clone(),
                 keys: Mutex::default(),
+                refetch_after: config.refetch_after,
             })
             .collect();
         OAuth { config, issuers }
@@ -260,7 +278,10 @@ impl Issuer {
         if let Some(found) = keys.find(kid) {
             return Ok(found);
         }
-        if keys.fetched.is_some_and(|at| at.elapsed() < REFETCH_AFTER) {
+        if keys
+            .fetched
+            .is_some_and(|at| at.elapsed() < self.refetch_after)
+        {
             return Err(OAuthRefused::UnknownKey);
         }
         let fetched = self.fetch_keys(outbound).await;
@@ -471,8 +492,7 @@ mod tests {
         use base64::Engine;
         let oauth = OAuth::new(OAuthConfig {
             issuers: vec![url::Url::parse("http://127.0.0.1:9/").unwrap()],
-            tenant_claim: "tenant".into(),
-            agent_claim: "agent".into(),
+            ..OAuthConfig::default()
         });
         let jwt = |claims: Value| {
             let encode =

@@ -228,13 +228,17 @@ async fn schemathesis_finds_no_failure() {
             "--header",
             &format!("Authorization: Bearer {OPERATOR_TOKEN}"),
         ])
+        // One worker: Schemathesis' workers are threads, and this
+        // machine's CPython 3.11.7 fails `ast.parse` run in two threads at
+        // once ("AST constructor recursion depth mismatch"), which
+        // Hypothesis does to describe its filters. Time-bounded for CI.
         .args([
             "--seed",
             "1",
             "--workers",
-            "2",
+            "1",
             "--max-time",
-            "420",
+            "300",
             "--report",
             "junit",
         ])

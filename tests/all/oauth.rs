@@ -36,8 +36,9 @@ async fn oauth_access_tokens_are_checked_like_a_resource_server_should() {
     let options = ServiceOptions {
         oauth: OAuthConfig {
             issuers: vec![url::Url::parse(&issuer).unwrap()],
-            tenant_claim: "tenant".into(),
-            agent_claim: "agent".into(),
+            // Short, so that the test sees a rotation picked up.
+            refetch_after: std::time::Duration::from_secs(2),
+            ..OAuthConfig::default()
         },
         ..ServiceOptions::default()
     };
@@ -106,6 +107,29 @@ async fn oauth_access_tokens_are_checked_like_a_resource_server_should() {
         )
         .await;
     assert_eq!(r.status, 401, "{}", r.text);
+    // The caller's token never reaches an upstream: a guest's request
+    // carries only what the guest and its grant put there.
+    let upstream = skillhost_tests::upstream::Upstream::start("127.0.0.1");
+    let hostile = s.installed(&admin, "hostile").await;
+    s.approve(&admin, &hostile, Some(json!({"allowPrivateNetwork": true})))
+        .await;
+    s.assign(&admin, &hostile, json!({"agentId": "bot"})).await;
+    let echo = upstream.localhost_url("/echo");
+    let out = ts_oauth_client(
+        &bot,
+        "alice",
+        json!([{"name": "hostile__fetch", "arguments": {"target": echo}}]),
+    )
+    .await
+    .unwrap();
+    let seen = out["calls"][0]["text"][0].as_str().unwrap();
+    assert!(seen.starts_with("200 "), "{out}");
+    let fetched_with = out["accessToken"].as_str().unwrap();
+    assert!(
+        !seen.contains(fetched_with) && !seen.to_lowercase().contains("authorization"),
+        "{seen}"
+    );
+
     // bob's tenant is globex: acme's agents are not there for him.
     let scout = format!("{base}/mcp/agents/scout");
     let failure = ts_oauth_client(&scout, "bob", call).await.unwrap_err();
@@ -299,6 +323,16 @@ async fn oauth_access_tokens_are_checked_like_a_resource_server_should() {
     // Unknown keys did not make the server fetch the issuer's keys again
     // and again.
     assert!(authorization.jwks_fetches().await <= before + 1);
+
+    // A key the issuer publishes later (a rotation) is fetched when a
+    // token names it, once the refetch pause has passed.
+    authorization.publish_stranger().await;
+    let rotated = authorization
+        .mint("stranger", json!({}), claims(json!({})))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let r = s.request("GET", "/api/skills", Some(&rotated), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
 
     // An admin's decision made with an OAuth token: the audit names the
     // subject and the issuer, never the token.

@@ -14,7 +14,8 @@
 // rs256 | es256 | eddsa (its published keys), stranger (an RS256 key it
 // does not publish), hs-with-public-key (HS256 keyed with its RS256
 // public key: the algorithm-confusion attack), none (unsigned).
-// GET /hostile/stats counts the fetches of its JWKS.
+// GET /hostile/stats counts the fetches of its JWKS; POST
+// /hostile/publish-stranger adds the stranger key to it (a key rotation).
 import http from 'node:http';
 import { once } from 'node:events';
 import Provider, { errors } from 'oidc-provider';
@@ -24,6 +25,8 @@ const TENANTS = { alice: 'acme', bob: 'globex' };
 
 const keys = {};
 const published = [];
+// The public halves, as /jwks serves them; `stranger` joins on request.
+const jwks = [];
 for (const [name, alg, opts] of [
   ['rs256', 'RS256', { modulusLength: 2048 }],
   ['es256', 'ES256', {}],
@@ -33,7 +36,11 @@ for (const [name, alg, opts] of [
   const { privateKey, publicKey } = await generateKeyPair(alg, { ...opts, extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg, use: 'sig', kid: `test-${name}` };
   keys[name] = { alg, privateKey, publicKey, kid: jwk.kid };
-  if (name !== 'stranger') published.push(jwk);
+  keys[name].public = { ...(await exportJWK(publicKey)), alg, use: 'sig', kid: jwk.kid };
+  if (name !== 'stranger') {
+    published.push(jwk);
+    jwks.push(keys[name].public);
+  }
 }
 
 const server = http.createServer();
@@ -121,7 +128,17 @@ server.on('request', async (req, res) => {
       res.end(JSON.stringify(stats));
       return;
     }
-    if (url.pathname === '/jwks') stats.jwks += 1;
+    if (url.pathname === '/hostile/publish-stranger' && req.method === 'POST') {
+      jwks.push(keys.stranger.public);
+      res.end('published');
+      return;
+    }
+    if (url.pathname === '/jwks') {
+      stats.jwks += 1;
+      res.setHeader('content-type', 'application/jwk-set+json');
+      res.end(JSON.stringify({ keys: jwks }));
+      return;
+    }
   } catch (e) {
     res.statusCode = 400;
     res.end(String(e));

@@ -241,6 +241,13 @@ impl AuthorizationServer {
         text
     }
 
+    /// Adds the key it has not published so far to its key set.
+    pub async fn publish_stranger(&self) {
+        let (status, text) =
+            http_call(&self.issuer, "POST", "/hostile/publish-stranger", None).await;
+        assert_eq!(status, 200, "{text}");
+    }
+
     /// How often its key set has been fetched.
     pub async fn jwks_fetches(&self) -> u64 {
         let (_, text) = http_call(&self.issuer, "GET", "/hostile/stats", None).await;

@@ -324,6 +324,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
             issuers: args.oauth_issuers,
             tenant_claim: args.oauth_tenant_claim,
             agent_claim: args.oauth_agent_claim,
+            ..crate::oauth::OAuthConfig::default()
         },
         mcp_tasks: crate::services::McpTaskSettings {
             after: std::time::Duration::from_millis(args.mcp_task_after_ms),
