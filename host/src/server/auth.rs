@@ -84,7 +84,7 @@ impl Principal {
         if self.operator {
             Ok(())
         } else {
-            Err(ApiError::Forbidden("operator"))
+            Err(ApiError::OperatorOnly)
         }
     }
 }

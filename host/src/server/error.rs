@@ -26,6 +26,9 @@ pub enum ApiError {
     /// 403: the credential lacks a scope.
     #[error("this token lacks the `{0}` scope")]
     Forbidden(&'static str),
+    /// 403: only the operator's token may do this.
+    #[error("only the operator's token may do this")]
+    OperatorOnly,
     /// 403: a token bound to one agent asked for something beyond it.
     #[error(
         "this token is bound to agent `{agent}` and acts only as it (routes under \
@@ -124,12 +127,10 @@ impl ApiError {
     /// OAuth client can ask for exactly that scope.
     pub fn scope_challenge(&self) -> Option<HeaderValue> {
         match self {
-            ApiError::Forbidden(scope) if crate::server::auth::SCOPES.contains(scope) => {
-                HeaderValue::from_str(&format!(
-                    "Bearer error=\"insufficient_scope\", scope=\"{scope}\""
-                ))
-                .ok()
-            }
+            ApiError::Forbidden(scope) => HeaderValue::from_str(&format!(
+                "Bearer error=\"insufficient_scope\", scope=\"{scope}\""
+            ))
+            .ok(),
             _ => None,
         }
     }
@@ -143,7 +144,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::Forbidden(_) | ApiError::OperatorOnly => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::BoundToAgent { .. } => (StatusCode::FORBIDDEN, "token_bound_to_agent"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::NotFoundWith { code, .. } => (StatusCode::NOT_FOUND, code),

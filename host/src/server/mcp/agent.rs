@@ -4,18 +4,18 @@ use super::admission::{McpCaller, admitted};
 use super::skills::Catalog;
 use super::tasks;
 use super::tools::{
-    ability_call_input, agent_tools, attached_ability, failed, failure, object_schema,
-    outcome_result, tool_input,
+    ability_call_input, agent_tools, attached_ability, failed, internal, object_schema, run_call,
+    tool_input, unknown_tool,
 };
-use crate::invocation::{self, Caller, Category, Request, Surface, Target};
+use crate::invocation::{Caller, Request, Surface, Target};
 use crate::services::AppState;
 use rmcp::model::SubscriptionFilter;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams,
-    GetSkillRequestParams, GetSkillResult, GetTaskParams, GetTaskResult, Implementation,
-    ListResourcesResult, ListSkillsResult, ListToolsResult, PaginatedRequestParams,
-    ReadResourceDirectoryRequestParams, ReadResourceDirectoryResult, ReadResourceRequestParams,
-    ReadResourceResponse, ServerCapabilities, ServerConfig, UpdateTaskParams,
+    CallToolRequestParams, CallToolResponse, CancelTaskParams, GetSkillRequestParams,
+    GetSkillResult, GetTaskParams, GetTaskResult, Implementation, ListResourcesResult,
+    ListSkillsResult, ListToolsResult, PaginatedRequestParams, ReadResourceDirectoryRequestParams,
+    ReadResourceDirectoryResult, ReadResourceRequestParams, ReadResourceResponse,
+    ServerCapabilities, ServerConfig, UpdateTaskParams,
 };
 use rmcp::service::{RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -31,19 +31,6 @@ impl AgentTools {
     pub(crate) fn new(state: AppState) -> Self {
         AgentTools { state }
     }
-}
-
-/// A name that is none of this agent's tools (or not this agent's to call:
-/// never told apart).
-fn unknown_tool(name: &str) -> McpError {
-    McpError::invalid_params(
-        format!("no tool `{name}` for this agent; tools/list names the ones it may call"),
-        None,
-    )
-}
-
-fn internal(error: impl std::fmt::Display) -> McpError {
-    McpError::internal_error(error.to_string(), None)
 }
 
 impl AgentTools {
@@ -115,26 +102,6 @@ impl AgentTools {
         let (caller, _) = admitted::<McpCaller>(ctx)?;
         Catalog::of(&self.state, &caller.tenant_id, &caller.agent).await
     }
-}
-
-/// Runs a tool call through the one invocation path; a target the caller
-/// cannot name is an unknown tool.
-pub(super) async fn run_call(
-    state: &AppState,
-    name: &str,
-    request: Request,
-) -> Result<CallToolResult, McpError> {
-    Ok(match invocation::invoke(state, request).await {
-        Err(error) if error.category == Category::NotFound => return Err(unknown_tool(name)),
-        Err(error) => failure(&error),
-        Ok(outcome)
-            if !outcome.ran
-                && matches!(&outcome.result, Err(e) if e.category == Category::NotFound) =>
-        {
-            return Err(unknown_tool(name));
-        }
-        Ok(outcome) => outcome_result(outcome),
-    })
 }
 
 impl ServerHandler for AgentTools {

@@ -2,7 +2,7 @@
 //! skillset's abilities as tools, called through the one invocation path
 //! (audited with the integration as the caller).
 use super::admission::admitted;
-use super::tools::{ability_call_input, ability_tool as tool, failure, outcome_result};
+use super::tools::{ability_call_input, ability_tool as tool, failure, internal, outcome_result};
 use crate::invocation::{self, Caller, Request, Surface, Target};
 use crate::services::AppState;
 use crate::store::{IntegrationRow, SkillsetRow};
@@ -32,10 +32,6 @@ impl SkillsetTools {
     pub(crate) fn new(state: AppState) -> Self {
         SkillsetTools { state }
     }
-}
-
-fn internal(error: impl std::fmt::Display) -> McpError {
-    McpError::internal_error(error.to_string(), None)
 }
 
 impl ServerHandler for SkillsetTools {

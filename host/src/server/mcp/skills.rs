@@ -11,6 +11,7 @@
 //! A skill's files: a bundle's every file as installed (their bytes in the
 //! store's `skill_files`); for a component, and for a bundle installed
 //! before files were kept or too big to keep, its SKILL.md and references.
+use super::tools::internal;
 use crate::docs::{SkillDocs, split_frontmatter};
 use crate::services::AppState;
 use crate::sources::SourceBody;
@@ -65,10 +66,6 @@ enum Body {
 enum TextOf {
     SkillMd,
     Reference(String),
-}
-
-fn internal(error: impl std::fmt::Display) -> McpError {
-    McpError::internal_error(error.to_string(), None)
 }
 
 impl Catalog {

@@ -15,6 +15,7 @@
 //! `working` for ever. A task is its caller's alone: another token, agent
 //! or tenant asking for it is told it does not exist.
 use super::admission::McpCaller;
+use super::tools::internal;
 use crate::invocation::{Request, Target, effective_policy};
 use crate::services::AppState;
 use crate::store::{McpTaskRow, TaskOwner, stamp};
@@ -35,10 +36,6 @@ const POLL_INTERVAL_MS: u64 = 500;
 /// How often the running replica renews a task's lease and looks for a
 /// cancellation asked elsewhere, at most.
 const RENEW_AT_MOST_EVERY: Duration = Duration::from_secs(1);
-
-fn internal(error: impl std::fmt::Display) -> McpError {
-    McpError::internal_error(error.to_string(), None)
-}
 
 /// Whether this request's client declared the extension (in the request's
 /// own `_meta`, as 2026-07-28 asks: an earlier declaration does not count).
@@ -139,7 +136,7 @@ async fn run(state: AppState, id: String, tool: String, request: Request, stop: 
     };
     // Dropping the call stops it: the guest yields at every epoch tick.
     let ended = tokio::select! {
-        result = super::agent::run_call(&state, &tool, request) => Some(result),
+        result = super::tools::run_call(&state, &tool, request) => Some(result),
         _ = stop.cancelled() => None,
         _ = renew => None,
     };
@@ -188,19 +185,25 @@ fn not_found(id: &str) -> McpError {
     )
 }
 
+/// The caller's task `id`.
+async fn find(state: &AppState, caller: &McpCaller, id: &str) -> Result<McpTaskRow, McpError> {
+    state
+        .store
+        .mcp_task(owner(caller), id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| not_found(id))
+}
+
 /// `tasks/get`.
 pub(super) async fn get(
     state: &AppState,
     caller: &McpCaller,
     id: &str,
 ) -> Result<GetTaskResult, McpError> {
-    let row = state
-        .store
-        .mcp_task(owner(caller), id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| not_found(id))?;
-    Ok(GetTaskResult::new(detailed(&row)))
+    Ok(GetTaskResult::new(detailed(
+        &find(state, caller, id).await?,
+    )))
 }
 
 /// `tasks/cancel`: asks the call to stop. The replica running it stops it
@@ -222,13 +225,7 @@ pub(super) async fn cancel(state: &AppState, caller: &McpCaller, id: &str) -> Re
 /// `tasks/update`: no ability asks for input, so no response is ever
 /// outstanding; as the extension says of such keys, they are ignored.
 pub(super) async fn update(state: &AppState, caller: &McpCaller, id: &str) -> Result<(), McpError> {
-    state
-        .store
-        .mcp_task(owner(caller), id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| not_found(id))?;
-    Ok(())
+    find(state, caller, id).await.map(|_| ())
 }
 
 fn status_of(row: &McpTaskRow) -> TaskStatus {

@@ -7,7 +7,9 @@
 //! within MCP's `[A-Za-z0-9_.-]{1,128}` (and the stricter 64-character
 //! `[A-Za-z0-9_-]` many model APIs require, for names up to that length).
 use crate::capability::Policy;
-use crate::invocation::{Failure, Outcome, approved_policy, effective_policy};
+use crate::invocation::{
+    self, Category, Failure, Outcome, Request, approved_policy, effective_policy,
+};
 use crate::server::error::ApiError;
 use crate::server::skillsets::interface::ability_interface;
 use crate::services::AppState;
@@ -317,4 +319,39 @@ mod tests {
         assert_eq!(s["required"], json!(["args"]));
         assert_eq!(tool_name("text-tools", "slugify"), "text-tools__slugify");
     }
+}
+
+/// A name that is none of this agent's tools (or not this agent's to call:
+/// never told apart).
+pub(super) fn unknown_tool(name: &str) -> McpError {
+    McpError::invalid_params(
+        format!("no tool `{name}` for this agent; tools/list names the ones it may call"),
+        None,
+    )
+}
+
+/// Runs a tool call through the one invocation path; a target the caller
+/// cannot name is an unknown tool.
+pub(super) async fn run_call(
+    state: &AppState,
+    name: &str,
+    request: Request,
+) -> Result<CallToolResult, McpError> {
+    Ok(match invocation::invoke(state, request).await {
+        Err(error) if error.category == Category::NotFound => return Err(unknown_tool(name)),
+        Err(error) => failure(&error),
+        Ok(outcome)
+            if !outcome.ran
+                && matches!(&outcome.result, Err(e) if e.category == Category::NotFound) =>
+        {
+            return Err(unknown_tool(name));
+        }
+        Ok(outcome) => outcome_result(outcome),
+    })
+}
+
+/// A failure of ours, as a protocol error (its detail is logged where it
+/// happened).
+pub(super) fn internal(error: impl std::fmt::Display) -> McpError {
+    McpError::internal_error(error.to_string(), None)
 }
