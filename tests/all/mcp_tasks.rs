@@ -33,8 +33,27 @@ async fn long_calls_become_tasks_only_their_caller_reads_cancels_and_outlives() 
     // cancelled would hold it, and the next call would have to wait.
     let s = TestServer::start_with_pool("mcp-tasks", options, 1).await;
     let admin = s.tenant("acme").await;
-    // hostile's limit is 2 s: over the threshold, a task.
-    s.install_for_agent(&admin, "hostile", "bot").await;
+    // hostile's limit is 2 s: over the threshold, a task. Its secret is
+    // bound, to see a task's result redacted like any other.
+    let r = s
+        .request(
+            "POST",
+            "/api/v1/secret/create",
+            Some(&admin),
+            Some(json!({"name": "declared", "value": "t4sk-s3cr3t-value", "type": "plain"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let secret = r.json["id"].as_str().unwrap().to_owned();
+    let hostile = s.installed(&admin, "hostile").await;
+    s.approve(
+        &admin,
+        &hostile,
+        Some(json!({"secrets": {"DECLARED_SECRET": {"secretId": secret}}})),
+    )
+    .await;
+    s.agent(&admin, "bot").await;
+    s.assign(&admin, &hostile, json!({"agentId": "bot"})).await;
     // text-tools, granted 1 s: under it, a plain answer.
     let text = s.installed(&admin, "text-tools").await;
     s.approve(&admin, &text, Some(json!({"limits": {"timeoutMs": 1000}})))
@@ -50,6 +69,7 @@ async fn long_calls_become_tasks_only_their_caller_reads_cancels_and_outlives() 
         json!([
             {"op": "call", "label": "ok", "url": bot, "name": "hostile__ok"},
             {"op": "call", "label": "short", "url": bot, "name": "text-tools__word_count", "arguments": {"text": "a b c"}},
+            {"op": "call", "label": "secret", "url": bot, "name": "hostile__secret", "arguments": {"target": "DECLARED_SECRET"}},
             {"op": "start", "label": "spin", "url": bot, "name": "hostile__spin"},
             {"op": "sleep", "ms": 300},
             {"op": "get", "label": "spin", "url": bot},
@@ -74,6 +94,14 @@ async fn long_calls_become_tasks_only_their_caller_reads_cancels_and_outlives() 
         ok["outcome"],
         json!({"status": "completed", "isError": false, "text": ["ok"]})
     );
+    let secret = step(&steps, "secret", "call");
+    assert_eq!(secret["kind"], "task", "{steps:?}");
+    assert_eq!(
+        secret["outcome"]["text"],
+        json!(["[secret:DECLARED_SECRET]"]),
+        "{steps:?}"
+    );
+    assert!(!format!("{steps:?}").contains("t4sk-s3cr3t-value"));
     let short = step(&steps, "short", "call");
     assert_eq!(short["kind"], "immediate", "{steps:?}");
     assert_eq!(short["outcome"]["status"], "completed");
