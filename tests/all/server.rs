@@ -1691,3 +1691,50 @@ async fn a_body_is_an_object_without_nul_and_a_good_one_is_read_once() {
         r.text
     );
 }
+
+/// `GET /api/me` says what the calling token is, and nothing of any
+/// other: its tenant, scopes, the operator flag and its agent binding.
+#[tokio::test]
+async fn me_describes_the_calling_token_only() {
+    let s = TestServer::start("me").await;
+    let admin = s.tenant("acme").await;
+    s.tenant("globex").await;
+    s.agent(&admin, "bot").await;
+    let r = s.request("GET", "/api/me", None, None).await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    let r = s.request("GET", "/api/me", Some("shk_wrong"), None).await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    let r = s.request("GET", "/api/me", Some(&admin), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["tenant"]["name"], "acme");
+    assert_eq!(r.json["scopes"], serde_json::json!(["admin"]));
+    assert_eq!(
+        (&r.json["operator"], &r.json["agent"]),
+        (&serde_json::json!(false), &serde_json::Value::Null)
+    );
+    let r = s
+        .request(
+            "GET",
+            "/api/me",
+            Some(skillhost_tests::http::OPERATOR_TOKEN),
+            None,
+        )
+        .await;
+    assert_eq!(r.json["operator"], true, "{}", r.text);
+    // A token bound to an agent may ask too, and learns its binding.
+    let r = s
+        .request(
+            "POST",
+            "/api/tokens",
+            Some(&admin),
+            Some(serde_json::json!({"name": "bound", "scopes": ["skills:read"], "agentId": "bot"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let bound = r.json["token"]["secret"].as_str().unwrap().to_owned();
+    let r = s.request("GET", "/api/me", Some(&bound), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["agent"]["name"], "bot");
+    assert_eq!(r.json["scopes"], serde_json::json!(["skills:read"]));
+    assert!(!r.text.contains(&bound) && !r.text.contains("globex"));
+}

@@ -1,6 +1,7 @@
 //! Tenant administration: tenants (the operator's), tokens, secrets,
 //! agents' requests (seed 001's tasks) and the audit trail.
 mod audit;
+mod me;
 mod secrets;
 mod tasks;
 mod tenants;
@@ -15,6 +16,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(tenants::router())
         .merge(tokens::router())
+        .merge(me::router())
         .merge(secrets::router())
         .merge(tasks::router())
         .merge(audit::router())
