@@ -1738,3 +1738,88 @@ async fn me_describes_the_calling_token_only() {
     assert_eq!(r.json["scopes"], serde_json::json!(["skills:read"]));
     assert!(!r.text.contains(&bound) && !r.text.contains("globex"));
 }
+
+/// `GET /api/approvals`: one read of what waits for an admin — a writer's
+/// skill, instruction ability and MCP server — for the caller's tenant
+/// only; a token without `skills:read` is refused, and a skill's hostile
+/// description comes back as the string it is.
+#[tokio::test]
+async fn approvals_list_everything_waiting_in_the_tenant_only() {
+    let s = TestServer::start("approvals").await;
+    let admin = s.tenant("acme").await;
+    let globex = s.tenant("globex").await;
+    let writer = s.token(&admin, &["skills:read", "skills:write"]).await;
+    let write_only = s.token(&admin, &["skills:write"]).await;
+    s.agent(&admin, "bot").await;
+    let r = s.install(&writer, "calc").await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let skill = r.json["skill"]["id"].as_str().unwrap().to_owned();
+    let r = s
+        .request(
+            "POST",
+            "/api/v1/skillset/create",
+            Some(&admin),
+            Some(serde_json::json!({"name": "Ops", "description": "<script>alert(1)</script>"})),
+        )
+        .await;
+    let skillset = r.json["id"].as_str().unwrap().to_owned();
+    let r = s
+        .request(
+            "POST",
+            &format!("/api/v1/skillset/{skillset}/ability/create"),
+            Some(&writer),
+            Some(serde_json::json!({"name": "status", "description": "<img src=x onerror=alert(1)>", "instruction": "```fetch\nhttps://status.example.com/\n```"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = s
+        .request(
+            "POST",
+            "/api/agents/bot/mcp/servers",
+            Some(&writer),
+            Some(serde_json::json!({"name": "remote", "url": "https://mcp.example.com/mcp"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+
+    for (token, status) in [
+        (None, 401),
+        (Some("shk_wrong"), 401),
+        (Some(write_only.as_str()), 403),
+    ] {
+        let r = s.request("GET", "/api/approvals", token, None).await;
+        assert_eq!(r.status, status, "{}", r.text);
+    }
+    let r = s
+        .request("GET", "/api/approvals", Some(&writer), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["total"], 3, "{}", r.text);
+    assert_eq!(r.json["skills"][0]["id"], skill.as_str());
+    assert_eq!(r.json["skills"][0]["status"], "pending");
+    assert_eq!(
+        r.json["abilities"][0]["description"],
+        "<img src=x onerror=alert(1)>"
+    );
+    assert_eq!(r.json["abilities"][0]["status"], "pending");
+    assert_eq!(r.json["mcpServers"][0]["name"], "remote");
+    assert_eq!(r.json["mcpServers"][0]["approval"], "pending");
+    assert_eq!(r.json["tasks"], serde_json::json!([]));
+    // Another tenant waits for nothing of acme's.
+    let r = s
+        .request("GET", "/api/approvals", Some(&globex), None)
+        .await;
+    assert_eq!(r.json["total"], 0, "{}", r.text);
+    // Decided, an item leaves the queue.
+    s.approve(&admin, &skill, None).await;
+    let r = s.request("GET", "/api/approvals", Some(&admin), None).await;
+    assert_eq!(
+        (
+            r.json["total"].as_u64(),
+            r.json["skills"].as_array().map(Vec::len)
+        ),
+        (Some(2), Some(0)),
+        "{}",
+        r.text
+    );
+}

@@ -124,6 +124,22 @@ impl Store {
         Ok(rows.iter().map(server).collect::<Result<_, _>>()?)
     }
 
+    /// A tenant's MCP servers awaiting an admin, of every agent; oldest
+    /// first.
+    pub async fn mcp_servers_awaiting_approval(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Vec<McpServerRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SERVER_COLUMNS} FROM mcp_servers WHERE tenant_id = $1 AND approval = 'pending' \
+             ORDER BY created_at, id"
+        ))
+        .bind(tenant_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(server).collect::<Result<_, _>>()?)
+    }
+
     /// An agent's MCP server.
     pub async fn mcp_server(
         &self,

@@ -342,6 +342,22 @@ impl Store {
         Ok((rows.iter().map(skill).collect::<Result<_, _>>()?, total))
     }
 
+    /// A tenant's skills awaiting an admin: pending installs and versions,
+    /// and approved skills with new source content waiting; oldest first.
+    pub async fn skills_awaiting_approval(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Vec<SkillRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SKILL_COLUMNS} FROM skills WHERE tenant_id = $1 \
+             AND (status = 'pending' OR pending_source IS NOT NULL) ORDER BY created_at, id"
+        ))
+        .bind(tenant_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(skill).collect::<Result<_, _>>()?)
+    }
+
     /// Records the outcome of a sync: the time of a success, or why it
     /// failed (keeping the time of the last success).
     pub async fn record_sync(

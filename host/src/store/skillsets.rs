@@ -258,6 +258,22 @@ impl Store {
         Ok(rows.iter().map(ability).collect::<Result<_, _>>()?)
     }
 
+    /// A tenant's abilities awaiting an admin, in every skillset; oldest
+    /// first.
+    pub async fn abilities_awaiting_approval(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Vec<AbilityRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ABILITY_COLUMNS} FROM abilities WHERE tenant_id = $1 AND status = 'pending' \
+             ORDER BY created_at, id"
+        ))
+        .bind(tenant_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(ability).collect::<Result<_, _>>()?)
+    }
+
     /// Every ability of a skillset, oldest first (what a manual lists).
     pub async fn skillset_abilities(
         &self,

@@ -1,5 +1,6 @@
 //! Tenant administration: tenants (the operator's), tokens, secrets,
 //! agents' requests (seed 001's tasks) and the audit trail.
+mod approvals;
 mod audit;
 mod me;
 mod secrets;
@@ -17,6 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tenants::router())
         .merge(tokens::router())
         .merge(me::router())
+        .merge(approvals::router())
         .merge(secrets::router())
         .merge(tasks::router())
         .merge(audit::router())

@@ -43,7 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// A remote MCP server as the API shows it (seed 003's snake_case fields).
 #[derive(Serialize, ToSchema)]
-struct ServerView {
+pub(crate) struct ServerView {
     name: String,
     url: String,
     /// `pending` until its tools are first listed, then `connected` or
@@ -60,6 +60,31 @@ struct ServerView {
     allow_private_network: bool,
     refreshed_at: Option<String>,
     created_at: String,
+}
+
+/// An agent's server awaiting an admin's approval, with its agent.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AwaitingServer {
+    /// The agent's id.
+    agent_id: String,
+    #[serde(flatten)]
+    server: ServerView,
+}
+
+/// The tenant's MCP servers awaiting an admin's approval (for the one
+/// queue of everything waiting).
+pub(crate) async fn awaiting(
+    state: &AppState,
+    tenant_id: &str,
+) -> Result<Vec<AwaitingServer>, ApiError> {
+    let rows = state.store.mcp_servers_awaiting_approval(tenant_id).await?;
+    Ok(rows
+        .iter()
+        .map(|row| AwaitingServer {
+            agent_id: row.agent_id.clone(),
+            server: view(row),
+        })
+        .collect())
 }
 
 fn view(server: &McpServerRow) -> ServerView {

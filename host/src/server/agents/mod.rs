@@ -26,3 +26,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(skillsets::router())
         .route_layer(Extension(AgentRoute))
 }
+
+pub(crate) use mcp_servers::{AwaitingServer, awaiting as mcp_servers_awaiting_approval};

@@ -128,9 +128,22 @@ pub(crate) struct SkillView {
     capability_diff: Option<Capabilities>,
     /// For a pending skill: why else it waits.
     review: Option<Review>,
+    /// New source content waiting for an admin while the approved content
+    /// serves (what `capabilityDiff` and `review` are about).
+    pending_update: Option<PendingUpdate>,
     assigned_agents_count: i64,
     #[serde(flatten)]
     seed: SeedFields,
+}
+
+/// A source skill's new content awaiting approval.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PendingUpdate {
+    /// Its version.
+    version: String,
+    /// sha256 of its content; another than `digest`: the content changed.
+    digest: String,
 }
 
 /// Seed 001's skill object plus what a sandbox adds.
@@ -161,6 +174,10 @@ pub(crate) fn view(skill: &SkillRow, assigned: i64) -> SkillView {
         grant: skill.grant.as_ref().map(RedactedGrant::from),
         capability_diff: skill.capability_diff.clone(),
         review: skill.review.clone(),
+        pending_update: skill.pending_source.as_ref().map(|p| PendingUpdate {
+            version: p.manifest.version.to_string(),
+            digest: p.digest.clone(),
+        }),
         assigned_agents_count: assigned,
         seed: SeedFields::of(skill),
     }

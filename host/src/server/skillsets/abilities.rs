@@ -172,7 +172,7 @@ enum AbilityKind {
 /// call it by, its kind, declaration, approval status and input schema.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct AbilityView {
+pub(crate) struct AbilityView {
     #[serde(flatten)]
     row: AbilityRow,
     kind: AbilityKind,
@@ -186,6 +186,16 @@ struct AbilityView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     allow_private_network: Option<bool>,
+}
+
+/// The tenant's abilities awaiting an admin's approval, as the API shows
+/// them (for the one queue of everything waiting).
+pub(crate) async fn awaiting(
+    state: &AppState,
+    tenant_id: &str,
+) -> Result<Vec<AbilityView>, ApiError> {
+    let rows = state.store.abilities_awaiting_approval(tenant_id).await?;
+    Ok(rows.into_iter().map(view).collect())
 }
 
 fn view(row: AbilityRow) -> AbilityView {

@@ -15,3 +15,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(abilities::router())
         .merge(integrations::router())
 }
+
+pub(crate) use abilities::{AbilityView, awaiting as abilities_awaiting_approval};
