@@ -8,6 +8,7 @@
 //! The service suites (they start test servers, so they run on SQLite and
 //! again on PostgreSQL; `.ci/test` lists them by name):
 mod catalog;
+mod console;
 mod contract;
 mod mcp;
 mod mcp_tasks;

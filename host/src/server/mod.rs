@@ -10,6 +10,7 @@ mod admin;
 mod agents;
 mod auth;
 mod catalog;
+mod console;
 mod cursor;
 mod decisions;
 mod error;
@@ -59,6 +60,7 @@ pub fn app(state: AppState) -> Router {
     let document = axum::body::Bytes::from(openapi::render(&openapi::finish(document)));
     let routes = Router::new()
         .merge(mcp::router(state.clone()))
+        .merge(console::router())
         .merge(rest)
         .route(
             "/openapi.json",

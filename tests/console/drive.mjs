@@ -1,0 +1,78 @@
+// Drives the operator console in Debian's Chromium, headless, with
+// playwright-core: what a person at the console would do, and what they
+// would see.
+//
+//   node drive.mjs BASE_URL ADMIN_TOKEN READER_TOKEN SCREENSHOT_DIR
+//
+// Prints one JSON object of observations; screenshots of each view go to
+// SCREENSHOT_DIR. Exits 2 with the error on stderr when a step fails.
+import { chromium } from 'playwright-core';
+
+const [base, admin, reader, shots] = process.argv.slice(2);
+const out = { dialogs: [], consoleErrors: [] };
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = await browser.newPage();
+  page.on('dialog', async (dialog) => {
+    out.dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') out.consoleErrors.push(message.text());
+  });
+  const response = await page.goto(`${base}/console`);
+  out.policy = response.headers()['content-security-policy'] ?? null;
+
+  // Sign in with the keyboard, as the labels say.
+  await page.getByLabel('API token').fill(admin);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: /Waiting for approval/ }).waitFor();
+  out.who = await page.locator('#who').textContent();
+  out.tokenInUrl = page.url().includes(admin);
+  await page.screenshot({ path: `${shots}/approvals.png`, fullPage: true });
+
+  // The pending version: what it asks, the new part marked.
+  const version = page.locator('article[data-kind="skill"]', { hasText: 'Skill text-tools 1.1.0' });
+  out.versionAsks = await version.locator('.asks li').allTextContents();
+  // The hostile description is text: no element made of it, no script run.
+  const hostile = page.locator('article[data-kind="skill"]', { hasText: 'Skill calc' });
+  out.hostileText = await hostile.locator('p').first().textContent();
+  out.injectedElements = await page.locator('article img, article script').count();
+  await version.getByRole('button', { name: 'Approve text-tools' }).click();
+  await page.locator('article[data-kind="skill"]', { hasText: 'Skill text-tools 1.1.0' }).waitFor({ state: 'detached' });
+  out.afterApproval = await page.getByRole('heading', { name: /Waiting for approval/ }).textContent();
+
+  await page.getByRole('button', { name: 'Skills' }).click();
+  await page.getByRole('heading', { name: 'Skills' }).waitFor();
+  await page.screenshot({ path: `${shots}/skills.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Audit' }).click();
+  await page.getByRole('heading', { name: 'Audit' }).waitFor();
+  await page.screenshot({ path: `${shots}/audit.png`, fullPage: true });
+
+  // Signed out, the tab keeps nothing.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  out.storedAfterSignOut = await page.evaluate(() => sessionStorage.length);
+  out.signInShown = await page.locator('#sign-in').isVisible();
+
+  // A reader sees no approve button, and the API refuses it anyway.
+  await page.getByLabel('API token').fill(reader);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: /Waiting for approval/ }).waitFor();
+  out.readerButtons = await page.getByRole('button', { name: /^Approve/ }).count();
+  out.readerApprove = await page.evaluate(async ([token, skill]) => {
+    const r = await fetch(`/api/skills/${skill}/approve`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+    return r.status;
+  }, [reader, process.env.PENDING_SKILL]);
+  await page.screenshot({ path: `${shots}/reader.png`, fullPage: true });
+  out.pageHasToken = (await page.content()).includes(reader);
+  console.log(JSON.stringify(out));
+} catch (e) {
+  console.error(String(e && e.stack ? e.stack : e));
+  process.exitCode = 2;
+} finally {
+  await browser.close();
+}
