@@ -20,7 +20,8 @@ async fn packed(guest: guests::Guest, manifest: &str) -> Vec<u8> {
 async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
     let console = Path::new(env!("CARGO_MANIFEST_DIR")).join("console");
     assert!(
-        console.join("node_modules/playwright-core").is_dir() && Path::new("/usr/bin/chromium").exists(),
+        console.join("node_modules/playwright-core").is_dir()
+            && Path::new("/usr/bin/chromium").exists(),
         "the console tests need Debian's chromium and playwright-core: run `bash .ci/test` (it installs both)"
     );
     let s = TestServer::start("console").await;
@@ -33,9 +34,18 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
     let manifest = guests::TEXT_TOOLS
         .manifest_text()
         .replace("version = \"1.0.0\"", "version = \"1.1.0\"")
-        .replace("[capabilities]", "[capabilities]\nnetwork = [\"https://api.example.com\"]");
+        .replace(
+            "[capabilities]",
+            "[capabilities]\nnetwork = [\"https://api.example.com\"]",
+        );
     let r = s
-        .raw("POST", "/api/skills", Some(&writer), Some(&packed(guests::TEXT_TOOLS, &manifest).await), Some("application/wasm"))
+        .raw(
+            "POST",
+            "/api/skills",
+            Some(&writer),
+            Some(&packed(guests::TEXT_TOOLS, &manifest).await),
+            Some("application/wasm"),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let version = r.json["skill"]["id"].as_str().unwrap().to_owned();
@@ -49,7 +59,13 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
         .to_owned();
     let manifest = manifest.replace(&description, &format!("description = \"{hostile}\""));
     let r = s
-        .raw("POST", "/api/skills", Some(&writer), Some(&packed(guests::CALC, &manifest).await), Some("application/wasm"))
+        .raw(
+            "POST",
+            "/api/skills",
+            Some(&writer),
+            Some(&packed(guests::CALC, &manifest).await),
+            Some("application/wasm"),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let pending = r.json["skill"]["id"].as_str().unwrap().to_owned();
@@ -65,14 +81,32 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
         .output()
         .await
         .expect("node runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
 
-    assert!(seen["policy"].as_str().unwrap().contains("script-src 'self'"), "{seen}");
+    assert!(
+        seen["policy"]
+            .as_str()
+            .unwrap()
+            .contains("script-src 'self'"),
+        "{seen}"
+    );
     assert_eq!(seen["who"], "acme: admin", "{seen}");
     assert_eq!(seen["tokenInUrl"], false);
-    let asks: Vec<&str> = seen["versionAsks"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
-    assert!(asks.contains(&"reach https://api.example.com (new)"), "{seen}");
+    let asks: Vec<&str> = seen["versionAsks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        asks.contains(&"reach https://api.example.com (new)"),
+        "{seen}"
+    );
     assert_eq!(seen["hostileText"], hostile, "{seen}");
     assert_eq!(seen["injectedElements"], 0, "{seen}");
     assert_eq!(seen["dialogs"], serde_json::json!([]), "{seen}");
@@ -90,7 +124,9 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
     assert_eq!(seen["readerApprove"], 403, "{seen}");
     assert_eq!(seen["pageHasToken"], false);
     // Approved in the console, active through the API.
-    let r = s.request("GET", &format!("/api/skills/{version}"), Some(&admin), None).await;
+    let r = s
+        .request("GET", &format!("/api/skills/{version}"), Some(&admin), None)
+        .await;
     assert_eq!(r.json["skill"]["status"], "active", "{}", r.text);
     for view in ["approvals", "skills", "audit", "reader"] {
         assert!(shots.join(format!("{view}.png")).is_file(), "{view}.png");

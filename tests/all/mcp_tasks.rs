@@ -24,7 +24,7 @@ async fn long_calls_become_tasks_only_their_caller_reads_cancels_and_outlives() 
     let options = ServiceOptions {
         mcp_tasks: McpTaskSettings {
             after: Duration::from_millis(1500),
-            ttl: Duration::from_secs(8),
+            ttl: Duration::from_secs(15),
             lease: Duration::from_secs(30),
         },
         ..ServiceOptions::default()
@@ -60,6 +60,17 @@ async fn long_calls_become_tasks_only_their_caller_reads_cancels_and_outlives() 
         .await;
     s.assign(&admin, &text, json!({"agentId": "bot"})).await;
     s.agent(&admin, "scout").await;
+    // A remote MCP server's tool is always long: it answers with a task.
+    let remote = skillhost_tests::mcp::RemoteMcpServer::start();
+    let r = s
+        .request(
+            "POST",
+            "/api/agents/bot/mcp/servers",
+            Some(&admin),
+            Some(json!({"name": "remote", "url": remote.url, "allowPrivateNetwork": true})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
     let token = s.token(&admin, &["skills:read"]).await;
     let bot = format!("http://{}/mcp/agents/bot", s.addr);
 
@@ -70,10 +81,14 @@ async fn long_calls_become_tasks_only_their_caller_reads_cancels_and_outlives() 
             {"op": "call", "label": "ok", "url": bot, "name": "hostile__ok"},
             {"op": "call", "label": "short", "url": bot, "name": "text-tools__word_count", "arguments": {"text": "a b c"}},
             {"op": "call", "label": "secret", "url": bot, "name": "hostile__secret", "arguments": {"target": "DECLARED_SECRET"}},
+            {"op": "call", "label": "remote", "url": bot, "name": "remote__add", "arguments": {"a": 2, "b": 3}},
             {"op": "start", "label": "spin", "url": bot, "name": "hostile__spin"},
             {"op": "sleep", "ms": 300},
             {"op": "get", "label": "spin", "url": bot},
             {"op": "cancel", "label": "spin"},
+            // Cancellation is eventually consistent: the replica records it
+            // once the call has stopped.
+            {"op": "sleep", "ms": 1000},
             {"op": "get", "label": "spin", "url": bot},
             // The one slot is free again at once.
             {"op": "call", "label": "after-cancel", "url": bot, "name": "hostile__ok"},
@@ -102,6 +117,9 @@ async fn long_calls_become_tasks_only_their_caller_reads_cancels_and_outlives() 
         "{steps:?}"
     );
     assert!(!format!("{steps:?}").contains("t4sk-s3cr3t-value"));
+    let remote = step(&steps, "remote", "call");
+    assert_eq!(remote["kind"], "task", "{steps:?}");
+    assert_eq!(remote["outcome"]["text"], json!(["5"]), "{steps:?}");
     let short = step(&steps, "short", "call");
     assert_eq!(short["kind"], "immediate", "{steps:?}");
     assert_eq!(short["outcome"]["status"], "completed");
@@ -112,7 +130,7 @@ async fn long_calls_become_tasks_only_their_caller_reads_cancels_and_outlives() 
         .filter(|s| s["label"] == "spin" && s["op"] == "get")
         .collect();
     assert_eq!(gets[0]["task"]["status"], "working", "{steps:?}");
-    assert_eq!(gets[0]["task"]["ttlMs"], 8000);
+    assert_eq!(gets[0]["task"]["ttlMs"], 15000);
     assert_eq!(gets[0]["task"]["pollIntervalMs"], 500);
     assert_eq!(
         step(&steps, "spin", "cancel")["outcome"]["status"],
@@ -161,6 +179,17 @@ async fn long_calls_become_tasks_only_their_caller_reads_cancels_and_outlives() 
     // Only its caller sees a task: not another token of the tenant, not
     // the same token on another agent, not another tenant's admin.
     let task = ok["taskId"].as_str().unwrap().to_owned();
+    // Its caller sees it.
+    let steps = ts_tasks(
+        &token,
+        json!([{"op": "get", "label": "mine", "taskId": task, "url": bot}]),
+    )
+    .await;
+    assert_eq!(
+        step(&steps, "mine", "get")["task"]["status"],
+        "completed",
+        "{steps:?}"
+    );
     let scout = format!("http://{}/mcp/agents/scout", s.addr);
     let other_token = s.token(&admin, &["skills:read", "skills:write"]).await;
     let globex = s.tenant("globex").await;
@@ -181,19 +210,9 @@ async fn long_calls_become_tasks_only_their_caller_reads_cancels_and_outlives() 
             "{steps:?}"
         );
     }
-    // The caller still sees it; after its TTL nobody does.
-    let steps = ts_tasks(
-        &token,
-        json!([{"op": "get", "label": "mine", "taskId": task, "url": bot}]),
-    )
-    .await;
-    assert_eq!(
-        step(&steps, "mine", "get")["task"]["status"],
-        "completed",
-        "{steps:?}"
-    );
+    // After its TTL nobody sees it.
     // (The task was created after `started`, by the time node started.)
-    tokio::time::sleep(Duration::from_secs(10).saturating_sub(started.elapsed())).await;
+    tokio::time::sleep(Duration::from_secs(17).saturating_sub(started.elapsed())).await;
     let steps = ts_tasks(
         &token,
         json!([{"op": "get", "label": "mine", "taskId": task, "url": bot}]),

@@ -24,8 +24,14 @@ pub const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self
 /// The console's pages: `/console` and its assets.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/console", get(|| async { asset(INDEX, "text/html; charset=utf-8") }))
-        .route("/console/", get(|| async { asset(INDEX, "text/html; charset=utf-8") }))
+        .route(
+            "/console",
+            get(|| async { asset(INDEX, "text/html; charset=utf-8") }),
+        )
+        .route(
+            "/console/",
+            get(|| async { asset(INDEX, "text/html; charset=utf-8") }),
+        )
         .route(
             "/console/console.js",
             get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }),
