@@ -30,6 +30,24 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
     let reader = s.token(&admin, &["skills:read"]).await;
     let approved = s.installed(&admin, "text-tools").await;
     s.approve(&admin, &approved, None).await;
+    // Two calls for the audit: one answered, one refused as invalid input.
+    s.agent(&admin, "bot").await;
+    s.assign(&admin, &approved, serde_json::json!({"agentId": "bot"}))
+        .await;
+    let invoke = "/api/agents/bot/skills/text-tools/invoke";
+    for (args, status) in [
+        (
+            serde_json::json!({"ability": "slugify", "args": {"text": "A b"}}),
+            200,
+        ),
+        (
+            serde_json::json!({"ability": "json_query", "args": {"document": {}, "pointer": "no-slash"}}),
+            422,
+        ),
+    ] {
+        let r = s.request("POST", invoke, Some(&admin), Some(args)).await;
+        assert_eq!(r.status, status, "{}", r.text);
+    }
     // A writer's new version that also wants the network.
     let manifest = guests::TEXT_TOOLS
         .manifest_text()
@@ -121,6 +139,20 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
     assert_eq!(seen["storedAfterSignOut"], 0);
     assert_eq!(seen["signInShown"], true);
     assert_eq!(seen["readerButtons"], 0, "{seen}");
+    assert_eq!(seen["readerSecretsButton"], false, "{seen}");
+    assert_eq!(
+        (&seen["secretInPage"], &seen["secretInInputs"]),
+        (&Value::Bool(false), &Value::Bool(false)),
+        "{seen}"
+    );
+    assert_eq!(seen["auditShown"], 1, "{seen}");
+    assert!(
+        seen["receipt"]
+            .as_str()
+            .unwrap()
+            .contains("\"outcome\": \"invalid_input\""),
+        "{seen}"
+    );
     assert_eq!(seen["readerApprove"], 403, "{seen}");
     assert_eq!(seen["pageHasToken"], false);
     // Approved in the console, active through the API.
@@ -128,7 +160,7 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
         .request("GET", &format!("/api/skills/{version}"), Some(&admin), None)
         .await;
     assert_eq!(r.json["skill"]["status"], "active", "{}", r.text);
-    for view in ["approvals", "skills", "audit", "reader"] {
+    for view in ["approvals", "skills", "secrets", "audit", "reader"] {
         assert!(shots.join(format!("{view}.png")).is_file(), "{view}.png");
     }
 }

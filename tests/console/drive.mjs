@@ -15,8 +15,9 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
+let page;
 try {
-  const page = await browser.newPage();
+  page = await browser.newPage();
   page.on('dialog', async (dialog) => {
     out.dialogs.push(dialog.message());
     await dialog.dismiss();
@@ -49,8 +50,27 @@ try {
   await page.getByRole('button', { name: 'Skills' }).click();
   await page.getByRole('heading', { name: 'Skills' }).waitFor();
   await page.screenshot({ path: `${shots}/skills.png`, fullPage: true });
+  // A secret created here is never shown again, anywhere in the page.
+  const value = 'sv-0123-console-secret-value';
+  await page.getByRole('button', { name: 'Secrets' }).click();
+  await page.getByRole('heading', { name: 'Secrets' }).waitFor();
+  await page.getByLabel('Name', { exact: true }).fill('console key');
+  await page.getByLabel('Value', { exact: true }).fill(value);
+  await page.getByRole('button', { name: 'Create secret' }).click();
+  await page.getByRole('cell', { name: 'console key', exact: true }).waitFor();
+  out.secretInPage = (await page.content()).includes(value);
+  out.secretInInputs = await page.evaluate((v) => [...document.querySelectorAll('input')].some((i) => i.value === v), value);
+  await page.screenshot({ path: `${shots}/secrets.png`, fullPage: true });
+
+  // The audit, filtered to the one failed call, and its receipt.
   await page.getByRole('button', { name: 'Audit' }).click();
   await page.getByRole('heading', { name: 'Audit' }).waitFor();
+  await page.getByLabel('Outcome').selectOption('invalid_input');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll('details.item')].every((d) => d.dataset.outcome === 'invalid_input'));
+  out.auditShown = await page.locator('details.item').count();
+  await page.locator('details.item summary').first().click();
+  out.receipt = await page.locator('details.item pre').first().textContent();
   await page.screenshot({ path: `${shots}/audit.png`, fullPage: true });
 
   // Signed out, the tab keeps nothing.
@@ -63,6 +83,7 @@ try {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: /Waiting for approval/ }).waitFor();
   out.readerButtons = await page.getByRole('button', { name: /^Approve/ }).count();
+  out.readerSecretsButton = await page.getByRole('button', { name: 'Secrets' }).isVisible();
   out.readerApprove = await page.evaluate(async ([token, skill]) => {
     const r = await fetch(`/api/skills/${skill}/approve`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
     return r.status;
@@ -71,7 +92,9 @@ try {
   out.pageHasToken = (await page.content()).includes(reader);
   console.log(JSON.stringify(out));
 } catch (e) {
-  console.error(String(e && e.stack ? e.stack : e));
+  // What the page showed when the step failed.
+  const shown = page ? await page.locator('main').innerText().catch(() => '') : '';
+  console.error(`${String(e && e.stack ? e.stack : e)}\npage: ${shown}`);
   process.exitCode = 2;
 } finally {
   await browser.close();

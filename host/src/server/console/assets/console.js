@@ -16,7 +16,7 @@ function el(tag, attributes = {}, ...children) {
     if (name === 'onclick') node.addEventListener('click', value);
     else node.setAttribute(name, value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
   }
   return node;
@@ -79,6 +79,7 @@ async function signIn(secret) {
   }
   $('sign-in').hidden = true;
   $('sign-in-error').textContent = '';
+  for (const button of $('views').querySelectorAll('[data-needs]')) button.hidden = !may(button.dataset.needs);
   $('sign-out').hidden = false;
   $('views').hidden = false;
   const bound = me.agent ? `, as agent ${me.agent.name}` : '';
@@ -107,14 +108,14 @@ function asksList(skill) {
     el('ul', { class: 'asks' }, lines.map((line) => el('li', {}, line, diff.has(line) ? el('span', { class: 'new' }, ' (new)') : null)))];
 }
 
-function decide(label, action) {
+function decide(label, action, view = 'approvals') {
   return el('button', {
     type: 'button',
     onclick: async (event) => {
       event.target.disabled = true;
       try {
         await action();
-        show('approvals');
+        show(view);
       } catch (e) {
         event.target.after(el('span', { role: 'alert' }, ` ${e.message}`));
       }
@@ -166,14 +167,77 @@ async function skills() {
     el('tbody', {}, rows))];
 }
 
-async function audit() {
-  const page = await api('/api/audit?limit=50');
-  return [el('h2', {}, 'Audit'), page.invocations.map((record) => el('details', { class: 'item' },
-    el('summary', {}, `${record.created_at} ${record.skill_name}.${record.ability}: ${record.outcome}`),
-    el('pre', {}, JSON.stringify(record, null, 2))))];
+// A form of labelled fields; `fields` are [name, label, attributes].
+function form(title, fields, submit, onSubmit) {
+  const node = el('form', { 'aria-label': title },
+    fields.map(([name, label, attributes = {}]) => [
+      el('label', { for: `f-${name}` }, label),
+      attributes.options
+        ? el('select', { id: `f-${name}`, name }, attributes.options.map(([value, text]) => el('option', { value }, text)))
+        : el('input', { id: `f-${name}`, name, autocomplete: 'off', ...attributes }),
+    ]),
+    el('button', { type: 'submit' }, submit),
+    el('p', { role: 'alert' }));
+  node.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const values = Object.fromEntries(new FormData(node));
+    // Whatever was typed (a secret's value) leaves the page at once.
+    node.reset();
+    try {
+      await onSubmit(values);
+    } catch (e) {
+      node.querySelector('[role="alert"]').textContent = e.message;
+    }
+  });
+  return node;
 }
 
-const VIEWS = { approvals, skills, audit };
+async function secrets() {
+  const page = await api('/api/v1/secret/list?take=100');
+  const rows = page.items.map((secret) => el('tr', {},
+    el('td', {}, secret.name), el('td', {}, secret.reference), el('td', {}, secret.createdAt ?? ''),
+    el('td', {},
+      form(`Replace ${secret.name}`, [[`value-${secret.id}`, `New value for ${secret.name}`, { type: 'password', required: '' }]], 'Replace value',
+        async (values) => {
+          await api(`/api/v1/secret/${encodeURIComponent(secret.id)}/update`, { method: 'POST', body: { value: values[`value-${secret.id}`] } });
+          show('secrets');
+        }),
+      decide(`Delete ${secret.name}`,
+        () => api(`/api/v1/secret/${encodeURIComponent(secret.id)}/delete`, { method: 'POST', body: {} }), 'secrets'))));
+  return [el('h2', {}, 'Secrets'),
+    el('p', {}, 'A value is never shown again once saved.'),
+    form('New secret', [['name', 'Name', { required: '' }], ['value', 'Value', { type: 'password', required: '' }],
+      ['type', 'Type', { options: [['plain', 'plain'], ['bearer', 'bearer (sent as Bearer value)'], ['basic', 'basic (user:password)']] }]],
+    'Create secret', async (values) => {
+      await api('/api/v1/secret/create', { method: 'POST', body: values });
+      show('secrets');
+    }),
+    el('table', {},
+      el('thead', {}, el('tr', {}, ['Name', 'Reference', 'Created', ''].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, rows))];
+}
+
+let auditFilter = {};
+
+async function audit() {
+  const query = new URLSearchParams({ limit: '50' });
+  for (const [key, value] of Object.entries(auditFilter)) if (value) query.set(key, value);
+  const page = await api(`/api/audit?${query}`);
+  const filter = form('Filter the audit', [
+    ['skill', 'Skill', {}], ['agent', 'Agent', {}],
+    ['outcome', 'Outcome', { options: [['', 'any'], ['success', 'success'], ['invalid_input', 'invalid input'], ['failed', 'failed'], ['denied', 'denied'], ['timeout', 'timeout'], ['not_found', 'not found']] }],
+    ['since', 'Since (RFC 3339)', {}],
+  ], 'Filter', async (values) => {
+    auditFilter = values;
+    show('audit');
+  });
+  const records = page.invocations.map((record) => el('details', { class: 'item', 'data-outcome': record.outcome },
+    el('summary', {}, `${record.createdAt} ${record.agentName ?? '-'} ${record.skillName}.${record.ability}: ${record.outcome}`),
+    el('pre', {}, JSON.stringify(record, null, 2))));
+  return [el('h2', {}, 'Audit'), filter, records.length ? records : el('p', {}, 'No calls match.')];
+}
+
+const VIEWS = { approvals, skills, secrets, audit };
 
 async function show(name) {
   for (const button of $('views').querySelectorAll('button')) {
