@@ -108,6 +108,7 @@ async function mint(body) {
 }
 
 const stats = { jwks: 0 };
+let rotated = false;
 const callback = provider.callback();
 server.on('request', async (req, res) => {
   const url = new URL(req.url, issuer);
@@ -130,14 +131,19 @@ server.on('request', async (req, res) => {
     }
     if (url.pathname === '/hostile/publish-stranger' && req.method === 'POST') {
       jwks.push(keys.stranger.public);
+      rotated = true;
       res.end('published');
       return;
     }
     if (url.pathname === '/jwks') {
       stats.jwks += 1;
-      res.setHeader('content-type', 'application/jwk-set+json');
-      res.end(JSON.stringify({ keys: jwks }));
-      return;
+      // oidc-provider's own key set, until a rotation it cannot make at
+      // run time: then the same keys and the new one.
+      if (rotated) {
+        res.setHeader('content-type', 'application/jwk-set+json');
+        res.end(JSON.stringify({ keys: jwks }));
+        return;
+      }
     }
   } catch (e) {
     res.statusCode = 400;
