@@ -1,12 +1,18 @@
 //! The operator console in a real browser: Debian's Chromium, headless,
 //! driven by playwright-core (`tests/console/drive.mjs`; `.ci/test`
-//! installs both). A writer's new version waits with what it newly asks
-//! for; the admin approves it from the console and the API shows it
-//! active; a hostile description stays text; sign-out leaves the tab
-//! nothing; a reader sees no approve button and is refused anyway.
-//! Screenshots of each view are kept in target/console-screenshots.
+//! installs both). An admin reviews a writer's new version (what it newly
+//! asks, that the code changed), approves it with a narrowed grant and
+//! denies an MCP server; mints an agent-bound token and a skill server's
+//! access token, each shown once and working; installs from a file;
+//! disables, narrows and detaches an agent's skills; keeps a secret out of
+//! the page; filters the audit to a failed call and opens its receipt,
+//! all by labelled controls and with the keyboard where it matters. The
+//! operator sees the tenants, another tenant sees nothing of this one, a
+//! reader sees no decision and is refused anyway. Everything done in the
+//! page is checked again through the API. Screenshots of each view are
+//! kept in target/console-screenshots.
 use serde_json::Value;
-use skillhost_tests::http::TestServer;
+use skillhost_tests::http::{OPERATOR_TOKEN, TestServer};
 use skillhost_tests::{fixture, guests};
 use std::path::Path;
 
@@ -34,6 +40,10 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
     s.agent(&admin, "bot").await;
     s.assign(&admin, &approved, serde_json::json!({"agentId": "bot"}))
         .await;
+    let scratchpad = s.installed(&admin, "scratchpad").await;
+    s.approve(&admin, &scratchpad, None).await;
+    s.assign(&admin, &scratchpad, serde_json::json!({"agentId": "bot"}))
+        .await;
     let invoke = "/api/agents/bot/skills/text-tools/invoke";
     for (args, status) in [
         (
@@ -54,7 +64,7 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
         .replace("version = \"1.0.0\"", "version = \"1.1.0\"")
         .replace(
             "[capabilities]",
-            "[capabilities]\nnetwork = [\"https://api.example.com\"]",
+            "[capabilities]\nnetwork = [\"https://api.example.com\", \"https://other.example.com\"]",
         );
     let r = s
         .raw(
@@ -88,13 +98,30 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
     assert_eq!(r.status, 201, "{}", r.text);
     let pending = r.json["skill"]["id"].as_str().unwrap().to_owned();
 
+    // A writer's MCP server, for the admin to deny.
+    let r = s
+        .request(
+            "POST",
+            "/api/agents/bot/mcp/servers",
+            Some(&writer),
+            Some(serde_json::json!({"name": "remote", "url": "https://mcp.example.com/mcp"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let globex = s.tenant("globex").await;
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
+    let upload = s.data_dir.join("files.wasm");
+    std::fs::write(&upload, packed(guests::FILES, &guests::FILES.manifest_text()).await).unwrap();
     let out = tokio::process::Command::new("node")
         .arg(console.join("drive.mjs"))
         .arg(format!("http://{}", s.addr))
-        .args([&admin, &reader])
         .arg(&shots)
+        .env("ADMIN", &admin)
+        .env("READER", &reader)
+        .env("OPERATOR", OPERATOR_TOKEN)
+        .env("OTHER_TENANT", &globex)
+        .env("INSTALL_FILE", &upload)
         .env("PENDING_SKILL", &pending)
         .output()
         .await
@@ -105,6 +132,13 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
         String::from_utf8_lossy(&out.stderr)
     );
     let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap_or_else(|| panic!("a list: {v}"))
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect()
+    };
 
     assert!(
         seen["policy"]
@@ -115,31 +149,84 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
     );
     assert_eq!(seen["who"], "acme: admin", "{seen}");
     assert_eq!(seen["tokenInUrl"], false);
-    let asks: Vec<&str> = seen["versionAsks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect();
+    assert_eq!(seen["tenantsButtonForAdmin"], false, "{seen}");
+    // The review: versions, the code, and what is new.
+    let text = seen["versionText"].as_str().unwrap();
     assert!(
-        asks.contains(&"reach https://api.example.com (new)"),
+        text.contains("Version 1.1.0 would replace the approved 1.0.0.")
+            && text.contains("The code changed:"),
+        "{seen}"
+    );
+    assert_eq!(
+        strings(&seen["newlyAsks"]),
+        [
+            "reach https://api.example.com (new)",
+            "reach https://other.example.com (new)"
+        ],
         "{seen}"
     );
     assert_eq!(seen["hostileText"], hostile, "{seen}");
     assert_eq!(seen["injectedElements"], 0, "{seen}");
     assert_eq!(seen["dialogs"], serde_json::json!([]), "{seen}");
-    // The one error the page may log: the reader's deliberate approval.
+    // The errors the page may log: the refusals the test asks for (the
+    // revoked token, the wrong access token, the reader's approval).
     let errors: Vec<&Value> = seen["consoleErrors"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| !e.as_str().unwrap().contains("status of 403"))
+        .filter(|e| {
+            let e = e.as_str().unwrap();
+            !e.contains("status of 401") && !e.contains("status of 403")
+        })
         .collect();
     assert!(errors.is_empty(), "{seen}");
-    assert_eq!(seen["storedAfterSignOut"], 0);
-    assert_eq!(seen["signInShown"], true);
-    assert_eq!(seen["readerButtons"], 0, "{seen}");
-    assert_eq!(seen["readerSecretsButton"], false, "{seen}");
+    assert_eq!(seen["unlabelled"], serde_json::json!([]), "{seen}");
+    assert_eq!(
+        seen["afterDecisions"], "Waiting for approval (1)",
+        "{seen}"
+    );
+    // Keyboard: Tab reaches the view, Enter opens it, focus lands on it.
+    assert_eq!(seen["keyboardReached"], "Tokens", "{seen}");
+    assert!(
+        seen["focusAfterView"]
+            .as_str()
+            .unwrap()
+            .starts_with("<h2 tabindex=\"-1\">Tokens"),
+        "{seen}"
+    );
+    // A minted token works as what it was minted as, is shown once, and
+    // is refused once revoked.
+    assert_eq!(seen["mintedShape"], true, "{seen}");
+    assert_eq!(
+        seen["mintedMe"],
+        serde_json::json!({"status": 200, "scopes": ["skills:read"], "agent": "bot"}),
+        "{seen}"
+    );
+    assert_eq!(seen["mintedAfterRedraw"], false, "{seen}");
+    assert_eq!(seen["revokedStatus"], 401, "{seen}");
+    assert!(
+        seen["installedRow"]
+            .as_str()
+            .unwrap()
+            .starts_with("files 1.0.0 · sdk · pending · uploaded"),
+        "{seen}"
+    );
+    assert!(strings(&seen["declared"]).contains(&"reach https://other.example.com".to_owned()), "{seen}");
+    assert!(
+        strings(&seen["granted"]).contains(&"reach https://api.example.com".to_owned())
+            && !strings(&seen["granted"]).contains(&"reach https://other.example.com".to_owned())
+            && strings(&seen["granted"]).contains(&"run up to 1500 ms a call".to_owned()),
+        "{seen}"
+    );
+    assert_eq!(strings(&seen["usedBy"]), ["bot"], "{seen}");
+    assert_eq!(
+        strings(&seen["botSkills"]),
+        ["text-tools 1.1.0: disabled, narrowed: no network"],
+        "{seen}"
+    );
+    assert_eq!(seen["integration"], 200, "{seen}");
+    assert_eq!(seen["integrationWrongToken"], 401, "{seen}");
+    assert_eq!(seen["accessAfterRedraw"], false, "{seen}");
     assert_eq!(
         (&seen["secretInPage"], &seen["secretInInputs"]),
         (&Value::Bool(false), &Value::Bool(false)),
@@ -147,20 +234,75 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
     );
     assert_eq!(seen["auditShown"], 1, "{seen}");
     assert!(
+        seen["receiptWords"]
+            .as_str()
+            .unwrap()
+            .contains("bytes out, over rest"),
+        "{seen}"
+    );
+    assert!(
         seen["receipt"]
             .as_str()
             .unwrap()
             .contains("\"outcome\": \"invalid_input\""),
         "{seen}"
     );
+    assert_eq!(seen["storedAfterSignOut"], 0);
+    assert_eq!(seen["signInShown"], true);
+    let tenants = strings(&seen["tenants"]);
+    assert!(tenants.contains(&"acme".to_owned()) && tenants.contains(&"globex".to_owned()), "{seen}");
+    assert_eq!(seen["otherWaiting"], "Waiting for approval (0)", "{seen}");
+    assert_eq!(seen["otherSkills"], 0, "{seen}");
+    assert_eq!(seen["readerButtons"], 0, "{seen}");
+    assert_eq!(seen["readerNarrow"], 0, "{seen}");
+    assert_eq!(
+        strings(&seen["readerViews"]),
+        ["Approvals", "Skills", "Agents", "Skillsets"],
+        "{seen}"
+    );
     assert_eq!(seen["readerApprove"], 403, "{seen}");
+    assert_eq!(seen["readerInstall"], 0, "{seen}");
     assert_eq!(seen["pageHasToken"], false);
-    // Approved in the console, active through the API.
+
+    // What the page did, through the API.
     let r = s
         .request("GET", &format!("/api/skills/{version}"), Some(&admin), None)
         .await;
     assert_eq!(r.json["skill"]["status"], "active", "{}", r.text);
-    for view in ["approvals", "skills", "secrets", "audit", "reader"] {
+    assert_eq!(
+        r.json["skill"]["grant"]["network"],
+        serde_json::json!(["https://api.example.com"]),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.json["skill"]["grant"]["limits"]["timeoutMs"], 1500, "{}", r.text);
+    let agents = &r.json["assignedAgents"];
+    assert_eq!(agents[0]["agentName"], "bot", "{}", r.text);
+    assert_eq!(agents[0]["enabled"], false, "{}", r.text);
+    assert_eq!(
+        agents[0]["capabilities"],
+        serde_json::json!({"network": []}),
+        "{}",
+        r.text
+    );
+    let r = s
+        .request("GET", "/api/agents/bot/attached-skills", Some(&admin), None)
+        .await;
+    assert_eq!(r.json.as_array().map(Vec::len), Some(1), "{}", r.text);
+    let r = s
+        .request("GET", "/api/agents/bot/mcp/servers", Some(&admin), None)
+        .await;
+    assert_eq!(r.json["servers"], serde_json::json!([]), "{}", r.text);
+    let r = s.request("GET", "/api/skills/files", Some(&admin), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = s
+        .request("GET", "/api/v1/secret/list", Some(&admin), None)
+        .await;
+    assert_eq!(r.json["items"][0]["name"], "console key", "{}", r.text);
+    for view in [
+        "approvals", "skills", "agents", "skillsets", "secrets", "tokens", "audit", "tenants",
+        "reader",
+    ] {
         assert!(shots.join(format!("{view}.png")).is_file(), "{view}.png");
     }
 }

@@ -1609,6 +1609,30 @@ async fn an_update_asking_for_more_goes_back_to_pending_with_the_difference() {
                 json!({"network": ["https://api.example.com"], "secrets": ["API_KEY"]})
             );
             let id = r.json["skill"]["id"].as_str().unwrap().to_owned();
+            let digest = r.json["skill"]["digest"].clone();
+            // The queue shows the change against the approved version.
+            let r = server
+                .request("GET", "/api/approvals", Some(&admin), None)
+                .await;
+            let change = &r.json["skills"][0]["change"];
+            assert_eq!(r.json["skills"][0]["id"], id.as_str(), "{}", r.text);
+            assert_eq!(
+                (&change["version"], &change["approved"]["version"], &change["digest"]),
+                (&json!("2.0.0"), &json!("1.1.0"), &digest),
+                "{}",
+                r.text
+            );
+            assert_eq!(
+                change["added"],
+                json!({"network": ["https://api.example.com"], "secrets": ["API_KEY"]})
+            );
+            assert_eq!(change["removed"], json!({}), "{}", r.text);
+            assert_eq!(
+                change["codeChanged"],
+                change["approved"]["digest"] != digest,
+                "{}",
+                r.text
+            );
             let r = server
                 .raw(
                     "POST",
@@ -1797,6 +1821,13 @@ async fn approvals_list_everything_waiting_in_the_tenant_only() {
     assert_eq!(r.json["total"], 3, "{}", r.text);
     assert_eq!(r.json["skills"][0]["id"], skill.as_str());
     assert_eq!(r.json["skills"][0]["status"], "pending");
+    // A new skill: nothing to compare with, everything it declares is new.
+    let change = &r.json["skills"][0]["change"];
+    assert_eq!(change["version"], "1.0.0", "{}", r.text);
+    assert_eq!(change["digest"], r.json["skills"][0]["digest"], "{}", r.text);
+    assert_eq!(change["approved"], serde_json::Value::Null, "{}", r.text);
+    assert_eq!(change["codeChanged"], false, "{}", r.text);
+    assert_eq!(change["added"], change["capabilities"], "{}", r.text);
     assert_eq!(
         r.json["abilities"][0]["description"],
         "<img src=x onerror=alert(1)>"

@@ -29,6 +29,22 @@ impl Capabilities {
     pub fn is_empty(&self) -> bool {
         *self == Capabilities::default()
     }
+
+    /// What `self` declares that `other` does not, entry by entry (a
+    /// review's plain difference; [`super::Policy`]'s `beyond` is the one
+    /// that decides whether a grant carries over).
+    pub fn without(&self, other: &Capabilities) -> Capabilities {
+        fn minus<T: PartialEq + Clone>(a: &[T], b: &[T]) -> Vec<T> {
+            a.iter().filter(|x| !b.contains(x)).cloned().collect()
+        }
+        Capabilities {
+            network: minus(&self.network, &other.network),
+            fs_read: minus(&self.fs_read, &other.fs_read),
+            fs_write: minus(&self.fs_write, &other.fs_write),
+            env: minus(&self.env, &other.env),
+            secrets: minus(&self.secrets, &other.secrets),
+        }
+    }
 }
 
 /// An absolute, normalised guest directory such as `/data`.

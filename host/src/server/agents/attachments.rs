@@ -5,6 +5,7 @@
 //! `/api/agents/{agent}/attached-skills`; a runner's at seed 004's
 //! `/api/runners/{runner}/skills`. Both read and write the same
 //! assignments as seed 001's assign.
+use crate::capability::Narrowing;
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ErrorBody, JsonBody, Success};
 use crate::server::lookup::find_skill;
@@ -98,6 +99,8 @@ struct AttachedSkill {
     prompt_override: Option<String>,
     credential_id: Option<String>,
     attached_at: String,
+    /// What this attachment takes away from the skill's approved grant.
+    capabilities: Narrowing,
     skill: SkillObject,
 }
 
@@ -111,6 +114,7 @@ impl AttachedSkill {
             prompt_override: a.prompt_override.clone(),
             credential_id: a.credential_id.clone(),
             attached_at: a.assigned_at.clone(),
+            capabilities: a.narrowing.clone(),
             skill: SkillObject::of(skill),
         }
     }

@@ -253,6 +253,8 @@ struct AssignedAgent {
     assigned_at: String,
     /// The id of the token that assigned it.
     assigned_by: String,
+    /// What this assignment takes away from the approved grant.
+    capabilities: Narrowing,
 }
 
 const SKILL_ID: &str = "The skill's id, or its name (the current version)";
@@ -302,6 +304,7 @@ async fn assigned_agents(
             priority: a.priority,
             assigned_at: a.assigned_at,
             assigned_by: a.assigned_by,
+            capabilities: a.narrowing,
         });
     }
     Ok(agents)

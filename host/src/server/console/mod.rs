@@ -10,12 +10,32 @@ use axum::http::header::{
     X_FRAME_OPTIONS,
 };
 use axum::response::{IntoResponse, Response};
+use axum::extract::Path;
 use axum::routing::get;
+use crate::server::error::ApiError;
 
 const INDEX: &str = include_str!("assets/index.html");
-const SCRIPT: &str = include_str!("assets/console.js");
-const STYLE: &str = include_str!("assets/console.css");
-const ICON: &str = include_str!("assets/favicon.svg");
+
+/// The console's files under `/console/`: name, content type, content.
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("console.css", CSS, include_str!("assets/console.css")),
+    ("favicon.svg", "image/svg+xml", include_str!("assets/favicon.svg")),
+    ("main.js", JS, include_str!("assets/main.js")),
+    ("session.js", JS, include_str!("assets/session.js")),
+    ("dom.js", JS, include_str!("assets/dom.js")),
+    ("words.js", JS, include_str!("assets/words.js")),
+    ("views/approvals.js", JS, include_str!("assets/views/approvals.js")),
+    ("views/agents.js", JS, include_str!("assets/views/agents.js")),
+    ("views/audit.js", JS, include_str!("assets/views/audit.js")),
+    ("views/secrets.js", JS, include_str!("assets/views/secrets.js")),
+    ("views/skills.js", JS, include_str!("assets/views/skills.js")),
+    ("views/skillsets.js", JS, include_str!("assets/views/skillsets.js")),
+    ("views/tenants.js", JS, include_str!("assets/views/tenants.js")),
+    ("views/tokens.js", JS, include_str!("assets/views/tokens.js")),
+];
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const HTML: &str = "text/html; charset=utf-8";
 
 /// What the console's pages may load and do.
 pub const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -24,26 +44,16 @@ pub const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self
 /// The console's pages: `/console` and its assets.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/console",
-            get(|| async { asset(INDEX, "text/html; charset=utf-8") }),
-        )
-        .route(
-            "/console/",
-            get(|| async { asset(INDEX, "text/html; charset=utf-8") }),
-        )
-        .route(
-            "/console/console.js",
-            get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }),
-        )
-        .route(
-            "/console/console.css",
-            get(|| async { asset(STYLE, "text/css; charset=utf-8") }),
-        )
-        .route(
-            "/console/favicon.svg",
-            get(|| async { asset(ICON, "image/svg+xml") }),
-        )
+        .route("/console", get(|| async { asset(INDEX, HTML) }))
+        .route("/console/", get(|| async { asset(INDEX, HTML) }))
+        .route("/console/{*file}", get(file))
+}
+
+async fn file(Path(name): Path<String>) -> Response {
+    match ASSETS.iter().find(|(file, _, _)| *file == name) {
+        Some((_, content_type, body)) => asset(body, content_type),
+        None => ApiError::NotFound("console file").into_response(),
+    }
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
