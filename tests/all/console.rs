@@ -169,14 +169,17 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
     assert_eq!(seen["injectedElements"], 0, "{seen}");
     assert_eq!(seen["dialogs"], serde_json::json!([]), "{seen}");
     // The errors the page may log: the refusals the test asks for (the
-    // revoked token, the wrong access token, the reader's approval).
+    // revoked token, the wrong access token, the reader's approval, the
+    // URL the server will not fetch).
     let errors: Vec<&Value> = seen["consoleErrors"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|e| {
             let e = e.as_str().unwrap();
-            !e.contains("status of 401") && !e.contains("status of 403")
+            !["401", "403", "422"]
+                .iter()
+                .any(|status| e.contains(&format!("status of {status}")))
         })
         .collect();
     assert!(errors.is_empty(), "{seen}");
@@ -209,6 +212,13 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
             .as_str()
             .unwrap()
             .starts_with("files 1.0.0 · sdk · pending · uploaded"),
+        "{seen}"
+    );
+    assert!(
+        seen["urlRefusal"]
+            .as_str()
+            .unwrap()
+            .ends_with("a loopback address; skill sources must be public (an operator can allow private sources with --allow-private-sources) (422)"),
         "{seen}"
     );
     assert!(strings(&seen["declared"]).contains(&"reach https://other.example.com".to_owned()), "{seen}");

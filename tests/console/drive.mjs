@@ -132,6 +132,12 @@ try {
   step = 'install from a file';
   await view('Skills');
   await page.getByText('Install a skill').click();
+  // A URL the server refuses to fetch: the reason, in the form.
+  const byUrl = page.getByRole('form', { name: 'Install from a URL' });
+  await byUrl.getByLabel('URL', { exact: true }).fill('http://127.0.0.1:9/skill.wasm');
+  await byUrl.getByRole('button', { name: 'Install from URL' }).click();
+  await byUrl.getByRole('alert').filter({ hasText: /\S/ }).waitFor();
+  out.urlRefusal = await byUrl.getByRole('alert').textContent();
   await page.getByLabel('Packaged skill (.wasm)').setInputFiles(env.INSTALL_FILE);
   await page.getByRole('button', { name: 'Install file' }).click();
   await page.locator('details[data-skill="files"]').waitFor();
