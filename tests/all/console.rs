@@ -99,15 +99,12 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
     let pending = r.json["skill"]["id"].as_str().unwrap().to_owned();
 
     // A writer's MCP server, for the admin to deny.
-    let r = s
-        .request(
-            "POST",
-            "/api/agents/bot/mcp/servers",
-            Some(&writer),
-            Some(serde_json::json!({"name": "remote", "url": "https://mcp.example.com/mcp"})),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    s.mcp_server(
+        &writer,
+        "bot",
+        serde_json::json!({"name": "remote", "url": "https://mcp.example.com/mcp"}),
+    )
+    .await;
     let globex = s.tenant("globex").await;
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots");
     std::fs::create_dir_all(&shots).unwrap();

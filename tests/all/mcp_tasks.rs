@@ -62,15 +62,12 @@ async fn long_calls_become_tasks_only_their_caller_reads_cancels_and_outlives() 
     s.agent(&admin, "scout").await;
     // A remote MCP server's tool is always long: it answers with a task.
     let remote = skillhost_tests::mcp::RemoteMcpServer::start();
-    let r = s
-        .request(
-            "POST",
-            "/api/agents/bot/mcp/servers",
-            Some(&admin),
-            Some(json!({"name": "remote", "url": remote.url, "allowPrivateNetwork": true})),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    s.mcp_server(
+        &admin,
+        "bot",
+        json!({"name": "remote", "url": remote.url, "allowPrivateNetwork": true}),
+    )
+    .await;
     let token = s.token(&admin, &["skills:read"]).await;
     let bot = format!("http://{}/mcp/agents/bot", s.addr);
 

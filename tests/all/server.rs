@@ -1796,15 +1796,12 @@ async fn approvals_list_everything_waiting_in_the_tenant_only() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let r = s
-        .request(
-            "POST",
-            "/api/agents/bot/mcp/servers",
-            Some(&writer),
-            Some(serde_json::json!({"name": "remote", "url": "https://mcp.example.com/mcp"})),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    s.mcp_server(
+        &writer,
+        "bot",
+        json!({"name": "remote", "url": "https://mcp.example.com/mcp"}),
+    )
+    .await;
 
     for (token, status) in [
         (None, 401),

@@ -358,6 +358,14 @@ impl TestServer {
         assert_eq!(r.status, 201, "creating agent {name}: {}", r.text);
     }
 
+    /// Adds a remote MCP server to `agent` with `body` (`name`, `url` and
+    /// any settings); asserts 201.
+    pub async fn mcp_server(&self, token: &str, agent: &str, body: serde_json::Value) {
+        let path = format!("/api/agents/{agent}/mcp/servers");
+        let r = self.request("POST", &path, Some(token), Some(body)).await;
+        assert_eq!(r.status, 201, "{path}: {}", r.text);
+    }
+
     /// Assigns skill `id` with `body` (`{"agentId": …}` and any per-agent
     /// settings); asserts 201.
     pub async fn assign(&self, token: &str, id: &str, body: serde_json::Value) {
