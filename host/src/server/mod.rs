@@ -46,8 +46,17 @@ use utoipa_axum::router::OpenApiRouter;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The router with every surface and the middleware.
-pub fn app(state: AppState) -> Router {
+/// The service: every surface's routes inside the middleware.
+pub fn app(
+    state: AppState,
+) -> impl tower::Service<
+    Request<axum::body::Body>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future: Send,
+> + Clone
++ Send
++ 'static {
     crate::telemetry::recorder();
     let (rest, document) = OpenApiRouter::with_openapi(openapi::base())
         .merge(ops::router())
@@ -73,18 +82,20 @@ pub fn app(state: AppState) -> Router {
         .route_layer(ops::metrics::Track)
         .fallback(|| async { ApiError::NotFound("route") })
         .with_state(state);
-    // Around the whole router, once: `Router::layer` wraps every route and
-    // method separately, and each wrapper is cloned and boxed again on
-    // every request.
-    let middleware = tower::ServiceBuilder::new()
+    // Around the whole router, once, and served as it is: `Router::layer`
+    // wraps every route and method separately (each wrapper cloned and
+    // boxed again on every request), and a router around the middleware
+    // boxes the middleware's future and copies it once more per request.
+    tower::ServiceBuilder::new()
+        .map_response(|response: http::Response<_>| response.map(axum::body::Body::new))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestId))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    Router::new().fallback_service(middleware.service(routes))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .service(routes)
 }
 
 /// Request ids in the UUID format without a system call per request.
@@ -110,7 +121,7 @@ pub async fn serve(
     // Every replica sweeps MCP tasks: whichever outlives a stopped one
     // fails its tasks.
     let sweeper = tokio::spawn(mcp::sweep_tasks(state.clone()));
-    let served = axum::serve(listener, app(state))
+    let served = axum::serve(listener, tower::make::Shared::new(app(state)))
         .with_graceful_shutdown(shutdown)
         .await;
     sweeper.abort();
