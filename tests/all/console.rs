@@ -211,6 +211,11 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
             .starts_with("files 1.0.0 · sdk · pending · uploaded"),
         "{seen}"
     );
+    assert_eq!(
+        strings(&seen["newSkillAsks"]),
+        ["read files in /docs", "write files in /notes"],
+        "{seen}"
+    );
     assert!(
         seen["urlRefusal"]
             .as_str()

@@ -142,6 +142,10 @@ try {
   await page.getByRole('button', { name: 'Install file' }).click();
   await page.locator('details[data-skill="files"]').waitFor();
   out.installedRow = await page.locator('details[data-skill="files"] summary').innerText();
+  // A new skill waits with everything it asks for.
+  await view('Approvals', /Waiting for approval/);
+  out.newSkillAsks = await page.getByRole('article', { name: 'Skill files 1.0.0' }).locator('.asks li').allTextContents();
+  await view('Skills');
 
   step = 'a skill: declared against granted, and its agents';
   const detail = page.locator('details[data-skill="text-tools"][data-version="1.1.0"]');

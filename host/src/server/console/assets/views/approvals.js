@@ -27,11 +27,15 @@ function change(skill) {
     parts.push(el('p', { class: 'versions' }, `New skill, version ${c.version} (code ${short(c.digest)}).`));
   }
   if (!declared.length && !limits.length) parts.push(el('p', {}, 'Asks for nothing: no network, files, environment or secrets.'));
-  parts.push(list('Asks to:', declared.filter((line) => !added.has(line)).concat(limits.filter((l) => before.has(l) || !c.approved))));
-  parts.push(list(c.approved ? 'Newly asks to:' : '', c.approved ? [...added] : [], 'added'));
-  const newLimits = c.approved ? limits.filter((line) => !before.has(line)) : [];
-  parts.push(list('Limits that changed:', newLimits, 'added'));
-  parts.push(list('No longer asks to:', removed, 'removed'));
+  if (c.approved) {
+    // Against the approved version: what it keeps, what is new, what is gone.
+    parts.push(list('Asks to, as before:', declared.filter((line) => !added.has(line)).concat(limits.filter((line) => before.has(line)))));
+    parts.push(list('Newly asks to:', [...added], 'added'));
+    parts.push(list('Limits that changed:', limits.filter((line) => !before.has(line)), 'added'));
+    parts.push(list('No longer asks to:', removed, 'removed'));
+  } else {
+    parts.push(list('Asks to:', declared.concat(limits)));
+  }
   if (skill.review?.inherits?.length) parts.push(el('p', {}, `Would receive what the approved grant gives: ${skill.review.inherits.join(', ')}.`));
   if (skill.review?.reason) parts.push(el('p', {}, skill.review.reason));
   return parts;
