@@ -109,7 +109,11 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let upload = s.data_dir.join("files.wasm");
-    std::fs::write(&upload, packed(guests::FILES, &guests::FILES.manifest_text()).await).unwrap();
+    std::fs::write(
+        &upload,
+        packed(guests::FILES, &guests::FILES.manifest_text()).await,
+    )
+    .unwrap();
     let out = tokio::process::Command::new("node")
         .arg(console.join("drive.mjs"))
         .arg(format!("http://{}", s.addr))
@@ -181,10 +185,7 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
         .collect();
     assert!(errors.is_empty(), "{seen}");
     assert_eq!(seen["unlabelled"], serde_json::json!([]), "{seen}");
-    assert_eq!(
-        seen["afterDecisions"], "Waiting for approval (1)",
-        "{seen}"
-    );
+    assert_eq!(seen["afterDecisions"], "Waiting for approval (1)", "{seen}");
     // Keyboard: Tab reaches the view, Enter opens it, focus lands on it.
     assert_eq!(seen["keyboardReached"], "Tokens", "{seen}");
     assert!(
@@ -223,7 +224,10 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
             .ends_with("a loopback address; skill sources must be public (an operator can allow private sources with --allow-private-sources) (422)"),
         "{seen}"
     );
-    assert!(strings(&seen["declared"]).contains(&"reach https://other.example.com".to_owned()), "{seen}");
+    assert!(
+        strings(&seen["declared"]).contains(&"reach https://other.example.com".to_owned()),
+        "{seen}"
+    );
     assert!(
         strings(&seen["granted"]).contains(&"reach https://api.example.com".to_owned())
             && !strings(&seen["granted"]).contains(&"reach https://other.example.com".to_owned())
@@ -262,7 +266,10 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
     assert_eq!(seen["storedAfterSignOut"], 0);
     assert_eq!(seen["signInShown"], true);
     let tenants = strings(&seen["tenants"]);
-    assert!(tenants.contains(&"acme".to_owned()) && tenants.contains(&"globex".to_owned()), "{seen}");
+    assert!(
+        tenants.contains(&"acme".to_owned()) && tenants.contains(&"globex".to_owned()),
+        "{seen}"
+    );
     assert_eq!(seen["otherWaiting"], "Waiting for approval (0)", "{seen}");
     assert_eq!(seen["otherSkills"], 0, "{seen}");
     assert_eq!(seen["readerButtons"], 0, "{seen}");
@@ -287,7 +294,11 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
         "{}",
         r.text
     );
-    assert_eq!(r.json["skill"]["grant"]["limits"]["timeoutMs"], 1500, "{}", r.text);
+    assert_eq!(
+        r.json["skill"]["grant"]["limits"]["timeoutMs"], 1500,
+        "{}",
+        r.text
+    );
     let agents = &r.json["assignedAgents"];
     assert_eq!(agents[0]["agentName"], "bot", "{}", r.text);
     assert_eq!(agents[0]["enabled"], false, "{}", r.text);
@@ -305,14 +316,23 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
         .request("GET", "/api/agents/bot/mcp/servers", Some(&admin), None)
         .await;
     assert_eq!(r.json["servers"], serde_json::json!([]), "{}", r.text);
-    let r = s.request("GET", "/api/skills/files", Some(&admin), None).await;
+    let r = s
+        .request("GET", "/api/skills/files", Some(&admin), None)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let r = s
         .request("GET", "/api/v1/secret/list", Some(&admin), None)
         .await;
     assert_eq!(r.json["items"][0]["name"], "console key", "{}", r.text);
     for view in [
-        "approvals", "skills", "agents", "skillsets", "secrets", "tokens", "audit", "tenants",
+        "approvals",
+        "skills",
+        "agents",
+        "skillsets",
+        "secrets",
+        "tokens",
+        "audit",
+        "tenants",
         "reader",
     ] {
         assert!(shots.join(format!("{view}.png")).is_file(), "{view}.png");

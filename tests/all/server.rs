@@ -1617,7 +1617,11 @@ async fn an_update_asking_for_more_goes_back_to_pending_with_the_difference() {
             let change = &r.json["skills"][0]["change"];
             assert_eq!(r.json["skills"][0]["id"], id.as_str(), "{}", r.text);
             assert_eq!(
-                (&change["version"], &change["approved"]["version"], &change["digest"]),
+                (
+                    &change["version"],
+                    &change["approved"]["version"],
+                    &change["digest"]
+                ),
                 (&json!("2.0.0"), &json!("1.1.0"), &digest),
                 "{}",
                 r.text
@@ -1821,7 +1825,11 @@ async fn approvals_list_everything_waiting_in_the_tenant_only() {
     // A new skill: nothing to compare with, everything it declares is new.
     let change = &r.json["skills"][0]["change"];
     assert_eq!(change["version"], "1.0.0", "{}", r.text);
-    assert_eq!(change["digest"], r.json["skills"][0]["digest"], "{}", r.text);
+    assert_eq!(
+        change["digest"], r.json["skills"][0]["digest"],
+        "{}",
+        r.text
+    );
     assert_eq!(change["approved"], serde_json::Value::Null, "{}", r.text);
     assert_eq!(change["codeChanged"], false, "{}", r.text);
     assert_eq!(change["added"], change["capabilities"], "{}", r.text);

@@ -124,8 +124,9 @@ async fn change(state: &AppState, tenant: &str, row: &SkillRow) -> Result<Change
         Some(pending) => (&pending.manifest, &pending.digest, Some(row.clone())),
         None => {
             let current = state.store.skill(tenant, &row.manifest.name).await?;
-            let approved = current
-                .filter(|c| c.id != row.id && c.grant.is_some() && c.status != SkillStatus::Pending);
+            let approved = current.filter(|c| {
+                c.id != row.id && c.grant.is_some() && c.status != SkillStatus::Pending
+            });
             (&row.manifest, &row.digest, approved)
         }
     };

@@ -3,35 +3,67 @@
 //! client of the public API like any other. The pages carry a strict
 //! Content-Security-Policy: scripts only from these files, no inline
 //! script or style, requests only to this server, no framing.
+use crate::server::error::ApiError;
 use crate::services::AppState;
 use axum::Router;
+use axum::extract::Path;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
     X_FRAME_OPTIONS,
 };
 use axum::response::{IntoResponse, Response};
-use axum::extract::Path;
 use axum::routing::get;
-use crate::server::error::ApiError;
 
 const INDEX: &str = include_str!("assets/index.html");
 
 /// The console's files under `/console/`: name, content type, content.
 const ASSETS: &[(&str, &str, &str)] = &[
     ("console.css", CSS, include_str!("assets/console.css")),
-    ("favicon.svg", "image/svg+xml", include_str!("assets/favicon.svg")),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("assets/favicon.svg"),
+    ),
     ("main.js", JS, include_str!("assets/main.js")),
     ("session.js", JS, include_str!("assets/session.js")),
     ("dom.js", JS, include_str!("assets/dom.js")),
     ("words.js", JS, include_str!("assets/words.js")),
-    ("views/approvals.js", JS, include_str!("assets/views/approvals.js")),
-    ("views/agents.js", JS, include_str!("assets/views/agents.js")),
+    (
+        "views/approvals.js",
+        JS,
+        include_str!("assets/views/approvals.js"),
+    ),
+    (
+        "views/agents.js",
+        JS,
+        include_str!("assets/views/agents.js"),
+    ),
     ("views/audit.js", JS, include_str!("assets/views/audit.js")),
-    ("views/secrets.js", JS, include_str!("assets/views/secrets.js")),
-    ("views/skills.js", JS, include_str!("assets/views/skills.js")),
-    ("views/skillsets.js", JS, include_str!("assets/views/skillsets.js")),
-    ("views/tenants.js", JS, include_str!("assets/views/tenants.js")),
-    ("views/tokens.js", JS, include_str!("assets/views/tokens.js")),
+    (
+        "views/secrets.js",
+        JS,
+        include_str!("assets/views/secrets.js"),
+    ),
+    (
+        "views/skills.js",
+        JS,
+        include_str!("assets/views/skills.js"),
+    ),
+    (
+        "views/skillsets.js",
+        JS,
+        include_str!("assets/views/skillsets.js"),
+    ),
+    (
+        "views/tenants.js",
+        JS,
+        include_str!("assets/views/tenants.js"),
+    ),
+    (
+        "views/tokens.js",
+        JS,
+        include_str!("assets/views/tokens.js"),
+    ),
 ];
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
