@@ -31,6 +31,30 @@ async fn an_admin_reviews_and_approves_in_the_console_and_a_reader_cannot() {
         "the console tests need Debian's chromium and playwright-core: run `bash .ci/test` (it installs both)"
     );
     let s = TestServer::start("console").await;
+    // The assets, each with its type and the page's headers; nothing else
+    // under /console is served.
+    for (path, kind) in [
+        ("/console/main.js", "text/javascript; charset=utf-8"),
+        (
+            "/console/views/approvals.js",
+            "text/javascript; charset=utf-8",
+        ),
+        ("/console/console.css", "text/css; charset=utf-8"),
+        ("/console/favicon.svg", "image/svg+xml"),
+    ] {
+        let r = s.request("GET", path, None, None).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.headers["content-type"], kind, "{path}");
+        assert_eq!(r.headers["x-content-type-options"], "nosniff", "{path}");
+    }
+    for path in [
+        "/console/nope.js",
+        "/console/views/../../Cargo.toml",
+        "/console/%2e%2e/secret.key",
+    ] {
+        let r = s.request("GET", path, None, None).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.text);
+    }
     let admin = s.tenant("acme").await;
     let writer = s.token(&admin, &["skills:read", "skills:write"]).await;
     let reader = s.token(&admin, &["skills:read"]).await;

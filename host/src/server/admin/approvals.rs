@@ -120,18 +120,19 @@ struct ApprovedVersion {
 async fn change(state: &AppState, tenant: &str, row: &SkillRow) -> Result<Change, ApiError> {
     // New source content is compared with the content it would replace;
     // a new version with the active version of its name.
+    let current;
     let (manifest, digest, approved) = match &row.pending_source {
-        Some(pending) => (&pending.manifest, &pending.digest, Some(row.clone())),
+        Some(pending) => (&pending.manifest, &pending.digest, Some(row)),
         None => {
-            let current = state.store.skill(tenant, &row.manifest.name).await?;
-            let approved = current.filter(|c| {
+            current = state.store.skill(tenant, &row.manifest.name).await?;
+            let approved = current.as_ref().filter(|c| {
                 c.id != row.id && c.grant.is_some() && c.status != SkillStatus::Pending
             });
             (&row.manifest, &row.digest, approved)
         }
     };
     let asked = &manifest.capabilities;
-    let (added, removed) = match &approved {
+    let (added, removed) = match approved {
         Some(old) => (
             row.capability_diff
                 .clone()
@@ -145,12 +146,12 @@ async fn change(state: &AppState, tenant: &str, row: &SkillRow) -> Result<Change
         digest: digest.clone(),
         capabilities: asked.clone(),
         limits: manifest.limits,
-        code_changed: approved.as_ref().is_some_and(|old| old.digest != *digest),
+        code_changed: approved.is_some_and(|old| old.digest != *digest),
         approved: approved.map(|old| ApprovedVersion {
-            id: old.id,
+            id: old.id.clone(),
             version: old.manifest.version.to_string(),
-            digest: old.digest,
-            capabilities: old.manifest.capabilities,
+            digest: old.digest.clone(),
+            capabilities: old.manifest.capabilities.clone(),
             limits: old.manifest.limits,
         }),
         added,

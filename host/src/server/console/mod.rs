@@ -16,57 +16,29 @@ use axum::routing::get;
 
 const INDEX: &str = include_str!("assets/index.html");
 
-/// The console's files under `/console/`: name, content type, content.
-const ASSETS: &[(&str, &str, &str)] = &[
-    ("console.css", CSS, include_str!("assets/console.css")),
-    (
-        "favicon.svg",
-        "image/svg+xml",
-        include_str!("assets/favicon.svg"),
-    ),
-    ("main.js", JS, include_str!("assets/main.js")),
-    ("session.js", JS, include_str!("assets/session.js")),
-    ("dom.js", JS, include_str!("assets/dom.js")),
-    ("words.js", JS, include_str!("assets/words.js")),
-    (
-        "views/approvals.js",
-        JS,
-        include_str!("assets/views/approvals.js"),
-    ),
-    (
-        "views/agents.js",
-        JS,
-        include_str!("assets/views/agents.js"),
-    ),
-    ("views/audit.js", JS, include_str!("assets/views/audit.js")),
-    (
-        "views/secrets.js",
-        JS,
-        include_str!("assets/views/secrets.js"),
-    ),
-    (
-        "views/skills.js",
-        JS,
-        include_str!("assets/views/skills.js"),
-    ),
-    (
-        "views/skillsets.js",
-        JS,
-        include_str!("assets/views/skillsets.js"),
-    ),
-    (
-        "views/tenants.js",
-        JS,
-        include_str!("assets/views/tenants.js"),
-    ),
-    (
-        "views/tokens.js",
-        JS,
-        include_str!("assets/views/tokens.js"),
-    ),
+/// The console's files under `/console/`, by name: the content type
+/// follows from the extension.
+macro_rules! assets {
+    ($($file:literal),* $(,)?) => {
+        &[$(($file, include_str!(concat!("assets/", $file)))),*]
+    };
+}
+const ASSETS: &[(&str, &str)] = assets![
+    "console.css",
+    "favicon.svg",
+    "main.js",
+    "session.js",
+    "dom.js",
+    "words.js",
+    "views/approvals.js",
+    "views/agents.js",
+    "views/audit.js",
+    "views/secrets.js",
+    "views/skills.js",
+    "views/skillsets.js",
+    "views/tenants.js",
+    "views/tokens.js",
 ];
-const JS: &str = "text/javascript; charset=utf-8";
-const CSS: &str = "text/css; charset=utf-8";
 const HTML: &str = "text/html; charset=utf-8";
 
 /// What the console's pages may load and do.
@@ -82,10 +54,15 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn file(Path(name): Path<String>) -> Response {
-    match ASSETS.iter().find(|(file, _, _)| *file == name) {
-        Some((_, content_type, body)) => asset(body, content_type),
-        None => ApiError::NotFound("console file").into_response(),
-    }
+    let Some((_, body)) = ASSETS.iter().find(|(file, _)| *file == name) else {
+        return ApiError::NotFound("console file").into_response();
+    };
+    let content_type = match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        _ => "image/svg+xml",
+    };
+    asset(body, content_type)
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
