@@ -24,6 +24,7 @@ mod trust;
 // `.ci/test`.)
 
 // The suites that open no database, or choose their backends themselves:
+mod audit_wal;
 mod install;
 mod outbound;
 mod sandbox;
