@@ -82,7 +82,11 @@ export declare function json(value: unknown): AbilityResult;
 /** The component's `abilities` export; the build's entry re-exports it. Not for skill code. */
 export declare const abilities: {
   describe(): { name: string; description: string; inputSchema: string }[];
-  invoke(name: string, input: string): Promise<{ tag: 'text' | 'json'; val: string }>;
+  /** The output at once for a synchronous ability, a promise of it for an `async` one. */
+  invoke(
+    name: string,
+    input: string,
+  ): { tag: 'text' | 'json'; val: string } | Promise<{ tag: 'text' | 'json'; val: string }>;
 };
 
 // ---------------------------------------------------------------- errors

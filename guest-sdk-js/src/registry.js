@@ -48,7 +48,9 @@ export const abilities = {
     }));
   },
 
-  async invoke(name, inputText) {
+  // Not `async`: a synchronous ability's call then creates no promise and
+  // no generator of its own (the bindings await whatever this returns).
+  invoke(name, inputText) {
     const entry = registry.get(name);
     if (!entry) throw { tag: 'invalid-input', val: `this skill has no ability named \`${name}\`` };
     let input;
@@ -59,9 +61,14 @@ export const abilities = {
     }
     let result;
     try {
-      result = await entry.run(input);
+      result = entry.run(input);
     } catch (e) {
       throw toWitError(e);
+    }
+    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+      return Promise.resolve(result).then(toWitOutput, (e) => {
+        throw toWitError(e);
+      });
     }
     return toWitOutput(result);
   },

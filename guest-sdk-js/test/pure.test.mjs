@@ -68,3 +68,23 @@ test('errors work with and without `new` and map to the WIT variants', () => {
   assert.deepEqual(toWitError({ tag: 'denied', val: 'raw' }), { tag: 'denied', val: 'raw' });
   assert.deepEqual(toWitError('text'), { tag: 'failed', val: 'text' });
 });
+
+test('a synchronous ability answers without a promise, an async one with one, errors map either way', async () => {
+  const { ability, abilities } = await import('../src/registry.js');
+  ability({ name: 'sync-ok', description: 'Sync.' }, ({ n }) => ({ twice: n * 2 }));
+  ability({ name: 'sync-fails', description: 'Sync, fails.' }, () => {
+    throw InvalidInput('n must be even');
+  });
+  ability({ name: 'async-ok', description: 'Async.' }, async () => 'done');
+  ability({ name: 'async-fails', description: 'Async, fails.' }, async () => {
+    throw Failed('upstream said no');
+  });
+  assert.deepEqual(abilities.invoke('sync-ok', '{"n": 2}'), { tag: 'json', val: '{"twice":4}' });
+  assert.throws(() => abilities.invoke('sync-fails', '{}'), { tag: 'invalid-input', val: 'n must be even' });
+  const pending = abilities.invoke('async-ok', '{}');
+  assert.ok(pending instanceof Promise);
+  assert.deepEqual(await pending, { tag: 'text', val: 'done' });
+  await assert.rejects(abilities.invoke('async-fails', '{}'), { tag: 'failed', val: 'upstream said no' });
+  assert.throws(() => abilities.invoke('missing', '{}'), { tag: 'invalid-input' });
+  assert.throws(() => abilities.invoke('sync-ok', 'not json'), { tag: 'invalid-input' });
+});

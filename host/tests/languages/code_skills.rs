@@ -26,6 +26,7 @@ fn interpreters() -> PathBuf {
         "guest-sdk-python/skillhost/http.py",
         "guest-sdk-js/src/registry.js",
         "guest-sdk-js/src/http.js",
+        "guest-sdk-js/src/preinit.js",
     ] {
         hasher.update(std::fs::read(root.join(file)).unwrap());
     }

@@ -37,6 +37,7 @@ const SDK: &[(&str, &str)] = &[
         "src/http.js",
         include_str!("../../../../guest-sdk-js/src/http.js"),
     ),
+    ("src/preinit.js", toolchain::JS_PREINIT),
     (
         "index.d.ts",
         include_str!("../../../../guest-sdk-js/index.d.ts"),

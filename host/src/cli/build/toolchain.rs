@@ -77,11 +77,22 @@ pub fn toolchain_python() -> Result<PathBuf, CliError> {
     Ok(componentize.with_file_name("python"))
 }
 
+/// What a JavaScript component sets up at build time rather than on every
+/// call (the SDK's `preinit.js`): evaluated in the skill's realm by the SDK,
+/// and in the bindings' realm by the patch below.
+pub const JS_PREINIT: &str = include_str!("../../../../guest-sdk-js/src/preinit.js");
+
+/// The line of componentize-js 0.23.0 that writes the bindings' script,
+/// which StarlingMonkey evaluates in a realm of its own at build time.
+const BINDINGS_WRITE: &str = "await writeFile(initializerPath, jsBindings);";
+
 /// The npm folder holding the JavaScript tool chain (its `node_modules`),
 /// installed when missing.
 pub fn js_tools() -> Result<PathBuf, CliError> {
     let versions: Vec<String> = JS_PACKAGES.iter().map(|(_, v)| v.to_string()).collect();
-    let dir = root()?.join(format!("componentize-js-{}", versions.join("-")));
+    // `preinit`: installs from before the bindings' realm was pre-initialised
+    // are not reused.
+    let dir = root()?.join(format!("componentize-js-{}-preinit", versions.join("-")));
     install_once(&dir, |tmp| {
         let dependencies: serde_json::Map<String, serde_json::Value> = JS_PACKAGES
             .iter()
@@ -98,9 +109,35 @@ pub fn js_tools() -> Result<PathBuf, CliError> {
                 .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
                 .current_dir(tmp),
             "npm install (the JavaScript tool chain)",
-        )
+        )?;
+        preinitialise_bindings(tmp)
     })?;
     Ok(dir)
+}
+
+/// Appends [`JS_PREINIT`] to the bindings' script componentize-js writes.
+/// That script converts every call's strings and awaits the export in a
+/// realm of its own, which nothing else can reach at build time: without
+/// this, each call set up String, Promise and the typed arrays there again
+/// (about half of an empty JavaScript call). The version is pinned, so the
+/// line is known; if it is missing the install fails rather than build
+/// slower components silently.
+fn preinitialise_bindings(tools: &Path) -> Result<(), CliError> {
+    let path = tools.join("node_modules/@bytecodealliance/componentize-js/src/componentize.js");
+    let source = std::fs::read_to_string(&path)?;
+    if source.matches(BINDINGS_WRITE).count() != 1 {
+        return Err(CliError::new(format!(
+            "{}: expected the line `{BINDINGS_WRITE}` once; the pinned componentize-js changed, so the bindings' pre-initialisation needs updating",
+            path.display()
+        )));
+    }
+    let script = serde_json::to_string(&format!("\n;{JS_PREINIT}")).expect("JSON");
+    let patched = source.replace(
+        BINDINGS_WRITE,
+        &format!("await writeFile(initializerPath, jsBindings + {script});"),
+    );
+    std::fs::write(&path, patched)?;
+    Ok(())
 }
 
 fn python() -> String {
@@ -167,5 +204,56 @@ pub(super) fn run(command: &mut Command, what: &str) -> Result<(), CliError> {
         Ok(())
     } else {
         Err(CliError::new(format!("{what} failed ({status})")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh folder of this test's own under the system's temp folder.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("skillhost-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn componentize_js_in(dir: &Path, source: &str) -> PathBuf {
+        let path = dir.join("node_modules/@bytecodealliance/componentize-js/src/componentize.js");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, source).unwrap();
+        path
+    }
+
+    #[test]
+    fn the_bindings_script_gets_the_preinit_appended_once() {
+        let dir = scratch("preinit-patch");
+        let path = componentize_js_in(
+            &dir,
+            &format!("let a = 1;\n  {BINDINGS_WRITE}\nlet b = 2;\n"),
+        );
+        preinitialise_bindings(&dir).unwrap();
+        let patched = std::fs::read_to_string(path).unwrap();
+        assert!(!patched.contains(BINDINGS_WRITE), "{patched}");
+        // The appended text is a JSON (so JavaScript) string of the script.
+        let script = serde_json::to_string(&format!("\n;{JS_PREINIT}")).unwrap();
+        assert!(
+            patched.contains(&format!(
+                "await writeFile(initializerPath, jsBindings + {script});"
+            )),
+            "{patched}"
+        );
+        assert!(patched.starts_with("let a = 1;\n") && patched.ends_with("let b = 2;\n"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_componentize_js_without_the_line_fails_the_install() {
+        let dir = scratch("preinit-missing");
+        componentize_js_in(&dir, "await writeFile(somewhereElse, jsBindings);\n");
+        let error = preinitialise_bindings(&dir).unwrap_err().message;
+        assert!(error.contains("pinned componentize-js changed"), "{error}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }
