@@ -18,7 +18,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use serde_json::json;
-use skillhost::store::{InvocationRow, Store, StoreConfig};
+use skillhost::store::{Store, StoreConfig};
 use skillhost_tests::http::{OPERATOR_TOKEN, TestServer};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -308,40 +308,7 @@ async fn audit_cost(name: &str, backend: Option<&str>) -> (f64, f64) {
     let store = Store::connect(&dir, &config).await.unwrap();
     let tenant = store.create_tenant("bench").await.unwrap();
     let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..WRITERS {
-        let (store, tenant) = (store.clone(), tenant.id.clone());
-        tasks.push(tokio::spawn(async move {
-            for _ in 0..RECORDS / WRITERS {
-                store
-                    .record_invocation(InvocationRow {
-                        id: skillhost::store::new_id(),
-                        tenant_id: tenant.clone(),
-                        agent_id: None,
-                        agent_name: Some("bench".into()),
-                        skill_id: None,
-                        skill_name: "text-tools".into(),
-                        ability: "slugify".into(),
-                        outcome: "success".into(),
-                        duration_us: 12,
-                        peak_memory_bytes: 1 << 20,
-                        output_bytes: 14,
-                        denials: json!([]),
-                        requests: json!([]),
-                        input: None,
-                        request_id: None,
-                        surface: Some("rest".into()),
-                        integration_id: None,
-                        created_at: skillhost::store::now(),
-                    })
-                    .await
-                    .unwrap();
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
+    skillhost_tests::audit::pour_invocations(&store, &tenant.id, WRITERS, RECORDS / WRITERS).await;
     let elapsed = started.elapsed();
     let written = (RECORDS / WRITERS * WRITERS) as f64;
     let _ = std::fs::remove_dir_all(&dir);

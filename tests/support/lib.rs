@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 pub use skillhost_guests as guests;
 
+pub mod audit;
 pub mod backend;
 pub mod figures;
 pub mod http;

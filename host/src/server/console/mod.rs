@@ -60,7 +60,8 @@ async fn file(Path(name): Path<String>) -> Response {
     let content_type = match name.rsplit_once('.').map(|(_, ext)| ext) {
         Some("js") => "text/javascript; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
-        _ => "image/svg+xml",
+        Some("svg") => "image/svg+xml",
+        _ => "application/octet-stream",
     };
     asset(body, content_type)
 }
