@@ -4,11 +4,14 @@
 //! operator token; a node killed mid-burst loses no acknowledged call's
 //! audit record. Needs PostgreSQL: `bash .ci/test` starts one, or set
 //! SKILLHOST_TEST_DATABASE_URL.
+mod common;
+
+use common::work_dir;
 use serde_json::{Value, json};
 use skillhost_guests as guests;
 use sqlx::Connection;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -48,29 +51,6 @@ async fn fresh_database(name: &str) -> String {
 fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
-}
-
-/// A test's directory, removed when the test ends (passed or not).
-struct WorkDir(PathBuf);
-
-impl std::ops::Deref for WorkDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn work_dir(name: &str) -> WorkDir {
-    let dir = std::env::temp_dir().join(format!("skillhost-fleet-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    WorkDir(dir)
 }
 
 /// One `skillhost serve` process.
@@ -315,7 +295,7 @@ fn revoked() -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_one_node_writes_every_node_honours_at_once() {
     let url = fresh_database("writes").await;
-    let dir = work_dir("writes");
+    let dir = work_dir("fleet-writes");
     let a = Node::start(&url, &dir.join("a"));
     let b = Node::start(&url, &dir.join("b"));
     let invoke = "/api/agents/keeper/skills/text-tools/invoke";
@@ -365,7 +345,7 @@ async fn what_one_node_writes_every_node_honours_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_started_at_once_migrate_once_and_make_one_operator_token() {
     let url = fresh_database("bootstrap").await;
-    let dir = work_dir("bootstrap");
+    let dir = work_dir("fleet-bootstrap");
     let children: Vec<Child> = (0..3)
         .map(|i| Node::spawn(&url, &dir.join(format!("n{i}")), None))
         .collect();
@@ -408,7 +388,7 @@ async fn three_nodes_started_at_once_migrate_once_and_make_one_operator_token() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_killed_mid_burst_loses_no_acknowledged_audit_record() {
     let url = fresh_database("sigkill").await;
-    let dir = work_dir("sigkill");
+    let dir = work_dir("fleet-sigkill");
     let mut a = Node::start(&url, &dir.join("a"));
     let b = Node::start(&url, &dir.join("b"));
     a.install_for(packed_text_tools(&dir), "burst").await;
@@ -495,7 +475,7 @@ async fn a_node_killed_mid_burst_loses_no_acknowledged_audit_record() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_that_loses_its_listener_does_not_serve_from_its_cache() {
     let url = fresh_database("listener").await;
-    let dir = work_dir("listener");
+    let dir = work_dir("fleet-listener");
     let a = Node::start(&url, &dir.join("a"));
     let b = Node::start(&url, &dir.join("b"));
     let invoke = "/api/agents/keeper/skills/text-tools/invoke";
@@ -552,7 +532,7 @@ fn labelled<'a>(steps: &'a [Value], label: &str, op: &str) -> &'a Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_mcp_task_is_read_and_cancelled_on_any_node_and_failed_when_its_node_dies() {
     let url = fresh_database("tasks").await;
-    let dir = work_dir("tasks");
+    let dir = work_dir("fleet-tasks");
     let flags = ["--mcp-task-after-ms", "1000", "--mcp-task-lease-ms", "1000"];
     let mut a = Node::ready(Node::spawn_with(&url, &dir.join("a"), Some(TOKEN), &flags));
     let b = Node::ready(Node::spawn_with(&url, &dir.join("b"), Some(TOKEN), &flags));

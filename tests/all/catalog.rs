@@ -525,7 +525,7 @@ async fn path_installs_are_for_operators_and_stay_under_the_install_root() {
     let server = TestServer::start_with(
         "path-install",
         ServiceOptions {
-            install_root: Some(root.clone()),
+            install_root: Some(root.to_path_buf()),
             ..ServiceOptions::default()
         },
     )

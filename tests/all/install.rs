@@ -172,7 +172,10 @@ async fn packages_describe_themselves_without_running() {
 #[tokio::test]
 async fn the_compile_cache_serves_a_second_load() {
     // A cache of its own: this test corrupts what is in it.
-    let dir = skillhost_tests::work_dir("cache-test");
+    // The cache's key file goes beside the cache folder: both inside the
+    // test's directory.
+    let work = skillhost_tests::work_dir("cache-test");
+    let dir = work.join("cache");
     let bytes = fixture().packed["calc"].clone();
     let first = new_runtime(Some(dir.clone())).load(&bytes).unwrap();
     assert!(!first.from_cache);

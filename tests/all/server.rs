@@ -20,7 +20,7 @@ async fn health_and_readiness_and_request_ids() {
     let r = server.request("GET", "/nope", None, None).await;
     assert_eq!(r.status, 404);
     assert_eq!(r.json["code"], "not_found");
-    server.stop().await;
+    let _ = std::fs::remove_dir_all(server.stop().await);
 }
 
 #[tokio::test]

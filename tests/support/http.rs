@@ -52,7 +52,7 @@ impl TestServer {
 
     /// Starts a server with operator switches on a fresh data directory.
     pub async fn start_with(name: &str, options: ServiceOptions) -> TestServer {
-        let data_dir = crate::work_dir(&format!("server-{name}"));
+        let data_dir = crate::work_dir(&format!("server-{name}")).into_path();
         crate::backend::fresh_database(&data_dir).await;
         TestServer::start_in_with(data_dir, options, Cache::Shared).await
     }
@@ -60,7 +60,7 @@ impl TestServer {
     /// Starts a server on a fresh data directory that compiles skills into
     /// that directory, as `skillhost serve` does.
     pub async fn start_with_cache(name: &str, cache: Cache) -> TestServer {
-        let data_dir = crate::work_dir(&format!("server-{name}"));
+        let data_dir = crate::work_dir(&format!("server-{name}")).into_path();
         crate::backend::fresh_database(&data_dir).await;
         TestServer::start_in_with(data_dir, ServiceOptions::default(), cache).await
     }
@@ -68,7 +68,7 @@ impl TestServer {
     /// Starts a server with operator switches whose sandbox pool has
     /// `slots` slots: a call while every slot is in use fails as busy.
     pub async fn start_with_pool(name: &str, options: ServiceOptions, slots: u32) -> TestServer {
-        let data_dir = crate::work_dir(&format!("server-{name}"));
+        let data_dir = crate::work_dir(&format!("server-{name}")).into_path();
         crate::backend::fresh_database(&data_dir).await;
         let config = crate::backend::store_config(&data_dir);
         TestServer::launch_with_pool(
@@ -86,7 +86,7 @@ impl TestServer {
     /// PostgreSQL at `server_url` (a fresh database there) or, for `None`,
     /// SQLite, whatever the environment says (benchmarks compare both).
     pub async fn start_on(name: &str, server_url: Option<&str>) -> TestServer {
-        let data_dir = crate::work_dir(&format!("server-{name}"));
+        let data_dir = crate::work_dir(&format!("server-{name}")).into_path();
         let config = match server_url {
             Some(url) => crate::backend::fresh_database_on(url, &data_dir).await,
             None => skillhost::store::StoreConfig::default(),
@@ -97,7 +97,7 @@ impl TestServer {
     /// Starts a server whose operator offers `volumes` (name, host
     /// directory, writable) to grants.
     pub async fn start_with_volumes(name: &str, volumes: &[(&str, &Path, bool)]) -> TestServer {
-        let data_dir = crate::work_dir(&format!("server-{name}"));
+        let data_dir = crate::work_dir(&format!("server-{name}")).into_path();
         crate::backend::fresh_database(&data_dir).await;
         TestServer::restart_with_volumes(data_dir, volumes).await
     }

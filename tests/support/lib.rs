@@ -8,7 +8,6 @@ use skillhost::runtime::{
 use skillhost_guests::Guest;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 pub use skillhost_guests as guests;
@@ -20,6 +19,8 @@ pub mod http;
 pub mod mcp;
 pub mod upstream;
 pub use upstream::{Upstream, pattern};
+mod work_dir;
+pub use work_dir::{WorkDir, work_dir};
 
 /// The runtime and the packaged, loaded guests.
 pub struct Fixture {
@@ -102,18 +103,6 @@ pub fn compile_cache() -> PathBuf {
         dir
     })
     .clone()
-}
-
-/// A fresh, empty directory for one test (or one test server), unique in
-/// this process and across processes: `<tmp>/skillhost-<name>-<pid>-<n>`.
-/// All suites share one process, so names alone would collide.
-pub fn work_dir(name: &str) -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("skillhost-{name}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("creating a test directory");
-    dir
 }
 
 /// Lowercase hex SHA-256 of `bytes` (how the service names digests).

@@ -6,7 +6,6 @@
 //! (`/echo`) and request counter (`/hits`) of the network tests.
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 /// A running upstream; killed when dropped (it also exits when its stdin
@@ -15,8 +14,8 @@ pub struct Upstream {
     /// Where it listens.
     pub addr: SocketAddr,
     child: Child,
-    /// What `/files/…` serves.
-    files: PathBuf,
+    /// What `/files/…` serves (removed with the upstream).
+    files: crate::WorkDir,
 }
 
 impl Upstream {

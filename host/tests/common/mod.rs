@@ -1,8 +1,13 @@
 //! What the tests that run the `skillhost` binary share.
 #![allow(dead_code)] // each test binary uses its own part
 
+#[path = "../../../tests/support/work_dir.rs"]
+mod work_dir;
+
+pub use work_dir::work_dir;
+
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 pub fn bin() -> Command {
@@ -10,13 +15,6 @@ pub fn bin() -> Command {
     // Stderr is compared whole: no log lines from the caller's environment.
     cmd.env_remove("SKILLHOST_LOG");
     cmd
-}
-
-pub fn work_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("skillhost-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 pub fn run(cmd: &mut Command) -> Output {

@@ -621,7 +621,7 @@ async fn stored_host_path_mounts_move_into_volumes_or_wait() {
 
     // As an older release stored it: host paths, one inside the volume.
     let old = json!({"network": null, "allowPrivateNetwork": false, "mounts": {
-        "/docs": volume.join("docs"), "/notes": stray,
+        "/docs": volume.join("docs"), "/notes": stray.as_path(),
     }, "env": {}, "secrets": {}, "inject": [], "config": {}, "limits": {}});
     let mut db = skillhost_tests::backend::raw_connection(&data_dir).await;
     sqlx::query("UPDATE skills SET grant_json = $1 WHERE id = $2")

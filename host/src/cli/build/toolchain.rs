@@ -90,9 +90,16 @@ const BINDINGS_WRITE: &str = "await writeFile(initializerPath, jsBindings);";
 /// installed when missing.
 pub fn js_tools() -> Result<PathBuf, CliError> {
     let versions: Vec<String> = JS_PACKAGES.iter().map(|(_, v)| v.to_string()).collect();
-    // `preinit`: installs from before the bindings' realm was pre-initialised
-    // are not reused.
-    let dir = root()?.join(format!("componentize-js-{}-preinit", versions.join("-")));
+    // The patched-in script is part of the install: a folder per version of
+    // it, so a skillhost with a different preinit.js never reuses another's.
+    let preinit = {
+        use sha2::Digest;
+        hex::encode(&sha2::Sha256::digest(JS_PREINIT)[..4])
+    };
+    let dir = root()?.join(format!(
+        "componentize-js-{}-preinit-{preinit}",
+        versions.join("-")
+    ));
     install_once(&dir, |tmp| {
         let dependencies: serde_json::Map<String, serde_json::Value> = JS_PACKAGES
             .iter()
@@ -156,7 +163,10 @@ fn install_once(
     }
     let parent = dir.parent().expect("a tool chain folder has a parent");
     std::fs::create_dir_all(parent)?;
-    let lock = std::fs::File::create(dir.with_extension("lock"))?;
+    let name = dir.file_name().unwrap_or_default().to_string_lossy();
+    // Not `with_extension`: the versions' dots in the name would make two
+    // versions share one lock.
+    let lock = std::fs::File::create(parent.join(format!("{name}.lock")))?;
     // SAFETY: flock on a file descriptor this function owns; released when
     // `lock` is dropped.
     if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) } != 0 {
@@ -165,7 +175,6 @@ fn install_once(
     if complete.exists() {
         return Ok(());
     }
-    let name = dir.file_name().unwrap_or_default().to_string_lossy();
     eprintln!("installing {name} (once) into {}", parent.display());
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir)?;
