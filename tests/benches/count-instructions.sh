@@ -19,7 +19,8 @@
 # generator runs in the same process, so its share is in the figure too:
 # compare targets and builds with each other, not with other tools.
 #
-# To compare two commits, build each one's bench (`cargo bench -p
+# KEEP=dir copies the profile of the larger run there (callgrind.TARGET),
+# for callgrind_annotate. To compare two commits, build each one's bench (`cargo bench -p
 # skillhost-tests --bench http --no-run` in a worktree) and pass its binary
 # as BIN=path.
 set -euo pipefail
@@ -70,5 +71,9 @@ count() {
 
 low_total=$(count "$low")
 high_total=$(count "$high")
+# KEEP=dir keeps the larger run's profile, for callgrind_annotate.
+if [ -n "${KEEP:-}" ]; then
+  mkdir -p "$KEEP" && cp "$work/out-$high" "$KEEP/callgrind.$target"
+fi
 echo "$target: $(( (high_total - low_total) / (high - low) )) instructions per request" \
   "($low_total at $low, $high_total at $high requests)"
