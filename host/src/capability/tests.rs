@@ -167,6 +167,7 @@ fn mounts_get_their_declared_mode_and_must_exist_in_a_volume() {
     };
     let err = Policy::resolve(&manifest(), &legacy, &LimitPolicy::default()).unwrap_err();
     assert!(err.to_string().contains("operator volume"), "{err}");
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]

@@ -300,6 +300,7 @@ mod tests {
         let beside = base.join("beside");
         std::fs::create_dir_all(&beside).unwrap();
         Volumes::new([("v".to_owned(), beside, false)], &[data.as_path()]).unwrap();
+        let _ = std::fs::remove_dir_all(&base);
     }
 
     #[test]
@@ -328,6 +329,7 @@ mod tests {
             Some(mount("vol", "reports"))
         );
         assert_eq!(volumes.locate(&base), None);
+        let _ = std::fs::remove_dir_all(&base);
     }
 
     #[test]
