@@ -27,6 +27,7 @@ fn interpreters() -> PathBuf {
         "guest-sdk-js/src/registry.js",
         "guest-sdk-js/src/http.js",
         "guest-sdk-js/src/preinit.js",
+        "host/src/cli/build/sync_invoke.js",
     ] {
         hasher.update(std::fs::read(root.join(file)).unwrap());
     }

@@ -82,6 +82,11 @@ pub fn toolchain_python() -> Result<PathBuf, CliError> {
 /// and in the bindings' realm by the patch below.
 pub const JS_PREINIT: &str = include_str!("../../../../guest-sdk-js/src/preinit.js");
 
+/// What rewrites the bindings' `invoke` export so that a synchronous call
+/// makes no promise (see the script); appended to componentize.js and
+/// applied to every build's bindings.
+const JS_SYNC_INVOKE: &str = include_str!("sync_invoke.js");
+
 /// The line of componentize-js 0.23.0 that writes the bindings' script,
 /// which StarlingMonkey evaluates in a realm of its own at build time.
 const BINDINGS_WRITE: &str = "await writeFile(initializerPath, jsBindings);";
@@ -94,7 +99,11 @@ pub fn js_tools() -> Result<PathBuf, CliError> {
     // it, so a skillhost with a different preinit.js never reuses another's.
     let preinit = {
         use sha2::Digest;
-        hex::encode(&sha2::Sha256::digest(JS_PREINIT)[..4])
+        let digest = sha2::Sha256::new()
+            .chain_update(JS_PREINIT)
+            .chain_update(JS_SYNC_INVOKE)
+            .finalize();
+        hex::encode(&digest[..4])
     };
     let dir = root()?.join(format!(
         "componentize-js-{}-preinit-{preinit}",
@@ -126,9 +135,10 @@ pub fn js_tools() -> Result<PathBuf, CliError> {
 /// That script converts every call's strings and awaits the export in a
 /// realm of its own, which nothing else can reach at build time: without
 /// this, each call set up String, Promise and the typed arrays there again
-/// (about half of an empty JavaScript call). The version is pinned, so the
-/// line is known; if it is missing the install fails rather than build
-/// slower components silently.
+/// (about half of an empty JavaScript call). It also passes the bindings
+/// through [`JS_SYNC_INVOKE`]. The version is pinned, so the line is known;
+/// if it is missing the install fails rather than build slower components
+/// silently.
 fn preinitialise_bindings(tools: &Path) -> Result<(), CliError> {
     let path = tools.join("node_modules/@bytecodealliance/componentize-js/src/componentize.js");
     let source = std::fs::read_to_string(&path)?;
@@ -139,10 +149,11 @@ fn preinitialise_bindings(tools: &Path) -> Result<(), CliError> {
         )));
     }
     let script = serde_json::to_string(&format!("\n;{JS_PREINIT}")).expect("JSON");
-    let patched = source.replace(
+    let mut patched = source.replace(
         BINDINGS_WRITE,
-        &format!("await writeFile(initializerPath, jsBindings + {script});"),
+        &format!("await writeFile(initializerPath, skillhostSyncInvoke(jsBindings) + {script});"),
     );
+    patched.push_str(JS_SYNC_INVOKE);
     std::fs::write(&path, patched)?;
     Ok(())
 }
@@ -249,11 +260,12 @@ mod tests {
         let script = serde_json::to_string(&format!("\n;{JS_PREINIT}")).unwrap();
         assert!(
             patched.contains(&format!(
-                "await writeFile(initializerPath, jsBindings + {script});"
+                "await writeFile(initializerPath, skillhostSyncInvoke(jsBindings) + {script});"
             )),
             "{patched}"
         );
-        assert!(patched.starts_with("let a = 1;\n") && patched.ends_with("let b = 2;\n"));
+        assert!(patched.starts_with("let a = 1;\n"), "{patched}");
+        assert!(patched.ends_with(&format!("let b = 2;\n{JS_SYNC_INVOKE}")));
         std::fs::remove_dir_all(dir).unwrap();
     }
 
