@@ -95,9 +95,9 @@ const BINDINGS_WRITE: &str = "await writeFile(initializerPath, jsBindings);";
 /// installed when missing.
 pub fn js_tools() -> Result<PathBuf, CliError> {
     let versions: Vec<String> = JS_PACKAGES.iter().map(|(_, v)| v.to_string()).collect();
-    // The patched-in script is part of the install: a folder per version of
-    // it, so a skillhost with a different preinit.js never reuses another's.
-    let preinit = {
+    // The patched-in scripts are part of the install: a folder per version
+    // of them, so a skillhost with other scripts never reuses another's.
+    let patches = {
         use sha2::Digest;
         let digest = sha2::Sha256::new()
             .chain_update(JS_PREINIT)
@@ -106,7 +106,7 @@ pub fn js_tools() -> Result<PathBuf, CliError> {
         hex::encode(&digest[..4])
     };
     let dir = root()?.join(format!(
-        "componentize-js-{}-preinit-{preinit}",
+        "componentize-js-{}-preinit-{patches}",
         versions.join("-")
     ));
     install_once(&dir, |tmp| {
