@@ -159,9 +159,21 @@ fn main() {
     }
     let f = fixture();
     if std::env::var_os("SKILLHOST_BENCH_PROFILE").is_some() {
-        // Only the hot loop, long enough for `perf record`.
-        let figures = run_sandbox(&f.runtime, f.skill("hostile"), "ok", json!({}), 1, 300_000);
-        print("sandbox hostile.ok (profile run)", 1, &figures);
+        // Only the hot loop, long enough for `perf record`;
+        // SKILLHOST_BENCH_CALLS=n shortens it for callgrind.
+        let calls = std::env::var("SKILLHOST_BENCH_CALLS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(300_000);
+        let figures = run_sandbox(
+            &f.runtime,
+            f.skill("scratchpad"),
+            "clear",
+            json!({}),
+            1,
+            calls,
+        );
+        print("sandbox scratchpad.clear (profile run)", 1, &figures);
         return;
     }
     println!("== fresh store + instance per call (pooling allocator, release build) ==");
