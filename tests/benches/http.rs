@@ -349,14 +349,14 @@ fn main() {
         println!("bare axum constant         req/s={bare_rps:>9.0}  p50={bare_p50:>9.2?}  p99={bare_p99:>9.2?}");
         let (h_rps, h_p50, h_p99) = load(&health).await;
         println!("skillhost GET /healthz      req/s={h_rps:>9.0}  p50={h_p50:>9.2?}  p99={h_p99:>9.2?}  (the service's middleware, no handler work)");
-        let (rps, p50, p99) = load(&on_sqlite).await;
-        println!("invoke on SQLite           req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare", 100.0 * rps / bare_rps);
+        let (rest_rps, p50, p99) = load(&on_sqlite).await;
+        println!("invoke on SQLite           req/s={rest_rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare", 100.0 * rest_rps / bare_rps);
         let mcp = mcp_target(&server);
         let (rps, p50, p99) = load(&mcp).await;
-        println!("MCP tools/call            req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare  (SQLite, the same ability, stateless 2025-11-25)", 100.0 * rps / bare_rps);
+        println!("MCP tools/call            req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare, {:.0}% of invoke  (SQLite, the same ability, stateless 2025-11-25)", 100.0 * rps / bare_rps, 100.0 * rps / rest_rps);
         let (component, instruction) = skillserver_targets(&server, bare_addr).await;
         let (rps, p50, p99) = load(&component).await;
-        println!("skill server, component    req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare  (SQLite)", 100.0 * rps / bare_rps);
+        println!("skill server, component    req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare, {:.0}% of invoke  (SQLite)", 100.0 * rps / bare_rps, 100.0 * rps / rest_rps);
         let (rps, p50, p99) = load(&instruction).await;
         println!("skill server, instruction  req/s={rps:>9.0}  p50={p50:>9.2?}  p99={p99:>9.2?}  {:.0}% of bare  (SQLite; its upstream is the bare handler)", 100.0 * rps / bare_rps);
         drop(server);
@@ -369,7 +369,7 @@ fn main() {
             }
             None => println!("invoke on PostgreSQL: not run (set SKILLHOST_TEST_DATABASE_URL to a PostgreSQL server)"),
         }
-        println!("(targets: invoke >= 50% of the bare handler, p99 <= 2ms)");
+        println!("(targets: invoke >= 30% of the bare handler with p99 <= 2ms; MCP >= 80% and the skill server's component call >= 95% of invoke)");
 
         println!("== audit records: 64 writers, group commit ==");
         let (per_sec, us) = audit_cost("sqlite", None).await;

@@ -51,17 +51,17 @@ pub fn router(state: AppState) -> Router<AppState> {
         config.with_allowed_hosts(hosts.clone())
     };
     let handler_state = state.clone();
-    let agents = StreamableHttpService::new(
+    let agents = Shared::new(StreamableHttpService::new(
         move || Ok(agent::AgentTools::new(handler_state.clone())),
         Arc::new(NeverSessionManager::default()),
         config.clone(),
-    );
+    ));
     let handler_state = state.clone();
-    let integrations = StreamableHttpService::new(
+    let integrations = Shared::new(StreamableHttpService::new(
         move || Ok(integration::SkillsetTools::new(handler_state.clone())),
         Arc::new(NeverSessionManager::default()),
         config,
-    );
+    ));
     // The marker is the outer layer: `authorize` reads it.
     let agent_routes = Router::new()
         .route_service("/mcp/agents/{agent}", agents)
@@ -85,6 +85,43 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/.well-known/oauth-protected-resource/{*resource}",
             get(resource_metadata),
         )
+}
+
+/// rmcp's service behind an `Arc`. axum clones a route's service for every
+/// request, and rmcp's own `call` clones it once more; each clone copies
+/// its configuration (the allowed hosts and origins) and registers one
+/// more handle on its cancellation token, under that token's lock.
+/// `handle` takes `&self`, so one shared instance serves every request.
+struct Shared<S: rmcp::ServerHandler>(Arc<StreamableHttpService<S, NeverSessionManager>>);
+
+impl<S: rmcp::ServerHandler> Shared<S> {
+    fn new(service: StreamableHttpService<S, NeverSessionManager>) -> Self {
+        Shared(Arc::new(service))
+    }
+}
+
+impl<S: rmcp::ServerHandler> Clone for Shared<S> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<S: rmcp::ServerHandler + Send + 'static> tower::Service<Request> for Shared<S> {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = futures_util::future::BoxFuture<'static, Result<Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let service = self.0.clone();
+        Box::pin(async move { Ok(service.handle(request).await.map(axum::body::Body::new)) })
+    }
 }
 
 /// RFC 9728's protected-resource document (plain and path-suffixed): the
