@@ -48,9 +48,8 @@ pub mod vault;
 
 pub use error::{InvokeError, LoadError};
 
-/// The request path allocates and frees many small blocks from both
-/// worker threads; glibc's malloc spent 18 % of a REST invoke's
-/// instructions on them (callgrind).
+/// The process's allocator: why, in the `mimalloc` feature's entry in
+/// host/Cargo.toml.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -19,6 +19,7 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use serde_json::json;
 use skillhost::store::{Store, StoreConfig};
+use skillhost_tests::figures::env_count;
 use skillhost_tests::http::{OPERATOR_TOKEN, TestServer};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -161,14 +162,6 @@ async fn profile_run(which: &str, target: &Target) {
     let (rps, p50, p99, done) =
         drive(target, Until::Requests(requests.div_ceil(CONNECTIONS))).await;
     println!("profile {which}: {done} requests  req/s={rps:.0}  p50={p50:.2?}  p99={p99:.2?}");
-}
-
-/// A count from the environment variable `name`, or `default`.
-fn env_count(name: &str, default: usize) -> usize {
-    std::env::var(name).map_or(default, |n| {
-        n.parse()
-            .unwrap_or_else(|_| panic!("{name}: `{n}` is not a count of requests"))
-    })
 }
 
 async fn bare_axum() -> SocketAddr {

@@ -10,7 +10,7 @@
 use serde_json::json;
 use skillhost::capability::{Grant, Policy};
 use skillhost::runtime::{Call, LoadedSkill, Runtime};
-use skillhost_tests::figures::{Figures, summarise};
+use skillhost_tests::figures::{Figures, env_count, summarise};
 use skillhost_tests::{fixture, new_runtime};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -161,10 +161,7 @@ fn main() {
     if std::env::var_os("SKILLHOST_BENCH_PROFILE").is_some() {
         // Only the hot loop, long enough for `perf record`;
         // SKILLHOST_BENCH_CALLS=n shortens it for callgrind.
-        let calls = std::env::var("SKILLHOST_BENCH_CALLS")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(300_000);
+        let calls = env_count("SKILLHOST_BENCH_CALLS", 300_000);
         let figures = run_sandbox(
             &f.runtime,
             f.skill("scratchpad"),

@@ -21,3 +21,12 @@ pub fn summarise(mut samples: Vec<Duration>, wall: Duration) -> Figures {
         per_sec: samples.len() as f64 / wall.as_secs_f64(),
     }
 }
+
+/// A count from the environment variable `name`, or `default`; a value
+/// that is not a count stops the bench with a message naming it.
+pub fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name).map_or(default, |n| {
+        n.parse()
+            .unwrap_or_else(|_| panic!("{name}: `{n}` is not a count"))
+    })
+}
