@@ -125,6 +125,10 @@ pub enum LoadError {
         /// Why.
         message: String,
     },
+    /// The host could not prepare a valid component (the kernel refused
+    /// its memory image): not the component's fault, so not a 422.
+    #[error("the host could not prepare the component: {0}")]
+    Host(String),
 }
 
 /// Why a skill could not be prepared for a call with a given grant.

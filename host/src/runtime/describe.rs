@@ -14,6 +14,8 @@ impl Runtime {
     pub async fn describe(&self, component_bytes: &[u8]) -> Result<Vec<AbilitySpec>, LoadError> {
         let component = Component::new(&self.inner.engine, component_bytes)
             .map_err(|e| LoadError::Component(format!("{e:#}")))?;
+        super::engine::prepare_memory_images(&component)
+            .map_err(|e| LoadError::Host(format!("its memory image: {e:#}")))?;
         let pre = self
             .inner
             .linker

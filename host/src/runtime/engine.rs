@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
+use wasmtime::component::Component;
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 /// How often the epoch advances. A timeout fires within one tick of its
@@ -62,6 +63,36 @@ pub fn build(pool: PoolSize) -> wasmtime::Result<Engine> {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
     }
     Engine::new(&config)
+}
+
+/// Waits between attempts at a component's memory images.
+const IMAGE_RETRY_DELAYS: [Duration; 3] = [
+    Duration::from_millis(20),
+    Duration::from_millis(200),
+    Duration::from_secs(1),
+];
+
+/// Makes a component's copy-on-write memory images now, at load, rather
+/// than at its first call. On Linux each is a sealed memfd, and the kernel
+/// refuses the write seal (EBUSY) while something else briefly holds the
+/// file's pages, which happens under memory pressure. Wasmtime keeps only a
+/// successful image, so trying again is sound; a call never makes one,
+/// and never fails for this. Blocks while it waits: call it where
+/// [`super::Runtime::load`] runs, off the async executor.
+pub fn prepare_memory_images(component: &Component) -> wasmtime::Result<()> {
+    let mut delays = IMAGE_RETRY_DELAYS.iter();
+    loop {
+        match component.initialize_copy_on_write_image() {
+            Ok(()) => return Ok(()),
+            Err(error) => match delays.next() {
+                Some(delay) => {
+                    tracing::warn!(error = %format!("{error:#}"), retry_in_ms = delay.as_millis() as u64, "memory image not ready");
+                    std::thread::sleep(*delay);
+                }
+                None => return Err(error),
+            },
+        }
+    }
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] until dropped.

@@ -6,6 +6,7 @@
 //! stored; a new version carries the approval over only when it asks for
 //! nothing new.
 use crate::capability::Policy;
+use crate::error::LoadError;
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, JsonBody};
 use crate::services::AppState;
@@ -319,9 +320,15 @@ pub(crate) async fn install_component(
         .loader
         .load_bytes(bytes.clone())
         .await
-        .map_err(|e| ApiError::Unprocessable {
-            code: "invalid_component",
-            message: e.to_string(),
+        .map_err(|e| match e {
+            LoadError::Host(_) => {
+                tracing::error!(digest = %package.digest, error = %e, "install could not load the component");
+                ApiError::Internal
+            }
+            e => ApiError::Unprocessable {
+                code: "invalid_component",
+                message: e.to_string(),
+            },
         })?;
     state
         .store
