@@ -77,8 +77,9 @@ const IMAGE_RETRY_DELAYS: [Duration; 3] = [
 /// refuses the write seal (EBUSY) while something else briefly holds the
 /// file's pages, which happens under memory pressure. Wasmtime keeps only a
 /// successful image, so trying again is sound; a call never makes one,
-/// and never fails for this. Blocks while it waits: call it where
-/// [`super::Runtime::load`] runs, off the async executor.
+/// and never fails for this. Blocks while it waits (only after a refusal):
+/// call it where [`super::Runtime::load`] runs, off the async executor, or
+/// where nothing else waits on the thread (packaging's `describe`).
 pub fn prepare_memory_images(component: &Component) -> wasmtime::Result<()> {
     let mut delays = IMAGE_RETRY_DELAYS.iter();
     loop {
