@@ -14,8 +14,7 @@ impl Runtime {
     pub async fn describe(&self, component_bytes: &[u8]) -> Result<Vec<AbilitySpec>, LoadError> {
         let component = Component::new(&self.inner.engine, component_bytes)
             .map_err(|e| LoadError::Component(format!("{e:#}")))?;
-        super::engine::prepare_memory_images(&component)
-            .map_err(|e| LoadError::Host(format!("its memory image: {e:#}")))?;
+        super::engine::prepare_memory_images(&component)?;
         let pre = self
             .inner
             .linker

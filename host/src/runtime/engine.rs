@@ -1,5 +1,6 @@
 //! The one wasmtime engine of the process, tuned for a fresh instance per
 //! call, and the epoch ticker that enforces wall-clock limits.
+use crate::error::LoadError;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -80,7 +81,7 @@ const IMAGE_RETRY_DELAYS: [Duration; 3] = [
 /// and never fails for this. Blocks while it waits (only after a refusal):
 /// call it where [`super::Runtime::load`] runs, off the async executor, or
 /// where nothing else waits on the thread (packaging's `describe`).
-pub fn prepare_memory_images(component: &Component) -> wasmtime::Result<()> {
+pub fn prepare_memory_images(component: &Component) -> Result<(), LoadError> {
     let mut delays = IMAGE_RETRY_DELAYS.iter();
     loop {
         match component.initialize_copy_on_write_image() {
@@ -90,7 +91,7 @@ pub fn prepare_memory_images(component: &Component) -> wasmtime::Result<()> {
                     tracing::warn!(error = %format!("{error:#}"), retry_in_ms = delay.as_millis() as u64, "memory image not ready");
                     std::thread::sleep(*delay);
                 }
-                None => return Err(error),
+                None => return Err(LoadError::Host(format!("its memory image: {error:#}"))),
             },
         }
     }

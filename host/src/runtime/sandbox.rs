@@ -110,8 +110,7 @@ impl Runtime {
     pub fn load(&self, bytes: &[u8]) -> Result<Arc<LoadedSkill>, LoadError> {
         let package = package::read(bytes)?;
         let (component, from_cache) = self.compile(&package.digest, bytes)?;
-        engine::prepare_memory_images(&component)
-            .map_err(|e| LoadError::Host(format!("its memory image: {e:#}")))?;
+        engine::prepare_memory_images(&component)?;
         let pre = self
             .inner
             .linker
