@@ -4,8 +4,8 @@ use super::admission::{McpCaller, admitted};
 use super::skills::Catalog;
 use super::tasks;
 use super::tools::{
-    ability_call_input, agent_tools, attached_ability, failed, internal, object_schema, run_call,
-    tool_input, unknown_tool,
+    ability_call_input, agent_tools, attached_ability, failed, internal, is_object_schema,
+    run_call, tool_input, unknown_tool,
 };
 use crate::invocation::{Caller, Request, Surface, Target};
 use crate::services::AppState;
@@ -291,7 +291,7 @@ impl ServerHandler for AgentTools {
             };
             if let (Some(skill), Some(assignment)) = (skill, assignment) {
                 let spec = skill.manifest.ability(rest).expect("filtered on it");
-                let (_, wrapped) = object_schema(&spec.input_schema);
+                let wrapped = !is_object_schema(&spec.input_schema);
                 let input = tool_input(request.arguments, wrapped);
                 let target = Target::Assigned {
                     ability: spec.name.clone(),

@@ -27,13 +27,20 @@ pub(crate) fn tool_name(skill: &str, ability: &str) -> String {
     format!("{skill}__{ability}")
 }
 
+/// Whether an input schema is an object's, as MCP wants a tool's; any
+/// other (a command's array of arguments) is wrapped by `object_schema`.
+pub(crate) fn is_object_schema(schema: &Value) -> bool {
+    schema.is_object()
+        && (schema.get("type").and_then(Value::as_str) == Some("object")
+            || (schema.get("type").is_none() && schema.get("properties").is_some()))
+}
+
 /// An MCP input schema is an object; anything else (a command's array of
-/// arguments) becomes the `args` property of one.
+/// arguments) becomes the `args` property of one. The call path needs only
+/// `is_object_schema`: this copies the schema.
 pub(crate) fn object_schema(schema: &Value) -> (JsonObject, bool) {
-    let is_object = schema.get("type").and_then(Value::as_str) == Some("object")
-        || (schema.get("type").is_none() && schema.get("properties").is_some());
     match schema {
-        Value::Object(map) if is_object => (map.clone(), false),
+        Value::Object(map) if is_object_schema(schema) => (map.clone(), false),
         other => {
             let wrapped = json!({
                 "type": "object",
@@ -231,18 +238,17 @@ async fn attached_abilities(
     Ok(out)
 }
 
-/// An ability's input schema as a tool's (an object), and whether the
-/// ability's own input is wrapped in it; `None` when it cannot be called
-/// (its skill is gone).
-async fn ability_schema(
+/// An ability's own input schema; `None` when it cannot be called (its
+/// skill is gone).
+async fn ability_input_schema(
     state: &AppState,
     tenant: &str,
     ability: &AbilityRow,
-) -> Result<Option<(JsonObject, bool)>, McpError> {
+) -> Result<Option<Value>, McpError> {
     let (schema, _) = ability_interface(state, tenant, ability)
         .await
         .map_err(|e| McpError::internal_error(e.to_string(), None))?;
-    Ok(schema.map(|s| object_schema(&s)))
+    Ok(schema)
 }
 
 /// A call's input for an ability, or `None` when it cannot be called: the
@@ -253,9 +259,8 @@ pub(crate) async fn ability_call_input(
     ability: &AbilityRow,
     arguments: Option<JsonObject>,
 ) -> Result<Option<Value>, McpError> {
-    Ok(ability_schema(state, tenant, ability)
-        .await?
-        .map(|(_, wrapped)| tool_input(arguments, wrapped)))
+    let schema = ability_input_schema(state, tenant, ability).await?;
+    Ok(schema.map(|s| tool_input(arguments, !is_object_schema(&s))))
 }
 
 /// An ability as a tool; `None` when it cannot be called (its skill is
@@ -265,9 +270,10 @@ pub(crate) async fn ability_tool(
     tenant: &str,
     ability: &AbilityRow,
 ) -> Result<Option<Tool>, McpError> {
-    let Some((schema, _)) = ability_schema(state, tenant, ability).await? else {
+    let Some(schema) = ability_input_schema(state, tenant, ability).await? else {
         return Ok(None);
     };
+    let (schema, _) = object_schema(&schema);
     let hints = if ability.instruction.is_some() {
         // An instruction reaches its one origin.
         ToolAnnotations::new().read_only(false).open_world(true)
