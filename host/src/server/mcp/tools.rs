@@ -311,22 +311,6 @@ async fn skill_policy(
     Ok(skill.and_then(|s| approved_policy(limits, &s)?.ok()))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn object_schemas_pass_and_arrays_are_wrapped() {
-        let (s, wrapped) = object_schema(&json!({"type": "object", "properties": {"a": {}}}));
-        assert!(!wrapped && s["properties"]["a"].is_object());
-        let (s, wrapped) = object_schema(&json!({"type": "array", "items": {"type": "string"}}));
-        assert!(wrapped);
-        assert_eq!(s["properties"]["args"]["type"], "array");
-        assert_eq!(s["required"], json!(["args"]));
-        assert_eq!(tool_name("text-tools", "slugify"), "text-tools__slugify");
-    }
-}
-
 /// A name that is none of this agent's tools (or not this agent's to call:
 /// never told apart).
 pub(super) fn unknown_tool(name: &str) -> McpError {
@@ -360,4 +344,24 @@ pub(super) async fn run_call(
 /// happened).
 pub(super) fn internal(error: impl std::fmt::Display) -> McpError {
     McpError::internal_error(error.to_string(), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_schemas_pass_and_arrays_are_wrapped() {
+        let (s, wrapped) = object_schema(&json!({"type": "object", "properties": {"a": {}}}));
+        assert!(!wrapped && s["properties"]["a"].is_object());
+        let (s, wrapped) = object_schema(&json!({"type": "array", "items": {"type": "string"}}));
+        assert!(wrapped);
+        assert_eq!(s["properties"]["args"]["type"], "array");
+        assert_eq!(s["required"], json!(["args"]));
+        assert_eq!(tool_name("text-tools", "slugify"), "text-tools__slugify");
+        // The call path's test, without the copy, says the same.
+        assert!(is_object_schema(&json!({"properties": {"a": {}}})));
+        assert!(!is_object_schema(&json!({"type": "array"})));
+        assert!(!is_object_schema(&json!(true)));
+    }
 }

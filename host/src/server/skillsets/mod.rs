@@ -2,6 +2,7 @@
 //! them (skill servers, MCP server integrations).
 mod abilities;
 pub(crate) mod access;
+mod approval;
 mod crud;
 mod integrations;
 pub(crate) mod interface;
@@ -13,6 +14,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(crud::router())
         .merge(abilities::router())
+        .merge(approval::router())
         .merge(integrations::router())
 }
 
