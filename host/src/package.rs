@@ -9,7 +9,7 @@ use crate::manifest::{Manifest, ManifestError, SkillKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use wasmparser::{Encoding, Parser, Payload};
+use wasmparser::{Chunk, Encoding, Parser, Payload};
 
 /// Name of the custom section carrying the manifest.
 pub const MANIFEST_SECTION: &str = "skillhost:manifest";
@@ -111,32 +111,55 @@ fn scan(bytes: &[u8]) -> Result<Scan<'_>, PackageError> {
         manifest: None,
         docs: None,
     };
-    let mut depth = 0usize;
-    for payload in Parser::new(0).parse_all(bytes) {
-        let payload = payload.map_err(|e| PackageError::NotAComponent(e.to_string()))?;
+    let malformed = |e: wasmparser::BinaryReaderError| PackageError::NotAComponent(e.to_string());
+    let mut parser = Parser::new(0);
+    let mut at = 0usize;
+    let mut first = true;
+    loop {
+        let Chunk::Parsed { consumed, payload } =
+            parser.parse(&bytes[at..], true).map_err(malformed)?
+        else {
+            // Not returned when the whole file is given (`eof`).
+            return Err(PackageError::NotAComponent("truncated file".into()));
+        };
+        at += consumed;
         match payload {
-            Payload::Version { encoding, .. } => {
-                if depth == 0 && encoding != Encoding::Component {
+            Payload::Version { encoding, .. } if first => {
+                if encoding != Encoding::Component {
                     return Err(PackageError::NotAComponent(
                         "this is a core module; build for wasm32-wasip2, which produces a component".into(),
                     ));
                 }
-                depth += 1;
+                first = false;
             }
-            Payload::End(_) => depth = depth.saturating_sub(1),
-            Payload::ComponentImportSection(reader) if depth == 1 => {
+            // Only the outer component's sections describe the skill: its
+            // modules and nested components (most of the bytes, every
+            // function body) are stepped over here and validated by the
+            // compiler.
+            Payload::ModuleSection {
+                unchecked_range, ..
+            }
+            | Payload::ComponentSection {
+                unchecked_range, ..
+            } => {
+                if unchecked_range.end > bytes.len() {
+                    return Err(PackageError::NotAComponent("truncated file".into()));
+                }
+                at = unchecked_range.end;
+            }
+            Payload::ComponentImportSection(reader) => {
                 for import in reader {
-                    let import = import.map_err(|e| PackageError::NotAComponent(e.to_string()))?;
-                    scan.imports.push(import.name.name.to_owned());
+                    scan.imports
+                        .push(import.map_err(malformed)?.name.name.to_owned());
                 }
             }
-            Payload::ComponentExportSection(reader) if depth == 1 => {
+            Payload::ComponentExportSection(reader) => {
                 for export in reader {
-                    let export = export.map_err(|e| PackageError::NotAComponent(e.to_string()))?;
-                    scan.exports.push(export.name.name.to_owned());
+                    scan.exports
+                        .push(export.map_err(malformed)?.name.name.to_owned());
                 }
             }
-            Payload::CustomSection(section) if depth == 1 && section.name() == MANIFEST_SECTION => {
+            Payload::CustomSection(section) if section.name() == MANIFEST_SECTION => {
                 if scan.manifest.is_some() {
                     return Err(PackageError::NotAComponent(
                         "two skill manifest sections".into(),
@@ -144,7 +167,7 @@ fn scan(bytes: &[u8]) -> Result<Scan<'_>, PackageError> {
                 }
                 scan.manifest = Some(section.data());
             }
-            Payload::CustomSection(section) if depth == 1 && section.name() == DOCS_SECTION => {
+            Payload::CustomSection(section) if section.name() == DOCS_SECTION => {
                 if scan.docs.is_some() {
                     return Err(PackageError::NotAComponent(
                         "two skill documents sections".into(),
@@ -152,11 +175,9 @@ fn scan(bytes: &[u8]) -> Result<Scan<'_>, PackageError> {
                 }
                 scan.docs = Some(section.data());
             }
+            Payload::End(_) => break,
             _ => {}
         }
-    }
-    if depth != 0 && scan.imports.is_empty() && scan.exports.is_empty() {
-        return Err(PackageError::NotAComponent("truncated file".into()));
     }
     Ok(scan)
 }
@@ -368,6 +389,15 @@ mod tests {
             read(b"hello"),
             Err(PackageError::NotAComponent(_))
         ));
+        // Cut inside its core module, or inside its outer sections.
+        let (component, _) = calc();
+        for cut in [component.len() / 2, component.len() - 3] {
+            assert!(
+                matches!(read(&component[..cut]), Err(PackageError::NotAComponent(_))),
+                "cut at {cut} of {}",
+                component.len()
+            );
+        }
     }
 
     #[test]
