@@ -299,6 +299,17 @@ async fn skillsets_and_abilities_follow_seed_002_and_refuse_what_cannot_run() {
         .approve(&pending, json!({"network": ["https://elsewhere.example"]}))
         .await;
     assert_eq!(r.json["code"], "invalid_grant", "{}", r.text);
+    // Limits above the operator's maxima are refused, named as sent.
+    let r = f
+        .approve(&pending, json!({"limits": {"outputKb": 1_000_000_000u64}}))
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (422, Some("invalid_grant")),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("outputKb"), "{}", r.text);
     let r = f
         .approve(&pending, json!({"allow_private_network": true}))
         .await;

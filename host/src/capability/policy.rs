@@ -269,6 +269,36 @@ impl Policy {
     }
 }
 
+/// The operator's maxima in a request's units: milliseconds, MiB, KiB.
+fn maxima(policy: &LimitPolicy) -> (u64, u64, u64) {
+    let max = policy.max;
+    (
+        max.timeout.as_millis() as u64,
+        (max.memory_bytes >> 20) as u64,
+        (max.output_bytes >> 10) as u64,
+    )
+}
+
+// Measured against the operator's policy, so it lives here rather than
+// with the request itself.
+impl LimitRequest {
+    /// Refuses a value above the operator's maximum, named as the API
+    /// spells it: a grant asks for its limits explicitly.
+    pub fn check_maxima(&self, policy: &LimitPolicy) -> Result<(), GrantError> {
+        let (max_ms, max_mb, max_kb) = maxima(policy);
+        for (what, asked, max) in [
+            ("timeoutMs", self.timeout_ms, max_ms),
+            ("memoryMb", self.memory_mb, max_mb),
+            ("outputKb", self.output_kb, max_kb),
+        ] {
+            if let Some(asked) = asked.filter(|&v| v > max) {
+                return Err(GrantError::LimitTooHigh { what, asked, max });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Grant values above the maximum are errors (someone asked explicitly);
 /// manifest values are capped silently (the author cannot know the server).
 fn resolve_limits(
@@ -276,21 +306,8 @@ fn resolve_limits(
     grant: &LimitRequest,
     policy: &LimitPolicy,
 ) -> Result<Limits, GrantError> {
-    let max = policy.max;
-    let check = |what: &'static str, asked: Option<u64>, max: u64| match asked {
-        Some(v) if v > max => Err(GrantError::LimitTooHigh {
-            what,
-            asked: v,
-            max,
-        }),
-        _ => Ok(()),
-    };
-    let max_ms = max.timeout.as_millis() as u64;
-    let max_mb = (max.memory_bytes >> 20) as u64;
-    let max_kb = (max.output_bytes >> 10) as u64;
-    check("timeout_ms", grant.timeout_ms, max_ms)?;
-    check("memory_mb", grant.memory_mb, max_mb)?;
-    check("output_kb", grant.output_kb, max_kb)?;
+    grant.check_maxima(policy)?;
+    let (max_ms, max_mb, max_kb) = maxima(policy);
     let timeout_ms = grant
         .timeout_ms
         .or(manifest.timeout_ms)

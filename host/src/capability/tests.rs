@@ -183,7 +183,7 @@ fn explicit_limits_above_the_maximum_are_refused() {
     assert_eq!(
         err,
         GrantError::LimitTooHigh {
-            what: "timeout_ms",
+            what: "timeoutMs",
             asked: 61_000,
             max: 60_000
         }

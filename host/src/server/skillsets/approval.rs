@@ -163,37 +163,10 @@ async fn approve(
             )));
         }
     }
-    let max = state.loader.runtime().limits().max;
-    if grant
+    grant
         .limits
-        .timeout_ms
-        .is_some_and(|t| t > max.timeout.as_millis() as u64)
-    {
-        return Err(invalid(format!(
-            "limit timeoutMs exceeds the maximum of {}",
-            max.timeout.as_millis()
-        )));
-    }
-    if grant
-        .limits
-        .memory_mb
-        .is_some_and(|mb| mb > (max.memory_bytes >> 20) as u64)
-    {
-        return Err(invalid(format!(
-            "limit memoryMb exceeds the maximum of {}",
-            max.memory_bytes >> 20
-        )));
-    }
-    if grant
-        .limits
-        .output_kb
-        .is_some_and(|kb| kb > (max.output_bytes >> 10) as u64)
-    {
-        return Err(invalid(format!(
-            "limit outputKb exceeds the maximum of {}",
-            max.output_bytes >> 10
-        )));
-    }
+        .check_maxima(state.loader.runtime().limits())
+        .map_err(|e| invalid(e.to_string()))?;
     if grant.allow_private_network {
         crate::server::decisions::may_open_private_networks(&state, &principal).await?;
     }
