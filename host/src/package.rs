@@ -437,6 +437,26 @@ mod tests {
         (guest.component_bytes(), manifest)
     }
 
+    #[test]
+    fn cut_or_altered_components_are_refused_without_panicking() {
+        let (component, _) = calc();
+        let step = (component.len() / 4000).max(1);
+        for cut in (0..component.len()).step_by(step) {
+            let _ = read(&component[..cut]);
+        }
+        // A byte changed in the outer sections (a size, an index, a name)
+        // or in a section header.
+        let mut altered = component.clone();
+        for at in (0..component.len()).step_by(step) {
+            for value in [0x00, 0x7f, 0xff] {
+                let kept = altered[at];
+                altered[at] = value;
+                let _ = read(&altered);
+                altered[at] = kept;
+            }
+        }
+    }
+
     fn docs() -> SkillDocs {
         SkillDocs {
             skill_md: Some("---\nname: calc\n---\n# Calc\n\nUse evaluate.\n".into()),
