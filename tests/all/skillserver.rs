@@ -299,7 +299,7 @@ async fn skillsets_and_abilities_follow_seed_002_and_refuse_what_cannot_run() {
         .approve(&pending, json!({"network": ["https://elsewhere.example"]}))
         .await;
     assert_eq!(r.json["code"], "invalid_grant", "{}", r.text);
-    // Limits above the operator's maxima are refused, named as sent.
+    // Limits above the operator's maxima are refused, and named.
     let r = f
         .approve(&pending, json!({"limits": {"outputKb": 1_000_000_000u64}}))
         .await;
@@ -309,7 +309,7 @@ async fn skillsets_and_abilities_follow_seed_002_and_refuse_what_cannot_run() {
         "{}",
         r.text
     );
-    assert!(r.text.contains("outputKb"), "{}", r.text);
+    assert!(r.text.contains("output_kb"), "{}", r.text);
     let r = f
         .approve(&pending, json!({"allow_private_network": true}))
         .await;

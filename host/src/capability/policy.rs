@@ -282,14 +282,15 @@ fn maxima(policy: &LimitPolicy) -> (u64, u64, u64) {
 // Measured against the operator's policy, so it lives here rather than
 // with the request itself.
 impl LimitRequest {
-    /// Refuses a value above the operator's maximum, named as the API
-    /// spells it: a grant asks for its limits explicitly.
+    /// Refuses a value above the operator's maximum: a grant asks for its
+    /// limits explicitly. Named as `skill.toml` spells them (the API takes
+    /// that spelling too).
     pub fn check_maxima(&self, policy: &LimitPolicy) -> Result<(), GrantError> {
         let (max_ms, max_mb, max_kb) = maxima(policy);
         for (what, asked, max) in [
-            ("timeoutMs", self.timeout_ms, max_ms),
-            ("memoryMb", self.memory_mb, max_mb),
-            ("outputKb", self.output_kb, max_kb),
+            ("timeout_ms", self.timeout_ms, max_ms),
+            ("memory_mb", self.memory_mb, max_mb),
+            ("output_kb", self.output_kb, max_kb),
         ] {
             if let Some(asked) = asked.filter(|&v| v > max) {
                 return Err(GrantError::LimitTooHigh { what, asked, max });

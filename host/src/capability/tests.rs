@@ -183,7 +183,7 @@ fn explicit_limits_above_the_maximum_are_refused() {
     assert_eq!(
         err,
         GrantError::LimitTooHigh {
-            what: "timeoutMs",
+            what: "timeout_ms",
             asked: 61_000,
             max: 60_000
         }
