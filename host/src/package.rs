@@ -114,7 +114,6 @@ fn scan(bytes: &[u8]) -> Result<Scan<'_>, PackageError> {
     let malformed = |e: wasmparser::BinaryReaderError| PackageError::NotAComponent(e.to_string());
     let mut parser = Parser::new(0);
     let mut at = 0usize;
-    let mut first = true;
     loop {
         let Chunk::Parsed { consumed, payload } =
             parser.parse(&bytes[at..], true).map_err(malformed)?
@@ -124,13 +123,12 @@ fn scan(bytes: &[u8]) -> Result<Scan<'_>, PackageError> {
         };
         at += consumed;
         match payload {
-            Payload::Version { encoding, .. } if first => {
-                if encoding != Encoding::Component {
-                    return Err(PackageError::NotAComponent(
-                        "this is a core module; build for wasm32-wasip2, which produces a component".into(),
-                    ));
-                }
-                first = false;
+            // The outer one only: nested modules are stepped over.
+            Payload::Version { encoding, .. } if encoding != Encoding::Component => {
+                return Err(PackageError::NotAComponent(
+                    "this is a core module; build for wasm32-wasip2, which produces a component"
+                        .into(),
+                ));
             }
             // Only the outer component's sections describe the skill: its
             // modules and nested components (most of the bytes, every

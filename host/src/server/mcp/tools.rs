@@ -38,9 +38,9 @@ pub(crate) fn is_object_schema(schema: &Value) -> bool {
 /// An MCP input schema is an object; anything else (a command's array of
 /// arguments) becomes the `args` property of one. The call path needs only
 /// `is_object_schema`: this copies the schema.
-pub(crate) fn object_schema(schema: &Value) -> (JsonObject, bool) {
+pub(crate) fn object_schema(schema: &Value) -> JsonObject {
     match schema {
-        Value::Object(map) if is_object_schema(schema) => (map.clone(), false),
+        Value::Object(map) if is_object_schema(schema) => map.clone(),
         other => {
             let wrapped = json!({
                 "type": "object",
@@ -51,7 +51,7 @@ pub(crate) fn object_schema(schema: &Value) -> (JsonObject, bool) {
             let Value::Object(map) = wrapped else {
                 unreachable!("a JSON object literal")
             };
-            (map, true)
+            map
         }
     }
 }
@@ -137,7 +137,7 @@ pub(crate) async fn agent_tools(
         let hints = annotations(&policy);
         let name = &skill.manifest.name;
         for ability in &skill.manifest.abilities {
-            let (schema, _) = object_schema(&ability.input_schema);
+            let schema = object_schema(&ability.input_schema);
             let tool = Tool::new(
                 tool_name(name, &ability.name),
                 ability.description.clone(),
@@ -273,7 +273,7 @@ pub(crate) async fn ability_tool(
     let Some(schema) = ability_input_schema(state, tenant, ability).await? else {
         return Ok(None);
     };
-    let (schema, _) = object_schema(&schema);
+    let schema = object_schema(&schema);
     let hints = if ability.instruction.is_some() {
         // An instruction reaches its one origin.
         ToolAnnotations::new().read_only(false).open_world(true)
@@ -352,16 +352,16 @@ mod tests {
 
     #[test]
     fn object_schemas_pass_and_arrays_are_wrapped() {
-        let (s, wrapped) = object_schema(&json!({"type": "object", "properties": {"a": {}}}));
-        assert!(!wrapped && s["properties"]["a"].is_object());
-        let (s, wrapped) = object_schema(&json!({"type": "array", "items": {"type": "string"}}));
-        assert!(wrapped);
+        let object = json!({"type": "object", "properties": {"a": {}}});
+        assert!(is_object_schema(&object));
+        assert!(object_schema(&object)["properties"]["a"].is_object());
+        let array = json!({"type": "array", "items": {"type": "string"}});
+        assert!(!is_object_schema(&array));
+        let s = object_schema(&array);
         assert_eq!(s["properties"]["args"]["type"], "array");
         assert_eq!(s["required"], json!(["args"]));
         assert_eq!(tool_name("text-tools", "slugify"), "text-tools__slugify");
-        // The call path's test, without the copy, says the same.
         assert!(is_object_schema(&json!({"properties": {"a": {}}})));
-        assert!(!is_object_schema(&json!({"type": "array"})));
         assert!(!is_object_schema(&json!(true)));
     }
 }
